@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# Starts and stops the local elb-control stack: Azurite, the simulated cluster + registry, the exec server, the
+# Functions app (devhost, or `func start` when asked and installed) and the dashboard. Everything binds to
+# 127.0.0.1 and keeps its state under $ELB_LOCAL_DIR (default .local/ in the checkout).
+#
+# Each child runs in its own process group, recorded in $ELB_LOCAL_DIR/run/<name>.pid, so `stop` (or Ctrl-C on
+# `all`) ends exactly what this script started, grandchildren included, and nothing else.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+
+LOCAL_DIR=${ELB_LOCAL_DIR:-$ROOT/.local}
+mkdir -p "$LOCAL_DIR"
+LOCAL_DIR=$(cd "$LOCAL_DIR" && pwd)
+RUN_DIR=$LOCAL_DIR/run
+mkdir -p "$RUN_DIR"
+
+API_PORT=${ELB_API_PORT:-7071}
+WEB_PORT=${ELB_WEB_PORT:-5173}
+EXEC_PORT_LOCAL=${ELB_EXEC_PORT:-7682}
+SIM_K8S_PORT=${ELB_SIM_K8S_PORT:-8001}
+SIM_REGISTRY_PORT=${ELB_SIM_REGISTRY_PORT:-5001}
+AZURITE_TABLE_PORT=${ELB_AZURITE_TABLE_PORT:-10002}
+START_TIMEOUT=${ELB_START_TIMEOUT_SECONDS:-60}
+SERVICES=(azurite sim terminal-exec api web)
+
+usage() {
+  cat <<EOF
+usage: scripts/dev/local-run.sh [command]
+
+  all (default)      start everything, print the dashboard URL, stop everything on Ctrl-C
+  azurite            start Azurite (tables) in the background
+  sim                start the simulated cluster + registry in the background
+  terminal-exec      start the exec server in the background (checks kubectl first)
+  api                start the Functions app in the background (devhost; 'api --func' uses func start)
+  web                start the dashboard dev server in the background
+  status             show what is running
+  stop               stop everything this script started
+  push-image REPO:TAG  push a new image (new digest) to the sim registry; it sends an ImagePushed event
+  fault ARGS...      manage sim faults (see docs/sim.md)
+
+Ports (environment): ELB_API_PORT=$API_PORT ELB_WEB_PORT=$WEB_PORT ELB_EXEC_PORT=$EXEC_PORT_LOCAL
+ELB_SIM_K8S_PORT=$SIM_K8S_PORT ELB_SIM_REGISTRY_PORT=$SIM_REGISTRY_PORT ELB_AZURITE_TABLE_PORT=$AZURITE_TABLE_PORT
+State: ELB_LOCAL_DIR=$LOCAL_DIR
+EOF
+}
+
+log() { printf '[local-run] %s\n' "$*"; }
+die() { printf '[local-run] error: %s\n' "$*" >&2; exit 1; }
+
+pid_file() { echo "$RUN_DIR/$1.pid"; }
+log_file() { echo "$RUN_DIR/$1.log"; }
+
+is_running() {
+  local f pid
+  f=$(pid_file "$1")
+  [ -f "$f" ] || return 1
+  pid=$(cat "$f")
+  kill -0 "$pid" 2>/dev/null
+}
+
+# Runs "$@" detached in a new process group (setsid), logging to run/<name>.log, and records its pid (= pgid).
+start_detached() {
+  local name=$1
+  shift
+  if is_running "$name"; then
+    log "$name is already running (pid $(cat "$(pid_file "$name")"))"
+    return 0
+  fi
+  : >"$(log_file "$name")"
+  setsid "$@" >>"$(log_file "$name")" 2>&1 </dev/null &
+  echo $! >"$(pid_file "$name")"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Waits until a service's port accepts connections, failing early if the process died.
+wait_ready() {
+  local name=$1 port=$2 deadline=$((SECONDS + START_TIMEOUT))
+  while ! port_open "$port"; do
+    if ! is_running "$name"; then
+      tail -n 20 "$(log_file "$name")" >&2 || true
+      die "$name exited during start-up (log: $(log_file "$name"))"
+    fi
+    [ $SECONDS -lt $deadline ] || die "$name did not open port $port within ${START_TIMEOUT}s (log: $(log_file "$name"))"
+    sleep 0.2
+  done
+}
+
+ensure_port_free() {
+  if port_open "$2"; then die "port $2 for $1 is already in use (set ELB_*_PORT, or stop what holds it)"; fi
+}
+
+stop_one() {
+  local name=$1 f pid i
+  f=$(pid_file "$name")
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    for i in $(seq 1 50); do
+      kill -0 -- "-$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    log "stopped $name"
+  fi
+  rm -f "$f"
+}
+
+stop_all() {
+  local i
+  for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do stop_one "${SERVICES[$i]}"; done
+}
+
+# A random per-run exec token (never a well-known one), shared by the exec server and the app through a 0600 file.
+exec_token() {
+  local f=$RUN_DIR/exec-token
+  if [ ! -s "$f" ]; then
+    (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))' >"$f")
+  fi
+  cat "$f"
+}
+
+# Sets EXEC_TOKEN and TERMINAL_EXEC_UPSTREAM for the app and the exec server unless the caller set them.
+with_terminal_exec_env() {
+  export EXEC_TOKEN=${EXEC_TOKEN:-$(exec_token)}
+  export TERMINAL_EXEC_UPSTREAM=${TERMINAL_EXEC_UPSTREAM:-http://127.0.0.1:$EXEC_PORT_LOCAL}
+}
+
+# App settings that depend on this run's ports and state dir. The environment wins over local.settings.json.
+with_app_env() {
+  export ELB_LOCAL_DIR=$LOCAL_DIR
+  export ELB_OPENAPI_IMAGE=${ELB_OPENAPI_IMAGE:-127.0.0.1:$SIM_REGISTRY_PORT/elb-openapi}
+  export ELB_REGISTRY_ENDPOINT=${ELB_REGISTRY_ENDPOINT:-http://127.0.0.1:$SIM_REGISTRY_PORT}
+  export ELB_TABLES_ENDPOINT=${ELB_TABLES_ENDPOINT:-http://127.0.0.1:$AZURITE_TABLE_PORT/devstoreaccount1}
+  if [ -z "${ELB_TARGETS:-}" ] && [ -z "${ELB_TARGETS_FILE:-}" ]; then
+    export ELB_TARGETS="[{\"name\":\"local\",\"kind\":\"kubeconfig\",\"kubeconfig\":\"$LOCAL_DIR/sim/kubeconfig\",\"context\":\"elb-sim\",\"namespace\":\"elb-openapi\",\"servicePort\":8080}]"
+  fi
+}
+
+ensure_built() {
+  # The devhost, sim and exec server run from dist/. Incremental, so quick when nothing changed; the test harness
+  # builds once up front and sets ELB_SKIP_BUILD=1 so parallel stacks do not write dist/ at the same time.
+  [ "${ELB_SKIP_BUILD:-0}" = 1 ] || node_modules/.bin/tsc -p tsconfig.build.json
+  [ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
+}
+
+aks_target_configured() {
+  local targets=${ELB_TARGETS:-}
+  [ -n "${ELB_TARGETS_FILE:-}" ] && [ -f "$ELB_TARGETS_FILE" ] && targets=$(cat "$ELB_TARGETS_FILE")
+  [[ $targets == *'"aks"'* ]]
+}
+
+start_azurite() {
+  ensure_port_free azurite "$AZURITE_TABLE_PORT"
+  mkdir -p "$LOCAL_DIR/azurite"
+  start_detached azurite node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort "$AZURITE_TABLE_PORT" \
+    --location "$LOCAL_DIR/azurite" --silent
+  wait_ready azurite "$AZURITE_TABLE_PORT"
+  log "azurite tables on http://127.0.0.1:$AZURITE_TABLE_PORT"
+}
+
+start_sim() {
+  ensure_port_free sim "$SIM_K8S_PORT"
+  ensure_port_free sim "$SIM_REGISTRY_PORT"
+  start_detached sim node dist/sim/cli.js --k8s-port "$SIM_K8S_PORT" --registry-port "$SIM_REGISTRY_PORT" \
+    --state-dir "$LOCAL_DIR/sim" \
+    --webhook "http://127.0.0.1:$API_PORT/runtime/webhooks/EventGrid?functionName=acrImagePushed"
+  wait_ready sim "$SIM_K8S_PORT"
+  wait_ready sim "$SIM_REGISTRY_PORT"
+  log "sim: Kubernetes API http://127.0.0.1:$SIM_K8S_PORT, registry http://127.0.0.1:$SIM_REGISTRY_PORT"
+}
+
+start_terminal_exec() {
+  local need=(kubectl) missing=() bin
+  aks_target_configured && need+=(az azcopy kubelogin)
+  for bin in "${need[@]}"; do command -v "$bin" >/dev/null 2>&1 || missing+=("$bin"); done
+  [ ${#missing[@]} -eq 0 ] || die "terminal-exec needs ${missing[*]} on PATH (kubectl: apt-get install kubernetes-client)"
+  ensure_port_free terminal-exec "$EXEC_PORT_LOCAL"
+  with_terminal_exec_env
+  EXEC_PORT=$EXEC_PORT_LOCAL EXEC_HOST=127.0.0.1 start_detached terminal-exec node dist/exec/cli.js
+  wait_ready terminal-exec "$EXEC_PORT_LOCAL"
+  log "exec server http://127.0.0.1:$EXEC_PORT_LOCAL"
+}
+
+start_api() {
+  local use_func=${ELB_USE_FUNC:-0}
+  [ "${1:-}" = "--func" ] && use_func=1
+  ensure_port_free api "$API_PORT"
+  with_terminal_exec_env
+  with_app_env
+  if [ "$use_func" = 1 ]; then
+    command -v func >/dev/null 2>&1 || die "--func asked for, but Azure Functions Core Tools (func) are not installed"
+    start_detached api func start --port "$API_PORT"
+  else
+    start_detached api node dist/devhost/cli.js --app "$ROOT" --port "$API_PORT" --state-dir "$LOCAL_DIR/devhost"
+  fi
+  wait_ready api "$API_PORT"
+  log "api http://127.0.0.1:$API_PORT/api"
+}
+
+start_web() {
+  ensure_port_free web "$WEB_PORT"
+  ELB_API_URL=http://127.0.0.1:$API_PORT start_detached web node_modules/.bin/vite --config web/vite.config.ts \
+    --host 127.0.0.1 --port "$WEB_PORT" --strictPort
+  wait_ready web "$WEB_PORT"
+  log "dashboard http://127.0.0.1:$WEB_PORT/docs"
+}
+
+status() {
+  local name state
+  for name in "${SERVICES[@]}"; do
+    if is_running "$name"; then state="running (pid $(cat "$(pid_file "$name")"))"; else state=stopped; fi
+    printf '%-14s %s\n' "$name" "$state"
+  done
+}
+
+run_all() {
+  trap 'stop_all; exit 130' INT
+  trap 'stop_all; exit 143' TERM
+  trap 'stop_all' EXIT
+  ensure_built
+  start_azurite
+  start_sim
+  start_terminal_exec
+  start_api
+  start_web
+  log "elb-control is running. Dashboard: http://127.0.0.1:$WEB_PORT/docs  (Ctrl-C stops everything)"
+  # Stay in the foreground while the children live; if one dies, stop the rest and say which.
+  while true; do
+    for name in "${SERVICES[@]}"; do
+      if ! is_running "$name"; then
+        tail -n 20 "$(log_file "$name")" >&2 || true
+        die "$name stopped unexpectedly (log: $(log_file "$name"))"
+      fi
+    done
+    sleep 1
+  done
+}
+
+cmd=${1:-all}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  all) run_all ;;
+  azurite) start_azurite ;;
+  sim) ensure_built && start_sim ;;
+  terminal-exec) ensure_built && start_terminal_exec ;;
+  api) ensure_built && start_api "$@" ;;
+  web) start_web ;;
+  status) status ;;
+  stop) stop_all ;;
+  push-image)
+    ref=${1:-}
+    [[ $ref == *:* ]] || die "push-image needs REPO:TAG, e.g. elb-openapi:3.4"
+    curl -fsS -X POST -H 'content-type: application/json' \
+      --data "{\"repository\":\"${ref%%:*}\",\"tag\":\"${ref#*:}\"}" "http://127.0.0.1:$SIM_REGISTRY_PORT/_sim/push"
+    echo
+    ;;
+  fault) node dist/sim/cli.js fault --k8s-url "http://127.0.0.1:$SIM_K8S_PORT" "$@" ;;
+  -h | --help | help) usage ;;
+  *) usage >&2 && exit 2 ;;
+esac

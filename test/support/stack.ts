@@ -1,0 +1,153 @@
+// Starts the whole local stack exactly as `npm start` does (scripts/dev/local-run.sh all), on free ports and in a
+// private state dir, so end-to-end tests exercise the same code paths a developer runs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const repoRoot = resolve(__dirname, '..', '..');
+
+export interface StackPorts {
+  api: number;
+  web: number;
+  exec: number;
+  simK8s: number;
+  simRegistry: number;
+  azuriteTable: number;
+}
+
+export interface Stack {
+  ports: StackPorts;
+  localDir: string;
+  apiUrl: string;
+  webUrl: string;
+  registryUrl: string;
+  k8sUrl: string;
+  execUrl: string;
+  /** Everything local-run.sh printed so far (for failure messages). */
+  output(): string;
+  /** Runs local-run.sh with this stack's environment (e.g. `push-image`, `fault`, `status`). */
+  run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Ctrl-C, as a developer would; resolves with local-run.sh's exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface StackOptions {
+  /** Extra environment for every process (e.g. faster timeouts). */
+  env?: Record<string, string>;
+  startTimeoutMs?: number;
+}
+
+/** Free TCP ports on 127.0.0.1, held open together so they are distinct, then released. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<import('node:net').Server>((ok, fail) => {
+          const server = createServer();
+          server.once('error', fail);
+          server.listen(0, '127.0.0.1', () => ok(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
+  return ports;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const [api, web, exec, simK8s, simRegistry, azuriteTable] = (await freePorts(6)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const ports: StackPorts = { api, web, exec, simK8s, simRegistry, azuriteTable };
+  const localDir = mkdtempSync(join(tmpdir(), 'elb-stack-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...options.env,
+    ELB_LOCAL_DIR: localDir,
+    ELB_SKIP_BUILD: '1',
+    ELB_API_PORT: String(api),
+    ELB_WEB_PORT: String(web),
+    ELB_EXEC_PORT: String(exec),
+    ELB_SIM_K8S_PORT: String(simK8s),
+    ELB_SIM_REGISTRY_PORT: String(simRegistry),
+    ELB_AZURITE_TABLE_PORT: String(azuriteTable),
+  };
+  delete env.EXEC_TOKEN;
+  delete env.TERMINAL_EXEC_UPSTREAM;
+
+  const script = join(repoRoot, 'scripts', 'dev', 'local-run.sh');
+  const child: ChildProcess = spawn('bash', [script, 'all'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
+  while (!output.includes('elb-control is running')) {
+    if (child.exitCode !== null)
+      throw new Error(`local-run.sh all exited (${child.exitCode}) during start-up:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGINT');
+      await exited;
+      throw new Error(`local-run.sh all did not start in time:\n${output}`);
+    }
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+
+  const run = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((ok) => {
+      const c = spawn('bash', [script, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      c.on('exit', (code) => ok({ code: code ?? -1, stdout, stderr }));
+    });
+
+  return {
+    ports,
+    localDir,
+    apiUrl: `http://127.0.0.1:${api}/api`,
+    webUrl: `http://127.0.0.1:${web}`,
+    registryUrl: `http://127.0.0.1:${simRegistry}`,
+    k8sUrl: `http://127.0.0.1:${simK8s}`,
+    execUrl: `http://127.0.0.1:${exec}`,
+    output: () => output,
+    run,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGINT');
+      const code = await exited;
+      rmSync(localDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 60_000,
+  intervalMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((ok) => setTimeout(ok, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
