@@ -1,0 +1,97 @@
+// The dashboard's only door to the server: same-origin `/api` calls (the platform or Vite proxies them), each
+// answer checked by `parse.ts`. Failures become `ApiError` with the server's machine-readable `code`.
+import {
+  parseDeploymentList,
+  parseDeployStatus,
+  parseOpenApiOperations,
+  parseStartDeploy,
+  parseSummary,
+  parseSummaryList,
+} from './parse.js';
+import type { DeploymentRecord, DeployStatus, StartDeployAnswer, TargetSummary } from './types.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const path = (...parts: string[]): string => '/api/' + parts.map(encodeURIComponent).join('/');
+
+async function request(url: string, init: RequestInit & { signal?: AbortSignal | undefined }): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, headers: { accept: 'application/json', ...init.headers } });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new ApiError(0, 'network_error', 'The dashboard could not reach the elb-control API.');
+  }
+  const text = await response.text();
+  let body: unknown = null;
+  if (text !== '') {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = null;
+    }
+  }
+  if (!response.ok) {
+    const obj = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    const code = typeof obj['code'] === 'string' ? obj['code'] : `http_${response.status}`;
+    const message =
+      typeof obj['message'] === 'string'
+        ? obj['message']
+        : `The API answered ${response.status} ${response.statusText}.`.trim();
+    throw new ApiError(response.status, code, message, obj);
+  }
+  if (body === null)
+    throw new ApiError(response.status, 'bad_response', 'The API answered with something that is not JSON.');
+  return body;
+}
+
+const get = (url: string, signal?: AbortSignal) => request(url, { method: 'GET', signal });
+const post = (url: string, payload: unknown, signal?: AbortSignal) =>
+  request(url, {
+    method: 'POST',
+    body: JSON.stringify(payload),
+    headers: { 'content-type': 'application/json' },
+    signal,
+  });
+
+export const api = {
+  async targets(signal?: AbortSignal): Promise<TargetSummary[]> {
+    return parseSummaryList(await get(path('targets'), signal));
+  },
+  async summary(target: string, signal?: AbortSignal): Promise<TargetSummary> {
+    return parseSummary(await get(path('targets', target, 'openapi'), signal));
+  },
+  async deployStatus(target: string, instanceId: string, signal?: AbortSignal): Promise<DeployStatus> {
+    return parseDeployStatus(await get(path('targets', target, 'openapi', 'deployments', instanceId), signal));
+  },
+  async deployments(target: string, signal?: AbortSignal): Promise<DeploymentRecord[]> {
+    return parseDeploymentList(await get(path('targets', target, 'openapi', 'deployments'), signal));
+  },
+  async startDeploy(target: string, body: { tag?: string; reason: 'install' | 'update' }): Promise<StartDeployAnswer> {
+    return parseStartDeploy(await post(path('targets', target, 'openapi', 'deployments'), body));
+  },
+  async cancelDeploy(target: string, instanceId: string): Promise<void> {
+    await post(path('targets', target, 'openapi', 'deployments', instanceId, 'cancel'), {});
+  },
+  async spec(target: string, signal?: AbortSignal) {
+    return parseOpenApiOperations(await get(path('targets', target, 'openapi', 'spec'), signal));
+  },
+};
+
+/** A short sentence for an error, safe to show: the server's message, or what the dashboard knows. */
+export function describeError(error: unknown): { code: string; message: string } {
+  if (error instanceof ApiError) return { code: error.code, message: error.message };
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string')
+    return { code: error.code, message: error.message };
+  return { code: 'unexpected_error', message: 'Something went wrong in the dashboard. Reload the page to try again.' };
+}

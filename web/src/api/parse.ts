@@ -1,0 +1,270 @@
+// Checks API answers at the boundary. A required field that is missing or of the wrong type is a contract
+// break and raises `ApiContractError` (code `bad_response`), so the page shows a clear error instead of
+// rendering half a state. Optional fields degrade to null.
+import type {
+  ActiveDeploy,
+  DeployedImage,
+  DeployError,
+  DeploymentRecord,
+  DeployOutput,
+  DeployStatus,
+  OpenApiOperation,
+  PhaseStatus,
+  RegistryState,
+  ServiceState,
+  StartDeployAnswer,
+  TargetSummary,
+  TimelineEntry,
+} from './types.js';
+
+export class ApiContractError extends Error {
+  readonly code = 'bad_response';
+  constructor(what: string) {
+    super(`The server's answer did not match the API contract: ${what}.`);
+    this.name = 'ApiContractError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function object(value: unknown, what: string): Json {
+  if (!isObject(value)) throw new ApiContractError(`${what} is not an object`);
+  return value;
+}
+
+function requiredString(obj: Json, key: string, what: string): string {
+  const value = obj[key];
+  if (typeof value !== 'string' || value === '') throw new ApiContractError(`${what}.${key} is missing`);
+  return value;
+}
+
+function optionalString(obj: Json, key: string): string | null {
+  const value = obj[key];
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function optionalNumber(obj: Json, key: string): number | null {
+  const value = obj[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+const PHASE_STATUSES: readonly PhaseStatus[] = ['pending', 'running', 'done', 'skipped', 'failed'];
+
+function parseTimelineEntry(value: unknown): TimelineEntry {
+  const obj = object(value, 'timeline entry');
+  const status = obj['status'];
+  if (typeof status !== 'string' || !PHASE_STATUSES.includes(status as PhaseStatus)) {
+    throw new ApiContractError(
+      `timeline entry status ${JSON.stringify(status)} is not one of ${PHASE_STATUSES.join('/')}`,
+    );
+  }
+  return {
+    name: requiredString(obj, 'name', 'timeline entry'),
+    status: status as PhaseStatus,
+    startedAt: optionalString(obj, 'startedAt'),
+    endedAt: optionalString(obj, 'endedAt'),
+    detail: optionalString(obj, 'detail'),
+  };
+}
+
+export function parseTimeline(value: unknown): TimelineEntry[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new ApiContractError('timeline is not a list');
+  return value.map(parseTimelineEntry);
+}
+
+function parseDeployed(value: unknown): DeployedImage | null {
+  if (!isObject(value)) return null;
+  return {
+    tag: optionalString(value, 'tag'),
+    digest: optionalString(value, 'digest'),
+    image: optionalString(value, 'image'),
+    deployed_at: optionalString(value, 'deployed_at'),
+  };
+}
+
+function parseRegistry(value: unknown): RegistryState | null {
+  if (!isObject(value)) return null;
+  return {
+    tag: optionalString(value, 'tag'),
+    digest: optionalString(value, 'digest'),
+    tags: stringList(value['tags']),
+  };
+}
+
+function parseService(value: unknown): ServiceState {
+  const obj = isObject(value) ? value : {};
+  return {
+    installed: obj['installed'] === true,
+    external_ip: optionalString(obj, 'external_ip'),
+    base_url: optionalString(obj, 'base_url'),
+    swagger_url: optionalString(obj, 'swagger_url'),
+    api_version: optionalString(obj, 'api_version'),
+  };
+}
+
+function parseActiveDeploy(value: unknown): ActiveDeploy | null {
+  if (!isObject(value)) return null;
+  return {
+    instance_id: requiredString(value, 'instance_id', 'active_deploy'),
+    runtime_status: optionalString(value, 'runtime_status') ?? 'Pending',
+    phase: optionalString(value, 'phase'),
+    reason: optionalString(value, 'reason'),
+  };
+}
+
+export function parseSummary(value: unknown): TargetSummary {
+  const obj = object(value, 'target summary');
+  return {
+    target: requiredString(obj, 'target', 'summary'),
+    kind: optionalString(obj, 'kind') ?? 'unknown',
+    namespace: optionalString(obj, 'namespace'),
+    pinned_tag: requiredString(obj, 'pinned_tag', 'summary'),
+    desired_tag: optionalString(obj, 'desired_tag'),
+    deployed: parseDeployed(obj['deployed']),
+    registry: parseRegistry(obj['registry']),
+    update_available: obj['update_available'] === true,
+    service: parseService(obj['service']),
+    active_deploy: parseActiveDeploy(obj['active_deploy']),
+  };
+}
+
+export function parseSummaryList(value: unknown): TargetSummary[] {
+  if (!Array.isArray(value)) throw new ApiContractError('the target list is not a list');
+  return value.map(parseSummary);
+}
+
+function parseDeployError(value: unknown): DeployError | null {
+  if (typeof value === 'string' && value !== '') return { code: 'deploy_failed', message: value, diagnostics: null };
+  if (!isObject(value)) return null;
+  return {
+    code: optionalString(value, 'code') ?? 'deploy_failed',
+    message: optionalString(value, 'message') ?? 'The deploy failed without a message.',
+    diagnostics: value['diagnostics'] ?? null,
+  };
+}
+
+function parseOutput(value: unknown): DeployOutput | null {
+  if (!isObject(value)) return null;
+  const openapi = isObject(value['openapi_deploy']) ? value['openapi_deploy'] : {};
+  return {
+    status: optionalString(value, 'status'),
+    image: optionalString(value, 'image') ?? optionalString(openapi, 'image'),
+    digest: optionalString(value, 'digest'),
+    previous_image: optionalString(value, 'previous_image'),
+    external_ip: optionalString(openapi, 'external_ip') ?? optionalString(value, 'external_ip'),
+    elapsed_seconds: optionalNumber(value, 'elapsed_seconds'),
+    error: parseDeployError(value['error']),
+    rollback: value['rollback'] ?? null,
+  };
+}
+
+export function parseDeployStatus(value: unknown): DeployStatus {
+  const obj = object(value, 'deploy status');
+  const custom = isObject(obj['custom_status']) ? obj['custom_status'] : {};
+  const output = parseOutput(obj['output']);
+  const timeline = parseTimeline(
+    custom['timeline'] ?? (isObject(obj['output']) ? obj['output']['timeline'] : undefined),
+  );
+  return {
+    instance_id: requiredString(obj, 'instance_id', 'deploy status'),
+    runtime_status: requiredString(obj, 'runtime_status', 'deploy status'),
+    phase: optionalString(custom, 'phase'),
+    timeline,
+    target: optionalString(custom, 'target'),
+    image: optionalString(custom, 'image'),
+    output,
+    created_time: optionalString(obj, 'created_time'),
+    last_updated_time: optionalString(obj, 'last_updated_time'),
+  };
+}
+
+export function parseStartDeploy(value: unknown): StartDeployAnswer {
+  const obj = object(value, 'deploy start answer');
+  const instanceId = optionalString(obj, 'instance_id') ?? requiredString(obj, 'id', 'deploy start answer');
+  return {
+    id: optionalString(obj, 'id') ?? instanceId,
+    instance_id: instanceId,
+    target: optionalString(obj, 'target'),
+    status: optionalString(obj, 'status') ?? 'queued',
+  };
+}
+
+/**
+ * A history row. The contract names the fields of a history record; a server that answers each row in the
+ * status shape (`custom_status`, `output`, `created_time`) is read too, so History works with either.
+ */
+function parseDeploymentRecord(value: unknown): DeploymentRecord {
+  const obj = object(value, 'deployment record');
+  if (isObject(obj['custom_status']) || 'runtime_status' in obj) {
+    const status = parseDeployStatus(obj);
+    return {
+      instance_id: status.instance_id,
+      reason: optionalString(obj, 'reason') ?? optionalString(isObject(obj['input']) ? obj['input'] : {}, 'reason'),
+      status: status.output?.status ?? status.runtime_status.toLowerCase(),
+      tag: optionalString(obj, 'tag'),
+      digest: status.output?.digest ?? null,
+      started_at: status.created_time,
+      ended_at: status.last_updated_time,
+      elapsed_seconds: status.output?.elapsed_seconds ?? null,
+      timeline: status.timeline,
+      error: status.output?.error ?? null,
+    };
+  }
+  return {
+    instance_id: requiredString(obj, 'instance_id', 'deployment record'),
+    reason: optionalString(obj, 'reason'),
+    status: optionalString(obj, 'status') ?? 'unknown',
+    tag: optionalString(obj, 'tag'),
+    digest: optionalString(obj, 'digest'),
+    started_at: optionalString(obj, 'started_at'),
+    ended_at: optionalString(obj, 'ended_at'),
+    elapsed_seconds: optionalNumber(obj, 'elapsed_seconds'),
+    timeline: parseTimeline(obj['timeline']),
+    error: parseDeployError(obj['error']),
+  };
+}
+
+export function parseDeploymentList(value: unknown): DeploymentRecord[] {
+  const list = Array.isArray(value) ? value : isObject(value) ? value['deployments'] : undefined;
+  if (!Array.isArray(list)) throw new ApiContractError('the deployment history is not a list');
+  return list.map(parseDeploymentRecord);
+}
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
+
+/** Flattens an OpenAPI document's `paths` into operations; anything that is not an operation is ignored. */
+export function parseOpenApiOperations(value: unknown): {
+  title: string | null;
+  version: string | null;
+  operations: OpenApiOperation[];
+} {
+  const doc = object(value, 'OpenAPI document');
+  const paths = object(doc['paths'] ?? {}, 'OpenAPI paths');
+  const info = isObject(doc['info']) ? doc['info'] : {};
+  const operations: OpenApiOperation[] = [];
+  for (const [path, item] of Object.entries(paths)) {
+    if (!isObject(item)) continue;
+    for (const method of HTTP_METHODS) {
+      const op = item[method];
+      if (!isObject(op)) continue;
+      operations.push({
+        method: method.toUpperCase(),
+        path,
+        summary: optionalString(op, 'summary'),
+        operationId: optionalString(op, 'operationId'),
+        tags: stringList(op['tags']),
+        deprecated: op['deprecated'] === true,
+      });
+    }
+  }
+  return { title: optionalString(info, 'title'), version: optionalString(info, 'version'), operations };
+}

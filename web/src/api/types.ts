@@ -1,0 +1,125 @@
+// Shapes of the HTTP API the dashboard reads (docs/contracts.md, "HTTP API"). They describe what the server
+// promises; `parse.ts` checks each answer against them at the boundary before the page uses it.
+
+export type RuntimeStatus =
+  'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated' | 'ContinuedAsNew' | 'Suspended';
+
+export type PhaseStatus = 'pending' | 'running' | 'done' | 'skipped' | 'failed';
+
+export interface TimelineEntry {
+  name: string;
+  status: PhaseStatus;
+  startedAt: string | null;
+  endedAt: string | null;
+  detail: string | null;
+}
+
+export interface DeployedImage {
+  tag: string | null;
+  digest: string | null;
+  image: string | null;
+  deployed_at: string | null;
+}
+
+export interface RegistryState {
+  tag: string | null;
+  digest: string | null;
+  tags: string[];
+}
+
+export interface ServiceState {
+  installed: boolean;
+  external_ip: string | null;
+  base_url: string | null;
+  swagger_url: string | null;
+  api_version: string | null;
+}
+
+export interface ActiveDeploy {
+  instance_id: string;
+  runtime_status: string;
+  phase: string | null;
+  reason: string | null;
+}
+
+export interface TargetSummary {
+  target: string;
+  kind: string;
+  namespace: string | null;
+  pinned_tag: string;
+  desired_tag: string | null;
+  deployed: DeployedImage | null;
+  registry: RegistryState | null;
+  update_available: boolean;
+  service: ServiceState;
+  active_deploy: ActiveDeploy | null;
+}
+
+export interface DeployError {
+  code: string;
+  message: string;
+  /** Free-form evidence from the server (events, likely cause, what to do); rendered generically. */
+  diagnostics: unknown;
+}
+
+/** The orchestration's result, in the reference system's shape plus the fields elb-control adds. */
+export interface DeployOutput {
+  status: string | null;
+  image: string | null;
+  digest: string | null;
+  previous_image: string | null;
+  external_ip: string | null;
+  elapsed_seconds: number | null;
+  error: DeployError | null;
+  /** What the rollback did, when the deploy ended `rolled_back` (free-form from the server). */
+  rollback: unknown;
+}
+
+export interface DeployStatus {
+  instance_id: string;
+  runtime_status: RuntimeStatus | string;
+  phase: string | null;
+  timeline: TimelineEntry[];
+  target: string | null;
+  image: string | null;
+  output: DeployOutput | null;
+  created_time: string | null;
+  last_updated_time: string | null;
+}
+
+export interface StartDeployAnswer {
+  id: string;
+  instance_id: string;
+  target: string | null;
+  status: string;
+}
+
+/** One row of a target's deploy history (`GET /api/targets/{t}/openapi/deployments`). */
+export interface DeploymentRecord {
+  instance_id: string;
+  reason: string | null;
+  status: string;
+  tag: string | null;
+  digest: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  elapsed_seconds: number | null;
+  timeline: TimelineEntry[];
+  error: DeployError | null;
+}
+
+export interface OpenApiOperation {
+  method: string;
+  path: string;
+  summary: string | null;
+  operationId: string | null;
+  tags: string[];
+  deprecated: boolean;
+}
+
+/** The error body every API route answers with: `{code, message}` plus optional fields. */
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  active_instance_id?: string;
+}

@@ -1,0 +1,34 @@
+// How long to wait before the next read. Pure, so the back-off policy is unit-tested without timers.
+
+export interface PollInput {
+  /** A deploy is running on the page's target: poll briskly. */
+  deployActive: boolean;
+  /** How long the active deploy has been watched; long deploys are polled less often. */
+  activeForMs: number;
+  /** Failed reads in a row (network, 5xx); each one doubles the wait. */
+  consecutiveErrors: number;
+  /** The tab is hidden: do not poll at all until it is visible again. */
+  hidden: boolean;
+}
+
+export const POLL = {
+  deployFastMs: 2_000,
+  deploySlowMs: 5_000,
+  /** After this long a deploy is polled at the slow rate. */
+  deploySlowAfterMs: 60_000,
+  idleMs: 15_000,
+  maxErrorBackoffMs: 60_000,
+} as const;
+
+/** Milliseconds until the next read, or null to pause (hidden tab). */
+export function nextPollDelay(input: PollInput): number | null {
+  if (input.hidden) return null;
+  const base = input.deployActive
+    ? input.activeForMs >= POLL.deploySlowAfterMs
+      ? POLL.deploySlowMs
+      : POLL.deployFastMs
+    : POLL.idleMs;
+  if (input.consecutiveErrors <= 0) return base;
+  const backedOff = base * 2 ** Math.min(input.consecutiveErrors, 10);
+  return Math.min(backedOff, Math.max(base, POLL.maxErrorBackoffMs));
+}

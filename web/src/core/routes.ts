@@ -1,0 +1,20 @@
+// The dashboard's three pages and how URLs map to them. The selected target lives in the URL (`?target=`),
+// so a link or a reload shows the same thing; nothing about a deploy is kept in the browser.
+export type PageName = 'docs' | 'overview' | 'history';
+
+export interface Route {
+  page: PageName;
+  target: string | null;
+}
+
+export function parseRoute(pathname: string, search: string): Route {
+  const target = new URLSearchParams(search).get('target');
+  const clean = pathname.replace(/\/+$/, '') || '/';
+  const page: PageName = clean === '/docs' ? 'docs' : clean === '/history' ? 'history' : 'overview';
+  return { page, target: target && target.trim() !== '' ? target : null };
+}
+
+export function routeHref(page: PageName, target: string | null): string {
+  const path = page === 'docs' ? '/docs' : page === 'history' ? '/history' : '/';
+  return target ? `${path}?target=${encodeURIComponent(target)}` : path;
+}

@@ -1,0 +1,190 @@
+import { LitElement, css, html, nothing } from 'lit';
+import type { DeployView } from '../core/page-state.js';
+import { formatDuration } from '../core/format.js';
+import type { PhaseStep } from '../core/phases.js';
+import { ElbCancelRequestEvent, type ElbConfirmEvent } from './events.js';
+import type { ElbConfirmDialog } from './elb-confirm-dialog.js';
+import { sharedStyles } from './shared-styles.js';
+import './elb-confirm-dialog.js';
+
+const STEP_MARK: Record<PhaseStep['status'], string> = {
+  done: '✓',
+  running: '●',
+  pending: '○',
+  skipped: '–',
+  failed: '✕',
+};
+
+const STEP_WORD: Record<PhaseStep['status'], string> = {
+  done: 'done',
+  running: 'in progress',
+  pending: 'not started',
+  skipped: 'skipped',
+  failed: 'failed',
+};
+
+/** The live view of a running deploy: phase stepper with time per phase, Cancel (confirmed), warnings. */
+export class ElbDeployProgress extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+      }
+      .card {
+        border-color: #54aeff;
+      }
+      header {
+        display: flex;
+        align-items: baseline;
+        flex-wrap: wrap;
+        gap: 0.5rem 1rem;
+      }
+      ol {
+        list-style: none;
+        margin: 0.75rem 0 0;
+        padding: 0;
+      }
+      li {
+        display: grid;
+        grid-template-columns: 1.5rem 1fr auto;
+        gap: 0.25rem 0.5rem;
+        padding: 0.375rem 0;
+        border-bottom: 1px solid #eaeef2;
+      }
+      li:last-child {
+        border-bottom: none;
+      }
+      .mark {
+        font-weight: 700;
+        text-align: center;
+      }
+      .done .mark {
+        color: var(--elb-ok);
+      }
+      .running .mark {
+        color: var(--elb-accent);
+      }
+      .failed .mark {
+        color: var(--elb-danger);
+      }
+      .pending .label,
+      .skipped .label {
+        color: var(--elb-muted);
+      }
+      .running .label {
+        font-weight: 600;
+      }
+      .time {
+        font-variant-numeric: tabular-nums;
+        color: var(--elb-muted);
+      }
+      .detail {
+        grid-column: 2 / 4;
+        font-size: 0.875rem;
+        color: var(--elb-muted);
+      }
+    `,
+  ];
+  static override properties = {
+    deploy: { attribute: false },
+    installed: { type: Boolean },
+  };
+
+  declare deploy: DeployView | null;
+  /** The service already runs (an update), as opposed to a first install. */
+  declare installed: boolean;
+
+  constructor() {
+    super();
+    this.deploy = null;
+    this.installed = false;
+  }
+
+  private askCancel(): void {
+    void this.renderRoot.querySelector<ElbConfirmDialog>('elb-confirm-dialog')?.show();
+  }
+
+  private onConfirm(event: ElbConfirmEvent): void {
+    event.stopPropagation();
+    if (event.confirmed && this.deploy) this.dispatchEvent(new ElbCancelRequestEvent(this.deploy.instanceId));
+  }
+
+  override render() {
+    const deploy = this.deploy;
+    if (!deploy) return nothing;
+    const title = this.installed ? 'Updating elb-openapi' : 'Installing elb-openapi';
+    const phaseText =
+      deploy.outcome === 'queued' ? 'Queued, waiting for the orchestration to start' : deploy.phaseLabel;
+    return html`<section class="card" aria-labelledby="progress-title" aria-busy="true">
+      <header>
+        <h2 id="progress-title">${title}</h2>
+        <span class="muted"
+          >deploy
+          <code>${deploy.instanceId}</code
+          >${deploy.reason ? html` · ${deploy.reason}` : nothing}${deploy.ageMs !== null ? html` · ${formatDuration(deploy.ageMs)} so far` : nothing}</span
+        >
+      </header>
+      <p role="status" aria-live="polite" class="phase">Current step: <strong>${phaseText}</strong></p>
+      ${
+        deploy.pendingTooLong
+          ? html`<div class="notice warn" role="alert">
+              <strong>This deploy has been queued for ${formatDuration(deploy.ageMs)} without starting.</strong>
+              The Functions host may not be running orchestrations. It will start when the host picks it up; cancel it
+              if you no longer want it.
+            </div>`
+          : nothing
+      }
+      ${deploy.statusTrouble ? html`<div class="notice warn" role="status">${deploy.statusTrouble}</div>` : nothing}
+      <ol aria-label="Deploy steps">
+        ${deploy.steps.map(
+          (step) =>
+            html`<li class=${step.status} aria-current=${step.status === 'running' ? 'step' : 'false'}>
+              <span class="mark" aria-hidden="true">${STEP_MARK[step.status]}</span>
+              <span class="label">${step.label}<span class="visually-hidden">: ${STEP_WORD[step.status]}</span></span>
+              <span class="time">${step.elapsedMs !== null ? formatDuration(step.elapsedMs) : ''}</span>
+              ${step.detail ? html`<span class="detail">${step.detail}</span>` : nothing}
+            </li>`,
+        )}
+      </ol>
+      ${
+        deploy.cancel === 'requested'
+          ? html`<div class="notice" role="status">Cancel requested. The deploy stops at its next step boundary.</div>`
+          : nothing
+      }
+      ${
+        typeof deploy.cancel === 'object'
+          ? html`<div class="notice error" role="alert">
+              Cancel failed: ${deploy.cancel.message} <code>${deploy.cancel.code}</code>
+            </div>`
+          : nothing
+      }
+      <div class="actions">
+        <button type="button" class="danger" ?disabled=${!deploy.canCancel} @click=${this.askCancel}>
+          Cancel deploy
+        </button>
+        ${deploy.outcome === 'rolling_back' ? html`<span class="muted">A rollback cannot be cancelled.</span>` : nothing}
+      </div>
+      <elb-confirm-dialog
+        heading="Cancel this deploy?"
+        confirm-label="Cancel deploy"
+        cancel-label="Keep deploying"
+        danger
+        @elb-confirm=${this.onConfirm}
+      >
+        <p>
+          The server stops the deploy at its next step boundary and records it as cancelled; the result, including what
+          was already applied to the cluster, is reported here.
+        </p>
+      </elb-confirm-dialog>
+    </section>`;
+  }
+}
+
+customElements.define('elb-deploy-progress', ElbDeployProgress);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'elb-deploy-progress': ElbDeployProgress;
+  }
+}

@@ -1,0 +1,103 @@
+import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
+import { sharedStyles } from './shared-styles.js';
+
+const MAX_DEPTH = 4;
+
+function humanKey(key: string): string {
+  const words = key
+    .replace(/[_-]+/g, ' ')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** Renders server-provided evidence of any JSON shape as readable text (Lit escapes every value). */
+function renderValue(value: unknown, depth: number): TemplateResult | string {
+  if (value === null || value === undefined || value === '') return '—';
+  if (typeof value === 'string') return value.includes('\n') ? html`<pre>${value}</pre>` : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (depth >= MAX_DEPTH) return html`<code>${JSON.stringify(value)}</code>`;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '—';
+    return html`<ul>
+      ${value.map((item) => html`<li>${renderValue(item, depth + 1)}</li>`)}
+    </ul>`;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return '—';
+  return html`<dl>
+    ${entries.map(
+      ([key, item]) =>
+        html`<dt>${humanKey(key)}</dt>
+          <dd>${renderValue(item, depth + 1)}</dd>`,
+    )}
+  </dl>`;
+}
+
+/** A titled block of diagnostics (events, likely cause, what to do) or a rollback report. */
+export class ElbDiagnostics extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+        margin-top: 0.75rem;
+      }
+      dl {
+        margin: 0;
+        display: grid;
+        grid-template-columns: minmax(8rem, max-content) 1fr;
+        gap: 0.25rem 1rem;
+      }
+      dt {
+        font-weight: 600;
+        color: var(--elb-muted);
+      }
+      dd {
+        margin: 0;
+        overflow-wrap: anywhere;
+      }
+      ul {
+        margin: 0;
+        padding-left: 1.25rem;
+      }
+      pre {
+        margin: 0;
+        white-space: pre-wrap;
+        font-size: 0.875rem;
+        max-height: 16rem;
+        overflow: auto;
+        background: #f6f8fa;
+        padding: 0.5rem;
+        border-radius: 4px;
+      }
+    `,
+  ];
+  static override properties = {
+    heading: { type: String },
+    data: { attribute: false },
+  };
+
+  declare heading: string;
+  declare data: unknown;
+
+  constructor() {
+    super();
+    this.heading = 'Diagnostics';
+    this.data = null;
+  }
+
+  override render() {
+    if (this.data === null || this.data === undefined) return nothing;
+    return html`<h4>${this.heading}</h4>
+      ${renderValue(this.data, 0)}`;
+  }
+}
+
+customElements.define('elb-diagnostics', ElbDiagnostics);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'elb-diagnostics': ElbDiagnostics;
+  }
+}

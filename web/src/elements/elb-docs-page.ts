@@ -1,0 +1,370 @@
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { Task, TaskStatus, initialState } from '@lit/task';
+import { ApiError, api, describeError } from '../api/client.js';
+import type { TargetSummary } from '../api/types.js';
+import { isTerminal, outcomeOf } from '../core/outcome.js';
+import {
+  deriveDocsState,
+  nextTrackedId,
+  type DocsPageState,
+  type ReadState,
+  type TrackedDeploy,
+} from '../core/page-state.js';
+import { nextPollDelay } from '../core/polling.js';
+import { Clock } from '../controllers/clock.js';
+import { Poller } from '../controllers/poller.js';
+import type { ElbCancelRequestEvent, ElbDeployRequestEvent } from './events.js';
+import { sharedStyles } from './shared-styles.js';
+import './elb-deploy-card.js';
+import './elb-deploy-progress.js';
+import './elb-deploy-result.js';
+import './elb-endpoint-list.js';
+import './elb-service-hero.js';
+import './elb-target-picker.js';
+import './elb-update-card.js';
+
+const emptyRead = <T>(): ReadState<T> => ({ value: null, error: null, consecutiveErrors: 0 });
+
+const freshTracked = (instanceId: string, reason: string | null): TrackedDeploy => ({
+  instanceId,
+  reason,
+  status: emptyRead(),
+  notFound: false,
+  cancel: 'none',
+});
+
+const isHidden = (): boolean => document.visibilityState === 'hidden';
+
+/**
+ * The API page (/docs). It keeps only what the server said (the summary, the followed deploy's status) and
+ * derives everything it shows through `deriveDocsState`; the deploy it follows always comes from the server's
+ * `active_deploy` or from the answer to its own deploy request, never from browser storage.
+ */
+export class ElbDocsPage extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+      }
+      .endpoints header {
+        display: flex;
+        justify-content: space-between;
+        align-items: baseline;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+      }
+    `,
+  ];
+  static override properties = {
+    target: { type: String },
+    summaryRead: { state: true },
+    tracked: { state: true },
+    starting: { state: true },
+    startError: { state: true },
+    specRefresh: { state: true },
+  };
+
+  /** The target named in the URL; null means "the first configured target". */
+  declare target: string | null;
+  declare summaryRead: ReadState<TargetSummary>;
+  declare tracked: TrackedDeploy | null;
+  declare starting: boolean;
+  declare startError: { code: string; message: string } | null;
+  declare specRefresh: number;
+
+  private shownTarget: string | null = null;
+
+  private readonly targetsTask = new Task(this, {
+    task: (_args, { signal }) => api.targets(signal),
+    args: () => [] as const,
+  });
+
+  private readonly summaryTask = new Task(this, {
+    task: ([target], { signal }) => (target ? api.summary(target, signal) : initialState),
+    args: () => [this.effectiveTarget] as const,
+    onComplete: (summary) => {
+      this.summaryRead = { value: summary, error: null, consecutiveErrors: 0 };
+      const followed = nextTrackedId(this.tracked?.instanceId ?? null, summary);
+      if (followed && followed !== this.tracked?.instanceId) {
+        this.tracked = freshTracked(followed, summary.active_deploy?.reason ?? null);
+      }
+      this.summaryPoller.scheduleNext();
+    },
+    onError: (error) => {
+      this.summaryRead = {
+        value: this.summaryRead.value,
+        error: describeError(error),
+        consecutiveErrors: this.summaryRead.consecutiveErrors + 1,
+      };
+      this.summaryPoller.scheduleNext();
+    },
+  });
+
+  private readonly statusTask = new Task(this, {
+    task: ([target, instanceId], { signal }) =>
+      target && instanceId ? api.deployStatus(target, instanceId, signal) : initialState,
+    args: () => [this.effectiveTarget, this.tracked?.instanceId ?? null] as const,
+    onComplete: (status) => {
+      const tracked = this.tracked;
+      if (!tracked) return;
+      this.tracked = { ...tracked, status: { value: status, error: null, consecutiveErrors: 0 } };
+      if (isTerminal(outcomeOf(status))) {
+        // The deploy ended: the service's state (address, digest, spec) has changed, so re-read it now.
+        this.summaryPoller.now();
+        this.specRefresh++;
+      } else {
+        this.statusPoller.scheduleNext();
+      }
+    },
+    onError: (error) => {
+      const tracked = this.tracked;
+      if (!tracked) return;
+      if (error instanceof ApiError && error.status === 404) {
+        this.tracked = { ...tracked, notFound: true };
+        return;
+      }
+      // One failed read is not the end of a deploy (reference bug §15.11): keep the last status and back off.
+      const status = tracked.status;
+      this.tracked = {
+        ...tracked,
+        status: { value: status.value, error: describeError(error), consecutiveErrors: status.consecutiveErrors + 1 },
+      };
+      this.statusPoller.scheduleNext();
+    },
+  });
+
+  private readonly specTask = new Task(this, {
+    task: ([target, installed], { signal }) => (target && installed ? api.spec(target, signal) : initialState),
+    args: () =>
+      [
+        this.effectiveTarget,
+        this.summaryRead.value?.service.installed ?? false,
+        this.summaryRead.value?.deployed?.digest ?? null,
+        this.specRefresh,
+      ] as const,
+  });
+
+  private readonly summaryPoller = new Poller(this, {
+    run: () => void this.summaryTask.run(),
+    delay: () => {
+      const state = this.pageState();
+      const deploy = state.kind === 'installing' || state.kind === 'updating' ? state.deploy : null;
+      return nextPollDelay({
+        deployActive: deploy !== null,
+        activeForMs: deploy?.ageMs ?? 0,
+        consecutiveErrors: this.summaryRead.consecutiveErrors,
+        hidden: isHidden(),
+      });
+    },
+  });
+
+  private readonly statusPoller = new Poller(this, {
+    run: () => void this.statusTask.run(),
+    delay: () => {
+      const tracked = this.tracked;
+      if (!tracked || tracked.notFound) return null;
+      const state = this.pageState();
+      const deploy = state.kind === 'installing' || state.kind === 'updating' ? state.deploy : null;
+      if (!deploy) return null;
+      return nextPollDelay({
+        deployActive: true,
+        activeForMs: deploy.ageMs ?? 0,
+        consecutiveErrors: tracked.status.consecutiveErrors,
+        hidden: isHidden(),
+      });
+    },
+  });
+
+  constructor() {
+    super();
+    this.target = null;
+    this.summaryRead = emptyRead();
+    this.tracked = null;
+    this.starting = false;
+    this.startError = null;
+    this.specRefresh = 0;
+    new Clock(this, () => {
+      const kind = this.pageState().kind;
+      return kind === 'installing' || kind === 'updating';
+    });
+  }
+
+  private get effectiveTarget(): string | null {
+    return this.target ?? this.targetsTask.value?.[0]?.target ?? null;
+  }
+
+  protected override willUpdate(_changed: PropertyValues<this>): void {
+    // Switching targets starts from a clean slate: nothing of one cluster's deploy may leak into another's.
+    const target = this.effectiveTarget;
+    if (target !== this.shownTarget) {
+      this.shownTarget = target;
+      this.summaryRead = emptyRead();
+      this.tracked = null;
+      this.startError = null;
+    }
+  }
+
+  private pageState(): DocsPageState {
+    if (!this.effectiveTarget) {
+      if (this.targetsTask.status === TaskStatus.ERROR)
+        return { kind: 'unreachable', error: describeError(this.targetsTask.error) };
+      if (this.targetsTask.status === TaskStatus.COMPLETE) {
+        return {
+          kind: 'unreachable',
+          error: { code: 'no_targets', message: 'The server has no targets configured (ELB_TARGETS).' },
+        };
+      }
+      return { kind: 'loading' };
+    }
+    return deriveDocsState({
+      summary: this.summaryRead,
+      tracked: this.tracked,
+      startError: this.startError,
+      starting: this.starting,
+      now: Date.now(),
+    });
+  }
+
+  private async onDeployRequest(event: ElbDeployRequestEvent): Promise<void> {
+    const target = this.effectiveTarget;
+    const summary = this.summaryRead.value;
+    if (!target || !summary || this.starting) return;
+    this.starting = true;
+    this.startError = null;
+    try {
+      const answer = await api.startDeploy(target, { tag: summary.pinned_tag, reason: event.reason });
+      this.tracked = freshTracked(answer.instance_id, event.reason);
+    } catch (error) {
+      const active = error instanceof ApiError ? error.body['active_instance_id'] : undefined;
+      if (error instanceof ApiError && error.code === 'deploy_in_progress' && typeof active === 'string') {
+        // Someone (another tab, a user, a registry push) is already deploying: follow that deploy instead.
+        this.tracked = freshTracked(active, null);
+      } else {
+        this.startError = describeError(error);
+      }
+    } finally {
+      this.starting = false;
+    }
+    this.summaryPoller.now();
+  }
+
+  private async onCancelRequest(event: ElbCancelRequestEvent): Promise<void> {
+    const target = this.effectiveTarget;
+    if (!target || this.tracked?.instanceId !== event.instanceId) return;
+    try {
+      await api.cancelDeploy(target, event.instanceId);
+      if (this.tracked?.instanceId === event.instanceId) this.tracked = { ...this.tracked, cancel: 'requested' };
+      this.statusPoller.now();
+    } catch (error) {
+      if (this.tracked?.instanceId === event.instanceId)
+        this.tracked = { ...this.tracked, cancel: describeError(error) };
+    }
+  }
+
+  private onDismiss(): void {
+    const state = this.pageState();
+    if (state.kind === 'installed' || state.kind === 'not_installed') this.tracked = null;
+  }
+
+  private onRetryDiscovery(): void {
+    this.summaryPoller.now();
+    this.specRefresh++;
+  }
+
+  private renderEndpoints() {
+    const task = this.specTask;
+    const spec = task.value;
+    let body;
+    if (task.status === TaskStatus.ERROR) {
+      const error = describeError(task.error);
+      body = html`<div class="notice error" role="alert">
+          Could not read the live API's OpenAPI document: ${error.message} <code>${error.code}</code>
+        </div>
+        <button type="button" @click=${() => this.specRefresh++}>Try again</button>`;
+    } else if (spec) {
+      body = html`<elb-endpoint-list .operations=${spec.operations}></elb-endpoint-list>`;
+    } else {
+      body = html`<p class="muted" role="status">Loading the live API's endpoints…</p>`;
+    }
+    return html`<section class="card endpoints" aria-labelledby="endpoints-title">
+      <header>
+        <h2 id="endpoints-title">Endpoints</h2>
+        ${spec?.title ? html`<span class="muted">${spec.title}${spec.version ? ` ${spec.version}` : ''}</span>` : nothing}
+      </header>
+      ${body}
+    </section>`;
+  }
+
+  private renderState(state: DocsPageState) {
+    switch (state.kind) {
+      case 'loading':
+        return html`<p class="card muted" role="status">Loading the service state…</p>`;
+      case 'unreachable':
+        return html`<div class="card">
+          <div class="notice error" role="alert">
+            <strong>The dashboard cannot read the service state.</strong> ${state.error.message}
+            <code>${state.error.code}</code>
+          </div>
+          <button type="button" @click=${() => this.retryAll()}>Try again</button>
+        </div>`;
+      default:
+        break;
+    }
+    const specVersion = this.specTask.value?.version ?? null;
+    const hero = html`<elb-service-hero .summary=${state.summary} .specVersion=${specVersion}></elb-service-hero>`;
+    const stale = state.staleWarning
+      ? html`<div class="notice warn" role="status">${state.staleWarning}</div>`
+      : nothing;
+    switch (state.kind) {
+      case 'not_installed':
+        return html`${hero}${stale}
+          <elb-deploy-result .deploy=${state.lastDeploy}></elb-deploy-result>
+          <elb-deploy-card
+            .summary=${state.summary}
+            ?starting=${state.starting}
+            .startError=${state.startError}
+          ></elb-deploy-card>`;
+      case 'installing':
+        return html`${hero}${stale}<elb-deploy-progress .deploy=${state.deploy}></elb-deploy-progress>`;
+      case 'installed':
+        return html`${hero}${stale}
+          <elb-deploy-result .deploy=${state.lastDeploy}></elb-deploy-result>
+          <elb-update-card
+            .advice=${state.update}
+            ?starting=${state.starting}
+            .startError=${state.startError}
+          ></elb-update-card>
+          ${this.renderEndpoints()}`;
+      case 'updating':
+        return html`${hero}${stale}<elb-deploy-progress installed .deploy=${state.deploy}></elb-deploy-progress
+          >${this.renderEndpoints()}`;
+    }
+  }
+
+  private retryAll(): void {
+    if (!this.effectiveTarget) void this.targetsTask.run();
+    else this.summaryPoller.now();
+  }
+
+  override render() {
+    const targets = this.targetsTask.value?.map((summary) => summary.target) ?? [];
+    return html`<div
+      @elb-deploy-request=${this.onDeployRequest}
+      @elb-cancel-request=${this.onCancelRequest}
+      @elb-dismiss-result=${this.onDismiss}
+      @elb-retry-discovery=${this.onRetryDiscovery}
+    >
+      <elb-target-picker .targets=${targets} .selected=${this.effectiveTarget}></elb-target-picker>
+      ${this.renderState(this.pageState())}
+    </div>`;
+  }
+}
+
+customElements.define('elb-docs-page', ElbDocsPage);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'elb-docs-page': ElbDocsPage;
+  }
+}

@@ -1,0 +1,142 @@
+import { LitElement, css, html, nothing } from 'lit';
+import type { UpdateAdvice } from '../core/page-state.js';
+import { ElbDeployRequestEvent, ElbRetryDiscoveryEvent, type ElbConfirmEvent } from './events.js';
+import type { ElbConfirmDialog } from './elb-confirm-dialog.js';
+import { sharedStyles } from './shared-styles.js';
+import './elb-confirm-dialog.js';
+
+/** Offered while the service runs: roll it to the pinned tag's current digest, or re-check discovery. */
+export class ElbUpdateCard extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      .card {
+        border-color: #c3ccd5;
+      }
+      header {
+        display: flex;
+        align-items: center;
+        gap: 0.5rem;
+        flex-wrap: wrap;
+      }
+      header h2 {
+        margin: 0;
+      }
+      ul {
+        margin: 0.25rem 0 0;
+        padding-left: 1.25rem;
+      }
+    `,
+  ];
+  static override properties = {
+    advice: { attribute: false },
+    starting: { type: Boolean },
+    startError: { attribute: false },
+  };
+
+  declare advice: UpdateAdvice | null;
+  declare starting: boolean;
+  declare startError: { code: string; message: string } | null;
+
+  constructor() {
+    super();
+    this.advice = null;
+    this.starting = false;
+    this.startError = null;
+  }
+
+  private askUpdate(): void {
+    void this.renderRoot.querySelector<ElbConfirmDialog>('elb-confirm-dialog')?.show();
+  }
+
+  private onConfirm(event: ElbConfirmEvent): void {
+    event.stopPropagation();
+    if (event.confirmed) this.dispatchEvent(new ElbDeployRequestEvent('update'));
+  }
+
+  private statusLine(advice: UpdateAdvice) {
+    if (advice.registryUnknown) {
+      return html`<p class="muted" role="status">
+        The registry's digest for <code>${advice.pinnedTag}</code> is unknown right now, so the dashboard cannot tell
+        whether an update exists.
+      </p>`;
+    }
+    if (advice.updateAvailable) {
+      return html`<p role="status">
+        <span class="badge warn">Update available</span>
+        The registry has <code>${advice.pinnedTag}</code> at <code>${advice.registryDigest}</code>; the service runs
+        <code>${advice.deployedTag ?? '?'}</code> at <code>${advice.deployedDigest ?? 'unknown digest'}</code>.
+      </p>`;
+    }
+    return html`<p role="status">
+      <span class="badge ok">Up to date</span>
+      The deployed digest <code>${advice.deployedDigest}</code> matches the registry's <code>${advice.pinnedTag}</code>.
+    </p>`;
+  }
+
+  override render() {
+    const advice = this.advice;
+    if (!advice) return nothing;
+    const label = `Update to v${advice.pinnedTag}`;
+    return html`<section class="card" aria-labelledby="update-title">
+      <header>
+        <h2 id="update-title">Update OpenAPI service</h2>
+        <span class="badge accent" title="Pinned tag (ELB_OPENAPI_TAG)">v${advice.pinnedTag}</span>
+      </header>
+      <p>
+        elastic-blast-azure publishes new elb-openapi images to the registry. Updating resolves the pinned tag to its
+        current digest and rolls the service to it; if verification fails, the previous image is restored.
+      </p>
+      ${this.statusLine(advice)}
+      ${
+        advice.newerTags.length > 0
+          ? html`<div class="notice">
+              Newer tags in the registry:
+              ${advice.newerTags.map((tag, i) => html`${i > 0 ? ', ' : ''}<code>${tag}</code>`)}. The dashboard deploys
+              only the pinned tag; change <code>ELB_OPENAPI_TAG</code> to move to one of them.
+            </div>`
+          : nothing
+      }
+      ${
+        this.startError
+          ? html`<div class="notice error" role="alert">
+              Could not start the update: ${this.startError.message} <code>${this.startError.code}</code>
+            </div>`
+          : nothing
+      }
+      <div class="actions">
+        <button
+          type="button"
+          class=${advice.updateAvailable ? 'primary' : ''}
+          ?disabled=${this.starting}
+          @click=${this.askUpdate}
+        >
+          ${this.starting ? 'Starting update…' : label}
+        </button>
+        <button type="button" @click=${() => this.dispatchEvent(new ElbRetryDiscoveryEvent())}>Retry Discovery</button>
+        <span class="muted">Retry Discovery re-reads the service address, the registry and the live API.</span>
+      </div>
+      <elb-confirm-dialog
+        heading=${`${label}?`}
+        confirm-label=${label}
+        cancel-label="Not now"
+        @elb-confirm=${this.onConfirm}
+      >
+        <p>
+          The running service is rolled to
+          <code>${advice.pinnedTag}</code
+          >${advice.registryDigest ? html` (<code>${advice.registryDigest}</code>)` : nothing}. Its pods are replaced,
+          so requests in flight may be interrupted.
+        </p>
+      </elb-confirm-dialog>
+    </section>`;
+  }
+}
+
+customElements.define('elb-update-card', ElbUpdateCard);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'elb-update-card': ElbUpdateCard;
+  }
+}
