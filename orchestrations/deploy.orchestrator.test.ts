@@ -1,0 +1,340 @@
+// Replay tests of the deploy orchestration through the real durable-functions engine (see test/replay-harness.ts).
+// The activities are scripted per scenario: the orchestration's decisions are what is under test here; the
+// activities themselves are tested against the sim, Azurite and the exec server.
+import { describe, expect, it } from 'vitest';
+import { DeployInput, DeployOutput } from '../core/deploy-model';
+import { ACTIVITY } from './activity-names';
+import { deployOpenApiOrchestrator } from './deploy.orchestrator';
+import { ActivityHandler, replay } from './test/replay-harness';
+
+const DIGEST = 'sha256:' + 'a'.repeat(64);
+const OLD_DIGEST = 'sha256:' + 'b'.repeat(64);
+const IMAGE = `127.0.0.1:5001/elb-openapi@${DIGEST}`;
+const OLD_IMAGE = `127.0.0.1:5001/elb-openapi@${OLD_DIGEST}`;
+
+const input: DeployInput = {
+  target: 'local',
+  reason: 'update',
+  tag: null,
+  digest: null,
+  requester: 'tester',
+  requestedAt: '2026-01-01T00:00:00.000Z',
+  timings: {
+    pollIntervalSeconds: 5,
+    watchSeconds: 90,
+    rolloutTimeoutSeconds: 600,
+    externalIpTimeoutSeconds: 300,
+    verifyTimeoutSeconds: 120,
+  },
+};
+
+const ok = (value: unknown) => ({ ok: true, value });
+
+function scenario(
+  overrides: Partial<Record<string, ActivityHandler>> = {},
+  opts: { kind?: 'aks' | 'kubeconfig'; canRollBack?: boolean } = {},
+) {
+  const base: Record<string, ActivityHandler> = {
+    [ACTIVITY.resolveImage]: () =>
+      ok({
+        kind: opts.kind ?? 'kubeconfig',
+        namespace: 'elb-openapi',
+        tag: '3.4',
+        digest: DIGEST,
+        image: IMAGE,
+        previous: opts.canRollBack === false ? null : { tag: '3.3', digest: OLD_DIGEST, image: OLD_IMAGE },
+        canRollBack: opts.canRollBack ?? true,
+      }),
+    [ACTIVITY.setupWorkloadIdentity]: () =>
+      ok({
+        status: 'configured',
+        identity_name: 'id-elb-openapi-x',
+        client_id: '11111111-1111-1111-1111-111111111111',
+      }),
+    [ACTIVITY.applyManifests]: (i: { mode: string }) =>
+      ok({
+        apply_output: 'deployment.apps/elb-openapi serverside-applied',
+        image: i.mode === 'rollback' ? OLD_IMAGE : IMAGE,
+        generation: 2,
+        template_hash: 'h',
+      }),
+    [ACTIVITY.checkRollout]: () =>
+      ok({ state: 'ready', detail: '1/1 pods ready', ready_replicas: 1, desired_replicas: 1 }),
+    [ACTIVITY.checkExternalIp]: () => ok({ external_ip: '127.0.0.2', detail: 'address 127.0.0.2' }),
+    [ACTIVITY.verifyService]: () =>
+      ok({
+        healthy: true,
+        detail: 'healthz ok, openapi 3.4.0',
+        api_version: '3.4.0',
+        base_url: 'http://127.0.0.2:8080',
+      }),
+    [ACTIVITY.finish]: () => ({ follow_up_instance_id: null }),
+  };
+  return { ...base, ...overrides } as Record<string, ActivityHandler>;
+}
+
+function phases(output: DeployOutput) {
+  return Object.fromEntries(output.timeline.map((e) => [e.name, e.status]));
+}
+
+describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
+  it('deploys through every phase, skips workload identity for a kubeconfig target, and reports the seed shape', async () => {
+    const r = await replay(deployOpenApiOrchestrator, input, scenario());
+    expect(r.runtimeStatus).toBe('Completed');
+    const out = r.output as DeployOutput;
+    expect(out.status).toBe('succeeded');
+    expect(out.openapi_deploy).toMatchObject({
+      status: 'deployed',
+      image: IMAGE,
+      digest: DIGEST,
+      external_ip: '127.0.0.2',
+      apply_output: 'deployment.apps/elb-openapi serverside-applied',
+      api_version: '3.4.0',
+    });
+    expect(out.workload_identity).toMatchObject({ status: 'skipped' });
+    expect(out.previous_image).toBe(OLD_IMAGE);
+    expect(out.error).toBeNull();
+    expect(typeof out.elapsed_seconds).toBe('number');
+    expect(phases(out)).toEqual({
+      resolving_image: 'done',
+      setup_workload_identity: 'skipped',
+      applying_manifests: 'done',
+      waiting_for_rollout: 'done',
+      waiting_for_external_ip: 'done',
+      verifying_service: 'done',
+    });
+    expect(r.calls.map((c) => c.name)).toEqual([
+      ACTIVITY.resolveImage,
+      ACTIVITY.applyManifests,
+      ACTIVITY.checkRollout,
+      ACTIVITY.checkExternalIp,
+      ACTIVITY.verifyService,
+      ACTIVITY.finish,
+    ]);
+    expect(r.calls[1]!.input).toMatchObject({ mode: 'deploy', image: IMAGE, workloadIdentityClientId: null });
+    expect(r.customStatus).toMatchObject({ phase: 'completed', target: 'local', image: IMAGE });
+    // The phases were published as they ran.
+    const seen = r.statuses.map((s) => (s as { phase: string }).phase);
+    expect(seen).toContain('waiting_for_rollout');
+    expect(seen.at(-1)).toBe('completed');
+  });
+
+  it('sets up workload identity on an AKS target and passes its client id to the apply', async () => {
+    const r = await replay(deployOpenApiOrchestrator, { ...input, target: 'prod' }, scenario({}, { kind: 'aks' }));
+    const out = r.output as DeployOutput;
+    expect(out.status).toBe('succeeded');
+    expect(phases(out).setup_workload_identity).toBe('done');
+    const apply = r.calls.find((c) => c.name === ACTIVITY.applyManifests)!;
+    expect(apply.input).toMatchObject({ workloadIdentityClientId: '11111111-1111-1111-1111-111111111111' });
+  });
+
+  it('fails fast with image_not_found and leaves the cluster untouched', async () => {
+    const r = await replay(
+      deployOpenApiOrchestrator,
+      { ...input, tag: '9.9' },
+      scenario({
+        [ACTIVITY.resolveImage]: () => ({
+          ok: false,
+          error: { code: 'image_not_found', message: 'tag 9.9 is not in elb-openapi' },
+        }),
+      }),
+    );
+    const out = r.output as DeployOutput;
+    expect(out.status).toBe('failed');
+    expect(out.error).toMatchObject({ code: 'image_not_found' });
+    expect(out.cluster_state).toMatch(/unchanged/);
+    expect(out.rollback).toBeNull();
+    expect(r.calls.map((c) => c.name)).toEqual([ACTIVITY.resolveImage, ACTIVITY.finish]);
+    expect(phases(out).resolving_image).toBe('failed');
+    expect(phases(out).applying_manifests).toBe('pending');
+  });
+
+  for (const [code, reason] of [
+    ['image_pull_failed', 'ImagePullBackOff'],
+    ['crash_loop', 'CrashLoopBackOff'],
+  ] as const) {
+    it(`rolls back to the previous manifest on ${code} and verifies the rollback`, async () => {
+      const r = await replay(
+        deployOpenApiOrchestrator,
+        input,
+        scenario({
+          [ACTIVITY.checkRollout]: (i: { image: string }) =>
+            i.image === IMAGE
+              ? ok({
+                  state: 'failed',
+                  detail: reason,
+                  error: {
+                    code,
+                    message: `pod x: ${reason}`,
+                    diagnostics: { likely_cause: 'c', what_to_do: 'w', events: [] },
+                  },
+                })
+              : ok({ state: 'ready', detail: '1/1 pods ready', ready_replicas: 1, desired_replicas: 1 }),
+        }),
+      );
+      const out = r.output as DeployOutput;
+      expect(out.status).toBe('rolled_back');
+      expect(out.error).toMatchObject({ code, diagnostics: { likely_cause: 'c', what_to_do: 'w' } });
+      expect(out.rollback).toEqual({ status: 'succeeded', image: OLD_IMAGE });
+      expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
+      expect(phases(out)).toMatchObject({
+        waiting_for_rollout: 'failed',
+        rolling_back: 'done',
+        waiting_for_external_ip: 'pending',
+      });
+      const applies = r.calls
+        .filter((c) => c.name === ACTIVITY.applyManifests)
+        .map((c) => (c.input as { mode: string }).mode);
+      expect(applies).toEqual(['deploy', 'rollback']);
+      const checks = r.calls
+        .filter((c) => c.name === ACTIVITY.checkRollout)
+        .map((c) => (c.input as { image: string }).image);
+      expect(checks).toEqual([IMAGE, OLD_IMAGE]);
+    });
+  }
+
+  it('reports a failed rollback with both errors', async () => {
+    const r = await replay(
+      deployOpenApiOrchestrator,
+      input,
+      scenario({
+        [ACTIVITY.checkRollout]: () =>
+          ok({ state: 'failed', detail: 'x', error: { code: 'crash_loop', message: 'crashing' } }),
+      }),
+    );
+    const out = r.output as DeployOutput;
+    expect(out.status).toBe('failed');
+    expect(out.error?.code).toBe('crash_loop');
+    expect(out.rollback).toMatchObject({ status: 'failed', image: OLD_IMAGE, error: { code: 'crash_loop' } });
+    expect(out.cluster_state).toMatch(/unknown/);
+  });
+
+  it('does not pretend to roll back a first install', async () => {
+    const r = await replay(
+      deployOpenApiOrchestrator,
+      { ...input, reason: 'install' },
+      scenario(
+        {
+          [ACTIVITY.checkRollout]: () =>
+            ok({ state: 'failed', detail: 'x', error: { code: 'image_pull_failed', message: 'pull' } }),
+        },
+        { canRollBack: false },
+      ),
+    );
+    const out = r.output as DeployOutput;
+    expect(out.status).toBe('failed');
+    expect(out.rollback).toMatchObject({ status: 'skipped' });
+    expect(r.calls.filter((c) => c.name === ACTIVITY.applyManifests)).toHaveLength(1);
+  });
+
+  it('fails with external_ip_timeout when the LoadBalancer never gets an address, then rolls back', async () => {
+    const r = await replay(
+      deployOpenApiOrchestrator,
+      input,
+      scenario({
+        [ACTIVITY.checkExternalIp]: (i: { watchSeconds: number }, ctx) => {
+          ctx.advance(i.watchSeconds);
+          return ok({ external_ip: null, detail: 'no ingress address yet' });
+        },
+      }),
+    );
+    const out = r.output as DeployOutput;
+    expect(out.status).toBe('rolled_back');
+    expect(out.error).toMatchObject({ code: 'external_ip_timeout' });
+    expect(out.openapi_deploy.external_ip).toBeNull();
+    expect(phases(out).waiting_for_external_ip).toBe('failed');
+    // It waited for the configured timeout (300 s) and no longer.
+    const checks = r.calls.filter((c) => c.name === ACTIVITY.checkExternalIp);
+    const last = checks.at(-1)!;
+    expect(last.at).toBeLessThan(300);
+    expect(checks.length).toBeGreaterThan(1);
+  });
+
+  it('honours cancel between waits during the rollout: ends cancelled and restores the previous image', async () => {
+    const r = await replay(
+      deployOpenApiOrchestrator,
+      input,
+      scenario({
+        [ACTIVITY.checkRollout]: (i: { image: string; watchSeconds: number }, ctx) => {
+          if (i.image === OLD_IMAGE)
+            return ok({ state: 'ready', detail: 'restored', ready_replicas: 1, desired_replicas: 1 });
+          ctx.advance(i.watchSeconds);
+          if (ctx.callIndex === 1) ctx.raise('cancel', { requester: 'tester' });
+          return ok({ state: 'progressing', detail: '0/1 replicas ready' });
+        },
+      }),
+    );
+    const out = r.output as DeployOutput;
+    expect(out.status).toBe('cancelled');
+    expect(out.error?.code).toBe('cancelled');
+    expect(out.rollback).toMatchObject({ status: 'succeeded', image: OLD_IMAGE });
+    expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
+    expect(r.customStatus).toMatchObject({ phase: 'cancelled', cancel_requested: true });
+    // Exactly two checks of the new image ran: the cancel was seen at the next wait.
+    expect(
+      r.calls.filter((c) => c.name === ACTIVITY.checkRollout && (c.input as { image: string }).image === IMAGE),
+    ).toHaveLength(2);
+  });
+
+  it('cancel before the apply leaves the cluster unchanged', async () => {
+    const r = await replay(
+      deployOpenApiOrchestrator,
+      input,
+      scenario({
+        [ACTIVITY.resolveImage]: (_i, ctx) => {
+          ctx.raise('cancel');
+          return scenario()[ACTIVITY.resolveImage]!(_i, ctx);
+        },
+      }),
+    );
+    const out = r.output as DeployOutput;
+    expect(out.status).toBe('cancelled');
+    expect(out.cluster_state).toMatch(/unchanged/);
+    expect(r.calls.some((c) => c.name === ACTIVITY.applyManifests)).toBe(false);
+  });
+
+  it('turns an unexpected activity fault into internal_error without a stack trace', async () => {
+    const r = await replay(
+      deployOpenApiOrchestrator,
+      input,
+      scenario({
+        [ACTIVITY.applyManifests]: (i: { mode: string }, ctx) => {
+          if (i.mode === 'deploy') throw new Error('exec server at http://127.0.0.1:7682 is unreachable: ECONNREFUSED');
+          return scenario()[ACTIVITY.applyManifests]!(i, ctx);
+        },
+      }),
+    );
+    const out = r.output as DeployOutput;
+    expect(out.status).toBe('rolled_back');
+    expect(out.error).toEqual({
+      code: 'internal_error',
+      message: 'exec server at http://127.0.0.1:7682 is unreachable: ECONNREFUSED',
+    });
+    expect(JSON.stringify(out)).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
+  it('keeps the history bounded: a 10-minute rollout adds at most ~60 history events', async () => {
+    let rolloutEvents = { start: 0, end: 0 };
+    const r = await replay(
+      deployOpenApiOrchestrator,
+      { ...input, timings: { ...input.timings, rolloutTimeoutSeconds: 1800 } },
+      scenario({
+        [ACTIVITY.checkRollout]: (i: { watchSeconds: number }, ctx) => {
+          if (ctx.elapsedSeconds >= 600)
+            return ok({ state: 'ready', detail: 'ready', ready_replicas: 1, desired_replicas: 1 });
+          ctx.advance(i.watchSeconds);
+          return ok({ state: 'progressing', detail: 'rolling' });
+        },
+      }),
+    );
+    const out = r.output as DeployOutput;
+    expect(out.status).toBe('succeeded');
+    const scheduledIdx = r.history
+      .map((e, i) => ({ e, i }))
+      .filter(({ e }) => e.EventType === 4 && e.Name === ACTIVITY.checkRollout);
+    rolloutEvents = { start: scheduledIdx[0]!.i, end: scheduledIdx.at(-1)!.i };
+    const added = rolloutEvents.end - rolloutEvents.start;
+    expect(scheduledIdx.length).toBeGreaterThanOrEqual(7);
+    expect(added).toBeLessThanOrEqual(60);
+  });
+});

@@ -1,0 +1,245 @@
+// Drives an orchestrator through the real durable-functions replay engine, the way the Functions host does: each
+// episode hands the library the whole history plus new events, reads back its cumulative actions, numbers them
+// the way DTFx does, and turns them into history. Activities are answered by the test's scenario (they are the
+// boundary of the unit under test); timers fire at their due time on a simulated clock unless an event the
+// scenario raises wins first.
+import { InvocationContext } from '@azure/functions';
+import type { OrchestrationHandler } from 'durable-functions';
+// The library's own test entry point (deep import; pinned version 3.5.0).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createOrchestrator } = require('durable-functions/lib/src/util/testingUtils') as {
+  createOrchestrator: (fn: OrchestrationHandler) => (trigger: unknown, ctx: InvocationContext) => Promise<unknown>;
+};
+
+type HistoryEvent = Record<string, unknown> & { EventType: number };
+
+interface Action {
+  actionType: number;
+  functionName?: string;
+  input?: unknown;
+  fireAt?: string;
+  isCanceled?: boolean;
+  externalEventName?: string;
+  compoundActions?: Action[];
+}
+
+interface OrchestratorState {
+  isDone: boolean;
+  actions: Action[][];
+  output?: unknown;
+  customStatus?: unknown;
+  error?: string;
+}
+
+export interface ActivityCall {
+  name: string;
+  input: unknown;
+  at: number;
+}
+
+export interface ScenarioContext {
+  /** Simulated time since the orchestration started, in seconds. */
+  elapsedSeconds: number;
+  /** Lets the activity take simulated time (e.g. a bounded watch that ran to its limit). */
+  advance(seconds: number): void;
+  /** Raise an external event after this activity completes (delivered before the next timer fires). */
+  raise(eventName: string, data?: unknown): void;
+  /** How many times this activity was called before (0 for the first call). */
+  callIndex: number;
+}
+
+export type ActivityHandler = (input: any, ctx: ScenarioContext) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface ReplayResult {
+  runtimeStatus: 'Completed' | 'Failed';
+  output: unknown;
+  error: string | null;
+  customStatus: unknown;
+  history: HistoryEvent[];
+  calls: ActivityCall[];
+  episodes: number;
+  /** Every customStatus the orchestrator published, in order (one per episode). */
+  statuses: unknown[];
+}
+
+const START = Date.parse('2026-01-01T00:00:00.000Z');
+
+export async function replay(
+  orchestrator: OrchestrationHandler,
+  input: unknown,
+  activities: Record<string, ActivityHandler>,
+  options: { instanceId?: string; maxEpisodes?: number } = {},
+): Promise<ReplayResult> {
+  const handler = createOrchestrator(orchestrator);
+  const instanceId = options.instanceId ?? 'test-instance';
+  const history: HistoryEvent[] = [];
+  const calls: ActivityCall[] = [];
+  const statuses: unknown[] = [];
+  const callCounts = new Map<string, number>();
+  let clock = START;
+  let inbox: HistoryEvent[] = [];
+  const pendingEvents: HistoryEvent[] = [];
+  const scheduled = new Set<number>();
+  const timers = new Map<number, { fireAt: number }>();
+  let lastCustomStatus: unknown = null;
+
+  const stamp = () => new Date(clock).toISOString();
+  for (let episode = 1; episode <= (options.maxEpisodes ?? 2000); episode++) {
+    for (const e of history) e.IsPlayed = true;
+    history.push({ EventType: 12, EventId: -1, IsPlayed: false, Timestamp: stamp() });
+    if (episode === 1) {
+      history.push({
+        EventType: 0,
+        EventId: -1,
+        IsPlayed: false,
+        Timestamp: stamp(),
+        Name: 'orchestrator',
+        Input: JSON.stringify(input),
+        OrchestrationInstance: { InstanceId: instanceId, ExecutionId: 'exec-1' },
+      });
+    }
+    history.push(...inbox);
+    inbox = [];
+
+    const trigger = JSON.parse(
+      JSON.stringify({
+        history,
+        input,
+        instanceId,
+        isReplaying: false,
+        parentInstanceId: null,
+        upperSchemaVersion: 1,
+        upperSchemaVersionNew: 3,
+        longRunningTimerIntervalDuration: '3.00:00:00',
+        maximumShortTimerDuration: '6.00:00:00',
+        defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+      }),
+    );
+    const ctx = new InvocationContext({ functionName: 'orchestrator', invocationId: `ep-${episode}` });
+    let state: OrchestratorState;
+    try {
+      state = (await handler(trigger, ctx)) as OrchestratorState;
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      const marker = text.indexOf('$OutOfProcData$:');
+      if (marker < 0) throw err;
+      state = JSON.parse(text.slice(marker + '$OutOfProcData$:'.length)) as OrchestratorState;
+      history.push({ EventType: 13, EventId: -1, IsPlayed: false, Timestamp: stamp() });
+      return {
+        runtimeStatus: 'Failed',
+        output: null,
+        error: state.error ?? 'failed',
+        customStatus: state.customStatus ?? lastCustomStatus,
+        history,
+        calls,
+        episodes: episode,
+        statuses,
+      };
+    }
+    if (state.customStatus !== undefined) lastCustomStatus = state.customStatus;
+    statuses.push(lastCustomStatus);
+
+    // Number the cumulative actions as DTFx does: one sequence number per activity and timer, none for event waits.
+    const flat: (Action & { id: number | null })[] = [];
+    let seq = 0;
+    const walk = (a: Action) => {
+      if (a.actionType === 11 || a.actionType === 12) a.compoundActions?.forEach(walk);
+      else if (a.actionType === 6) flat.push({ ...a, id: null });
+      else flat.push({ ...a, id: seq++ });
+    };
+    (state.actions[0] ?? []).forEach(walk);
+
+    for (const a of flat) {
+      if (a.id === null) continue;
+      if (a.actionType === 5 && a.isCanceled) timers.delete(a.id);
+      if (scheduled.has(a.id)) continue;
+      scheduled.add(a.id);
+      if (a.actionType === 0) {
+        history.push({ EventType: 4, EventId: a.id, IsPlayed: false, Timestamp: stamp(), Name: a.functionName });
+        const name = a.functionName!;
+        const activity = activities[name];
+        if (!activity) throw new Error(`scenario has no activity "${name}"`);
+        const callIndex = callCounts.get(name) ?? 0;
+        callCounts.set(name, callIndex + 1);
+        const activityInput = typeof a.input === 'string' ? JSON.parse(a.input) : a.input;
+        calls.push({ name, input: activityInput, at: (clock - START) / 1000 });
+        let advance = 0;
+        const raised: HistoryEvent[] = [];
+        const sctx: ScenarioContext = {
+          elapsedSeconds: (clock - START) / 1000,
+          advance: (s) => (advance += s),
+          raise: (eventName, data) =>
+            raised.push({
+              EventType: 15,
+              EventId: -1,
+              IsPlayed: false,
+              Name: eventName,
+              Input: JSON.stringify(data ?? null),
+            }),
+          callIndex,
+        };
+        let completion: HistoryEvent;
+        try {
+          const result = await activity(activityInput, sctx);
+          completion = {
+            EventType: 5,
+            EventId: -1,
+            IsPlayed: false,
+            TaskScheduledId: a.id,
+            Result: JSON.stringify(result ?? null),
+          };
+        } catch (err) {
+          const e = err instanceof Error ? err : new Error(String(err));
+          completion = {
+            EventType: 6,
+            EventId: -1,
+            IsPlayed: false,
+            TaskScheduledId: a.id,
+            Reason: `Activity function '${name}' failed: ${e.message}`,
+            Details: e.stack ?? '',
+          };
+        }
+        clock += Math.max(advance, 0.05) * 1000;
+        inbox.push({ ...completion, Timestamp: stamp() });
+        pendingEvents.push(...raised);
+      } else if (a.actionType === 5) {
+        history.push({ EventType: 10, EventId: a.id, IsPlayed: false, Timestamp: stamp(), FireAt: a.fireAt });
+        timers.set(a.id, { fireAt: Date.parse(a.fireAt!) });
+      }
+    }
+    history.push({ EventType: 13, EventId: -1, IsPlayed: false, Timestamp: stamp() });
+
+    if (state.isDone) {
+      history.push({ EventType: 1, EventId: -1, IsPlayed: false, Timestamp: stamp(), OrchestrationStatus: 1 });
+      return {
+        runtimeStatus: 'Completed',
+        output: state.output ?? null,
+        error: null,
+        customStatus: lastCustomStatus,
+        history,
+        calls,
+        episodes: episode,
+        statuses,
+      };
+    }
+    if (inbox.length > 0) continue;
+    // Raised events win over timers (they were raised "while" the orchestrator was busy).
+    if (pendingEvents.length > 0) {
+      inbox.push(...pendingEvents.splice(0).map((e) => ({ ...e, Timestamp: stamp() })));
+      continue;
+    }
+    const next = [...timers.entries()].sort((x, y) => x[1].fireAt - y[1].fireAt)[0];
+    if (!next) throw new Error(`orchestration is stuck after episode ${episode}: nothing scheduled`);
+    timers.delete(next[0]);
+    clock = Math.max(clock, next[1].fireAt);
+    inbox.push({
+      EventType: 11,
+      EventId: -1,
+      IsPlayed: false,
+      Timestamp: stamp(),
+      TimerId: next[0],
+      FireAt: new Date(next[1].fireAt).toISOString(),
+    });
+  }
+  throw new Error('orchestration did not finish within the episode limit');
+}
