@@ -158,12 +158,13 @@ function parseOutput(value: unknown): DeployOutput | null {
   return {
     status: optionalString(value, 'status'),
     image: optionalString(value, 'image') ?? optionalString(openapi, 'image'),
-    digest: optionalString(value, 'digest'),
+    digest: optionalString(value, 'digest') ?? optionalString(openapi, 'digest'),
     previous_image: optionalString(value, 'previous_image'),
     external_ip: optionalString(openapi, 'external_ip') ?? optionalString(value, 'external_ip'),
     elapsed_seconds: optionalNumber(value, 'elapsed_seconds'),
     error: parseDeployError(value['error']),
     rollback: value['rollback'] ?? null,
+    cluster_state: optionalString(value, 'cluster_state'),
   };
 }
 
@@ -182,6 +183,7 @@ export function parseDeployStatus(value: unknown): DeployStatus {
     target: optionalString(custom, 'target'),
     image: optionalString(custom, 'image'),
     output,
+    cancel_requested: custom['cancel_requested'] === true,
     created_time: optionalString(obj, 'created_time'),
     last_updated_time: optionalString(obj, 'last_updated_time'),
   };
@@ -219,14 +221,20 @@ function parseDeploymentRecord(value: unknown): DeploymentRecord {
       error: status.output?.error ?? null,
     };
   }
+  // A stored record is the deploy's output (`deploy_id`, `openapi_deploy.{tag,digest}`, `finished_at`) or a flat
+  // row (`instance_id`, `tag`, `digest`, `ended_at`); both name the same facts.
+  const openapi = isObject(obj['openapi_deploy']) ? obj['openapi_deploy'] : {};
+  const instanceId =
+    optionalString(obj, 'instance_id') ?? optionalString(obj, 'deploy_id') ?? optionalString(obj, 'id');
+  if (!instanceId) throw new ApiContractError('deployment record has no instance_id');
   return {
-    instance_id: requiredString(obj, 'instance_id', 'deployment record'),
+    instance_id: instanceId,
     reason: optionalString(obj, 'reason'),
     status: optionalString(obj, 'status') ?? 'unknown',
-    tag: optionalString(obj, 'tag'),
-    digest: optionalString(obj, 'digest'),
+    tag: optionalString(obj, 'tag') ?? optionalString(openapi, 'tag'),
+    digest: optionalString(obj, 'digest') ?? optionalString(openapi, 'digest'),
     started_at: optionalString(obj, 'started_at'),
-    ended_at: optionalString(obj, 'ended_at'),
+    ended_at: optionalString(obj, 'ended_at') ?? optionalString(obj, 'finished_at'),
     elapsed_seconds: optionalNumber(obj, 'elapsed_seconds'),
     timeline: parseTimeline(obj['timeline']),
     error: parseDeployError(obj['error']),

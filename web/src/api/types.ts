@@ -71,8 +71,10 @@ export interface DeployOutput {
   external_ip: string | null;
   elapsed_seconds: number | null;
   error: DeployError | null;
-  /** What the rollback did, when the deploy ended `rolled_back` (free-form from the server). */
+  /** What the rollback did: `{status, image, reason?, error?}` in practice; other shapes are shown generically. */
   rollback: unknown;
+  /** In words, what the cluster looks like after a failure or a cancel. */
+  cluster_state: string | null;
 }
 
 export interface DeployStatus {
@@ -83,6 +85,8 @@ export interface DeployStatus {
   target: string | null;
   image: string | null;
   output: DeployOutput | null;
+  /** The server has recorded a cancel request that the orchestration has not acted on yet. */
+  cancel_requested: boolean;
   created_time: string | null;
   last_updated_time: string | null;
 }

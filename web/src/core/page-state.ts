@@ -54,6 +54,8 @@ export interface DeployView {
   statusTrouble: string | null;
   error: DeployError | null;
   rollback: unknown;
+  /** The server's description of the cluster after a failure or cancel. */
+  clusterState: string | null;
   image: string | null;
   previousImage: string | null;
   cancel: TrackedDeploy['cancel'];
@@ -110,6 +112,8 @@ function deployView(tracked: TrackedDeploy, summary: TargetSummary, now: number)
   const created = parseTime(status?.created_time);
   const ageMs = created === null ? null : Math.max(0, now - created);
   const terminal = isTerminal(outcome);
+  // A cancel the server has recorded counts even if it was requested from another tab or before a reload.
+  const cancel = tracked.cancel === 'none' && status?.cancel_requested ? 'requested' : tracked.cancel;
   const troubled = !terminal && tracked.status.consecutiveErrors >= STATUS_ERRORS_BEFORE_WARNING;
   const notFoundError: DeployError | null = tracked.notFound
     ? {
@@ -133,10 +137,11 @@ function deployView(tracked: TrackedDeploy, summary: TargetSummary, now: number)
       : null,
     error: notFoundError ?? status?.output?.error ?? null,
     rollback: status?.output?.rollback ?? null,
+    clusterState: status?.output?.cluster_state ?? null,
     image: status?.output?.image ?? status?.image ?? null,
     previousImage: status?.output?.previous_image ?? null,
-    cancel: tracked.cancel,
-    canCancel: !terminal && outcome !== 'rolling_back' && tracked.cancel !== 'requested',
+    cancel,
+    canCancel: !terminal && outcome !== 'rolling_back' && cancel !== 'requested',
   };
 }
 

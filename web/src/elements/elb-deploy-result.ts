@@ -6,6 +6,13 @@ import { ElbDismissResultEvent } from './events.js';
 import { sharedStyles } from './shared-styles.js';
 import './elb-diagnostics.js';
 
+interface RollbackReport {
+  status?: unknown;
+  image?: unknown;
+  reason?: unknown;
+  error?: { code?: unknown; message?: unknown };
+}
+
 /** A finished deploy: success, or the failure with its diagnostics and what the rollback did. */
 export class ElbDeployResult extends LitElement {
   static override styles = [
@@ -27,9 +34,8 @@ export class ElbDeployResult extends LitElement {
         align-items: baseline;
         flex-wrap: wrap;
       }
-      ol {
-        margin: 0.5rem 0 0;
-        padding-left: 1.25rem;
+      .error-text {
+        color: var(--elb-danger);
       }
     `,
   ];
@@ -46,51 +52,62 @@ export class ElbDeployResult extends LitElement {
     this.dispatchEvent(new ElbDismissResultEvent());
   }
 
+  /** The rollback report: `{status, image, reason?, error?}` is put in words; any other shape is shown as data. */
+  private renderRollback(deploy: DeployView) {
+    const rollback = deploy.rollback;
+    if (rollback === null || rollback === undefined) {
+      if (deploy.outcome !== 'rolled_back') return nothing;
+      const image = deploy.previousImage ? html` <code>${deploy.previousImage}</code>` : nothing;
+      return html`<p><strong>Rollback:</strong> the previous image${image} was restored.</p>`;
+    }
+    const r = rollback as RollbackReport;
+    if (typeof r.status !== 'string')
+      return html`<elb-diagnostics heading="Rollback result" .data=${rollback}></elb-diagnostics>`;
+    const image = typeof r.image === 'string' ? html` <code>${r.image}</code>` : nothing;
+    const reason = typeof r.reason === 'string' ? html` — ${r.reason}` : nothing;
+    const badge = r.status === 'succeeded' ? 'ok' : r.status === 'failed' ? 'danger' : '';
+    const what =
+      r.status === 'succeeded'
+        ? html`the previous image${image} was re-applied and verified`
+        : r.status === 'failed'
+          ? html`the previous image${image} could not be restored`
+          : html`not attempted`;
+    const error =
+      r.error && typeof r.error.message === 'string'
+        ? html`<br /><span class="error-text">${r.error.message}</span>
+            ${typeof r.error.code === 'string' ? html`<code>${r.error.code}</code>` : nothing}`
+        : nothing;
+    return html`<p>
+      <strong>Rollback</strong> <span class="badge ${badge}">${r.status}</span>: ${what}${reason}.${error}
+    </p>`;
+  }
+
   override render() {
     const deploy = this.deploy;
     if (!deploy) return nothing;
     const ok = deploy.outcome === 'succeeded';
     const failedSteps = deploy.steps.filter((step) => step.status === 'failed');
+    const running = deploy.image ? html`: now running <code>${deploy.image}</code>` : nothing;
     const body = ok
-      ? html`<div class="notice ok" role="status">
-          ${outcomeHeadline(deploy.outcome)}${deploy.image ? html`: now running <code>${deploy.image}</code>` : nothing}.
-        </div>`
+      ? html`<div class="notice ok" role="status">${outcomeHeadline(deploy.outcome)}${running}.</div>`
       : html`<div class="notice error" role="alert">
           <strong>${outcomeHeadline(deploy.outcome)}.</strong>
           ${deploy.error ? html`${deploy.error.message} <code>${deploy.error.code}</code>` : nothing}
         </div>`;
+    const meta = html`deploy <code>${deploy.instanceId}</code>${deploy.reason ? ` · ${deploy.reason}` : ''}${
+        deploy.ageMs !== null ? ` · started ${formatDuration(deploy.ageMs)} ago` : ''
+      }`;
+    const failedAt = failedSteps.map(
+      (step) => html`<strong>${step.label}</strong>${step.detail ? ` — ${step.detail}` : ''} `,
+    );
     return html`<section class="card ${ok ? 'succeeded' : 'failed'}" aria-labelledby="result-title">
       <header>
         <h2 id="result-title">Last deploy</h2>
-        <span class="muted"
-          >deploy
-          <code>${deploy.instanceId}</code
-          >${deploy.reason ? html` · ${deploy.reason}` : nothing}${deploy.ageMs !== null ? html` · started ${formatDuration(deploy.ageMs)} ago` : nothing}</span
-        >
+        <span class="muted">${meta}</span>
       </header>
-      ${body}
-      ${
-        failedSteps.length > 0
-          ? html`<p>
-              Failed at:
-              ${failedSteps.map((step) => html`<strong>${step.label}</strong>${step.detail ? html` — ${step.detail}` : nothing}`)}
-            </p>`
-          : nothing
-      }
-      ${
-        deploy.outcome === 'rolled_back'
-          ? html`<p>
-              Rollback:
-              ${
-                deploy.previousImage
-                  ? html`the previous image <code>${deploy.previousImage}</code> was re-applied.`
-                  : html`the previously deployed manifest was re-applied.`
-              }
-            </p>`
-          : nothing
-      }
+      ${body} ${failedSteps.length > 0 ? html`<p>Failed at: ${failedAt}</p>` : nothing} ${this.renderRollback(deploy)}
+      ${deploy.clusterState && !ok ? html`<p><strong>Cluster now:</strong> ${deploy.clusterState}</p>` : nothing}
       <elb-diagnostics heading="Diagnostics" .data=${deploy.error?.diagnostics ?? null}></elb-diagnostics>
-      <elb-diagnostics heading="Rollback result" .data=${deploy.rollback}></elb-diagnostics>
       <div class="actions"><button type="button" @click=${this.dismiss}>Dismiss</button></div>
     </section>`;
   }

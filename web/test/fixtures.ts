@@ -1,0 +1,172 @@
+// Contract fixtures: answers shaped exactly like the HTTP API in docs/contracts.md (and the deploy output of
+// core/deploy-model.ts). They stand in for the server in the dashboard's own tests; they are not the backend.
+
+export const DIGEST_OLD = 'sha256:1111111111111111111111111111111111111111111111111111111111111111';
+export const DIGEST_NEW = 'sha256:2222222222222222222222222222222222222222222222222222222222222222';
+
+export interface SummaryOptions {
+  installed?: boolean;
+  deployedDigest?: string;
+  registryDigest?: string | null;
+  tags?: string[];
+  active?: { instance_id: string; runtime_status: string; phase: string | null; reason: string } | null;
+  target?: string;
+}
+
+export function summary(options: SummaryOptions = {}) {
+  const installed = options.installed ?? true;
+  const deployedDigest = options.deployedDigest ?? DIGEST_OLD;
+  const registryDigest = options.registryDigest === undefined ? DIGEST_OLD : options.registryDigest;
+  return {
+    target: options.target ?? 'local',
+    kind: 'kubeconfig',
+    namespace: 'elb-openapi',
+    pinned_tag: '3.4',
+    desired_tag: '3.4',
+    deployed: installed
+      ? {
+          tag: '3.4',
+          digest: deployedDigest,
+          image: `127.0.0.1:5001/elb-openapi@${deployedDigest}`,
+          deployed_at: '2026-05-15T10:00:00Z',
+        }
+      : null,
+    registry:
+      registryDigest === null ? null : { tag: '3.4', digest: registryDigest, tags: options.tags ?? ['3.3', '3.4'] },
+    update_available: installed && registryDigest !== null && registryDigest !== deployedDigest,
+    service: installed
+      ? {
+          installed: true,
+          external_ip: '127.0.0.2',
+          base_url: 'http://127.0.0.2:8080',
+          swagger_url: 'http://127.0.0.2:8080/docs',
+          api_version: '3.4.0',
+        }
+      : { installed: false, external_ip: null, base_url: null, swagger_url: null, api_version: null },
+    active_deploy: options.active ?? null,
+  };
+}
+
+const PHASES = [
+  'resolving_image',
+  'setup_workload_identity',
+  'applying_manifests',
+  'waiting_for_rollout',
+  'waiting_for_external_ip',
+  'verifying_service',
+] as const;
+
+const at = (base: number, seconds: number) => new Date(base + seconds * 1000).toISOString();
+
+/**
+ * A timeline in which the phases before `current` are done (3 s each, `setup_workload_identity` skipped as on a
+ * kubeconfig target), `current` has the given status, and later phases are pending.
+ */
+export function timeline(current: string | null, currentStatus: 'running' | 'failed' | 'done', startMs: number) {
+  const index = current === null ? PHASES.length : PHASES.indexOf(current as (typeof PHASES)[number]);
+  return PHASES.map((name, i) => {
+    if (name === 'setup_workload_identity' && i < index) {
+      return {
+        name,
+        status: 'skipped',
+        startedAt: at(startMs, 3),
+        endedAt: at(startMs, 3),
+        detail: 'not an AKS target',
+      };
+    }
+    if (i < index)
+      return { name, status: 'done', startedAt: at(startMs, i * 3), endedAt: at(startMs, i * 3 + 3), detail: '' };
+    if (i === index) {
+      return {
+        name,
+        status: currentStatus,
+        startedAt: at(startMs, i * 3),
+        endedAt: currentStatus === 'running' ? null : at(startMs, i * 3 + 7),
+        detail: currentStatus === 'failed' ? 'pod elb-openapi-6d9f: ImagePullBackOff' : 'waiting',
+      };
+    }
+    return { name, status: 'pending', startedAt: null, endedAt: null, detail: '' };
+  });
+}
+
+export interface StatusOptions {
+  instanceId?: string;
+  runtime: 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated';
+  phase: string;
+  timeline?: ReturnType<typeof timeline>;
+  output?: Record<string, unknown> | null;
+  createdMs: number;
+  cancelRequested?: boolean;
+}
+
+export function status(options: StatusOptions) {
+  return {
+    instance_id: options.instanceId ?? 'deploy-local-1',
+    runtime_status: options.runtime,
+    custom_status: {
+      phase: options.phase,
+      timeline: options.timeline ?? [],
+      target: 'local',
+      image: `127.0.0.1:5001/elb-openapi@${DIGEST_NEW}`,
+      reason: 'update',
+      cancel_requested: options.cancelRequested ?? false,
+    },
+    output: options.output ?? null,
+    created_time: new Date(options.createdMs).toISOString(),
+    last_updated_time: new Date(options.createdMs + 20_000).toISOString(),
+  };
+}
+
+export const rolledBackOutput = {
+  status: 'rolled_back',
+  deploy_id: 'deploy-local-1',
+  target: 'local',
+  reason: 'update',
+  openapi_deploy: {
+    status: 'rolled_back',
+    image: `127.0.0.1:5001/elb-openapi@${DIGEST_NEW}`,
+    external_ip: '127.0.0.2',
+    apply_output: '',
+  },
+  previous_image: `127.0.0.1:5001/elb-openapi@${DIGEST_OLD}`,
+  error: {
+    code: 'image_pull_failed',
+    message: 'The pods cannot pull the image.',
+    diagnostics: {
+      likely_cause: 'The cluster cannot pull from the registry or the digest does not exist.',
+      what_to_do: 'Check that the cluster may pull from the registry (AcrPull) and that the digest exists.',
+      pod: 'elb-openapi-6d9f',
+      events: [
+        {
+          kind: 'Pod',
+          name: 'elb-openapi-6d9f',
+          reason: 'Failed',
+          message: 'Failed to pull image: not found',
+          type: 'Warning',
+          count: 3,
+        },
+      ],
+    },
+  },
+  rollback: { status: 'succeeded', image: `127.0.0.1:5001/elb-openapi@${DIGEST_OLD}` },
+  cluster_state: 'The previous image runs again and answers /healthz.',
+  elapsed_seconds: 41,
+};
+
+export const openApiSpec = {
+  openapi: '3.1.0',
+  info: { title: 'ElasticBLAST OpenAPI', version: '3.4.0' },
+  paths: {
+    '/healthz': { get: { summary: 'Liveness', tags: ['health'] } },
+    '/v1/jobs': {
+      get: { summary: 'List jobs', tags: ['jobs'] },
+      post: { summary: 'Submit a BLAST job', tags: ['jobs'] },
+    },
+    '/v1/jobs/{id}': {
+      get: { summary: 'Job status', tags: ['jobs'] },
+      delete: { summary: 'Cancel a job', tags: ['jobs'] },
+    },
+    '/v1/databases': { get: { summary: 'List BLAST databases', tags: ['databases'] } },
+    '/metrics': { get: { summary: 'Prometheus metrics' } },
+  },
+};

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { parseOpenApiOperations } from '../src/api/parse.js';
+import type { DeploymentRecord } from '../src/api/types.js';
+import { groupEndpoints } from '../src/core/endpoints.js';
+import { compareTags, formatDuration, shortDigest } from '../src/core/format.js';
+import { phaseChart } from '../src/core/history-chart.js';
+import { phaseLabel, phaseSteps } from '../src/core/phases.js';
+import { outcomeOf } from '../src/core/outcome.js';
+import { parseRoute, routeHref } from '../src/core/routes.js';
+import { parseDeployStatus } from '../src/api/parse.js';
+import { openApiSpec, status } from './fixtures.js';
+
+describe('formatting', () => {
+  it('shortens digests and durations', () => {
+    expect(shortDigest('sha256:abcdef0123456789abcdef')).toBe('sha256:abcdef012345');
+    expect(shortDigest(null)).toBeNull();
+    expect(formatDuration(850)).toBe('850 ms');
+    expect(formatDuration(65_000)).toBe('1 min 05 s');
+    expect(formatDuration(-1)).toBe('—');
+  });
+
+  it('orders version tags numerically', () => {
+    expect(compareTags('3.10', '3.9')).toBe(1);
+    expect(compareTags('v3.4', '3.4')).toBe(0);
+    expect(compareTags('latest', '3.4')).toBeNull();
+  });
+
+  it('labels every phase, humanising unknown ones instead of leaking raw names', () => {
+    expect(phaseLabel('waiting_for_external_ip')).toBe('Waiting for LoadBalancer address');
+    expect(phaseLabel('some_new_phase')).toBe('Some new phase');
+    expect(phaseSteps([], null, 0).every((s) => s.status === 'pending')).toBe(true);
+  });
+});
+
+describe('outcomes', () => {
+  it('handles every terminal output status explicitly', () => {
+    const of = (runtime: 'Completed' | 'Failed' | 'Terminated', out: string | null) =>
+      outcomeOf(parseDeployStatus(status({ runtime, phase: 'x', output: out ? { status: out } : null, createdMs: 0 })));
+    expect(of('Completed', 'succeeded')).toBe('succeeded');
+    expect(of('Completed', 'rolled_back')).toBe('rolled_back');
+    expect(of('Completed', 'blocked')).toBe('blocked');
+    expect(of('Completed', 'mystery')).toBe('unknown');
+    expect(of('Completed', null)).toBe('unknown');
+    expect(of('Failed', null)).toBe('failed');
+    expect(of('Terminated', null)).toBe('terminated');
+  });
+});
+
+describe('endpoint grouping', () => {
+  const ops = parseOpenApiOperations(openApiSpec).operations;
+
+  it('groups by tag in spec order with untagged operations last', () => {
+    const groups = groupEndpoints(ops, '');
+    expect(groups.map((g) => g.tag)).toEqual(['health', 'jobs', 'databases', 'Other']);
+    expect(groups[1]!.operations).toHaveLength(4);
+  });
+
+  it('filters by method, path, summary or tag and drops empty groups', () => {
+    expect(groupEndpoints(ops, 'delete').flatMap((g) => g.operations.map((o) => o.path))).toEqual(['/v1/jobs/{id}']);
+    expect(groupEndpoints(ops, 'DATABASES').map((g) => g.tag)).toEqual(['databases']);
+    expect(groupEndpoints(ops, 'no-such-thing')).toEqual([]);
+  });
+});
+
+describe('phase chart', () => {
+  const record = (id: string, phases: [string, number, number][]): DeploymentRecord => ({
+    instance_id: id,
+    reason: 'update',
+    status: 'succeeded',
+    tag: '3.4',
+    digest: null,
+    started_at: null,
+    ended_at: null,
+    elapsed_seconds: null,
+    error: null,
+    timeline: phases.map(([name, from, to]) => ({
+      name,
+      status: 'done',
+      startedAt: new Date(from * 1000).toISOString(),
+      endedAt: new Date(to * 1000).toISOString(),
+      detail: null,
+    })),
+  });
+
+  it('puts every deploy on the scale of the longest and skips untimed phases', () => {
+    const chart = phaseChart([
+      record('a', [
+        ['resolving_image', 100, 101],
+        ['applying_manifests', 101, 110],
+      ]),
+      record('b', [['resolving_image', 0, 20]]),
+    ]);
+    expect(chart.scaleMs).toBe(20_000);
+    expect(chart.rows[0]!.totalMs).toBe(10_000);
+    expect(chart.rows[0]!.segments[1]).toMatchObject({ start: 0.05, width: 0.45 });
+    expect(chart.phases).toEqual(['resolving_image', 'applying_manifests']);
+  });
+});
+
+describe('routes', () => {
+  it('maps paths and the target query both ways', () => {
+    expect(parseRoute('/docs', '?target=prod%201')).toEqual({ page: 'docs', target: 'prod 1' });
+    expect(parseRoute('/history/', '')).toEqual({ page: 'history', target: null });
+    expect(parseRoute('/', '?target=')).toEqual({ page: 'overview', target: null });
+    expect(routeHref('docs', 'prod 1')).toBe('/docs?target=prod%201');
+  });
+});

@@ -1,0 +1,285 @@
+import { describe, expect, it } from 'vitest';
+import { parseDeployStatus, parseSummary } from '../src/api/parse.js';
+import type { DeployStatus, TargetSummary } from '../src/api/types.js';
+import {
+  deriveDocsState,
+  nextTrackedId,
+  PENDING_WARN_MS,
+  STATUS_ERRORS_BEFORE_WARNING,
+  type DocsInputs,
+  type TrackedDeploy,
+} from '../src/core/page-state.js';
+import { DIGEST_NEW, DIGEST_OLD, rolledBackOutput, status, summary, timeline } from './fixtures.js';
+
+const NOW = Date.parse('2026-05-15T10:10:00Z');
+
+const ok = <T>(value: T) => ({ value, error: null, consecutiveErrors: 0 });
+
+function tracked(
+  instanceId: string,
+  statusValue: DeployStatus | null,
+  extra: Partial<TrackedDeploy> = {},
+): TrackedDeploy {
+  return { instanceId, reason: 'update', status: ok(statusValue), notFound: false, cancel: 'none', ...extra };
+}
+
+function inputs(s: TargetSummary | null, t: TrackedDeploy | null = null, extra: Partial<DocsInputs> = {}): DocsInputs {
+  return {
+    summary: s ? ok(s) : { value: null, error: null, consecutiveErrors: 0 },
+    tracked: t,
+    startError: null,
+    starting: false,
+    now: NOW,
+    ...extra,
+  };
+}
+
+describe('deriveDocsState', () => {
+  it('is loading before the first summary and unreachable when the first read failed', () => {
+    expect(deriveDocsState(inputs(null)).kind).toBe('loading');
+    const failed = deriveDocsState({
+      ...inputs(null),
+      summary: { value: null, error: { code: 'network_error', message: 'down' }, consecutiveErrors: 1 },
+    });
+    expect(failed).toEqual({ kind: 'unreachable', error: { code: 'network_error', message: 'down' } });
+  });
+
+  it('offers the Deploy card when the service is not installed and nothing runs', () => {
+    const state = deriveDocsState(inputs(parseSummary(summary({ installed: false }))));
+    expect(state.kind).toBe('not_installed');
+    if (state.kind === 'not_installed') expect(state.lastDeploy).toBeNull();
+  });
+
+  it('shows install progress from the summary alone before the status has been read (recovered after reload)', () => {
+    const s = parseSummary(
+      summary({
+        installed: false,
+        active: { instance_id: 'd1', runtime_status: 'Running', phase: 'applying_manifests', reason: 'install' },
+      }),
+    );
+    const t = tracked(nextTrackedId(null, s)!, null, { reason: null });
+    const state = deriveDocsState(inputs(s, t));
+    expect(state.kind).toBe('installing');
+    if (state.kind !== 'installing') return;
+    expect(state.deploy.instanceId).toBe('d1');
+    expect(state.deploy.reason).toBe('install');
+    expect(state.deploy.phaseLabel).toBe('Applying manifests');
+    expect(state.deploy.steps.map((s) => s.status)).toEqual([
+      'done',
+      'done',
+      'running',
+      'pending',
+      'pending',
+      'pending',
+    ]);
+    expect(state.deploy.canCancel).toBe(true);
+  });
+
+  it('shows an update in progress with elapsed time per phase from the server timeline', () => {
+    const created = NOW - 20_000;
+    const st = parseDeployStatus(
+      status({
+        runtime: 'Running',
+        phase: 'waiting_for_rollout',
+        timeline: timeline('waiting_for_rollout', 'running', created),
+        createdMs: created,
+      }),
+    );
+    const s = parseSummary(
+      summary({
+        registryDigest: DIGEST_NEW,
+        active: {
+          instance_id: 'deploy-local-1',
+          runtime_status: 'Running',
+          phase: 'waiting_for_rollout',
+          reason: 'update',
+        },
+      }),
+    );
+    const state = deriveDocsState(inputs(s, tracked('deploy-local-1', st)));
+    expect(state.kind).toBe('updating');
+    if (state.kind !== 'updating') return;
+    const rollout = state.deploy.steps.find((step) => step.name === 'waiting_for_rollout')!;
+    expect(rollout.status).toBe('running');
+    expect(rollout.elapsedMs).toBe(20_000 - 9_000); // started 9 s after creation, still running at NOW
+    expect(state.deploy.steps[0]!.elapsedMs).toBe(3_000);
+    expect(state.deploy.steps[1]!.status).toBe('skipped');
+    expect(state.deploy.ageMs).toBe(20_000);
+    expect(state.update.updateAvailable).toBe(true);
+  });
+
+  it('warns when a deploy stays Pending too long, measured from the server creation time, and keeps it', () => {
+    const justQueued = parseDeployStatus(
+      status({ runtime: 'Pending', phase: 'queued', createdMs: NOW - (PENDING_WARN_MS - 1) }),
+    );
+    const longQueued = parseDeployStatus(
+      status({ runtime: 'Pending', phase: 'queued', createdMs: NOW - PENDING_WARN_MS }),
+    );
+    const s = parseSummary(
+      summary({
+        installed: false,
+        active: { instance_id: 'deploy-local-1', runtime_status: 'Pending', phase: 'queued', reason: 'install' },
+      }),
+    );
+    const early = deriveDocsState(inputs(s, tracked('deploy-local-1', justQueued)));
+    const late = deriveDocsState(inputs(s, tracked('deploy-local-1', longQueued)));
+    expect(early.kind === 'installing' && early.deploy.pendingTooLong).toBe(false);
+    expect(late.kind).toBe('installing');
+    if (late.kind !== 'installing') return;
+    expect(late.deploy.pendingTooLong).toBe(true);
+    expect(late.deploy.outcome).toBe('queued');
+    expect(late.deploy.canCancel).toBe(true);
+  });
+
+  it('tolerates transient status-read errors: keeps the last status, warns only after repeated failures', () => {
+    const created = NOW - 10_000;
+    const st = parseDeployStatus(
+      status({
+        runtime: 'Running',
+        phase: 'applying_manifests',
+        timeline: timeline('applying_manifests', 'running', created),
+        createdMs: created,
+      }),
+    );
+    const s = parseSummary(summary({ installed: false }));
+    const withErrors = (n: number) =>
+      deriveDocsState(
+        inputs(
+          s,
+          tracked('deploy-local-1', null, {
+            status: { value: st, error: { code: 'network_error', message: 'offline' }, consecutiveErrors: n },
+          }),
+        ),
+      );
+    const once = withErrors(1);
+    const often = withErrors(STATUS_ERRORS_BEFORE_WARNING);
+    expect(once.kind).toBe('installing');
+    expect(once.kind === 'installing' && once.deploy.statusTrouble).toBeNull();
+    expect(often.kind).toBe('installing');
+    expect(often.kind === 'installing' && often.deploy.statusTrouble).toMatch(/offline/);
+    expect(often.kind === 'installing' && often.deploy.phase).toBe('applying_manifests');
+  });
+
+  it('shows a rolled-back update as installed with the failure, its diagnostics and the rollback result', () => {
+    const created = NOW - 60_000;
+    const st = parseDeployStatus(
+      status({
+        runtime: 'Completed',
+        phase: 'rolled_back',
+        timeline: timeline('waiting_for_rollout', 'failed', created),
+        output: rolledBackOutput,
+        createdMs: created,
+      }),
+    );
+    const state = deriveDocsState(
+      inputs(parseSummary(summary({ registryDigest: DIGEST_NEW })), tracked('deploy-local-1', st)),
+    );
+    expect(state.kind).toBe('installed');
+    if (state.kind !== 'installed') return;
+    expect(state.lastDeploy?.outcome).toBe('rolled_back');
+    expect(state.lastDeploy?.terminal).toBe(true);
+    expect(state.lastDeploy?.canCancel).toBe(false);
+    expect(state.lastDeploy?.error?.code).toBe('image_pull_failed');
+    expect(state.lastDeploy?.rollback).toEqual({
+      status: 'succeeded',
+      image: `127.0.0.1:5001/elb-openapi@${DIGEST_OLD}`,
+    });
+    expect(state.lastDeploy?.clusterState).toMatch(/previous image/);
+  });
+
+  it('treats a finished status as authoritative even while the summary still lists the deploy as active', () => {
+    const st = parseDeployStatus(
+      status({ runtime: 'Completed', phase: 'completed', output: { status: 'succeeded' }, createdMs: NOW - 30_000 }),
+    );
+    const s = parseSummary(
+      summary({
+        active: {
+          instance_id: 'deploy-local-1',
+          runtime_status: 'Running',
+          phase: 'verifying_service',
+          reason: 'update',
+        },
+      }),
+    );
+    const state = deriveDocsState(inputs(s, tracked('deploy-local-1', st)));
+    expect(state.kind).toBe('installed');
+    expect(state.kind === 'installed' && state.lastDeploy?.outcome).toBe('succeeded');
+  });
+
+  it('ends tracking of an unknown deploy with a clear error instead of spinning', () => {
+    const state = deriveDocsState(inputs(parseSummary(summary()), tracked('gone', null, { notFound: true })));
+    expect(state.kind).toBe('installed');
+    if (state.kind !== 'installed') return;
+    expect(state.lastDeploy?.terminal).toBe(true);
+    expect(state.lastDeploy?.error?.code).toBe('deploy_not_found');
+  });
+
+  it('marks cancel as requested when the server recorded it, and offers no second cancel', () => {
+    const st = parseDeployStatus(
+      status({ runtime: 'Running', phase: 'applying_manifests', createdMs: NOW - 5_000, cancelRequested: true }),
+    );
+    const state = deriveDocsState(inputs(parseSummary(summary()), tracked('deploy-local-1', st)));
+    expect(state.kind).toBe('updating');
+    if (state.kind !== 'updating') return;
+    expect(state.deploy.cancel).toBe('requested');
+    expect(state.deploy.canCancel).toBe(false);
+  });
+
+  it('never offers cancel during a rollback', () => {
+    const st = parseDeployStatus(status({ runtime: 'Running', phase: 'rolling_back', createdMs: NOW - 5_000 }));
+    const state = deriveDocsState(inputs(parseSummary(summary()), tracked('deploy-local-1', st)));
+    expect(state.kind === 'updating' && state.deploy.outcome).toBe('rolling_back');
+    expect(state.kind === 'updating' && state.deploy.canCancel).toBe(false);
+  });
+
+  it('reports a cancelled deploy as finished', () => {
+    const st = parseDeployStatus(
+      status({ runtime: 'Completed', phase: 'cancelled', output: { status: 'cancelled' }, createdMs: NOW - 5_000 }),
+    );
+    const state = deriveDocsState(inputs(parseSummary(summary({ installed: false })), tracked('deploy-local-1', st)));
+    expect(state.kind).toBe('not_installed');
+    expect(state.kind === 'not_installed' && state.lastDeploy?.outcome).toBe('cancelled');
+  });
+
+  it('keeps showing the last summary with a warning when a refresh fails', () => {
+    const state = deriveDocsState({
+      ...inputs(parseSummary(summary())),
+      summary: {
+        value: parseSummary(summary()),
+        error: { code: 'http_502', message: 'bad gateway' },
+        consecutiveErrors: 1,
+      },
+    });
+    expect(state.kind).toBe('installed');
+    expect(state.kind === 'installed' && state.staleWarning).toMatch(/bad gateway/);
+  });
+});
+
+describe('update advice', () => {
+  it('makes Update primary only when the registry digest differs from the deployed one', () => {
+    const same = deriveDocsState(inputs(parseSummary(summary({ registryDigest: DIGEST_OLD }))));
+    const differs = deriveDocsState(inputs(parseSummary(summary({ registryDigest: DIGEST_NEW }))));
+    expect(same.kind === 'installed' && same.update.updateAvailable).toBe(false);
+    expect(differs.kind === 'installed' && differs.update.updateAvailable).toBe(true);
+    expect(differs.kind === 'installed' && differs.update.registryDigest).toBe('sha256:222222222222');
+  });
+
+  it('says the registry is unknown rather than claiming up to date, and lists newer tags newest first', () => {
+    const unknown = deriveDocsState(inputs(parseSummary(summary({ registryDigest: null }))));
+    expect(unknown.kind === 'installed' && unknown.update.registryUnknown).toBe(true);
+    const newer = deriveDocsState(inputs(parseSummary(summary({ tags: ['3.3', '3.4', '3.10', 'latest', '3.5'] }))));
+    expect(newer.kind === 'installed' && newer.update.newerTags).toEqual(['3.10', '3.5']);
+  });
+});
+
+describe('nextTrackedId', () => {
+  it("follows the server's active deploy, even one started elsewhere, and otherwise keeps the current one", () => {
+    const active = parseSummary(
+      summary({ active: { instance_id: 'auto-7', runtime_status: 'Running', phase: null, reason: 'auto' } }),
+    );
+    expect(nextTrackedId(null, active)).toBe('auto-7');
+    expect(nextTrackedId('mine', active)).toBe('auto-7');
+    expect(nextTrackedId('mine', parseSummary(summary()))).toBe('mine');
+    expect(nextTrackedId(null, parseSummary(summary()))).toBeNull();
+  });
+});

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ApiContractError,
+  parseDeploymentList,
+  parseDeployStatus,
+  parseOpenApiOperations,
+  parseSummary,
+} from '../src/api/parse.js';
+import { DIGEST_NEW, openApiSpec, rolledBackOutput, status, summary, timeline } from './fixtures.js';
+
+describe('boundary parsing', () => {
+  it('reads the contract summary', () => {
+    const parsed = parseSummary(summary({ registryDigest: DIGEST_NEW }));
+    expect(parsed.pinned_tag).toBe('3.4');
+    expect(parsed.update_available).toBe(true);
+    expect(parsed.service.base_url).toBe('http://127.0.0.2:8080');
+    expect(parsed.deployed?.tag).toBe('3.4');
+  });
+
+  it('rejects answers that break the contract with a machine-readable code', () => {
+    expect(() => parseSummary({ target: 'x' })).toThrow(ApiContractError);
+    try {
+      parseDeployStatus({ runtime_status: 'Running' });
+    } catch (error) {
+      expect((error as ApiContractError).code).toBe('bad_response');
+      expect((error as Error).message).toMatch(/instance_id/);
+    }
+    expect(() =>
+      parseDeployStatus({
+        instance_id: 'a',
+        runtime_status: 'Running',
+        custom_status: { timeline: [{ name: 'x', status: 'weird' }] },
+      }),
+    ).toThrow(/not one of/);
+  });
+
+  it('reads a finished status with error, diagnostics, rollback and cancel flag', () => {
+    const created = Date.parse('2026-05-15T10:00:00Z');
+    const parsed = parseDeployStatus(
+      status({
+        runtime: 'Completed',
+        phase: 'rolled_back',
+        timeline: timeline('waiting_for_rollout', 'failed', created),
+        output: rolledBackOutput,
+        createdMs: created,
+      }),
+    );
+    expect(parsed.output?.status).toBe('rolled_back');
+    expect(parsed.output?.error?.code).toBe('image_pull_failed');
+    expect(parsed.output?.previous_image).toMatch(/@sha256:1111/);
+    expect(parsed.output?.elapsed_seconds).toBe(41);
+    expect(parsed.timeline.find((t) => t.status === 'failed')?.name).toBe('waiting_for_rollout');
+    expect(parsed.cancel_requested).toBe(false);
+  });
+
+  it('reads history rows stored as deploy outputs or as status answers', () => {
+    const rows = parseDeploymentList({
+      deployments: [
+        {
+          ...rolledBackOutput,
+          deploy_id: 'd2',
+          started_at: '2026-05-15T10:00:00Z',
+          finished_at: '2026-05-15T10:00:41Z',
+          timeline: [],
+        },
+        status({
+          instanceId: 'd1',
+          runtime: 'Completed',
+          phase: 'completed',
+          output: { status: 'succeeded', elapsed_seconds: 12 },
+          createdMs: 0,
+        }),
+      ],
+    });
+    expect(rows.map((r) => [r.instance_id, r.status])).toEqual([
+      ['d2', 'rolled_back'],
+      ['d1', 'succeeded'],
+    ]);
+    expect(rows[0]!.ended_at).toBe('2026-05-15T10:00:41Z');
+    expect(rows[1]!.elapsed_seconds).toBe(12);
+    expect(() => parseDeploymentList({ items: 'nope' })).toThrow(ApiContractError);
+  });
+
+  it('flattens an OpenAPI document into operations', () => {
+    const spec = parseOpenApiOperations(openApiSpec);
+    expect(spec.version).toBe('3.4.0');
+    expect(spec.operations).toHaveLength(7);
+    expect(spec.operations.find((o) => o.method === 'DELETE')?.path).toBe('/v1/jobs/{id}');
+  });
+});
