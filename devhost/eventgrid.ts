@@ -1,0 +1,74 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DevhostError } from './errors.js';
+import type { Invoker } from './invoke.js';
+import { parseJsonBody, readBody, sendJson } from './http-util.js';
+import type { Registry } from './registry.js';
+
+export const EVENT_GRID_PATH = '/runtime/webhooks/eventgrid';
+
+/**
+ * The Event Grid extension's webhook: `POST /runtime/webhooks/EventGrid?functionName=NAME`. `aeg-event-type:
+ * SubscriptionValidation` answers the handshake with the validation code; `Notification` delivers a batch, one
+ * invocation per event, 202 when all succeeded and 500 otherwise so Event Grid retries. CloudEvents' OPTIONS
+ * handshake is answered too.
+ */
+export async function handleEventGrid(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  registry: Registry,
+  invoker: Invoker,
+): Promise<boolean> {
+  if (url.pathname.toLowerCase().replace(/\/+$/, '') !== EVENT_GRID_PATH) return false;
+  if (req.method === 'OPTIONS') {
+    const origin = req.headers['webhook-request-origin'];
+    res.writeHead(
+      200,
+      typeof origin === 'string' ? { 'webhook-allowed-origin': origin, 'content-length': 0 } : { 'content-length': 0 },
+    );
+    res.end();
+    return true;
+  }
+  if (req.method !== 'POST')
+    throw new DevhostError('method_not_allowed', 'The Event Grid webhook accepts POST only.', 405);
+  const name = url.searchParams.get('functionName');
+  if (!name) throw new DevhostError('function_name_required', 'The functionName query parameter is required.', 400);
+  const fn = registry.find(name, 'eventGridTrigger');
+  if (!fn) throw new DevhostError('unknown_function', `No Event Grid function named '${name}'.`, 404);
+  const body = parseJsonBody(await readBody(req));
+  const kind = String(req.headers['aeg-event-type'] ?? '');
+  const events = Array.isArray(body) ? (body as unknown[]) : body === undefined ? [] : [body];
+  const isCloudEvents = /cloudevents/i.test(String(req.headers['content-type'] ?? ''));
+
+  if (kind === 'SubscriptionValidation') {
+    const code = (events[0] as { data?: { validationCode?: unknown } } | undefined)?.data?.validationCode;
+    if (typeof code !== 'string' || code === '')
+      throw new DevhostError('bad_validation_event', 'The validation event has no data.validationCode.', 400);
+    sendJson(res, 200, { validationResponse: code });
+    return true;
+  }
+  if (kind === 'Unsubscribe') {
+    res.writeHead(202, { 'content-length': 0 });
+    res.end();
+    return true;
+  }
+  if (kind !== 'Notification' && !isCloudEvents) {
+    throw new DevhostError(
+      'bad_event_type_header',
+      `aeg-event-type must be Notification, SubscriptionValidation or Unsubscribe, got '${kind}'.`,
+      400,
+    );
+  }
+  for (const event of events) {
+    if (event === null || typeof event !== 'object')
+      throw new DevhostError('bad_event', 'Every event in the batch must be a JSON object.', 400);
+  }
+  let failed = 0;
+  for (const event of events) {
+    const outcome = await invoker.invoke(fn, event);
+    if (outcome.error !== undefined) failed++;
+  }
+  res.writeHead(failed === 0 ? 202 : 500, { 'content-length': 0 });
+  res.end();
+  return true;
+}
