@@ -249,7 +249,7 @@ export function evaluate(policy: Policy, argv: readonly string[]): Decision {
   const name = argv[0] ?? '';
   const binary = policy.binaries.get(name);
   if (!binary) {
-    return deny('binaries', `binary "${printable(name)}" is not in policy ${policy.name}`);
+    return { allowed: false, rule: 'binaries', message: `binary "${printable(name)}" is not in policy ${policy.name}` };
   }
   const ruleBase = `binaries.${name}`;
   const paths: PathArgument[] = [];

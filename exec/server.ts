@@ -275,6 +275,11 @@ export class ExecServer {
       workDir = await createWorkDir(this.opts.workRoot);
       await writeFiles(workDir, input.files);
       const outcome = await this.runSteps(res, streaming, input, decisions, workDir, controller.signal);
+      // Credentials and everything else the commands left go before the answer does.
+      await removeWorkDir(workDir);
+      workDir = undefined;
+      release();
+      release = undefined;
       const last = outcome.results[outcome.results.length - 1];
       const summary: Record<string, unknown> = {
         request_id: requestId,
@@ -285,15 +290,7 @@ export class ExecServer {
       if (streaming) withoutOutput(summary);
       finishAudit({
         exit_code: last?.exit_code,
-        outcome: outcome.error
-          ? 'denied'
-          : last?.cancelled
-            ? abortOutcome(controller.signal)
-            : last?.timed_out
-              ? 'timed_out'
-              : last && last.exit_code !== 0
-                ? 'failed'
-                : 'ok',
+        outcome: outcome.error ? 'denied' : stepOutcome(last, controller.signal),
         ...(outcome.error ? { code: outcome.error.code, rule: outcome.error.rule } : {}),
       });
       if (!res.destroyed) this.answer(res, streaming, summary);
@@ -632,6 +629,12 @@ function notFound(binary: string): RunOutcome {
     timedOut: false,
     cancelled: false,
   };
+}
+
+function stepOutcome(last: StepResult | undefined, signal: AbortSignal): Outcome {
+  if (last?.cancelled) return abortOutcome(signal);
+  if (last?.timed_out) return 'timed_out';
+  return last && last.exit_code !== 0 ? 'failed' : 'ok';
 }
 
 function abortOutcome(signal: AbortSignal): Outcome {
