@@ -1,0 +1,191 @@
+metadata name = 'elb-control Function App'
+metadata description = 'Flex Consumption plan and the Node 20 Function App: user-assigned identity, identity-based storage, VNet integration to reach the exec server, the exec token as a Key Vault reference.'
+
+import { identityType, resourceTagsType } from 'types.bicep'
+
+@description('Required. Name of the Function App (globally unique host name).')
+param name string
+
+@description('Optional. Location of the resources.')
+param location string = resourceGroup().location
+
+@description('Optional. Tags for every resource.')
+param tags resourceTagsType = {}
+
+@description('Required. Identity of the Function App.')
+param identity identityType
+
+@description('Required. Name of the storage account (AzureWebJobsStorage, Durable task hub, tables, deployment package).')
+param storageAccountName string
+
+@description('Required. Blob container holding the deployment package.')
+param deploymentContainerName string
+
+@description('Required. Subnet for outbound VNet integration (to reach the internal exec server).')
+param integrationSubnetResourceId string
+
+@description('Required. Name of the Application Insights component (in this resource group).')
+param appInsightsName string
+
+@description('Required. Name of the Key Vault holding the exec token (in this resource group).')
+param keyVaultName string
+
+@description('Optional. Name of the Key Vault secret holding the exec token.')
+param tokenSecretName string = 'exec-token'
+
+@description('Required. Exec server base URL (TERMINAL_EXEC_UPSTREAM).')
+param execUpstreamUrl string
+
+@description('Required. Targets as the app reads them from ELB_TARGETS (JSON text).')
+param targetsJson string
+
+@description('Required. Image repository, host/repository (ELB_OPENAPI_IMAGE).')
+param openapiImage string
+
+@description('Required. Pinned elb-openapi tag (ELB_OPENAPI_TAG).')
+param openapiTag string
+
+@description('Required. Resource id of the container registry (ELB_REGISTRY_RESOURCE_ID), to check that an event comes from it.')
+param registryResourceId string
+
+@description('Optional. Durable task hub name (ELB_TASK_HUB).')
+param taskHubName string = 'elbcontrol'
+
+@description('Optional. Most instances the app scales out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Optional. Memory of one instance in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+resource storage 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
+  name: storageAccountName
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
+resource vault 'Microsoft.KeyVault/vaults@2026-05-15' existing = {
+  name: keyVaultName
+
+  resource tokenSecret 'secrets' existing = {
+    name: tokenSecretName
+  }
+}
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: 'plan-${name}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+var storageSettings = [
+  // Identity-based connection: no account key anywhere.
+  { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+  { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+  { name: 'AzureWebJobsStorage__clientId', value: identity.clientId }
+]
+
+var telemetrySettings = [
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
+  // Application Insights accepts only Entra ID-authenticated telemetry (local auth is off).
+  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identity.clientId}' }
+]
+
+var elbSettings = [
+  { name: 'ELB_TARGETS', value: targetsJson }
+  { name: 'ELB_OPENAPI_IMAGE', value: openapiImage }
+  { name: 'ELB_OPENAPI_TAG', value: openapiTag }
+  { name: 'ELB_REGISTRY_RESOURCE_ID', value: registryResourceId }
+  { name: 'TERMINAL_EXEC_UPSTREAM', value: execUpstreamUrl }
+  // Resolved by the platform with keyVaultReferenceIdentity; the value never appears in the template or its history.
+  { name: 'EXEC_TOKEN', value: '@Microsoft.KeyVault(SecretUri=${vault::tokenSecret.properties.secretUriWithVersion})' }
+  { name: 'ELB_TASK_HUB', value: taskHubName }
+  { name: 'ELB_AUTH_MODE', value: 'platform' }
+  // @azure/identity picks the user-assigned identity by its client id.
+  { name: 'AZURE_CLIENT_ID', value: identity.clientId }
+]
+
+resource site 'Microsoft.Web/sites@2025-03-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identity.resourceId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identity.resourceId
+    virtualNetworkSubnetId: integrationSubnetResourceId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      appSettings: concat(storageSettings, telemetrySettings, elbSettings)
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identity.resourceId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'node'
+        version: '20'
+      }
+    }
+  }
+
+  // Deployments authenticate with Entra ID (az functionapp deployment / func publish), not publishing passwords.
+  resource ftpCredentials 'basicPublishingCredentialsPolicies' = {
+    name: 'ftp'
+    properties: {
+      allow: false
+    }
+  }
+
+  resource scmCredentials 'basicPublishingCredentialsPolicies' = {
+    name: 'scm'
+    properties: {
+      allow: false
+    }
+  }
+}
+
+@description('Name of the Function App.')
+output name string = site.name
+
+@description('Resource id of the Function App.')
+output resourceId string = site.id
+
+@description('Default host name of the Function App.')
+output defaultHostName string = site.properties.defaultHostName

@@ -1,0 +1,23 @@
+metadata name = 'elb-control role helpers'
+metadata description = 'Built-in role definition ids and the ABAC condition that limits what a role-assigning identity may grant.'
+
+@export()
+@description('Built-in Azure role definition ids used by elb-control (the only roles it grants).')
+var builtInRoleIds = {
+  acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+  reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
+  aksClusterUser: '4abbcc35-e782-43d8-92c5-2d3473bddc7f'
+  aksRbacReader: '7f6c6a51-bcf8-42ba-9220-52d62157d7db'
+  aksRbacAdmin: '3498e952-d568-435e-9b2c-8d77e338d7f7'
+  aksRbacClusterAdmin: 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b'
+  managedIdentityContributor: 'e40ec5ca-96e0-45a2-b4ff-59039f2c2b59'
+  roleBasedAccessControlAdministrator: 'f58310d9-a9f6-439a-9e8d-f62e7b41a168'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+}
+
+// Azure ABAC (condition version 2.0): writing or deleting a role assignment is allowed only for the listed roles and
+// only for service principals (managed identities), so the holder can neither grant itself more nor grant users.
+@export()
+@description('Condition for a role that can assign roles: only the given role definition ids, only to service principals.')
+func delegatedRoleCondition(roleDefinitionIds string[]) string =>
+  '((!(ActionMatches{\'Microsoft.Authorization/roleAssignments/write\'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${join(roleDefinitionIds, ', ')}} AND @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {\'ServicePrincipal\'})) AND ((!(ActionMatches{\'Microsoft.Authorization/roleAssignments/delete\'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${join(roleDefinitionIds, ', ')}} AND @Resource[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {\'ServicePrincipal\'}))'
