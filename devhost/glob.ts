@@ -21,13 +21,27 @@ export function expandMain(appDir: string, pattern: string): string[] {
   return [...found].sort();
 }
 
-/** `a/{b,c}/d` → [`a/b/d`, `a/c/d`]; nested braces are expanded from the innermost first. */
+/** `a/{b,c}/d` → [`a/b/d`, `a/c/d`]; alternatives may nest (`{x,y{1,2}}`); duplicates are removed. */
 export function expandBraces(pattern: string): string[] {
-  const match = /\{([^{}]*)\}/.exec(pattern);
-  if (!match) return [pattern];
-  const before = pattern.slice(0, match.index);
-  const after = pattern.slice(match.index + match[0].length);
-  return (match[1] ?? '').split(',').flatMap((choice) => expandBraces(before + choice + after));
+  const open = pattern.indexOf('{');
+  if (open < 0) return [pattern];
+  let depth = 0;
+  let close = -1;
+  const commas: number[] = [];
+  for (let i = open; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === '{') depth++;
+    else if (ch === '}' && --depth === 0) {
+      close = i;
+      break;
+    } else if (ch === ',' && depth === 1) commas.push(i);
+  }
+  if (close < 0) return [pattern];
+  const before = pattern.slice(0, open);
+  const after = pattern.slice(close + 1);
+  const bounds = [open, ...commas, close];
+  const choices = bounds.slice(0, -1).map((at, i) => pattern.slice(at + 1, bounds[i + 1]));
+  return [...new Set(choices.flatMap((choice) => expandBraces(before + choice + after)))];
 }
 
 /** Converts one path segment with `*` and `?` into an anchored regular expression. */
