@@ -137,8 +137,9 @@ describe('ExecClient', () => {
     controller.abort();
     expect(await rejectionOf(pending)).toBeInstanceOf(ExecCancelledError);
     await waitFor(() => markedProcesses(s.marker).length === 0, 30_000, 'sleeper killed');
-    await waitFor(() => s.audit().some((a) => a.request_id === 'client-abort'), 30_000, 'audit line');
-    expect(s.audit().find((a) => a.request_id === 'client-abort')?.outcome).toMatch(/cancelled|client_aborted/);
+    const execLine = () => s.audit().find((a) => a.request_id === 'client-abort' && a.route === 'exec');
+    await waitFor(() => execLine() !== undefined, 30_000, 'audit line');
+    expect(execLine()?.outcome).toMatch(/cancelled|client_aborted/);
     expect(await client.cancel('client-abort')).toBe(false);
   });
 
