@@ -16,8 +16,8 @@ describe('@azure/functions-core stand-in', () => {
       const handler = async (): Promise<{ body: string }> => ({ body: 'x' });
       app.http('plain', { route: 'p/{id:int}', methods: ['GET'], handler });
       df.app.client.http('client', { route: 'c', handler: async () => ({}) });
-      df.app.orchestration('orch', function* () {
-        yield undefined;
+      df.app.orchestration('orch', function* (context) {
+        return yield context.df.callActivity('act');
       });
       df.app.activity('act', { handler: () => 1 });
       app.hook.preInvocation(() => undefined);

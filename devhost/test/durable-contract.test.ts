@@ -10,6 +10,7 @@ import { REPO_ROOT } from './harness.js';
 // If an upgrade breaks one, the devhost must be adapted before the pin in package.json moves.
 /* eslint-disable @typescript-eslint/no-require-imports -- the library is CommonJS and loaded as the devhost loads it */
 const df = require('durable-functions') as typeof import('durable-functions');
+const { InvocationContext } = require('@azure/functions') as typeof import('@azure/functions');
 const { createOrchestrator } = require('durable-functions/lib/src/util/testingUtils') as {
   createOrchestrator: (
     fn: (ctx: unknown) => Generator<unknown, unknown, unknown>,
@@ -226,7 +227,7 @@ describe('durable-functions contract', () => {
   it('lets the client work from the binding value (rpcBaseUrl, WEBSITE_HOSTNAME keeps the real origin)', async () => {
     const { durableClientValue } = await import('../durable/http-api.js');
     process.env.WEBSITE_HOSTNAME = '127.0.0.1:1234';
-    const ctx = new (require('@azure/functions') as typeof import('@azure/functions')).InvocationContext({
+    const ctx = new InvocationContext({
       options: { extraInputs: [df.input.durableClient()] },
     });
     ctx.extraInputs.set(df.input.durableClient(), durableClientValue('http://127.0.0.1:1234', 'Hub'));
