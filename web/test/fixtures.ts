@@ -62,7 +62,19 @@ const at = (base: number, seconds: number) => new Date(base + seconds * 1000).to
  * A timeline in which the phases before `current` are done (3 s each, `setup_workload_identity` skipped as on a
  * kubeconfig target), `current` has the given status, and later phases are pending.
  */
-export function timeline(current: string | null, currentStatus: 'running' | 'failed' | 'done', startMs: number) {
+export interface FixtureTimelineEntry {
+  name: string;
+  status: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  detail: string;
+}
+
+export function timeline(
+  current: string | null,
+  currentStatus: 'running' | 'failed' | 'done',
+  startMs: number,
+): FixtureTimelineEntry[] {
   const index = current === null ? PHASES.length : PHASES.indexOf(current as (typeof PHASES)[number]);
   return PHASES.map((name, i) => {
     if (name === 'setup_workload_identity' && i < index) {

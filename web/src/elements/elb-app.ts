@@ -23,17 +23,6 @@ export class ElbApp extends LitElement {
         display: block;
         min-height: 100vh;
       }
-      .skip {
-        position: absolute;
-        left: -999px;
-        top: 0.5rem;
-        background: #fff;
-        padding: 0.5rem 0.75rem;
-        z-index: 10;
-      }
-      .skip:focus {
-        left: 0.5rem;
-      }
       header {
         background: #0d1117;
         color: #fff;
@@ -163,16 +152,7 @@ export class ElbApp extends LitElement {
   }
 
   override render() {
-    return html`<a
-        class="skip"
-        href="#main"
-        @click=${(e: Event) => {
-          e.preventDefault();
-          this.renderRoot.querySelector<HTMLElement>('main')?.focus();
-        }}
-        >Skip to content</a
-      >
-      <header>
+    return html`<header>
         <div class="bar">
           <span class="brand">elb-control</span>
           <nav aria-label="Pages">

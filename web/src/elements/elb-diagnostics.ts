@@ -89,7 +89,7 @@ export class ElbDiagnostics extends LitElement {
 
   override render() {
     if (this.data === null || this.data === undefined) return nothing;
-    return html`<h4>${this.heading}</h4>
+    return html`<h3>${this.heading}</h3>
       ${renderValue(this.data, 0)}`;
   }
 }

@@ -47,6 +47,10 @@ export class ElbDocsPage extends LitElement {
       :host {
         display: block;
       }
+      h1 {
+        font-size: 1.5rem;
+        margin: 0 0 1rem;
+      }
       .endpoints header {
         display: flex;
         justify-content: space-between;
@@ -299,15 +303,17 @@ export class ElbDocsPage extends LitElement {
   private renderState(state: DocsPageState) {
     switch (state.kind) {
       case 'loading':
-        return html`<p class="card muted" role="status">Loading the service state…</p>`;
+        return html`<h1>elb-openapi API</h1>
+          <p class="card muted" role="status">Loading the service state…</p>`;
       case 'unreachable':
-        return html`<div class="card">
-          <div class="notice error" role="alert">
-            <strong>The dashboard cannot read the service state.</strong> ${state.error.message}
-            <code>${state.error.code}</code>
-          </div>
-          <button type="button" @click=${() => this.retryAll()}>Try again</button>
-        </div>`;
+        return html`<h1>elb-openapi API</h1>
+          <div class="card">
+            <div class="notice error" role="alert">
+              <strong>The dashboard cannot read the service state.</strong> ${state.error.message}
+              <code>${state.error.code}</code>
+            </div>
+            <button type="button" @click=${() => this.retryAll()}>Try again</button>
+          </div>`;
       default:
         break;
     }

@@ -1,0 +1,367 @@
+// The dashboard in a real browser (Debian Chromium via playwright-core). `/api` is answered by a contract
+// fixture (FixtureApi: responses shaped like docs/contracts.md), not by the backend: these tests pin how the
+// page renders and drives each state. The full-stack test that clicks Deploy against the real stack is test/e2e/.
+import { existsSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIGEST_NEW, openApiSpec, rolledBackOutput, status, summary, timeline } from '../fixtures.js';
+import { axeViolations, FixtureApi, launchBrowser, screenshot, startDashboard } from './harness.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const WAIT = { timeout: 30_000 };
+
+const SUMMARY = /^\/api\/targets\/local\/openapi$/;
+const TARGETS = /^\/api\/targets$/;
+const STATUS = /^\/api\/targets\/local\/openapi\/deployments\/deploy-local-1$/;
+const START = /^\/api\/targets\/local\/openapi\/deployments$/;
+const CANCEL = /^\/api\/targets\/local\/openapi\/deployments\/deploy-local-1\/cancel$/;
+const SPEC = /^\/api\/targets\/local\/openapi\/spec$/;
+
+describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (contract fixtures)', () => {
+  let dashboard: Awaited<ReturnType<typeof startDashboard>>;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    dashboard = await startDashboard();
+    browser = await launchBrowser();
+    context = browser.context;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.close();
+  });
+
+  async function open(api: FixtureApi, path: string): Promise<Page> {
+    const page = await context.newPage();
+    await api.attach(page);
+    await page.goto(dashboard.url + path);
+    return page;
+  }
+
+  async function expectAxeClean(page: Page): Promise<void> {
+    expect(await axeViolations(page)).toEqual([]);
+  }
+
+  it('installs: Deploy card, live progress with phase stepper, then the running service with endpoints', async () => {
+    const created = Date.now();
+    let current: unknown = summary({ installed: false, registryDigest: DIGEST_NEW });
+    const api = new FixtureApi()
+      .on('GET', TARGETS, () => ({ status: 200, body: [current] }))
+      .on('GET', SUMMARY, () => ({ status: 200, body: current }))
+      .on('GET', SPEC, { body: openApiSpec });
+    api.on('POST', START, () => {
+      current = summary({
+        installed: false,
+        active: {
+          instance_id: 'deploy-local-1',
+          runtime_status: 'Running',
+          phase: 'applying_manifests',
+          reason: 'install',
+        },
+      });
+      return {
+        status: 202,
+        body: {
+          id: 'deploy-local-1',
+          instance_id: 'deploy-local-1',
+          target: 'local',
+          status: 'queued',
+          statusQueryGetUri: '/api/aks/openapi/deploy/deploy-local-1/status',
+        },
+      };
+    });
+    let statusBody: unknown = status({
+      runtime: 'Running',
+      phase: 'applying_manifests',
+      timeline: timeline('applying_manifests', 'running', created),
+      createdMs: created,
+    });
+    api.on('GET', STATUS, () => ({ status: 200, body: statusBody }));
+
+    const page = await open(api, '/docs');
+    const deploy = page.getByRole('button', { name: 'Deploy elb-openapi' });
+    await deploy.waitFor(WAIT);
+    await expect(page.getByRole('heading', { name: 'Update OpenAPI service' }).count()).resolves.toBe(0);
+    await screenshot(page, 'docs-not-installed');
+    await expectAxeClean(page);
+
+    await deploy.click();
+    await page.getByRole('heading', { name: 'Installing elb-openapi' }).waitFor(WAIT);
+    expect(api.requests.find((r) => r.method === 'POST')?.body).toEqual({ tag: '3.4', reason: 'install' });
+    const running = page.locator('elb-deploy-progress li[aria-current="step"]');
+    await expect(running.innerText()).resolves.toContain('Applying manifests');
+    await expect(page.locator('elb-deploy-progress [role="status"]').first().innerText()).resolves.toContain(
+      'Applying manifests',
+    );
+    await screenshot(page, 'docs-installing');
+    await expectAxeClean(page);
+
+    statusBody = status({
+      runtime: 'Completed',
+      phase: 'completed',
+      timeline: timeline(null, 'done', created),
+      output: {
+        status: 'succeeded',
+        openapi_deploy: {
+          status: 'deployed',
+          image: `127.0.0.1:5001/elb-openapi@${DIGEST_NEW}`,
+          external_ip: '127.0.0.2',
+          apply_output: '',
+        },
+      },
+      createdMs: created,
+    });
+    current = summary({ deployedDigest: DIGEST_NEW, registryDigest: DIGEST_NEW });
+    await page.getByRole('heading', { name: 'Update OpenAPI service' }).waitFor(WAIT);
+    await page.getByText('Deploy succeeded').waitFor(WAIT);
+    await page.getByRole('heading', { name: /^jobs/ }).waitFor(WAIT);
+    await expect(page.locator('#base-url').innerText()).resolves.toBe('http://127.0.0.2:8080');
+    await expect(page.getByRole('link', { name: /Open Swagger UI/ }).getAttribute('href')).resolves.toBe(
+      'http://127.0.0.2:8080/docs',
+    );
+    await expect(page.getByText('Up to date').count()).resolves.toBeGreaterThan(0);
+
+    await page.getByLabel('Filter endpoints').fill('delete');
+    await page.getByText('1 of 7 endpoints shown').waitFor(WAIT);
+    await screenshot(page, 'docs-installed');
+    await expectAxeClean(page);
+    await page.close();
+  });
+
+  it('updates: primary Update button when the registry digest differs, confirmed from the keyboard', async () => {
+    const current = summary({ registryDigest: DIGEST_NEW, tags: ['3.3', '3.4', '3.5'] });
+    const api = new FixtureApi()
+      .on('GET', TARGETS, { body: [current] })
+      .on('GET', SUMMARY, { body: current })
+      .on('GET', SPEC, { body: openApiSpec })
+      .on('POST', START, {
+        status: 202,
+        body: { id: 'deploy-local-1', instance_id: 'deploy-local-1', target: 'local', status: 'queued' },
+      })
+      .on('GET', STATUS, { body: status({ runtime: 'Pending', phase: 'queued', createdMs: Date.now() }) });
+    const page = await open(api, '/docs');
+    const update = page.locator('elb-update-card').getByRole('button', { name: 'Update to v3.4' });
+    await update.waitFor(WAIT);
+    await expect(update.getAttribute('class')).resolves.toBe('primary');
+    await page.getByText('Update available').waitFor(WAIT);
+    await page.getByText('Newer tags in the registry').waitFor(WAIT);
+    await expect(page.locator('elb-update-card .badge.accent').innerText()).resolves.toBe('v3.4');
+    await screenshot(page, 'docs-update-available');
+    await expectAxeClean(page);
+
+    // Escape dismisses the confirmation without deploying.
+    await update.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('elb-update-card dialog');
+    await dialog.waitFor({ state: 'visible', ...WAIT });
+    await screenshot(page, 'docs-update-confirm');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden', ...WAIT });
+    expect(api.count('POST', START)).toBe(0);
+
+    // The safe choice has focus; Tab moves to the confirm button, Enter deploys.
+    await update.focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'visible', ...WAIT });
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Updating elb-openapi' }).waitFor(WAIT);
+    expect(api.requests.find((r) => r.method === 'POST')?.body).toEqual({ tag: '3.4', reason: 'update' });
+    await page.close();
+  });
+
+  it('recovers a running deploy from the server after a reload and shows the rollback with diagnostics', async () => {
+    const created = Date.now() - 30_000;
+    const active = {
+      instance_id: 'deploy-local-1',
+      runtime_status: 'Running',
+      phase: 'waiting_for_rollout',
+      reason: 'update',
+    };
+    let current: unknown = summary({ registryDigest: DIGEST_NEW, active });
+    let statusBody: unknown = status({
+      runtime: 'Running',
+      phase: 'waiting_for_rollout',
+      timeline: timeline('waiting_for_rollout', 'running', created),
+      createdMs: created,
+    });
+    const api = new FixtureApi()
+      .on('GET', TARGETS, () => ({ status: 200, body: [current] }))
+      .on('GET', SUMMARY, () => ({ status: 200, body: current }))
+      .on('GET', SPEC, { body: openApiSpec })
+      .on('GET', STATUS, () => ({ status: 200, body: statusBody }));
+    const page = await open(api, '/docs');
+    await page.getByRole('heading', { name: 'Updating elb-openapi' }).waitFor(WAIT);
+    expect(api.count('POST', START)).toBe(0);
+    await expect(page.locator('elb-deploy-progress li[aria-current="step"]').innerText()).resolves.toContain(
+      'Waiting for pods to roll out',
+    );
+
+    statusBody = status({
+      runtime: 'Completed',
+      phase: 'rolled_back',
+      timeline: [
+        ...timeline('waiting_for_rollout', 'failed', created),
+        {
+          name: 'rolling_back',
+          status: 'done',
+          startedAt: new Date(created + 20_000).toISOString(),
+          endedAt: new Date(created + 28_000).toISOString(),
+          detail: 'restored previous image',
+        },
+      ],
+      output: rolledBackOutput,
+      createdMs: created,
+    });
+    current = summary({ registryDigest: DIGEST_NEW });
+    const alert = page.locator('elb-deploy-result [role="alert"]');
+    await alert.waitFor(WAIT);
+    await expect(alert.innerText()).resolves.toContain('Deploy failed and was rolled back');
+    await expect(alert.innerText()).resolves.toContain('image_pull_failed');
+    await page.getByText('Likely cause').waitFor(WAIT);
+    await page.getByText('re-applied and verified').waitFor(WAIT);
+    await page.getByText('ImagePullBackOff').first().waitFor(WAIT);
+    await screenshot(page, 'docs-rolled-back');
+    await expectAxeClean(page);
+
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    await page.locator('elb-deploy-result [role="alert"]').waitFor({ state: 'detached', ...WAIT });
+    await page.close();
+  });
+
+  it('warns when a deploy stays Pending too long and cancels it after confirmation', async () => {
+    const created = Date.now() - 5 * 60_000;
+    const active = { instance_id: 'deploy-local-1', runtime_status: 'Pending', phase: 'queued', reason: 'install' };
+    let cancelRequested = false;
+    const current = summary({ installed: false, active });
+    const api = new FixtureApi()
+      .on('GET', TARGETS, { body: [current] })
+      .on('GET', SUMMARY, { body: current })
+      .on('GET', STATUS, () => ({
+        status: 200,
+        body: status({ runtime: 'Pending', phase: 'queued', createdMs: created, cancelRequested }),
+      }))
+      .on('POST', CANCEL, () => {
+        cancelRequested = true;
+        return { status: 202, body: { instance_id: 'deploy-local-1', cancel_requested: true } };
+      });
+    const page = await open(api, '/docs');
+    const warning = page.getByText(/queued for 5 min/);
+    await warning.waitFor(WAIT);
+    await screenshot(page, 'docs-pending-too-long');
+    await expectAxeClean(page);
+
+    await page.getByRole('button', { name: 'Cancel deploy' }).click();
+    const dialog = page.locator('elb-deploy-progress dialog');
+    await dialog.waitFor({ state: 'visible', ...WAIT });
+    await screenshot(page, 'docs-cancel-confirm');
+    expect(api.count('POST', CANCEL)).toBe(0);
+    await dialog.getByRole('button', { name: 'Cancel deploy' }).click();
+    await page.getByText('Cancel requested').waitFor(WAIT);
+    expect(api.count('POST', CANCEL)).toBe(1);
+    await expect(
+      page.locator('elb-deploy-progress > * button.danger, elb-deploy-progress button.danger').first().isDisabled(),
+    ).resolves.toBe(true);
+    await page.close();
+  });
+
+  it('keeps following a deploy through transient status errors', async () => {
+    const created = Date.now() - 10_000;
+    const active = {
+      instance_id: 'deploy-local-1',
+      runtime_status: 'Running',
+      phase: 'applying_manifests',
+      reason: 'install',
+    };
+    const current = summary({ installed: false, active });
+    let reads = 0;
+    const api = new FixtureApi()
+      .on('GET', TARGETS, { body: [current] })
+      .on('GET', SUMMARY, { body: current })
+      .on('GET', STATUS, () => {
+        reads++;
+        if (reads <= 2) return { status: 503, body: { code: 'storage_unavailable', message: 'Storage is busy.' } };
+        return {
+          status: 200,
+          body: status({
+            runtime: 'Running',
+            phase: 'waiting_for_rollout',
+            timeline: timeline('waiting_for_rollout', 'running', created),
+            createdMs: created,
+          }),
+        };
+      });
+    const page = await open(api, '/docs');
+    await page.getByText(/Lost contact with the deploy status/).waitFor(WAIT);
+    await expect(page.getByRole('heading', { name: 'Installing elb-openapi' }).count()).resolves.toBe(1);
+    await screenshot(page, 'docs-status-trouble');
+    await page.getByText(/Lost contact/).waitFor({ state: 'detached', timeout: 45_000 });
+    await expect(page.locator('elb-deploy-progress li[aria-current="step"]').innerText()).resolves.toContain(
+      'Waiting for pods to roll out',
+    );
+    await page.close();
+  });
+
+  it('shows an alert when the API cannot be reached', async () => {
+    const api = new FixtureApi().on('GET', TARGETS, {
+      status: 502,
+      body: { code: 'upstream_unavailable', message: 'The Functions host is not answering.' },
+    });
+    const page = await open(api, '/docs');
+    const alert = page.getByRole('alert');
+    await alert.waitFor(WAIT);
+    await expect(alert.innerText()).resolves.toContain('The Functions host is not answering.');
+    await expectAxeClean(page);
+    await page.close();
+  });
+
+  it('Overview lists the targets and History charts phase timings; navigation stays in the app', async () => {
+    const now = Date.now();
+    const local = summary({ registryDigest: DIGEST_NEW });
+    const prod = {
+      ...summary({
+        target: 'prod',
+        active: { instance_id: 'p1', runtime_status: 'Running', phase: 'waiting_for_external_ip', reason: 'auto' },
+      }),
+      kind: 'aks',
+    };
+    const outputRow = (id: string, statusWord: string, startMs: number, failedAt: string | null) => ({
+      deploy_id: id,
+      status: statusWord,
+      reason: 'update',
+      openapi_deploy: { tag: '3.4', digest: DIGEST_NEW },
+      started_at: new Date(startMs).toISOString(),
+      finished_at: new Date(startMs + 30_000).toISOString(),
+      elapsed_seconds: 30,
+      timeline: failedAt ? timeline(failedAt, 'failed', startMs) : timeline(null, 'done', startMs),
+      error: failedAt ? rolledBackOutput.error : null,
+    });
+    const api = new FixtureApi().on('GET', TARGETS, { body: [local, prod] }).on('GET', START, {
+      body: {
+        deployments: [
+          outputRow('d3', 'rolled_back', now - 60_000, 'waiting_for_rollout'),
+          outputRow('d2', 'succeeded', now - 3_600_000, null),
+          outputRow('d1', 'failed', now - 7_200_000, 'resolving_image'),
+        ],
+      },
+    });
+    const page = await open(api, '/');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor(WAIT);
+    await page.getByText('Update available').waitFor(WAIT);
+    await page.getByText('Waiting for LoadBalancer address').waitFor(WAIT);
+    await screenshot(page, 'overview');
+    await expectAxeClean(page);
+
+    await page.getByRole('navigation').getByRole('link', { name: 'History' }).click();
+    await page.getByRole('heading', { name: 'Phase timings' }).waitFor(WAIT);
+    expect(new URL(page.url()).pathname).toBe('/history');
+    await expect(page.locator('elb-phase-chart .track').count()).resolves.toBe(3);
+    await expect(page.locator('elb-history-page tbody tr').count()).resolves.toBe(3);
+    await page.getByText('rolled back').first().waitFor(WAIT);
+    await screenshot(page, 'history');
+    await expectAxeClean(page);
+    await page.close();
+  });
+});

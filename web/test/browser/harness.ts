@@ -1,0 +1,146 @@
+// Browser-test plumbing: the dashboard served by Vite's dev server on a free loopback port, Debian Chromium
+// driven by playwright-core, axe-core, screenshots under test-results/web/, and a contract-fixture `/api`
+// (answers in the shape of docs/contracts.md, routed inside the browser — not the real backend).
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page, type Route } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const webRoot = path.resolve(here, '../..');
+const repoRoot = path.resolve(webRoot, '..');
+export const SCREENSHOT_DIR = path.join(repoRoot, 'test-results', 'web');
+
+export async function startDashboard(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: ViteDevServer = await createServer({
+    configFile: path.join(webRoot, 'vite.config.ts'),
+    logLevel: 'error',
+    // The fixture answers /api inside the browser; the proxy target must never be a real stack on 7071.
+    server: { port: 0, strictPort: false, host: '127.0.0.1', proxy: {} },
+  });
+  await server.listen();
+  const address = server.httpServer?.address();
+  if (!address || typeof address === 'string') throw new Error('vite did not report a port');
+  return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() };
+}
+
+export async function launchBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  const userDataDir = await mkdtemp(path.join(tmpdir(), 'elb-web-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1280, height: 900 },
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const require = createRequire(import.meta.url);
+const axePath = require.resolve('axe-core/axe.min.js');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/** Runs axe-core on the whole page (it walks open shadow roots) and returns the violations, summarised. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: axePath });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run(document);
+    return result.violations;
+  });
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+type Handler = (request: RecordedRequest) => { status: number; body: unknown } | undefined;
+
+/**
+ * A contract fixture of the HTTP API: tests set what each route answers, and every request the page makes
+ * is recorded. Unrouted `/api` paths answer 404 `{code: "not_found"}` like the server would.
+ */
+export class FixtureApi {
+  readonly requests: RecordedRequest[] = [];
+  private readonly handlers: { method: string; pattern: RegExp; handler: Handler }[] = [];
+
+  on(method: string, pattern: RegExp, handler: Handler | { status?: number; body: unknown }): this {
+    const fn: Handler =
+      typeof handler === 'function' ? handler : () => ({ status: handler.status ?? 200, body: handler.body });
+    // Later registrations win, so a test can change an answer mid-way.
+    this.handlers.unshift({ method, pattern, handler: fn });
+    return this;
+  }
+
+  count(method: string, pattern: RegExp): number {
+    return this.requests.filter((r) => r.method === method && pattern.test(r.path)).length;
+  }
+
+  async attach(page: Page): Promise<void> {
+    // Match on the path, not a glob: `**/api/**` would also catch the dashboard's own `/src/api/*.ts` modules.
+    await page.route(
+      (url) => url.pathname === '/api' || url.pathname.startsWith('/api/'),
+      (route) => this.answer(route),
+    );
+  }
+
+  private async answer(route: Route): Promise<void> {
+    const request = route.request();
+    const url = new URL(request.url());
+    const postData = request.postData();
+    const recorded: RecordedRequest = {
+      method: request.method(),
+      path: url.pathname,
+      body: postData ? JSON.parse(postData) : null,
+    };
+    this.requests.push(recorded);
+    for (const { method, pattern, handler } of this.handlers) {
+      if (method !== recorded.method || !pattern.test(url.pathname)) continue;
+      const answer = handler(recorded);
+      if (answer) {
+        await route.fulfill({
+          status: answer.status,
+          contentType: 'application/json',
+          body: JSON.stringify(answer.body),
+        });
+        return;
+      }
+    }
+    await route.fulfill({
+      status: 404,
+      contentType: 'application/json',
+      body: JSON.stringify({ code: 'not_found', message: 'No such route.' }),
+    });
+  }
+}
