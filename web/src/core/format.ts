@@ -8,6 +8,13 @@ export function shortDigest(digest: string | null | undefined): string | null {
   return `${match[1]}:${match[2]!.slice(0, 12)}`;
 }
 
+/** `host/repo@sha256:<64 hex>` → `host/repo@sha256:<12 hex>`; tag references are returned unchanged. */
+export function shortImage(image: string | null | undefined): string | null {
+  if (!image) return null;
+  const at = image.lastIndexOf('@');
+  return at < 0 ? image : `${image.slice(0, at)}@${shortDigest(image.slice(at + 1))}`;
+}
+
 /** Human duration: `850 ms`, `12 s`, `3 min 05 s`, `1 h 02 min`. */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';

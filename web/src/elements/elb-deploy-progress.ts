@@ -142,7 +142,9 @@ export class ElbDeployProgress extends LitElement {
             html`<li class=${step.status} aria-current=${step.status === 'running' ? 'step' : 'false'}>
               <span class="mark" aria-hidden="true">${STEP_MARK[step.status]}</span>
               <span class="label">${step.label}<span class="visually-hidden">: ${STEP_WORD[step.status]}</span></span>
-              <span class="time">${step.elapsedMs !== null ? formatDuration(step.elapsedMs) : ''}</span>
+              <span class="time"
+                >${step.elapsedMs !== null && step.status !== 'skipped' ? formatDuration(step.elapsedMs) : ''}</span
+              >
               ${step.detail ? html`<span class="detail">${step.detail}</span>` : nothing}
             </li>`,
         )}

@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { formatDuration } from '../core/format.js';
+import { formatDuration, shortImage } from '../core/format.js';
 import { outcomeHeadline } from '../core/outcome.js';
 import type { DeployView } from '../core/page-state.js';
 import { ElbDismissResultEvent } from './events.js';
@@ -57,13 +57,15 @@ export class ElbDeployResult extends LitElement {
     const rollback = deploy.rollback;
     if (rollback === null || rollback === undefined) {
       if (deploy.outcome !== 'rolled_back') return nothing;
-      const image = deploy.previousImage ? html` <code>${deploy.previousImage}</code>` : nothing;
+      const image = deploy.previousImage
+        ? html` <code title=${deploy.previousImage}>${shortImage(deploy.previousImage)}</code>`
+        : nothing;
       return html`<p><strong>Rollback:</strong> the previous image${image} was restored.</p>`;
     }
     const r = rollback as RollbackReport;
     if (typeof r.status !== 'string')
       return html`<elb-diagnostics heading="Rollback result" .data=${rollback}></elb-diagnostics>`;
-    const image = typeof r.image === 'string' ? html` <code>${r.image}</code>` : nothing;
+    const image = typeof r.image === 'string' ? html` <code title=${r.image}>${shortImage(r.image)}</code>` : nothing;
     const reason = typeof r.reason === 'string' ? html` — ${r.reason}` : nothing;
     const badge = r.status === 'succeeded' ? 'ok' : r.status === 'failed' ? 'danger' : '';
     const what =
@@ -87,7 +89,9 @@ export class ElbDeployResult extends LitElement {
     if (!deploy) return nothing;
     const ok = deploy.outcome === 'succeeded';
     const failedSteps = deploy.steps.filter((step) => step.status === 'failed');
-    const running = deploy.image ? html`: now running <code>${deploy.image}</code>` : nothing;
+    const running = deploy.image
+      ? html`: now running <code title=${deploy.image}>${shortImage(deploy.image)}</code>`
+      : nothing;
     const body = ok
       ? html`<div class="notice ok" role="status">${outcomeHeadline(deploy.outcome)}${running}.</div>`
       : html`<div class="notice error" role="alert">

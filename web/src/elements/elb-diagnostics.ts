@@ -11,6 +11,36 @@ function humanKey(key: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+interface EventLike {
+  kind?: unknown;
+  name?: unknown;
+  reason: string;
+  message: string;
+  type?: unknown;
+  count?: unknown;
+}
+
+/** Kubernetes events (`{kind, name, reason, message, type?, count?}`) read best as one line each. */
+function isEventList(value: unknown[]): value is EventLike[] {
+  return value.every(
+    (item) =>
+      typeof item === 'object' &&
+      item !== null &&
+      typeof (item as EventLike).reason === 'string' &&
+      typeof (item as EventLike).message === 'string',
+  );
+}
+
+function renderEvent(event: EventLike): TemplateResult {
+  const object = [event.kind, event.name].filter((part) => typeof part === 'string').join('/');
+  const count = typeof event.count === 'number' && event.count > 1 ? ` ×${event.count}` : '';
+  const warning = event.type === 'Warning';
+  return html`<li>
+    ${warning ? html`<span class="badge warn">Warning</span> ` : nothing}<strong>${event.reason}</strong>${count}
+    ${object ? html`<code>${object}</code>` : nothing}: ${event.message}
+  </li>`;
+}
+
 /** Renders server-provided evidence of any JSON shape as readable text (Lit escapes every value). */
 function renderValue(value: unknown, depth: number): TemplateResult | string {
   if (value === null || value === undefined || value === '') return '—';
@@ -19,6 +49,10 @@ function renderValue(value: unknown, depth: number): TemplateResult | string {
   if (depth >= MAX_DEPTH) return html`<code>${JSON.stringify(value)}</code>`;
   if (Array.isArray(value)) {
     if (value.length === 0) return '—';
+    if (isEventList(value))
+      return html`<ul class="events">
+        ${value.map(renderEvent)}
+      </ul>`;
     return html`<ul>
       ${value.map((item) => html`<li>${renderValue(item, depth + 1)}</li>`)}
     </ul>`;
@@ -60,6 +94,13 @@ export class ElbDiagnostics extends LitElement {
       ul {
         margin: 0;
         padding-left: 1.25rem;
+      }
+      ul.events {
+        list-style: none;
+        padding-left: 0;
+      }
+      ul.events li + li {
+        margin-top: 0.25rem;
       }
       pre {
         margin: 0;

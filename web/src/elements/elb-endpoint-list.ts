@@ -95,7 +95,7 @@ export class ElbEndpointList extends LitElement {
         <input
           id="filter"
           type="search"
-          placeholder="path, method, summary or tag"
+          placeholder="e.g. jobs, POST, /v1"
           .value=${this.filter}
           @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)}
         />

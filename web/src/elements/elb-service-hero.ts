@@ -78,6 +78,30 @@ export class ElbServiceHero extends LitElement {
     this.specVersion = null;
   }
 
+  private renderFacts(apiVersion: string | null) {
+    const summary = this.summary!;
+    const deployed = summary.deployed;
+    const service = summary.service;
+    return html`<dl>
+      <div>
+        <dt>API version</dt>
+        <dd>${apiVersion ?? '—'}</dd>
+      </div>
+      <div>
+        <dt>Deployed tag</dt>
+        <dd>${deployed?.tag ?? '—'}</dd>
+      </div>
+      <div>
+        <dt>Deployed digest</dt>
+        <dd><code title=${deployed?.digest ?? ''}>${shortDigest(deployed?.digest) ?? '—'}</code></dd>
+      </div>
+      <div>
+        <dt>External IP</dt>
+        <dd>${service.external_ip ?? '—'}</dd>
+      </div>
+    </dl>`;
+  }
+
   override render() {
     const summary = this.summary;
     if (!summary) return nothing;
@@ -108,24 +132,7 @@ export class ElbServiceHero extends LitElement {
               ${service.installed ? 'The service has no external address yet.' : 'The service is not installed on this target.'}
             </p>`
       }
-      <dl>
-        <div>
-          <dt>API version</dt>
-          <dd>${apiVersion ?? '—'}</dd>
-        </div>
-        <div>
-          <dt>Deployed tag</dt>
-          <dd>${deployed?.tag ?? '—'}</dd>
-        </div>
-        <div>
-          <dt>Deployed digest</dt>
-          <dd><code title=${deployed?.digest ?? ''}>${shortDigest(deployed?.digest) ?? '—'}</code></dd>
-        </div>
-        <div>
-          <dt>External IP</dt>
-          <dd>${service.external_ip ?? '—'}</dd>
-        </div>
-      </dl>
+      ${service.installed || deployed ? this.renderFacts(apiVersion) : nothing}
     </section>`;
   }
 }

@@ -104,6 +104,7 @@ export const sharedStyles = css`
   }
   .badge {
     display: inline-block;
+    white-space: nowrap;
     padding: 0.0625rem 0.5rem;
     border-radius: 999px;
     border: 1px solid var(--elb-border);
@@ -167,6 +168,9 @@ export const sharedStyles = css`
     padding: 0.5rem 0.625rem;
     border-bottom: 1px solid var(--elb-border);
     vertical-align: top;
+  }
+  td code {
+    white-space: nowrap;
   }
   th {
     font-size: 0.875rem;
