@@ -30,8 +30,8 @@ param keyVaultName string
 @description('Optional. Name of the Key Vault secret holding the exec token.')
 param tokenSecretName string = 'exec-token'
 
-@description('Optional. Path of the exec policy file inside the image (EXEC_POLICY). Empty keeps the image default.')
-param policyPath string = ''
+@description('Optional. Path of the production exec policy inside the image (EXEC_POLICY); without it the server would fall back to its local policy, which has no Azure tools.')
+param policyPath string = '/app/exec/policy/production.json'
 
 @description('Optional. Commands the exec server runs at once (EXEC_MAX_CONCURRENCY).')
 @minValue(1)
@@ -148,19 +148,17 @@ resource execApp 'Microsoft.App/containerApps@2026-07-01' = {
             cpu: json(cpu)
             memory: memory
           }
-          env: concat(
-            [
-              { name: 'EXEC_TOKEN', secretRef: 'exec-token' }
-              { name: 'EXEC_HOST', value: '0.0.0.0' }
-              { name: 'EXEC_PORT', value: string(execPort) }
-              // The server refuses a non-loopback bind unless told so; ingress is the only way in.
-              { name: 'EXEC_ALLOW_NON_LOOPBACK', value: 'true' }
-              { name: 'EXEC_MAX_CONCURRENCY', value: string(maxConcurrency) }
-              // az, kubelogin and @azure/identity pick the user-assigned identity by its client id.
-              { name: 'AZURE_CLIENT_ID', value: identity.clientId }
-            ],
-            empty(policyPath) ? [] : [{ name: 'EXEC_POLICY', value: policyPath }]
-          )
+          env: [
+            { name: 'EXEC_TOKEN', secretRef: 'exec-token' }
+            { name: 'EXEC_HOST', value: '0.0.0.0' }
+            { name: 'EXEC_PORT', value: string(execPort) }
+            // The server refuses a non-loopback bind unless told so; ingress is the only way in.
+            { name: 'EXEC_ALLOW_NON_LOOPBACK', value: 'true' }
+            { name: 'EXEC_POLICY', value: policyPath }
+            { name: 'EXEC_MAX_CONCURRENCY', value: string(maxConcurrency) }
+            // az, kubelogin and @azure/identity pick the user-assigned identity by its client id.
+            { name: 'AZURE_CLIENT_ID', value: identity.clientId }
+          ]
           probes: [
             {
               type: 'Liveness'

@@ -94,33 +94,6 @@ resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   }
 }
 
-var storageSettings = [
-  // Identity-based connection: no account key anywhere.
-  { name: 'AzureWebJobsStorage__accountName', value: storage.name }
-  { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
-  { name: 'AzureWebJobsStorage__clientId', value: identity.clientId }
-]
-
-var telemetrySettings = [
-  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
-  // Application Insights accepts only Entra ID-authenticated telemetry (local auth is off).
-  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identity.clientId}' }
-]
-
-var elbSettings = [
-  { name: 'ELB_TARGETS', value: targetsJson }
-  { name: 'ELB_OPENAPI_IMAGE', value: openapiImage }
-  { name: 'ELB_OPENAPI_TAG', value: openapiTag }
-  { name: 'ELB_REGISTRY_RESOURCE_ID', value: registryResourceId }
-  { name: 'TERMINAL_EXEC_UPSTREAM', value: execUpstreamUrl }
-  // Resolved by the platform with keyVaultReferenceIdentity; the value never appears in the template or its history.
-  { name: 'EXEC_TOKEN', value: '@Microsoft.KeyVault(SecretUri=${vault::tokenSecret.properties.secretUriWithVersion})' }
-  { name: 'ELB_TASK_HUB', value: taskHubName }
-  { name: 'ELB_AUTH_MODE', value: 'platform' }
-  // @azure/identity picks the user-assigned identity by its client id.
-  { name: 'AZURE_CLIENT_ID', value: identity.clientId }
-]
-
 resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
@@ -141,7 +114,30 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
-      appSettings: concat(storageSettings, telemetrySettings, elbSettings)
+      appSettings: [
+        // Identity-based connection: no account key anywhere.
+        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__clientId', value: identity.clientId }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
+        // Application Insights accepts only Entra ID-authenticated telemetry (local auth is off).
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identity.clientId}' }
+        { name: 'ELB_TARGETS', value: targetsJson }
+        { name: 'ELB_OPENAPI_IMAGE', value: openapiImage }
+        { name: 'ELB_OPENAPI_TAG', value: openapiTag }
+        { name: 'ELB_REGISTRY_RESOURCE_ID', value: registryResourceId }
+        { name: 'TERMINAL_EXEC_UPSTREAM', value: execUpstreamUrl }
+        // Resolved by the platform with keyVaultReferenceIdentity; the value never appears in the template or its
+        // deployment history.
+        {
+          name: 'EXEC_TOKEN'
+          value: '@Microsoft.KeyVault(SecretUri=${vault::tokenSecret.properties.secretUriWithVersion})'
+        }
+        { name: 'ELB_TASK_HUB', value: taskHubName }
+        { name: 'ELB_AUTH_MODE', value: 'platform' }
+        // @azure/identity picks the user-assigned identity by its client id.
+        { name: 'AZURE_CLIENT_ID', value: identity.clientId }
+      ]
     }
     functionAppConfig: {
       deployment: {

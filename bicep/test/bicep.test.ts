@@ -1,0 +1,455 @@
+// Compiles and lints every Bicep file with the real Bicep CLI (warnings count as failures), then checks the security
+// properties of the compiled ARM template of main.bicep. Fails, never skips, when the CLI is missing.
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bicepBinary, bicepDir, diagnostics, runBicep } from './bicep-cli';
+import {
+  type ArmTemplate,
+  type Json,
+  type JsonObject,
+  type LocatedResource,
+  type TemplateNode,
+  isObject,
+  nodeAt,
+  parameterValue,
+  reachableGuids,
+  resourcesOfType,
+  strings,
+  templateTree,
+  words,
+} from './arm-template';
+
+const cliTimeout = 600_000;
+
+const role = {
+  owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+  contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+  userAccessAdministrator: '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
+  rbacAdministrator: 'f58310d9-a9f6-439a-9e8d-f62e7b41a168',
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
+  acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
+  reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+  aksClusterUser: '4abbcc35-e782-43d8-92c5-2d3473bddc7f',
+  aksRbacReader: '7f6c6a51-bcf8-42ba-9220-52d62157d7db',
+  aksRbacAdmin: '3498e952-d568-435e-9b2c-8d77e338d7f7',
+  aksRbacClusterAdmin: 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b',
+  managedIdentityContributor: 'e40ec5ca-96e0-45a2-b4ff-59039f2c2b59',
+};
+
+/** Every role elb-control grants. Adding one is a deliberate change to this list (and to bicep/README.md). */
+const grantedRoles = new Set([
+  role.monitoringMetricsPublisher,
+  role.storageBlobDataOwner,
+  role.storageBlobDataContributor,
+  role.storageQueueDataContributor,
+  role.storageTableDataContributor,
+  role.keyVaultSecretsUser,
+  role.acrPull,
+  role.reader,
+  role.aksClusterUser,
+  role.aksRbacReader,
+  role.aksRbacAdmin,
+  role.aksRbacClusterAdmin,
+  role.managedIdentityContributor,
+  role.rbacAdministrator,
+]);
+const roleAssigningRoles = new Set([role.owner, role.userAccessAdministrator, role.rbacAdministrator]);
+/** What a conditioned role-assigning identity may hand out (to the elb-openapi workload identity). */
+const delegableRoles = new Set([role.aksClusterUser, role.storageBlobDataContributor]);
+
+const forbiddenOutputWords = new Set([
+  'key',
+  'keys',
+  'token',
+  'tokens',
+  'secret',
+  'secrets',
+  'password',
+  'passwords',
+  'connection',
+  'credential',
+  'credentials',
+  'sas',
+]);
+
+function bicepSources(): string[] {
+  const modules = readdirSync(join(bicepDir, 'modules'))
+    .filter((f) => f.endsWith('.bicep'))
+    .map((f) => `modules/${f}`);
+  return ['main.bicep', ...modules];
+}
+
+describe('Bicep CLI', () => {
+  it('is installed (scripts/ensure-bicep.sh) and runs', () => {
+    const run = runBicep(['--version']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/Bicep CLI version \d+\.\d+\.\d+/);
+  });
+});
+
+describe('bicep build and lint', () => {
+  let outDir: string;
+  beforeAll(() => {
+    outDir = mkdtempSync(join(tmpdir(), 'elb-bicep-build-'));
+  });
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it(
+    'builds main.bicep and every module without a warning',
+    () => {
+      const run = runBicep(['build', '--pattern', '**/*.bicep', '--outdir', outDir]);
+      expect(diagnostics(run), run.stdout + run.stderr).toEqual([]);
+      expect(run.status, run.stderr).toBe(0);
+      const built = [...bicepSources()].map((f) => f.replace(/\.bicep$/, '.json'));
+      for (const file of built) {
+        const template = JSON.parse(readFileSync(join(outDir, file), 'utf8')) as { $schema?: string };
+        expect(template.$schema, file).toMatch(/deploymentTemplate\.json#$/);
+      }
+    },
+    cliTimeout,
+  );
+
+  it(
+    'builds the parameters example against main.bicep',
+    () => {
+      const run = runBicep(['build-params', 'main.example.bicepparam', '--stdout']);
+      expect(diagnostics(run), run.stdout + run.stderr).toEqual([]);
+      expect(run.status, run.stderr).toBe(0);
+      const parameters = JSON.parse((JSON.parse(run.stdout) as { parametersJson: string }).parametersJson) as {
+        parameters: Record<string, unknown>;
+      };
+      expect(Object.keys(parameters.parameters)).toEqual(
+        expect.arrayContaining(['containerRegistryResourceId', 'targets', 'execImage', 'execTokenAction']),
+      );
+    },
+    cliTimeout,
+  );
+
+  it(
+    'lints every file without a diagnostic',
+    () => {
+      const run = runBicep(['lint', '--pattern', '**/*.bicep*']);
+      expect(diagnostics(run), run.stdout + run.stderr).toEqual([]);
+      expect(run.status, run.stderr).toBe(0);
+    },
+    cliTimeout,
+  );
+
+  it(
+    'fails lint on a linter finding, because bicepconfig.json raises the rules to errors',
+    () => {
+      // A control: the same config must reject a file with an unused parameter and a secret-looking output.
+      const dir = mkdtempSync(join(tmpdir(), 'elb-bicep-lint-'));
+      try {
+        copyFileSync(join(bicepDir, 'bicepconfig.json'), join(dir, 'bicepconfig.json'));
+        writeFileSync(
+          join(dir, 'bad.bicep'),
+          'param unused string\n@secure()\nparam token string\noutput leaked string = token\n',
+        );
+        const run = runBicep(['lint', 'bad.bicep'], dir);
+        expect(run.status).not.toBe(0);
+        const found = diagnostics(run).join('\n');
+        expect(found).toMatch(/Error no-unused-params/);
+        expect(found).toMatch(/Error outputs-should-not-contain-secrets/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    cliTimeout,
+  );
+});
+
+describe('security properties of the compiled main.bicep', () => {
+  let template: ArmTemplate;
+  let nodes: TemplateNode[];
+  let text: string;
+
+  beforeAll(() => {
+    bicepBinary(); // a missing CLI fails here with its own message
+    const run = runBicep(['build', 'main.bicep', '--stdout']);
+    if (run.status !== 0) throw new Error(`bicep build main.bicep failed:\n${run.stderr}`);
+    template = JSON.parse(run.stdout) as ArmTemplate;
+    nodes = templateTree(template);
+    text = run.stdout;
+  }, cliTimeout);
+
+  const only = (type: string): LocatedResource => {
+    const found = resourcesOfType(nodes, type);
+    expect(
+      found.map((f) => `${f.node.path}/${f.symbolicName}`),
+      type,
+    ).toHaveLength(1);
+    return found[0]!;
+  };
+  const props = (r: LocatedResource): JsonObject => r.resource.properties as JsonObject;
+
+  /** App settings of the Function App by name (function-app.bicep lists them as one literal array). */
+  const functionAppSettings = (): Map<string, Json> => {
+    const site = only('Microsoft.Web/sites');
+    const raw = (props(site).siteConfig as JsonObject).appSettings as Json;
+    expect(Array.isArray(raw), 'appSettings is a literal array').toBe(true);
+    return new Map((raw as JsonObject[]).map((item) => [String(item.name), item.value ?? null]));
+  };
+
+  it('has no output that could carry a secret, in main or any module', () => {
+    let count = 0;
+    for (const node of nodes) {
+      for (const [name, output] of Object.entries(node.template.outputs ?? {})) {
+        count++;
+        const where = `${node.path} output ${name}`;
+        expect(
+          words(name).filter((w) => forbiddenOutputWords.has(w)),
+          where,
+        ).toEqual([]);
+        expect(String(output.type).toLowerCase(), where).not.toMatch(/^secure/);
+        for (const value of strings(output.value)) {
+          expect(value, where).not.toMatch(/\blist[A-Za-z]*\(/);
+          expect(value.toLowerCase(), where).not.toContain('connectionstring');
+          for (const match of value.matchAll(/parameters\('([^']+)'\)/g)) {
+            const type = String(node.template.parameters?.[match[1]!]?.type ?? '').toLowerCase();
+            expect(type, `${where} uses parameter ${match[1]}`).not.toMatch(/^secure/);
+          }
+        }
+      }
+    }
+    expect(count).toBeGreaterThan(0);
+  });
+
+  it('never reads account keys or other list* secrets anywhere', () => {
+    expect(text).not.toMatch(/\blist[A-Za-z]*\(/);
+    expect(text).not.toMatch(/AccountKey=|SharedAccessSignature=/);
+  });
+
+  it('keeps the exec container app on internal ingress in an internal environment, token from Key Vault', () => {
+    const app = only('Microsoft.App/containerApps');
+    const configuration = props(app).configuration as JsonObject;
+    const ingress = configuration.ingress as JsonObject;
+    expect(ingress.external).toBe(false);
+    expect(ingress.allowInsecure).toBe(false);
+
+    const environment = only('Microsoft.App/managedEnvironments');
+    expect((props(environment).vnetConfiguration as JsonObject).internal).toBe(true);
+
+    const container = ((props(app).template as JsonObject).containers as JsonObject[])[0]!;
+    const env = new Map((container.env as JsonObject[]).map((e) => [String(e.name), e]));
+    const tokenEnv = env.get('EXEC_TOKEN');
+    expect(tokenEnv?.secretRef).toBeTypeOf('string');
+    expect(tokenEnv).not.toHaveProperty('value');
+    const secret = (configuration.secrets as JsonObject[]).find((s) => s.name === tokenEnv?.secretRef);
+    expect(secret).toBeDefined();
+    expect(secret).not.toHaveProperty('value');
+    expect(String(secret?.keyVaultUrl)).toContain('secretUriWithVersion');
+    expect(secret?.identity).toBe("[parameters('identity').resourceId]");
+
+    expect(env.get('EXEC_ALLOW_NON_LOOPBACK')?.value).toBe('true');
+    expect(env.get('EXEC_HOST')?.value).toBe('0.0.0.0');
+    const port = parameterValue(app.node, 'execPort') ?? app.node.template.variables?.execPort;
+    expect(port).toBe(7682);
+    expect(ingress.targetPort).toBe("[variables('execPort')]");
+    expect(env.get('EXEC_POLICY')?.value).toBe("[parameters('policyPath')]");
+    expect(parameterValue(app.node, 'policyPath')).toMatch(/production\.json$/);
+
+    const probes = container.probes as JsonObject[];
+    expect(probes.map((p) => p.type).sort()).toEqual(['Liveness', 'Readiness']);
+    for (const probe of probes) expect((probe.httpGet as JsonObject).path).toBe('/healthz');
+  });
+
+  it('makes storage identity-based: no shared keys, no public blobs, AzureWebJobsStorage by account name', () => {
+    const account = only('Microsoft.Storage/storageAccounts');
+    expect(props(account).allowSharedKeyAccess).toBe(false);
+    expect(props(account).allowBlobPublicAccess).toBe(false);
+    expect(props(account).minimumTlsVersion).toBe('TLS1_2');
+
+    const settings = functionAppSettings();
+    expect(settings.has('AzureWebJobsStorage')).toBe(false);
+    expect(settings.get('AzureWebJobsStorage__accountName')).toBeTypeOf('string');
+    expect(settings.get('AzureWebJobsStorage__credential')).toBe('managedidentity');
+    expect(String(settings.get('AzureWebJobsStorage__clientId'))).toContain('clientId');
+    for (const [name, value] of settings) {
+      expect(name.toLowerCase(), name).not.toContain('accountkey');
+      expect(String(value), name).not.toMatch(/AccountKey|SharedAccessSignature/i);
+    }
+
+    const site = only('Microsoft.Web/sites');
+    const deployment = ((props(site).functionAppConfig as JsonObject).deployment as JsonObject).storage as JsonObject;
+    expect((deployment.authentication as JsonObject).type).toBe('UserAssignedIdentity');
+  });
+
+  it('gives the Function App the settings of docs/contracts.md, with EXEC_TOKEN as a Key Vault reference', () => {
+    const settings = functionAppSettings();
+    for (const name of [
+      'ELB_TARGETS',
+      'ELB_OPENAPI_IMAGE',
+      'ELB_OPENAPI_TAG',
+      'TERMINAL_EXEC_UPSTREAM',
+      'EXEC_TOKEN',
+      'ELB_TASK_HUB',
+      'ELB_AUTH_MODE',
+    ]) {
+      expect(settings.has(name), name).toBe(true);
+    }
+    expect(settings.get('ELB_AUTH_MODE')).toBe('platform');
+    const token = String(settings.get('EXEC_TOKEN'));
+    expect(token).toMatch(/^\[format\('@Microsoft\.KeyVault\(SecretUri=\{0\}\)'/);
+    expect(token).toContain('secretUriWithVersion');
+
+    const site = only('Microsoft.Web/sites');
+    expect(props(site).keyVaultReferenceIdentity).toBe("[parameters('identity').resourceId]");
+    expect(props(site).httpsOnly).toBe(true);
+    const runtime = (props(site).functionAppConfig as JsonObject).runtime as JsonObject;
+    expect(runtime).toEqual({ name: 'node', version: '20' });
+    const plan = only('Microsoft.Web/serverfarms');
+    expect((plan.resource.sku as JsonObject).tier).toBe('FlexConsumption');
+    // Publishing with passwords is off: deployments use Entra ID.
+    const policies = resourcesOfType(nodes, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
+    expect(policies.map((p) => props(p).allow)).toEqual([false, false]);
+  });
+
+  it('stores the generated exec token only in Key Vault (RBAC, purge protection), written from a secure parameter', () => {
+    const vault = only('Microsoft.KeyVault/vaults');
+    expect(props(vault).enableRbacAuthorization).toBe(true);
+    expect(props(vault).enablePurgeProtection).toBe(true);
+    expect(props(vault)).not.toHaveProperty('accessPolicies');
+
+    const secret = only('Microsoft.KeyVault/vaults/secrets');
+    expect(secret.resource.condition).toBe("[equals(parameters('action'), 'generate')]");
+    expect(props(secret).value).toBe("[parameters('newToken')]");
+    expect(secret.node.template.parameters?.newToken?.type).toBe('securestring');
+    expect(template.parameters?.execTokenEntropy?.type).toBe('securestring');
+    expect(String(template.parameters?.execTokenEntropy?.defaultValue)).toContain('newGuid()');
+    // The token is at least 64 hex characters: two GUIDs without dashes.
+    expect(String(parameterValue(secret.node, 'newToken'))).toBe("[replace(parameters('execTokenEntropy'), '-', '')]");
+  });
+
+  it('filters the Event Grid subscription to ImagePushed of the elb-openapi repository, with retry and dead-letter', () => {
+    const topic = only('Microsoft.EventGrid/systemTopics');
+    expect(props(topic).topicType).toBe('Microsoft.ContainerRegistry.Registries');
+
+    const subscription = only('Microsoft.EventGrid/systemTopics/eventSubscriptions');
+    const node = subscription.node;
+    // Deployable after the code: only when asked for, and off by default.
+    expect(subscription.resource.condition).toBe("[parameters('deploySubscription')]");
+    expect(parameterValue(node, 'deploySubscription')).toBe(false);
+
+    const properties = props(subscription);
+    expect(properties.eventDeliverySchema).toBe('EventGridSchema');
+    const filter = properties.filter as JsonObject;
+    expect(filter.includedEventTypes).toEqual(['Microsoft.ContainerRegistry.ImagePushed']);
+    const advanced = filter.advancedFilters as JsonObject[];
+    expect(advanced).toHaveLength(1);
+    expect(advanced[0]).toMatchObject({ operatorType: 'StringIn', key: 'data.target.repository' });
+    expect(advanced[0]!.values).toEqual(["[parameters('repository')]"]);
+    expect(parameterValue(node, 'repository')).toBe('elb-openapi');
+
+    const destination = properties.destination as JsonObject;
+    expect(destination.endpointType).toBe('AzureFunction');
+    const endpoint = destination.properties as JsonObject;
+    expect(String(endpoint.resourceId)).toContain("'Microsoft.Web/sites/functions'");
+    expect(String(endpoint.resourceId)).toContain("parameters('functionName')");
+    expect(parameterValue(node, 'functionName')).toBe('acrImagePushed');
+    expect(endpoint.maxEventsPerBatch).toBe(1);
+
+    const retry = properties.retryPolicy as JsonObject;
+    expect(parameterValue(node, 'maxDeliveryAttempts')).toBeGreaterThan(1);
+    expect(retry.maxDeliveryAttempts).toBe("[parameters('maxDeliveryAttempts')]");
+    expect(retry.eventTimeToLiveInMinutes).toBe("[parameters('eventTimeToLiveInMinutes')]");
+
+    const deadLetter = properties.deadLetterWithResourceIdentity as JsonObject;
+    expect((deadLetter.identity as JsonObject).type).toBe('UserAssigned');
+    const deadLetterDestination = deadLetter.deadLetterDestination as JsonObject;
+    expect(deadLetterDestination.endpointType).toBe('StorageBlob');
+    expect((deadLetterDestination.properties as JsonObject).blobContainerName).toBe(
+      "[parameters('deadLetterContainerName')]",
+    );
+  });
+
+  it('grants only the listed roles: never Owner, Contributor or User Access Administrator', () => {
+    const guids = new Set(
+      (text.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi) ?? []).map((g) => g.toLowerCase()),
+    );
+    expect([...guids].filter((g) => !grantedRoles.has(g))).toEqual([]);
+    for (const forbidden of [role.owner, role.contributor, role.userAccessAdministrator]) {
+      expect(guids.has(forbidden)).toBe(false);
+    }
+
+    const assignments = resourcesOfType(nodes, 'Microsoft.Authorization/roleAssignments');
+    expect(assignments.length).toBeGreaterThan(5);
+    const reached = new Set<string>();
+    for (const assignment of assignments) {
+      const where = `${assignment.node.path}/${assignment.symbolicName}`;
+      const properties = props(assignment);
+      expect(properties.principalType, where).toBe('ServicePrincipal');
+      const roles = reachableGuids(assignment.node, String(properties.roleDefinitionId));
+      expect(roles.size, where).toBeGreaterThan(0);
+      for (const r of roles) {
+        expect(grantedRoles.has(r), `${where} grants ${r}`).toBe(true);
+        reached.add(r);
+      }
+      // Every role assignment is scoped to one resource, never to a subscription.
+      if (assignment.resource.scope === undefined) {
+        // Resource-group scope is accepted only for Managed Identity Contributor (workload identity creation).
+        expect([...roles], where).toEqual([role.managedIdentityContributor]);
+      }
+    }
+    expect([...reached].sort()).toEqual([...grantedRoles].sort());
+  });
+
+  it('puts an ABAC condition on every role that can assign roles, limited to the workload roles and service principals', () => {
+    const assignments = resourcesOfType(nodes, 'Microsoft.Authorization/roleAssignments');
+    let conditioned = 0;
+    for (const assignment of assignments) {
+      const where = `${assignment.node.path}/${assignment.symbolicName}`;
+      const properties = props(assignment);
+      const roles = reachableGuids(assignment.node, String(properties.roleDefinitionId));
+      if (![...roles].some((r) => roleAssigningRoles.has(r))) continue;
+      conditioned++;
+      expect(properties.conditionVersion, where).toBe('2.0');
+      const condition = String(properties.condition);
+      const allowed = reachableGuids(assignment.node, condition);
+      expect(allowed.size, where).toBeGreaterThan(0);
+      for (const r of allowed) expect(delegableRoles.has(r), `${where} may grant ${r}`).toBe(true);
+      // The condition body (a user-defined function) gates writes and deletes, and principal types.
+      const functionName = /^\[(?:__bicep\.)?([A-Za-z]+)\(/.exec(condition)?.[1];
+      const body = strings(assignment.node.template.functions as Json).join('\n') + condition;
+      expect(functionName, where).toBeDefined();
+      expect(body).toContain("ActionMatches{{''Microsoft.Authorization/roleAssignments/write''}}");
+      expect(body).toContain("ActionMatches{{''Microsoft.Authorization/roleAssignments/delete''}}");
+      expect(body).toContain(
+        "@Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {{''ServicePrincipal''}}",
+      );
+      // Scoped to the cluster or the workload storage account, not a resource group.
+      expect(String(assignment.resource.scope), where).toMatch(/managedClusters|storageAccounts/);
+    }
+    expect(conditioned).toBe(2);
+  });
+
+  it('reads the exec token with Key Vault Secrets User on the one secret, for the Function App and the exec container', () => {
+    const node = nodeAt(nodes, 'main/execToken');
+    const readers = resourcesOfType([node], 'Microsoft.Authorization/roleAssignments');
+    expect(readers).toHaveLength(1);
+    const reader = readers[0]!;
+    expect([...reachableGuids(node, String(props(reader).roleDefinitionId))]).toEqual([role.keyVaultSecretsUser]);
+    expect(String(reader.resource.scope)).toContain("'Microsoft.KeyVault/vaults/secrets'");
+    expect(parameterValue(node, 'readers')).toHaveLength(2);
+  });
+
+  it('links the dashboard to the Function App and keeps telemetry keyless', () => {
+    const backend = only('Microsoft.Web/staticSites/linkedBackends');
+    expect(String(props(backend).backendResourceId)).toBe("[parameters('functionAppResourceId')]");
+    const site = only('Microsoft.Web/staticSites');
+    expect((site.resource.sku as JsonObject).name).toBe('Standard');
+    const insights = only('Microsoft.Insights/components');
+    expect(props(insights).DisableLocalAuth).toBe(true);
+    expect(String(functionAppSettings().get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING'))).toContain(
+      'Authorization=AAD',
+    );
+    expect(isObject(template.outputs?.dashboardUrl)).toBe(true);
+  });
+});
