@@ -252,6 +252,24 @@ describe('durable client binding and orchestrations', () => {
     });
   });
 
+  it('stops retrying once retryTimeout has passed, though more attempts were allowed', async () => {
+    const id = await api.startId('retryTimeout');
+    const done = await api.waitForStatus(id, ['Completed', 'Failed']);
+    expect(String(done.output)).toContain(
+      "Activity function 'alwaysFails' was not retried: the retry timeout expired.",
+    );
+    const history = (await api.status(id, '?showHistory=true'))?.historyEvents ?? [];
+    // Five attempts are scheduled (the library insists), but only those before the timeout ran the activity.
+    expect(history.filter((e) => e.EventType === 'TaskScheduled')).toHaveLength(5);
+    const ran = history.filter(
+      (e) =>
+        e.EventType === 'TaskFailed' &&
+        String(e.Reason).startsWith("Activity function 'alwaysFails' failed: always fails"),
+    );
+    expect(ran.length).toBeGreaterThanOrEqual(1);
+    expect(ran.length).toBeLessThanOrEqual(2);
+  });
+
   it('runs sub-orchestrations with and without retry, with generated and chosen ids, and surfaces their failures', async () => {
     const id = await api.startId('parent');
     const done = await api.waitForStatus(id, ['Completed', 'Failed'], 45_000);
