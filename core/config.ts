@@ -123,7 +123,7 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     authMode: authMode as AuthMode,
     timings: {
       pollIntervalSeconds: intSetting(env, 'ELB_POLL_INTERVAL_SECONDS', 5, 0, 300),
-      watchSeconds: intSetting(env, 'ELB_WATCH_SECONDS', 60, 1, 600),
+      watchSeconds: intSetting(env, 'ELB_WATCH_SECONDS', 90, 1, 600),
       rolloutTimeoutSeconds: intSetting(env, 'ELB_ROLLOUT_TIMEOUT_SECONDS', 600, 1, 7200),
       externalIpTimeoutSeconds: intSetting(env, 'ELB_EXTERNAL_IP_TIMEOUT_SECONDS', 300, 1, 7200),
       verifyTimeoutSeconds: intSetting(env, 'ELB_VERIFY_TIMEOUT_SECONDS', 120, 1, 3600),

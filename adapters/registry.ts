@@ -1,0 +1,103 @@
+// Registry data plane through @azure/container-registry: tag → digest and the repository's tags. In Azure it
+// authenticates with the app's identity; against a loopback http registry (the sim) it is anonymous.
+import { ContainerRegistryClient } from '@azure/container-registry';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { DomainError } from '../core/errors';
+import { azureCredential } from './credentials';
+
+export interface RegistryTags {
+  /** tag → digest */
+  digests: Record<string, string>;
+  tags: string[];
+}
+
+const LOOPBACK_HTTP = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
+
+/** Allows plain http on a loopback endpoint only (the local registry). */
+const loopbackHttpPolicy: PipelinePolicy = {
+  name: 'elbLoopbackHttp',
+  sendRequest(request, next) {
+    request.allowInsecureConnection = true;
+    return next(request);
+  },
+};
+
+type WithPipeline = {
+  client?: { pipeline?: { removePolicy(o: { name: string }): unknown; addPolicy(p: PipelinePolicy): void } };
+};
+
+export function createRegistryClient(endpoint: string): ContainerRegistryClient {
+  if (endpoint.startsWith('https://')) {
+    return new ContainerRegistryClient(endpoint, azureCredential(), {
+      audience: 'https://containerregistry.azure.net',
+    });
+  }
+  if (!LOOPBACK_HTTP.test(endpoint)) {
+    throw new DomainError('invalid_settings', 'a plain-http registry endpoint must be on loopback', 500);
+  }
+  // Anonymous over http: the SDK's bearer policy refuses non-TLS URLs outright, and anonymous access needs no
+  // token, so it is removed from this client's pipeline (@azure/container-registry is pinned; see registry.test.ts).
+  const client = new ContainerRegistryClient(endpoint, { audience: 'https://containerregistry.azure.net' });
+  const pipeline = (client as unknown as WithPipeline).client?.pipeline;
+  if (!pipeline) throw new Error('unexpected @azure/container-registry internals: no pipeline');
+  pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
+  pipeline.addPolicy(loopbackHttpPolicy);
+  return client;
+}
+
+function statusOf(err: unknown): number | undefined {
+  return (err as { statusCode?: number })?.statusCode;
+}
+
+function unavailable(err: unknown): DomainError {
+  const status = statusOf(err);
+  const reason = status ? `HTTP ${status}` : ((err as { code?: string })?.code ?? 'unreachable');
+  return new DomainError('registry_unavailable', `the registry could not be read (${reason})`, 503);
+}
+
+export class RegistryReader {
+  constructor(private readonly client: ContainerRegistryClient) {}
+
+  /** The digest a tag points at now; `image_not_found` when the tag (or repository) does not exist. */
+  async resolveTag(repository: string, tag: string): Promise<string> {
+    try {
+      const props = await this.client.getArtifact(repository, tag).getManifestProperties();
+      return props.digest;
+    } catch (err) {
+      if (statusOf(err) === 404) {
+        throw new DomainError('image_not_found', `${repository}:${tag} is not in the registry`, 404);
+      }
+      throw unavailable(err);
+    }
+  }
+
+  /** Whether a digest exists in the repository. */
+  async hasDigest(repository: string, digest: string): Promise<boolean> {
+    try {
+      await this.client.getArtifact(repository, digest).getManifestProperties();
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 404) return false;
+      throw unavailable(err);
+    }
+  }
+
+  async listTags(repository: string): Promise<RegistryTags> {
+    const digests: Record<string, string> = {};
+    try {
+      for await (const manifest of this.client.getRepository(repository).listManifestProperties()) {
+        for (const tag of manifest.tags ?? []) digests[tag] = manifest.digest;
+      }
+    } catch (err) {
+      if (statusOf(err) === 404) return { digests: {}, tags: [] };
+      throw unavailable(err);
+    }
+    const tags = Object.keys(digests).sort(compareTags);
+    return { digests, tags };
+  }
+}
+
+/** Version-aware tag order: 3.10 after 3.9. */
+export function compareTags(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}

@@ -1,0 +1,277 @@
+// The app's durable state in Azure Tables: one `targets` row per target (desired/deployed image, last manifest,
+// the single-flight lease, auto-update bookkeeping) and one `deployments` row per deploy (bounded per target).
+// Every read-modify-write is conditional on the row's ETag, so concurrent requests cannot both win.
+import { TableClient } from '@azure/data-tables';
+import { DeployOutput } from '../core/deploy-model';
+import { DomainError } from '../core/errors';
+import { emptyTargetState, TargetState } from '../core/target-state';
+import { ensureTable, tableClient } from './tables';
+
+const TARGET_PARTITION = 'target';
+const MAX_CAS_ATTEMPTS = 8;
+
+type Row = Record<string, unknown> & { partitionKey: string; rowKey: string; etag?: string };
+
+function statusOf(err: unknown): number | undefined {
+  return (err as { statusCode?: number })?.statusCode;
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+function rowToState(name: string, row: Row | null): TargetState {
+  const s = emptyTargetState(name);
+  if (!row) return s;
+  for (const key of Object.keys(s) as (keyof TargetState)[]) {
+    if (key === 'name') continue;
+    (s as unknown as Record<string, string | null>)[key] = str(row[key]);
+  }
+  return s;
+}
+
+function stateToRow(state: TargetState): Row {
+  const row: Row = { partitionKey: TARGET_PARTITION, rowKey: state.name };
+  for (const [k, v] of Object.entries(state)) if (k !== 'name') row[k] = v ?? '';
+  return row;
+}
+
+export class ConflictError extends Error {}
+
+export class TargetStore {
+  constructor(private readonly client: TableClient = tableClient('targets')) {}
+
+  async get(name: string): Promise<{ state: TargetState; etag: string | null }> {
+    await ensureTable(this.client);
+    try {
+      const row = await this.client.getEntity<Row>(TARGET_PARTITION, name);
+      return { state: rowToState(name, row), etag: row.etag ?? null };
+    } catch (err) {
+      if (statusOf(err) === 404) return { state: emptyTargetState(name), etag: null };
+      throw storageError(err);
+    }
+  }
+
+  /** Writes `next` only if the row is unchanged since `etag` was read (null: only if it does not exist). */
+  async put(next: TargetState, etag: string | null): Promise<void> {
+    try {
+      if (etag === null) await this.client.createEntity(stateToRow(next));
+      else await this.client.updateEntity(stateToRow(next), 'Replace', { etag });
+    } catch (err) {
+      const s = statusOf(err);
+      if (s === 409 || s === 412) throw new ConflictError('target row changed concurrently');
+      throw storageError(err);
+    }
+  }
+
+  /**
+   * Optimistic read-modify-write. `change` returns the new state (or null to write nothing) plus a result; it may
+   * run several times when other writers interfere, so it must only compute.
+   */
+  async update<R>(
+    name: string,
+    change: (
+      s: TargetState,
+    ) => Promise<{ next: TargetState | null; result: R }> | { next: TargetState | null; result: R },
+  ): Promise<R> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const { state, etag } = await this.get(name);
+      const { next, result } = await change(state);
+      if (!next) return result;
+      try {
+        await this.put(next, etag);
+        return result;
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+        await new Promise((ok) => setTimeout(ok, 10 + Math.random() * 40 * (attempt + 1)));
+      }
+    }
+    throw new DomainError('storage_contention', 'the target state is being changed by many requests; try again', 503);
+  }
+}
+
+export interface DeploymentRecord {
+  deploy_id: string;
+  target: string;
+  reason: string;
+  requester: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'cancelled' | 'terminated';
+  requested_at: string;
+  finished_at: string | null;
+  tag: string | null;
+  digest: string | null;
+  image: string | null;
+  previous_image: string | null;
+  elapsed_seconds: number | null;
+  phase_seconds: Record<string, number>;
+  error: { code: string; message: string } | null;
+  rollback_status: string | null;
+  /** The full orchestration output once finished (kept so history outlives Durable's own records). */
+  output: DeployOutput | null;
+}
+
+// Newest first: row keys sort ascending, so the key starts with the time remaining until year 9999.
+function rowKeyFor(requestedAt: string, deployId: string): string {
+  const inverted = 253402300799999 - Date.parse(requestedAt);
+  return `${String(inverted).padStart(15, '0')}_${deployId}`;
+}
+
+// Azure Tables: 64 KiB per string property; keep well under it.
+const MAX_OUTPUT_CHARS = 30_000;
+
+export class DeploymentStore {
+  constructor(
+    private readonly client: TableClient = tableClient('deployments'),
+    private readonly limit = 50,
+  ) {}
+
+  async create(record: DeploymentRecord): Promise<void> {
+    await ensureTable(this.client);
+    try {
+      await this.client.createEntity(this.toRow(record));
+    } catch (err) {
+      if (statusOf(err) !== 409) throw storageError(err);
+    }
+    await this.trim(record.target);
+  }
+
+  async update(target: string, deployId: string, patch: Partial<DeploymentRecord>): Promise<DeploymentRecord | null> {
+    const found = await this.findRow(target, deployId);
+    if (!found) return null;
+    const merged: DeploymentRecord = { ...this.fromRow(found), ...patch };
+    try {
+      await this.client.updateEntity(this.toRow(merged, found.rowKey), 'Replace');
+    } catch (err) {
+      throw storageError(err);
+    }
+    return merged;
+  }
+
+  async get(target: string, deployId: string): Promise<DeploymentRecord | null> {
+    const row = await this.findRow(target, deployId);
+    return row ? this.fromRow(row) : null;
+  }
+
+  /** A deploy's record when its target is not known (status lookups by id). */
+  async findAny(deployId: string): Promise<DeploymentRecord | null> {
+    await ensureTable(this.client);
+    try {
+      const pages = this.client.listEntities<Row>({ queryOptions: { filter: `deployId eq '${escape(deployId)}'` } });
+      for await (const row of pages) return this.fromRow(row);
+      return null;
+    } catch (err) {
+      throw storageError(err);
+    }
+  }
+
+  /** Newest first. */
+  async list(target: string, max = this.limit): Promise<DeploymentRecord[]> {
+    await ensureTable(this.client);
+    const out: DeploymentRecord[] = [];
+    try {
+      const pages = this.client.listEntities<Row>({ queryOptions: { filter: `PartitionKey eq '${escape(target)}'` } });
+      for await (const row of pages) {
+        out.push(this.fromRow(row));
+        if (out.length >= max) break;
+      }
+    } catch (err) {
+      throw storageError(err);
+    }
+    return out;
+  }
+
+  private async findRow(target: string, deployId: string): Promise<Row | null> {
+    await ensureTable(this.client);
+    try {
+      const pages = this.client.listEntities<Row>({
+        queryOptions: { filter: `PartitionKey eq '${escape(target)}' and deployId eq '${escape(deployId)}'` },
+      });
+      for await (const row of pages) return row;
+      return null;
+    } catch (err) {
+      throw storageError(err);
+    }
+  }
+
+  /** Keeps the newest `limit` records of a target. */
+  private async trim(target: string): Promise<void> {
+    const keys: string[] = [];
+    for await (const row of this.client.listEntities<Row>({
+      queryOptions: { filter: `PartitionKey eq '${escape(target)}'`, select: ['RowKey'] },
+    })) {
+      keys.push(row.rowKey);
+    }
+    for (const rowKey of keys.slice(this.limit)) {
+      await this.client.deleteEntity(target, rowKey).catch(() => undefined);
+    }
+  }
+
+  private toRow(r: DeploymentRecord, rowKey = rowKeyFor(r.requested_at, r.deploy_id)): Row {
+    let output = r.output ? JSON.stringify(r.output) : '';
+    if (output.length > MAX_OUTPUT_CHARS) {
+      output = JSON.stringify({
+        ...r.output,
+        openapi_deploy: { ...r.output!.openapi_deploy, apply_output: '(trimmed)' },
+      });
+    }
+    return {
+      partitionKey: r.target,
+      rowKey,
+      deployId: r.deploy_id,
+      reason: r.reason,
+      requester: r.requester,
+      status: r.status,
+      requestedAt: r.requested_at,
+      finishedAt: r.finished_at ?? '',
+      tag: r.tag ?? '',
+      digest: r.digest ?? '',
+      image: r.image ?? '',
+      previousImage: r.previous_image ?? '',
+      elapsedSeconds: r.elapsed_seconds ?? -1,
+      phaseSeconds: JSON.stringify(r.phase_seconds),
+      error: r.error ? JSON.stringify(r.error) : '',
+      rollbackStatus: r.rollback_status ?? '',
+      output: output.slice(0, MAX_OUTPUT_CHARS),
+    };
+  }
+
+  private fromRow(row: Row): DeploymentRecord {
+    const json = <T>(v: unknown, dflt: T): T => {
+      if (typeof v !== 'string' || v === '') return dflt;
+      try {
+        return JSON.parse(v) as T;
+      } catch {
+        return dflt;
+      }
+    };
+    const elapsed = typeof row.elapsedSeconds === 'number' && row.elapsedSeconds >= 0 ? row.elapsedSeconds : null;
+    return {
+      deploy_id: String(row.deployId),
+      target: row.partitionKey,
+      reason: String(row.reason ?? ''),
+      requester: String(row.requester ?? ''),
+      status: String(row.status ?? 'queued') as DeploymentRecord['status'],
+      requested_at: String(row.requestedAt ?? ''),
+      finished_at: str(row.finishedAt),
+      tag: str(row.tag),
+      digest: str(row.digest),
+      image: str(row.image),
+      previous_image: str(row.previousImage),
+      elapsed_seconds: elapsed,
+      phase_seconds: json(row.phaseSeconds, {}),
+      error: json(row.error, null),
+      rollback_status: str(row.rollbackStatus),
+      output: json(row.output, null),
+    };
+  }
+}
+
+/** OData string literal escaping. */
+function escape(value: string): string {
+  return value.replace(/'/g, "''");
+}
+
+function storageError(err: unknown): DomainError {
+  const status = statusOf(err);
+  return new DomainError('storage_unavailable', `table storage failed${status ? ` (HTTP ${status})` : ''}`, 503);
+}

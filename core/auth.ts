@@ -1,0 +1,74 @@
+// Who may call the API. In Azure the platform (Static Web Apps / App Service auth) puts the signed-in principal in
+// `x-ms-client-principal`; mutating routes need `deployer`, reads need `reader` (deployer includes reader). The
+// explicit local mode `none` skips roles and serves loopback callers only.
+import { AuthMode } from './config';
+import { DomainError } from './errors';
+
+export type Role = 'reader' | 'deployer';
+
+export interface Caller {
+  name: string;
+  roles: Role[];
+}
+
+export function parseClientPrincipal(header: string | null): { name: string; roles: string[] } | null {
+  if (!header) return null;
+  try {
+    const json = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as {
+      userDetails?: unknown;
+      userId?: unknown;
+      userRoles?: unknown;
+      claims?: { typ?: unknown; val?: unknown }[];
+    };
+    let roles = Array.isArray(json.userRoles) ? json.userRoles.filter((r): r is string => typeof r === 'string') : [];
+    // App Service auth lists app roles as `roles` claims instead of userRoles.
+    for (const c of json.claims ?? []) if (c.typ === 'roles' && typeof c.val === 'string') roles = [...roles, c.val];
+    const name =
+      typeof json.userDetails === 'string'
+        ? json.userDetails
+        : typeof json.userId === 'string'
+          ? json.userId
+          : 'unknown';
+    return { name: name.slice(0, 200), roles };
+  } catch {
+    return null;
+  }
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+export function authorize(mode: AuthMode, need: Role, requestUrl: string, principalHeader: string | null): Caller {
+  if (mode === 'none') {
+    if (!isLoopbackUrl(requestUrl)) {
+      throw new DomainError('auth_required', 'ELB_AUTH_MODE=none serves loopback requests only', 403);
+    }
+    return { name: 'local', roles: ['reader', 'deployer'] };
+  }
+  const principal = parseClientPrincipal(principalHeader);
+  if (!principal) throw new DomainError('unauthenticated', 'sign in first', 401);
+  const roles: Role[] = [];
+  if (principal.roles.includes('deployer')) roles.push('deployer', 'reader');
+  else if (principal.roles.includes('reader')) roles.push('reader');
+  if (!roles.includes(need)) throw new DomainError('forbidden', `the ${need} role is required`, 403);
+  return { name: principal.name, roles };
+}
+
+/** Refuses the no-auth mode where it could be reached from outside (running in Azure App Service / Functions). */
+export function assertAuthModeAllowed(mode: AuthMode, env: Readonly<Record<string, string | undefined>>): void {
+  if (mode === 'none' && (env.WEBSITE_INSTANCE_ID || env.CONTAINER_APP_NAME)) {
+    throw new DomainError(
+      'invalid_settings',
+      'ELB_AUTH_MODE=none is for local runs only; it refuses to start in Azure',
+      500,
+    );
+  }
+}

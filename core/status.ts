@@ -1,0 +1,62 @@
+// The deploy status the API returns, shaped from the Durable status (or from the history record once Durable no
+// longer knows the instance). A deploy still Pending after a while is flagged instead of looking merely slow.
+import { DeployProgress, initialTimeline } from './timeline';
+
+export interface DurableStatusLike {
+  instanceId: string;
+  runtimeStatus: string;
+  customStatus?: unknown;
+  output?: unknown;
+  input?: unknown;
+  createdTime: Date | string;
+  lastUpdatedTime: Date | string;
+}
+
+export interface DeployStatusBody {
+  instance_id: string;
+  runtime_status: string;
+  custom_status: DeployProgress;
+  output: unknown;
+  created_time: string;
+  last_updated_time: string;
+  stuck: boolean;
+  stuck_reason?: string;
+}
+
+function iso(t: Date | string): string {
+  return t instanceof Date ? t.toISOString() : new Date(t).toISOString();
+}
+
+export function shapeStatus(s: DurableStatusLike, nowMs: number, pendingWarnSeconds: number): DeployStatusBody {
+  const input = (s.input ?? {}) as { target?: string; reason?: string };
+  const custom = (
+    s.customStatus && typeof s.customStatus === 'object' ? s.customStatus : null
+  ) as DeployProgress | null;
+  const progress: DeployProgress = custom ?? {
+    phase: 'queued',
+    target: input.target ?? '',
+    image: null,
+    reason: input.reason ?? '',
+    cancel_requested: false,
+    timeline: initialTimeline(),
+  };
+  const created = iso(s.createdTime);
+  const body: DeployStatusBody = {
+    instance_id: s.instanceId,
+    runtime_status: s.runtimeStatus,
+    custom_status: progress,
+    output: s.output ?? null,
+    created_time: created,
+    last_updated_time: iso(s.lastUpdatedTime),
+    stuck: false,
+  };
+  const pendingFor = Math.floor((nowMs - Date.parse(created)) / 1000);
+  if (s.runtimeStatus === 'Pending' && pendingFor >= pendingWarnSeconds) {
+    body.stuck = true;
+    body.stuck_reason = `the deploy has been Pending for ${pendingFor}s: the orchestration host may not be running`;
+  }
+  return body;
+}
+
+export const TERMINAL_RUNTIME = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
+export const ACTIVE_RUNTIME = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);

@@ -1,0 +1,98 @@
+// Per-target state kept in the `targets` table, and the pure decisions taken on it: who holds the single-flight
+// lease, whether a registry push starts a deploy, waits for the running one, or is ignored.
+
+export interface TargetState {
+  name: string;
+  /** Tag chosen explicitly for this target; null → follow the pinned tag. */
+  desiredTagOverride: string | null;
+  deployedTag: string | null;
+  deployedDigest: string | null;
+  deployedImage: string | null;
+  deployedAt: string | null;
+  /** JSON of the manifest objects last deployed successfully (no Secrets): the rollback source. */
+  deployedManifest: string | null;
+  /** JSON of the manifest objects applied by the running deploy, promoted on success. */
+  appliedManifest: string | null;
+  previousTag: string | null;
+  previousDigest: string | null;
+  previousImage: string | null;
+  externalIp: string | null;
+  apiVersion: string | null;
+  activeInstanceId: string | null;
+  activeReason: string | null;
+  activeSince: string | null;
+  /** The last pushed digest an auto deploy was started or queued for (once per digest). */
+  lastAutoDigest: string | null;
+  /** A push that arrived while a deploy was running, applied once it ends. */
+  pendingPushTag: string | null;
+  pendingPushDigest: string | null;
+}
+
+export function emptyTargetState(name: string): TargetState {
+  return {
+    name,
+    desiredTagOverride: null,
+    deployedTag: null,
+    deployedDigest: null,
+    deployedImage: null,
+    deployedAt: null,
+    deployedManifest: null,
+    appliedManifest: null,
+    previousTag: null,
+    previousDigest: null,
+    previousImage: null,
+    externalIp: null,
+    apiVersion: null,
+    activeInstanceId: null,
+    activeReason: null,
+    activeSince: null,
+    lastAutoDigest: null,
+    pendingPushTag: null,
+    pendingPushDigest: null,
+  };
+}
+
+export function desiredTag(state: TargetState, pinnedTag: string): string {
+  return state.desiredTagOverride ?? pinnedTag;
+}
+
+/** How long a freshly taken lease counts as active even before its orchestration is visible. */
+export const LEASE_START_GRACE_MS = 60_000;
+
+export type ActiveInstanceStatus = 'running' | 'finished' | 'unknown';
+
+/**
+ * Whether the lease holder still blocks a new deploy. An instance that finished (or was terminated) without
+ * releasing the lease no longer counts; one not yet visible counts only during the start grace period.
+ */
+export function leaseIsHeld(state: TargetState, holderStatus: ActiveInstanceStatus, nowMs: number): boolean {
+  if (!state.activeInstanceId) return false;
+  if (holderStatus === 'running') return true;
+  if (holderStatus === 'finished') return false;
+  const since = state.activeSince ? Date.parse(state.activeSince) : 0;
+  return nowMs - since < LEASE_START_GRACE_MS;
+}
+
+export interface PushEvent {
+  repository: string;
+  tag: string;
+  digest: string;
+}
+
+export type PushDecision =
+  | { action: 'ignore'; reason: 'tag_not_desired' | 'already_deployed' | 'duplicate' }
+  | { action: 'start' }
+  | { action: 'queue' };
+
+export function decidePush(state: TargetState, pinnedTag: string, push: PushEvent, leaseHeld: boolean): PushDecision {
+  if (desiredTag(state, pinnedTag) !== push.tag) return { action: 'ignore', reason: 'tag_not_desired' };
+  if (state.deployedDigest === push.digest) return { action: 'ignore', reason: 'already_deployed' };
+  if (state.lastAutoDigest === push.digest) return { action: 'ignore', reason: 'duplicate' };
+  if (leaseHeld) return { action: 'queue' };
+  return { action: 'start' };
+}
+
+/** After a deploy ends: whether a push queued during it still needs deploying. */
+export function needsFollowUp(state: TargetState): boolean {
+  return state.pendingPushDigest !== null && state.pendingPushDigest !== state.deployedDigest;
+}

@@ -1,0 +1,113 @@
+// Deploy start, status and cancel, shared by the seed-compatible routes (/api/aks/openapi/deploy…) and the
+// resource-style routes (/api/targets/{target}/openapi/deployments…).
+import { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { DurableClient } from 'durable-functions';
+import { Caller } from '../../core/auth';
+import { DeployReason } from '../../core/deploy-model';
+import { DomainError } from '../../core/errors';
+import { parseCancelMode, parseDeployId, parseDeployRequest } from '../../core/requests';
+import { shapeStatus } from '../../core/status';
+import { initialTimeline } from '../../core/timeline';
+import { selectTarget } from '../../core/targets';
+import { appConfig } from '../../adapters/settings';
+import { json, readBody } from './http';
+import { deployService, deployStores } from './services';
+
+export function statusPath(id: string): string {
+  return `/api/aks/openapi/deploy/${id}/status`;
+}
+
+export async function startDeploy(
+  req: HttpRequest,
+  caller: Caller,
+  client: DurableClient,
+  routeTarget: string | null,
+): Promise<HttpResponseInit> {
+  const body = parseDeployRequest(await readBody(req), routeTarget);
+  const config = appConfig();
+  const target = selectTarget(config.targets, body.target);
+  let reason: DeployReason | null = body.reason;
+  if (reason === null) {
+    const { state } = await deployStores().targets.get(target.name);
+    reason = state.deployedDigest ? 'update' : 'install';
+  }
+  const outcome = await deployService(client).start({
+    target,
+    reason,
+    tag: body.tag,
+    digest: body.digest,
+    requester: caller.name,
+  });
+  if (!outcome.started) {
+    return json(409, {
+      code: 'deploy_in_progress',
+      message: `a deploy is already running on ${target.name}`,
+      active_instance_id: outcome.activeInstanceId,
+      statusQueryGetUri: statusPath(outcome.activeInstanceId),
+    });
+  }
+  const id = outcome.instanceId;
+  return json(
+    202,
+    { id, instance_id: id, target: target.name, reason, status: 'queued', statusQueryGetUri: statusPath(id) },
+    { location: statusPath(id) },
+  );
+}
+
+export async function deployStatus(
+  rawId: string | undefined,
+  client: DurableClient,
+  expectedTarget: string | null,
+): Promise<HttpResponseInit> {
+  const id = parseDeployId(rawId);
+  const config = appConfig();
+  let status;
+  try {
+    status = await client.getStatus(id, { showInput: true });
+  } catch (err) {
+    if (!(err instanceof Error && /\b404\b/.test(err.message))) {
+      throw new DomainError('durable_unavailable', 'the orchestration service is unavailable', 503);
+    }
+  }
+  if (status) {
+    const target = (status.input as { target?: string } | null)?.target ?? null;
+    if (expectedTarget !== null && target !== expectedTarget)
+      throw new DomainError('unknown_deploy', `no deploy ${id} on ${expectedTarget}`, 404);
+    return json(200, shapeStatus(status, Date.now(), config.pendingWarnSeconds));
+  }
+  // Durable no longer knows it (purged, or a fresh task hub): answer from the history record.
+  const record = await deployStores().deployments.findAny(id);
+  if (!record || (expectedTarget !== null && record.target !== expectedTarget))
+    throw new DomainError('unknown_deploy', `no deploy ${id}`, 404);
+  const finished = record.finished_at !== null;
+  return json(200, {
+    instance_id: id,
+    runtime_status: !finished ? 'Unknown' : record.status === 'terminated' ? 'Terminated' : 'Completed',
+    custom_status: {
+      phase: finished ? (record.status === 'succeeded' ? 'completed' : record.status) : 'queued',
+      target: record.target,
+      image: record.image,
+      reason: record.reason,
+      cancel_requested: false,
+      timeline: record.output?.timeline ?? initialTimeline(),
+    },
+    output: record.output,
+    created_time: record.requested_at,
+    last_updated_time: record.finished_at ?? record.requested_at,
+    stuck: false,
+    from_history: true,
+  });
+}
+
+export async function cancelDeploy(
+  req: HttpRequest,
+  rawId: string | undefined,
+  caller: Caller,
+  client: DurableClient,
+  expectedTarget: string | null,
+): Promise<HttpResponseInit> {
+  const id = parseDeployId(rawId);
+  const mode = parseCancelMode(req.query.get('mode'));
+  const result = await deployService(client).cancel(id, mode, caller.name, expectedTarget);
+  return json(202, result);
+}

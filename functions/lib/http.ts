@@ -1,0 +1,48 @@
+// Thin HTTP plumbing shared by the route files: authorization, JSON answers, and errors as `{code, message}`
+// (never a stack trace).
+import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { DurableClient } from 'durable-functions';
+import { authorize, Caller, Role } from '../../core/auth';
+import { DomainError, errorBody, isDomainError } from '../../core/errors';
+import { appConfig } from '../../adapters/settings';
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
+  return { status, jsonBody: body, headers: { 'cache-control': 'no-store', ...headers } };
+}
+
+export function errorResponse(err: unknown, context: InvocationContext): HttpResponseInit {
+  if (isDomainError(err)) return json(err.status, errorBody(err));
+  // Unexpected: log the first line only (no stack, no request data), answer generically.
+  const first = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  context.error(`unexpected error: ${first?.slice(0, 300)}`);
+  return json(500, { code: 'internal_error', message: 'an unexpected error occurred' });
+}
+
+export type RouteHandler = (
+  req: HttpRequest,
+  caller: Caller,
+  client: DurableClient,
+  ctx: InvocationContext,
+) => Promise<HttpResponseInit>;
+
+/** Wraps a handler: checks the role first, maps every failure onto a coded JSON error. */
+export function guarded(role: Role, handler: RouteHandler) {
+  return async (req: HttpRequest, client: DurableClient, ctx: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      const caller = authorize(appConfig().authMode, role, req.url, req.headers.get('x-ms-client-principal'));
+      return await handler(req, caller, client, ctx);
+    } catch (err) {
+      return errorResponse(err, ctx);
+    }
+  };
+}
+
+export async function readBody(req: HttpRequest, maxBytes = 16_384): Promise<string> {
+  const declared = Number(req.headers.get('content-length') ?? 0);
+  if (declared > maxBytes)
+    throw new DomainError('body_too_large', `the request body is larger than ${maxBytes} bytes`, 413);
+  const text = await req.text();
+  if (text.length > maxBytes)
+    throw new DomainError('body_too_large', `the request body is larger than ${maxBytes} bytes`, 413);
+  return text;
+}

@@ -1,0 +1,124 @@
+// Read models for the monitor and target routes: what the registry has, the live service, the active deploy.
+import type { DurableClient } from 'durable-functions';
+import { AppConfig } from '../../core/config';
+import { DomainError } from '../../core/errors';
+import { ACTIVE_RUNTIME, shapeStatus } from '../../core/status';
+import { ActiveDeployView, buildSummary, RegistryView, ServiceView, TargetSummary } from '../../core/summary';
+import { desiredTag, TargetState } from '../../core/target-state';
+import { Target } from '../../core/targets';
+import { kubeReaderFor } from '../../adapters/cluster-reader';
+import { createRegistryClient, RegistryReader, RegistryTags } from '../../adapters/registry';
+import { serviceBaseUrl } from '../../adapters/service-probe';
+import { deployStores } from './services';
+
+let registry: RegistryReader | null = null;
+export function registryReader(config: AppConfig): RegistryReader {
+  registry ??= new RegistryReader(createRegistryClient(config.registryEndpoint));
+  return registry;
+}
+
+export async function registryTags(config: AppConfig): Promise<RegistryTags> {
+  return registryReader(config).listTags(config.image.repository);
+}
+
+export function registryView(config: AppConfig, state: TargetState, tags: RegistryTags | DomainError): RegistryView {
+  const tag = desiredTag(state, config.pinnedTag);
+  if (tags instanceof DomainError) return { tag, digest: null, tags: [], error: tags.code };
+  return { tag, digest: tags.digests[tag] ?? null, tags: tags.tags };
+}
+
+export interface LiveService {
+  exists: boolean;
+  externalIp: string | null;
+  liveImage: string | null;
+}
+
+export async function liveService(target: Target): Promise<LiveService> {
+  const kube = await kubeReaderFor(target);
+  const [svc, dep] = await Promise.all([kube.service(), kube.deployment()]);
+  return { exists: svc.exists, externalIp: svc.externalIp, liveImage: dep?.image ?? null };
+}
+
+export function serviceView(target: Target, state: TargetState, live: LiveService | DomainError): ServiceView {
+  if (live instanceof DomainError) {
+    return {
+      installed: state.deployedDigest !== null,
+      external_ip: null,
+      base_url: null,
+      swagger_url: null,
+      api_version: state.apiVersion,
+      live_image: null,
+      error: live.code,
+    };
+  }
+  const base = live.externalIp ? serviceBaseUrl(live.externalIp, target.servicePort) : null;
+  return {
+    installed: live.exists && live.liveImage !== null,
+    external_ip: live.externalIp,
+    base_url: base,
+    swagger_url: base ? `${base}/docs` : null,
+    api_version: state.apiVersion,
+    live_image: live.liveImage,
+  };
+}
+
+export async function activeDeploy(
+  state: TargetState,
+  client: DurableClient,
+  config: AppConfig,
+): Promise<ActiveDeployView | null> {
+  if (!state.activeInstanceId) return null;
+  try {
+    const s = await client.getStatus(state.activeInstanceId, { showInput: true });
+    if (!ACTIVE_RUNTIME.has(s.runtimeStatus)) return null;
+    const shaped = shapeStatus(s, Date.now(), config.pendingWarnSeconds);
+    return {
+      instance_id: state.activeInstanceId,
+      runtime_status: s.runtimeStatus,
+      phase: shaped.custom_status.phase,
+      reason: state.activeReason ?? shaped.custom_status.reason,
+      stuck: shaped.stuck,
+    };
+  } catch {
+    // Not visible yet (just started) or Durable unreachable: report the lease as it stands.
+    return {
+      instance_id: state.activeInstanceId,
+      runtime_status: 'Pending',
+      phase: 'queued',
+      reason: state.activeReason ?? '',
+    };
+  }
+}
+
+async function settle<T>(p: Promise<T>): Promise<T | DomainError> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof DomainError) return err;
+    return new DomainError('unavailable', err instanceof Error ? err.message.split('\n')[0]! : 'error', 502);
+  }
+}
+
+export async function targetSummary(
+  config: AppConfig,
+  target: Target,
+  client: DurableClient,
+  tags?: RegistryTags | DomainError,
+): Promise<TargetSummary> {
+  const { state } = await deployStores().targets.get(target.name);
+  const [registryTagsOrError, live, active] = await Promise.all([
+    tags ?? settle(registryTags(config)),
+    settle(liveService(target)),
+    activeDeploy(state, client, config),
+  ]);
+  return buildSummary(
+    config,
+    target,
+    state,
+    registryView(config, state, registryTagsOrError),
+    serviceView(target, state, live),
+    active,
+  );
+}
+
+export { settle };

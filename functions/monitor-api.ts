@@ -1,0 +1,52 @@
+// Seed-compatible monitor routes: the service's LoadBalancer address and what the registry holds.
+import * as df from 'durable-functions';
+import { optionalTargetQuery, parseServiceName } from '../core/requests';
+import { selectTarget } from '../core/targets';
+import { desiredTag } from '../core/target-state';
+import { imageName } from '../core/image';
+import { kubeReaderFor } from '../adapters/cluster-reader';
+import { appConfig } from '../adapters/settings';
+import { guarded, json } from './lib/http';
+import { deployStores } from './lib/services';
+import { registryTags } from './lib/views';
+
+df.app.client.http('monitorServiceIp', {
+  route: 'monitor/aks/service-ip',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: guarded('reader', async (req) => {
+    const serviceName = parseServiceName(req.query.get('service_name'));
+    const config = appConfig();
+    const target = selectTarget(config.targets, optionalTargetQuery(req.query.get('target')));
+    const svc = await (await kubeReaderFor(target)).service();
+    return json(200, {
+      service_name: serviceName,
+      target: target.name,
+      external_ip: svc.externalIp,
+      available: svc.externalIp !== null,
+      status: svc.externalIp ? 'ready' : 'missing_or_pending',
+    });
+  }),
+});
+
+df.app.client.http('monitorAcr', {
+  route: 'monitor/acr',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: guarded('reader', async (req) => {
+    const config = appConfig();
+    const target = selectTarget(config.targets, optionalTargetQuery(req.query.get('target')));
+    const { state } = await deployStores().targets.get(target.name);
+    const tags = await registryTags(config);
+    const repo = config.image.repository;
+    return json(200, {
+      login_server: config.image.registry,
+      repository: repo,
+      image: imageName(config.image),
+      target: target.name,
+      expected_image_tags: { [repo]: desiredTag(state, config.pinnedTag) },
+      actual_tags: { [repo]: tags.tags },
+      digests: tags.digests,
+    });
+  }),
+});

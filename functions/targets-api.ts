@@ -1,0 +1,121 @@
+// Resource-style routes for the dashboard: targets and their summaries, deploy history, deploy start/status/
+// cancel per target, and the live service's OpenAPI document.
+import * as df from 'durable-functions';
+import { DomainError } from '../core/errors';
+import { parseLimit, parseTargetParam } from '../core/requests';
+import { TERMINAL_RUNTIME } from '../core/status';
+import { selectTarget } from '../core/targets';
+import { kubeReaderFor } from '../adapters/cluster-reader';
+import { fetchSpec, serviceBaseUrl } from '../adapters/service-probe';
+import { appConfig } from '../adapters/settings';
+import { DeploymentRecord } from '../adapters/state-store';
+import { cancelDeploy, deployStatus, startDeploy } from './lib/deploy-handlers';
+import { guarded, json } from './lib/http';
+import { deployStores } from './lib/services';
+import { registryTags, settle, targetSummary } from './lib/views';
+
+function targetFromRoute(raw: string | undefined) {
+  return selectTarget(appConfig().targets, parseTargetParam(raw));
+}
+
+df.app.client.http('targetsList', {
+  route: 'targets',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: guarded('reader', async (_req, _caller, client) => {
+    const config = appConfig();
+    const tags = await settle(registryTags(config));
+    return json(200, await Promise.all(config.targets.map((t) => targetSummary(config, t, client, tags))));
+  }),
+});
+
+df.app.client.http('targetSummary', {
+  route: 'targets/{target}/openapi',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: guarded('reader', async (req, _caller, client) =>
+    json(200, await targetSummary(appConfig(), targetFromRoute(req.params.target), client)),
+  ),
+});
+
+/** Records still marked running whose orchestration already ended (terminated, or failed before finishing). */
+async function reconcile(records: DeploymentRecord[], client: df.DurableClient): Promise<DeploymentRecord[]> {
+  return Promise.all(
+    records.map(async (r) => {
+      if (r.finished_at !== null) return r;
+      try {
+        const s = await client.getStatus(r.deploy_id);
+        if (!TERMINAL_RUNTIME.has(s.runtimeStatus)) return r;
+        const status = s.runtimeStatus === 'Terminated' ? 'terminated' : 'failed';
+        const patch = {
+          status,
+          finished_at: new Date(s.lastUpdatedTime).toISOString(),
+          error: r.error ?? {
+            code: status,
+            message: `the orchestration ended as ${s.runtimeStatus} without recording a result`,
+          },
+        } as const;
+        return (await deployStores().deployments.update(r.target, r.deploy_id, patch)) ?? { ...r, ...patch };
+      } catch {
+        return r;
+      }
+    }),
+  );
+}
+
+df.app.client.http('targetDeployments', {
+  route: 'targets/{target}/openapi/deployments',
+  methods: ['GET', 'POST'],
+  authLevel: 'anonymous',
+  handler: async (req, client, ctx) => {
+    if (req.method === 'POST') {
+      return guarded('deployer', (r, caller, c) => startDeploy(r, caller, c, targetFromRoute(r.params.target).name))(
+        req,
+        client,
+        ctx,
+      );
+    }
+    return guarded('reader', async (r, _caller, c) => {
+      const target = targetFromRoute(r.params.target);
+      const config = appConfig();
+      const limit = parseLimit(r.query.get('limit'), config.historyLimit, config.historyLimit);
+      const records = await reconcile(await deployStores().deployments.list(target.name, limit), c);
+      // The full output stays on the per-deploy route; the list carries what a history table needs.
+      return json(
+        200,
+        records.map(({ output: _output, ...rest }) => rest),
+      );
+    })(req, client, ctx);
+  },
+});
+
+df.app.client.http('targetDeployment', {
+  route: 'targets/{target}/openapi/deployments/{id}',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: guarded('reader', (req, _caller, client) =>
+    deployStatus(req.params.id, client, targetFromRoute(req.params.target).name),
+  ),
+});
+
+df.app.client.http('targetDeploymentCancel', {
+  route: 'targets/{target}/openapi/deployments/{id}/cancel',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: guarded('deployer', (req, caller, client) =>
+    cancelDeploy(req, req.params.id, caller, client, targetFromRoute(req.params.target).name),
+  ),
+});
+
+df.app.client.http('targetSpec', {
+  route: 'targets/{target}/openapi/spec',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: guarded('reader', async (req) => {
+    const target = targetFromRoute(req.params.target);
+    const svc = await (await kubeReaderFor(target)).service();
+    if (!svc.externalIp)
+      throw new DomainError('service_not_ready', `elb-openapi on ${target.name} has no address yet`, 404);
+    return json(200, await fetchSpec(serviceBaseUrl(svc.externalIp, target.servicePort)));
+  }),
+});
