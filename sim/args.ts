@@ -1,0 +1,161 @@
+// Command-line parsing for elb-sim (pure, so it is tested directly).
+import { DEFAULTS, type SimOptions } from './sim';
+
+export class UsageError extends Error {
+  readonly code = 'usage';
+}
+
+export type Command =
+  | { kind: 'serve'; options: SimOptions; logRequests: boolean }
+  | { kind: 'push'; registryUrl: string; repository: string; tag: string }
+  | { kind: 'fault-add'; k8sUrl: string; body: Record<string, unknown> }
+  | { kind: 'fault-list'; k8sUrl: string }
+  | { kind: 'fault-clear'; k8sUrl: string; id?: string }
+  | { kind: 'help' };
+
+export const USAGE = `elb-sim: a simulated Kubernetes cluster and container registry
+
+  elb-sim [serve] [--k8s-port N] [--registry-port N] [--state-dir DIR] [--webhook URL | --no-webhook]
+                  [--ready-delay-ms N] [--lb-delay-ms N] [--registry-host NAME] [--lb-ip-start IP]
+                  [--registry-resource-id ID] [--fresh] [--log-requests]
+  elb-sim push REPO:TAG [--registry-url URL]
+  elb-sim fault add TYPE [--image REF] [--namespace NS] [--mode slow|never] [--delay-ms N]
+                         [--ms N] [--rate R] [--status 500|503] [--k8s-url URL]
+        TYPE: image-pull, crash-loop, unschedulable, lb-ip, api-latency, api-errors
+  elb-sim fault list [--k8s-url URL]
+  elb-sim fault clear [ID] [--k8s-url URL]
+`;
+
+const VALUE_FLAGS = new Set([
+  'k8s-port',
+  'registry-port',
+  'state-dir',
+  'webhook',
+  'ready-delay-ms',
+  'lb-delay-ms',
+  'registry-host',
+  'lb-ip-start',
+  'registry-resource-id',
+  'registry-url',
+  'k8s-url',
+  'image',
+  'namespace',
+  'mode',
+  'delay-ms',
+  'ms',
+  'rate',
+  'status',
+]);
+const BOOL_FLAGS = new Set(['no-webhook', 'fresh', 'log-requests', 'help']);
+
+function split(argv: string[]): { positional: string[]; flags: Map<string, string> } {
+  const positional: string[] = [];
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-h') {
+      flags.set('help', 'true');
+      continue;
+    }
+    if (!a.startsWith('--')) {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = a.slice(2, eq > 0 ? eq : undefined);
+    if (BOOL_FLAGS.has(name)) {
+      flags.set(name, 'true');
+    } else if (VALUE_FLAGS.has(name)) {
+      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      flags.set(name, value);
+    } else throw new UsageError(`unknown option --${name}`);
+  }
+  return { positional, flags };
+}
+
+function int(flags: Map<string, string>, name: string, fallback: number, max = 65535): number {
+  const v = flags.get(name);
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v) || Number(v) > max) throw new UsageError(`--${name} must be a whole number from 0 to ${max}`);
+  return Number(v);
+}
+
+function url(flags: Map<string, string>, name: string, fallback: string): string {
+  const v = flags.get(name) ?? fallback;
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new UsageError(`--${name} must be an http(s) URL`);
+  }
+  return v.replace(/\/+$/, '');
+}
+
+const IPV4_LOOPBACK = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+export function parseArgs(argv: string[]): Command {
+  const { positional, flags } = split(argv);
+  if (flags.has('help') || positional[0] === 'help') return { kind: 'help' };
+  const verb = positional[0] ?? 'serve';
+  if (verb === 'serve') {
+    const lbIpStart = flags.get('lb-ip-start') ?? DEFAULTS.lbIpStart;
+    const m = lbIpStart.match(IPV4_LOOPBACK);
+    if (!m || m.slice(1).some((x) => Number(x) > 255))
+      throw new UsageError('--lb-ip-start must be a 127.x.y.z loopback address');
+    const registryHost = flags.get('registry-host');
+    if (registryHost !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/i.test(registryHost)) {
+      throw new UsageError('--registry-host must be a host name such as elbacr01.azurecr.io');
+    }
+    const options: SimOptions = {
+      k8sPort: int(flags, 'k8s-port', DEFAULTS.k8sPort),
+      registryPort: int(flags, 'registry-port', DEFAULTS.registryPort),
+      stateDir: flags.get('state-dir') ?? DEFAULTS.stateDir,
+      webhook: flags.has('no-webhook') ? undefined : url(flags, 'webhook', DEFAULTS.webhook),
+      readyDelayMs: int(flags, 'ready-delay-ms', DEFAULTS.readyDelayMs, 3_600_000),
+      lbDelayMs: int(flags, 'lb-delay-ms', DEFAULTS.lbDelayMs, 3_600_000),
+      registryHost,
+      lbIpStart,
+      registryResourceId: flags.get('registry-resource-id') ?? DEFAULTS.registryResourceId,
+      fresh: flags.has('fresh'),
+    };
+    return { kind: 'serve', options, logRequests: flags.has('log-requests') };
+  }
+  if (verb === 'push') {
+    const ref = positional[1];
+    const m = ref?.match(/^([a-z0-9][a-z0-9._/-]*):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/);
+    if (!m) throw new UsageError('push needs REPO:TAG, e.g. elb-openapi:3.4');
+    return {
+      kind: 'push',
+      registryUrl: url(flags, 'registry-url', `http://127.0.0.1:${DEFAULTS.registryPort}`),
+      repository: m[1]!,
+      tag: m[2]!,
+    };
+  }
+  if (verb === 'fault') {
+    const k8sUrl = url(flags, 'k8s-url', `http://127.0.0.1:${DEFAULTS.k8sPort}`);
+    const action = positional[1];
+    if (action === 'list' || action === 'ls') return { kind: 'fault-list', k8sUrl };
+    if (action === 'clear' || action === 'rm' || action === 'remove') {
+      const id = positional[2];
+      return id ? { kind: 'fault-clear', k8sUrl, id } : { kind: 'fault-clear', k8sUrl };
+    }
+    if (action === 'add') {
+      const type = positional[2];
+      if (!type) throw new UsageError('fault add needs a TYPE');
+      const body: Record<string, unknown> = { type: type.replace(/-/g, '_') };
+      for (const k of ['image', 'namespace', 'mode'] as const) if (flags.has(k)) body[k] = flags.get(k);
+      if (flags.has('delay-ms')) body.delay_ms = int(flags, 'delay-ms', 0, 3_600_000);
+      if (flags.has('ms')) body.ms = int(flags, 'ms', 0, 120_000);
+      if (flags.has('status')) body.status = int(flags, 'status', 503, 599);
+      if (flags.has('rate')) {
+        const rate = Number(flags.get('rate'));
+        if (!Number.isFinite(rate)) throw new UsageError('--rate must be a number from 0 to 1');
+        body.rate = rate;
+      }
+      return { kind: 'fault-add', k8sUrl, body };
+    }
+    throw new UsageError('fault needs add, list or clear');
+  }
+  throw new UsageError(`unknown command "${verb}"`);
+}

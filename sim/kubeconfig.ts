@@ -1,0 +1,33 @@
+// The kubeconfig the sim writes for its clients: cluster/context/user `elb-sim`, plain HTTP, no credentials.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function kubeconfigText(server: string): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '  - name: elb-sim',
+    '    cluster:',
+    `      server: ${server}`,
+    'contexts:',
+    '  - name: elb-sim',
+    '    context:',
+    '      cluster: elb-sim',
+    '      user: elb-sim',
+    '      namespace: default',
+    'current-context: elb-sim',
+    'users:',
+    '  - name: elb-sim',
+    '    user: {}',
+    'preferences: {}',
+    '',
+  ].join('\n');
+}
+
+export function writeKubeconfig(stateDir: string, server: string): string {
+  mkdirSync(stateDir, { recursive: true });
+  const path = join(stateDir, 'kubeconfig');
+  writeFileSync(path, kubeconfigText(server), { mode: 0o600 });
+  return path;
+}
