@@ -38,5 +38,7 @@ export default tseslint.config(
     },
   },
   { files: ['orchestrations/**/*.orchestrator.ts'], rules: orchestratorBans },
+  // The fixture apps are plain CommonJS, written as a user of the Functions library would write them.
+  { files: ['test/fixtures/**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   { files: ['web/**/*.ts'], ...lit.configs['flat/recommended'] },
 );
