@@ -78,7 +78,9 @@ export class ExecServer {
     const s = opts.settings;
     this.gate = new ConcurrencyGate(s.maxConcurrency, s.maxQueue);
     this.tokenDigest = digest(s.token);
-    this.server = http.createServer((req, res) => {
+    // How often Node checks the request timeouts below (its default, 30 s, would let a stalled sender linger).
+    const checkEvery = Math.max(250, Math.min(1000, Math.floor(s.clientTimeoutMs / 2)));
+    this.server = http.createServer({ connectionsCheckingInterval: checkEvery }, (req, res) => {
       this.route(req, res).catch((err: unknown) => this.internalError(res, err));
     });
     // Slow or stuck senders: the whole request (headers and body) must arrive within the client timeout.

@@ -2,6 +2,7 @@
 // stdin/stdout, timeout and process-group cases. Every server here binds 127.0.0.1 on a free port.
 import { existsSync, readdirSync } from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -514,6 +515,33 @@ describe('exec server queue deadline', () => {
       await fetch(`${s.url}/exec/holder`, { method: 'DELETE', headers: { 'x-exec-token': s.token } });
       await running;
       await waitFor(() => markedProcesses(s.marker).length === 0, 30_000, 'children gone');
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe('exec server client timeout', () => {
+  it('bounds how long a client may take to send, not how long a command may run', async () => {
+    const s = await startServer({ EXEC_CLIENT_TIMEOUT_SECONDS: '1' });
+    try {
+      const r = await post(s, { argv: ['sleeper', '3'], timeout_seconds: 30 });
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ exit_code: 0, timed_out: false });
+      // A sender that stalls mid-body is cut off.
+      const u = new URL(s.url);
+      const stalledAt = Date.now();
+      const closed = await new Promise<string>((resolve) => {
+        const socket = net.connect(Number(u.port), u.hostname, () => {
+          socket.write(`POST /exec HTTP/1.1\r\nHost: x\r\nX-Exec-Token: ${s.token}\r\nContent-Length: 50\r\n\r\n{"ar`);
+        });
+        let answer = '';
+        socket.on('data', (d: Buffer) => (answer += d.toString()));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', () => resolve(answer));
+      });
+      expect(closed === '' || /^HTTP\/1\.1 (408|400)/.test(closed)).toBe(true);
+      expect(Date.now() - stalledAt).toBeLessThan(20_000); // about 1 s, generous for a loaded machine
     } finally {
       await s.stop();
     }
