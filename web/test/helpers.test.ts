@@ -63,7 +63,7 @@ describe('endpoint grouping', () => {
 });
 
 describe('phase chart', () => {
-  const record = (id: string, phases: [string, number, number][]): DeploymentRecord => ({
+  const record = (id: string, phases: [string, number][]): DeploymentRecord => ({
     instance_id: id,
     reason: 'update',
     status: 'succeeded',
@@ -73,26 +73,23 @@ describe('phase chart', () => {
     ended_at: null,
     elapsed_seconds: null,
     error: null,
-    timeline: phases.map(([name, from, to]) => ({
-      name,
-      status: 'done',
-      startedAt: new Date(from * 1000).toISOString(),
-      endedAt: new Date(to * 1000).toISOString(),
-      detail: null,
-    })),
+    rollback_status: null,
+    phases: phases.map(([name, seconds]) => ({ name, durationMs: seconds * 1000, status: 'done' })),
   });
 
-  it('puts every deploy on the scale of the longest and skips untimed phases', () => {
+  it('lays phases end to end on the scale of the longest deploy', () => {
     const chart = phaseChart([
       record('a', [
-        ['resolving_image', 100, 101],
-        ['applying_manifests', 101, 110],
+        ['resolving_image', 1],
+        ['applying_manifests', 9],
       ]),
-      record('b', [['resolving_image', 0, 20]]),
+      record('b', [['resolving_image', 20]]),
+      record('c', []),
     ]);
     expect(chart.scaleMs).toBe(20_000);
     expect(chart.rows[0]!.totalMs).toBe(10_000);
     expect(chart.rows[0]!.segments[1]).toMatchObject({ start: 0.05, width: 0.45 });
+    expect(chart.rows[2]!.segments).toEqual([]);
     expect(chart.phases).toEqual(['resolving_image', 'applying_manifests']);
   });
 });

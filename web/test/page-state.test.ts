@@ -255,6 +255,39 @@ describe('deriveDocsState', () => {
   });
 });
 
+describe('server-side signals', () => {
+  it('does not offer Deploy when the cluster could not be read (unknown is not absent)', () => {
+    const s = parseSummary({
+      ...summary({ installed: false }),
+      service: { installed: false, error: 'kubectl: connection refused' },
+    });
+    const state = deriveDocsState(inputs(s));
+    expect(state.kind).toBe('service_unknown');
+    expect(state.kind === 'service_unknown' && state.error).toMatch(/connection refused/);
+  });
+
+  it("warns about a queued deploy the server flags as stuck, even before the page's own threshold", () => {
+    const st = parseDeployStatus({
+      ...status({ runtime: 'Pending', phase: 'queued', createdMs: NOW - 1_000 }),
+      stuck: true,
+    });
+    const state = deriveDocsState(inputs(parseSummary(summary({ installed: false })), tracked('deploy-local-1', st)));
+    expect(state.kind === 'installing' && state.deploy.pendingTooLong).toBe(true);
+  });
+
+  it('reports drift (the cluster runs another image) and the registry error', () => {
+    const s = parseSummary({
+      ...summary({ registryDigest: null }),
+      drift: { detected: true, live_image: 'elsewhere/elb-openapi:dev' },
+      registry: { tag: '3.4', digest: null, tags: [], error: 'registry unreachable' },
+    });
+    const state = deriveDocsState(inputs(s));
+    expect(state.kind === 'installed' && state.update.driftImage).toBe('elsewhere/elb-openapi:dev');
+    expect(state.kind === 'installed' && state.update.registryError).toBe('registry unreachable');
+    expect(state.kind === 'installed' && state.update.registryUnknown).toBe(true);
+  });
+});
+
 describe('update advice', () => {
   it('makes Update primary only when the registry digest differs from the deployed one', () => {
     const same = deriveDocsState(inputs(parseSummary(summary({ registryDigest: DIGEST_OLD }))));

@@ -53,32 +53,49 @@ describe('boundary parsing', () => {
     expect(parsed.cancel_requested).toBe(false);
   });
 
-  it('reads history rows stored as deploy outputs or as status answers', () => {
-    const rows = parseDeploymentList({
-      deployments: [
-        {
-          ...rolledBackOutput,
-          deploy_id: 'd2',
-          started_at: '2026-05-15T10:00:00Z',
-          finished_at: '2026-05-15T10:00:41Z',
-          timeline: [],
-        },
-        status({
-          instanceId: 'd1',
-          runtime: 'Completed',
-          phase: 'completed',
-          output: { status: 'succeeded', elapsed_seconds: 12 },
-          createdMs: 0,
-        }),
-      ],
-    });
+  it('reads history rows as the server stores them, and rows in the status shape', () => {
+    const rows = parseDeploymentList([
+      {
+        deploy_id: 'd2',
+        target: 'local',
+        reason: 'update',
+        requester: 'local-dev',
+        status: 'rolled_back',
+        requested_at: '2026-05-15T10:00:00Z',
+        finished_at: '2026-05-15T10:00:41Z',
+        tag: '3.4',
+        digest: DIGEST_NEW,
+        image: null,
+        previous_image: null,
+        elapsed_seconds: 41,
+        phase_seconds: { resolving_image: 0.4, applying_manifests: 2, waiting_for_rollout: 30, rolling_back: 8 },
+        error: { code: 'image_pull_failed', message: 'The pods cannot pull the image.' },
+        rollback_status: 'succeeded',
+      },
+      status({
+        instanceId: 'd1',
+        runtime: 'Completed',
+        phase: 'completed',
+        output: { status: 'succeeded', elapsed_seconds: 12 },
+        createdMs: 0,
+      }),
+    ]);
     expect(rows.map((r) => [r.instance_id, r.status])).toEqual([
       ['d2', 'rolled_back'],
       ['d1', 'succeeded'],
     ]);
-    expect(rows[0]!.ended_at).toBe('2026-05-15T10:00:41Z');
+    expect(rows[0]!.started_at).toBe('2026-05-15T10:00:00Z');
+    expect(rows[0]!.phases.map((p) => [p.name, p.durationMs])).toEqual([
+      ['resolving_image', 400],
+      ['applying_manifests', 2000],
+      ['waiting_for_rollout', 30000],
+      ['rolling_back', 8000],
+    ]);
+    expect(rows[0]!.rollback_status).toBe('succeeded');
+    expect(rows[0]!.error?.code).toBe('image_pull_failed');
     expect(rows[1]!.elapsed_seconds).toBe(12);
     expect(() => parseDeploymentList({ items: 'nope' })).toThrow(ApiContractError);
+    expect(() => parseDeploymentList([{ status: 'failed' }])).toThrow(/deploy_id/);
   });
 
   it('flattens an OpenAPI document into operations', () => {

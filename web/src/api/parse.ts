@@ -9,6 +9,7 @@ import type {
   DeployOutput,
   DeployStatus,
   OpenApiOperation,
+  PhaseDuration,
   PhaseStatus,
   RegistryState,
   ServiceState,
@@ -97,6 +98,7 @@ function parseRegistry(value: unknown): RegistryState | null {
     tag: optionalString(value, 'tag'),
     digest: optionalString(value, 'digest'),
     tags: stringList(value['tags']),
+    error: optionalString(value, 'error'),
   };
 }
 
@@ -108,6 +110,8 @@ function parseService(value: unknown): ServiceState {
     base_url: optionalString(obj, 'base_url'),
     swagger_url: optionalString(obj, 'swagger_url'),
     api_version: optionalString(obj, 'api_version'),
+    live_image: optionalString(obj, 'live_image'),
+    error: optionalString(obj, 'error'),
   };
 }
 
@@ -118,7 +122,13 @@ function parseActiveDeploy(value: unknown): ActiveDeploy | null {
     runtime_status: optionalString(value, 'runtime_status') ?? 'Pending',
     phase: optionalString(value, 'phase'),
     reason: optionalString(value, 'reason'),
+    stuck: value['stuck'] === true,
   };
+}
+
+function parseDrift(value: unknown): TargetSummary['drift'] {
+  if (!isObject(value)) return null;
+  return { detected: value['detected'] === true, live_image: optionalString(value, 'live_image') };
 }
 
 export function parseSummary(value: unknown): TargetSummary {
@@ -132,6 +142,7 @@ export function parseSummary(value: unknown): TargetSummary {
     deployed: parseDeployed(obj['deployed']),
     registry: parseRegistry(obj['registry']),
     update_available: obj['update_available'] === true,
+    drift: parseDrift(obj['drift']),
     service: parseService(obj['service']),
     active_deploy: parseActiveDeploy(obj['active_deploy']),
   };
@@ -184,6 +195,7 @@ export function parseDeployStatus(value: unknown): DeployStatus {
     image: optionalString(custom, 'image'),
     output,
     cancel_requested: custom['cancel_requested'] === true,
+    stuck: obj['stuck'] === true,
     created_time: optionalString(obj, 'created_time'),
     last_updated_time: optionalString(obj, 'last_updated_time'),
   };
@@ -200,9 +212,30 @@ export function parseStartDeploy(value: unknown): StartDeployAnswer {
   };
 }
 
+/** Durations from a timeline: only phases with both timestamps ran long enough to measure. */
+function durationsFromTimeline(timeline: TimelineEntry[]): PhaseDuration[] {
+  return timeline.flatMap((entry) => {
+    const start = entry.startedAt ? Date.parse(entry.startedAt) : NaN;
+    const end = entry.endedAt ? Date.parse(entry.endedAt) : NaN;
+    if (Number.isNaN(start) || Number.isNaN(end) || end < start || entry.status === 'skipped') return [];
+    return [{ name: entry.name, durationMs: end - start, status: entry.status }];
+  });
+}
+
+/** `phase_seconds: {name: seconds}` as stored on a history row; the server lists phases in the order they ran. */
+function durationsFromSeconds(value: unknown): PhaseDuration[] {
+  if (!isObject(value)) return [];
+  return Object.entries(value).flatMap(([name, seconds]) =>
+    typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0
+      ? [{ name, durationMs: seconds * 1000, status: 'done' as const }]
+      : [],
+  );
+}
+
 /**
- * A history row. The contract names the fields of a history record; a server that answers each row in the
- * status shape (`custom_status`, `output`, `created_time`) is read too, so History works with either.
+ * A history row. The server's rows are stored deploy records (`deploy_id`, `requested_at`, `finished_at`,
+ * `phase_seconds`, `rollback_status`); rows in the status shape (`custom_status`, `output`) or carrying a
+ * `timeline` are read too, so History does not depend on which of the two the list returns.
  */
 function parseDeploymentRecord(value: unknown): DeploymentRecord {
   const obj = object(value, 'deployment record');
@@ -217,27 +250,29 @@ function parseDeploymentRecord(value: unknown): DeploymentRecord {
       started_at: status.created_time,
       ended_at: status.last_updated_time,
       elapsed_seconds: status.output?.elapsed_seconds ?? null,
-      timeline: status.timeline,
+      phases: durationsFromTimeline(status.timeline),
       error: status.output?.error ?? null,
+      rollback_status: null,
     };
   }
-  // A stored record is the deploy's output (`deploy_id`, `openapi_deploy.{tag,digest}`, `finished_at`) or a flat
-  // row (`instance_id`, `tag`, `digest`, `ended_at`); both name the same facts.
   const openapi = isObject(obj['openapi_deploy']) ? obj['openapi_deploy'] : {};
   const instanceId =
-    optionalString(obj, 'instance_id') ?? optionalString(obj, 'deploy_id') ?? optionalString(obj, 'id');
-  if (!instanceId) throw new ApiContractError('deployment record has no instance_id');
+    optionalString(obj, 'deploy_id') ?? optionalString(obj, 'instance_id') ?? optionalString(obj, 'id');
+  if (!instanceId) throw new ApiContractError('deployment record has no deploy_id');
+  const timeline = parseTimeline(obj['timeline']);
+  const rollback = isObject(obj['rollback']) ? obj['rollback'] : {};
   return {
     instance_id: instanceId,
     reason: optionalString(obj, 'reason'),
     status: optionalString(obj, 'status') ?? 'unknown',
     tag: optionalString(obj, 'tag') ?? optionalString(openapi, 'tag'),
     digest: optionalString(obj, 'digest') ?? optionalString(openapi, 'digest'),
-    started_at: optionalString(obj, 'started_at'),
-    ended_at: optionalString(obj, 'ended_at') ?? optionalString(obj, 'finished_at'),
+    started_at: optionalString(obj, 'requested_at') ?? optionalString(obj, 'started_at'),
+    ended_at: optionalString(obj, 'finished_at') ?? optionalString(obj, 'ended_at'),
     elapsed_seconds: optionalNumber(obj, 'elapsed_seconds'),
-    timeline: parseTimeline(obj['timeline']),
+    phases: timeline.length > 0 ? durationsFromTimeline(timeline) : durationsFromSeconds(obj['phase_seconds']),
     error: parseDeployError(obj['error']),
+    rollback_status: optionalString(obj, 'rollback_status') ?? optionalString(rollback, 'status'),
   };
 }
 

@@ -25,6 +25,8 @@ export interface RegistryState {
   tag: string | null;
   digest: string | null;
   tags: string[];
+  /** Why the registry could not be read, when it could not. */
+  error: string | null;
 }
 
 export interface ServiceState {
@@ -33,6 +35,10 @@ export interface ServiceState {
   base_url: string | null;
   swagger_url: string | null;
   api_version: string | null;
+  /** The image the cluster actually runs, when it was read. */
+  live_image: string | null;
+  /** Why the cluster could not be read; then `installed: false` means "unknown", not "absent". */
+  error: string | null;
 }
 
 export interface ActiveDeploy {
@@ -40,6 +46,8 @@ export interface ActiveDeploy {
   runtime_status: string;
   phase: string | null;
   reason: string | null;
+  /** The server considers the deploy stuck (Pending far too long). */
+  stuck: boolean;
 }
 
 export interface TargetSummary {
@@ -51,6 +59,8 @@ export interface TargetSummary {
   deployed: DeployedImage | null;
   registry: RegistryState | null;
   update_available: boolean;
+  /** The cluster runs an image other than the one elb-control deployed. */
+  drift: { detected: boolean; live_image: string | null } | null;
   service: ServiceState;
   active_deploy: ActiveDeploy | null;
 }
@@ -87,6 +97,8 @@ export interface DeployStatus {
   output: DeployOutput | null;
   /** The server has recorded a cancel request that the orchestration has not acted on yet. */
   cancel_requested: boolean;
+  /** The server considers the deploy stuck (Pending far too long). */
+  stuck: boolean;
   created_time: string | null;
   last_updated_time: string | null;
 }
@@ -96,6 +108,13 @@ export interface StartDeployAnswer {
   instance_id: string;
   target: string | null;
   status: string;
+}
+
+/** Time spent in one phase, for the history chart. */
+export interface PhaseDuration {
+  name: string;
+  durationMs: number;
+  status: PhaseStatus;
 }
 
 /** One row of a target's deploy history (`GET /api/targets/{t}/openapi/deployments`). */
@@ -108,8 +127,10 @@ export interface DeploymentRecord {
   started_at: string | null;
   ended_at: string | null;
   elapsed_seconds: number | null;
-  timeline: TimelineEntry[];
+  /** Phases in the order they ran, with their durations. */
+  phases: PhaseDuration[];
   error: DeployError | null;
+  rollback_status: string | null;
 }
 
 export interface OpenApiOperation {

@@ -72,6 +72,10 @@ export interface UpdateAdvice {
   updateAvailable: boolean;
   /** The registry could not be read, so the page cannot tell whether an update exists. */
   registryUnknown: boolean;
+  /** The server's reason the registry could not be read. */
+  registryError: string | null;
+  /** The image the cluster runs when it is not the one elb-control deployed (changed outside elb-control). */
+  driftImage: string | null;
   newerTags: string[];
 }
 
@@ -87,6 +91,8 @@ export type DocsPageState =
   | { kind: 'loading' }
   | { kind: 'unreachable'; error: { code: string; message: string } }
   | (Base & { kind: 'not_installed'; lastDeploy: DeployView | null })
+  /** The cluster could not be read, so "not installed" would be a guess; Deploy is not offered on a guess. */
+  | (Base & { kind: 'service_unknown'; error: string; lastDeploy: DeployView | null })
   | (Base & { kind: 'installing'; deploy: DeployView })
   | (Base & { kind: 'installed'; update: UpdateAdvice; lastDeploy: DeployView | null })
   | (Base & { kind: 'updating'; update: UpdateAdvice; deploy: DeployView });
@@ -131,7 +137,10 @@ function deployView(tracked: TrackedDeploy, summary: TargetSummary, now: number)
     phaseLabel: outcome === 'queued' ? phaseLabel('queued') : phaseLabel(phase),
     steps: phaseSteps(status?.timeline ?? [], phase, now),
     ageMs,
-    pendingTooLong: outcome === 'queued' && ageMs !== null && ageMs >= PENDING_WARN_MS,
+    // The server may flag a deploy as stuck too (it knows its own queue); either is enough to warn.
+    pendingTooLong:
+      outcome === 'queued' &&
+      ((ageMs !== null && ageMs >= PENDING_WARN_MS) || status?.stuck === true || active?.stuck === true),
     statusTrouble: troubled
       ? `Lost contact with the deploy status (${tracked.status.consecutiveErrors} failed reads: ${tracked.status.error?.message ?? 'unknown error'}). Still retrying; the deploy itself continues on the server.`
       : null,
@@ -158,6 +167,8 @@ export function updateAdvice(summary: TargetSummary): UpdateAdvice {
     registryDigest: shortDigest(registryDigest),
     updateAvailable: summary.update_available || digestsDiffer || tagDiffers,
     registryUnknown: summary.registry === null || registryDigest === null,
+    registryError: summary.registry?.error ?? null,
+    driftImage: summary.drift?.detected ? (summary.drift.live_image ?? 'an unknown image') : null,
     newerTags: newerTags(summary.registry?.tags ?? [], summary.pinned_tag),
   };
 }
@@ -179,6 +190,9 @@ export function deriveDocsState(inputs: DocsInputs): DocsPageState {
   const deploy = inputs.tracked ? deployView(inputs.tracked, summary, inputs.now) : null;
   // A deploy the server reports as active but whose status the page has not read yet is still a running deploy.
   const running = deploy !== null && !deploy.terminal;
+  if (!installed && !running && summary.service.error) {
+    return { ...base, kind: 'service_unknown', error: summary.service.error, lastDeploy: deploy };
+  }
   if (!installed) {
     return running ? { ...base, kind: 'installing', deploy } : { ...base, kind: 'not_installed', lastDeploy: deploy };
   }

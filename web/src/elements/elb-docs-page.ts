@@ -268,7 +268,8 @@ export class ElbDocsPage extends LitElement {
 
   private onDismiss(): void {
     const state = this.pageState();
-    if (state.kind === 'installed' || state.kind === 'not_installed') this.tracked = null;
+    if (state.kind === 'installed' || state.kind === 'not_installed' || state.kind === 'service_unknown')
+      this.tracked = null;
   }
 
   private onRetryDiscovery(): void {
@@ -331,6 +332,20 @@ export class ElbDocsPage extends LitElement {
             ?starting=${state.starting}
             .startError=${state.startError}
           ></elb-deploy-card>`;
+      case 'service_unknown':
+        return html`${hero}${stale}
+          <elb-deploy-result .deploy=${state.lastDeploy}></elb-deploy-result>
+          <section class="card" aria-labelledby="unknown-title">
+            <h2 id="unknown-title">Service state unknown</h2>
+            <div class="notice error" role="alert">
+              Could not read elb-openapi's state from the cluster: ${state.error}
+            </div>
+            <p>
+              Deploy is offered once the dashboard can tell whether the service is installed, so a cluster that cannot
+              be read is not mistaken for an empty one.
+            </p>
+            <div class="actions"><button type="button" @click=${this.onRetryDiscovery}>Retry Discovery</button></div>
+          </section>`;
       case 'installing':
         return html`${hero}${stale}<elb-deploy-progress .deploy=${state.deploy}></elb-deploy-progress>`;
       case 'installed':

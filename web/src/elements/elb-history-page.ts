@@ -11,6 +11,7 @@ import './elb-target-picker.js';
 
 /** Results that mean the deploy is over; anything else is treated as still running (polled briskly). */
 const FINISHED = new Set([
+  'unknown',
   'succeeded',
   'failed',
   'rolled_back',
@@ -143,7 +144,10 @@ export class ElbHistoryPage extends LitElement {
               html`<tr>
                 <td>${formatTimestamp(r.started_at)}<br /><code class="muted">${r.instance_id}</code></td>
                 <td>${r.reason ?? '—'}</td>
-                <td><span class="badge ${RESULT_BADGE[r.status] ?? 'accent'}">${r.status.replace(/_/g, ' ')}</span></td>
+                <td>
+                  <span class="badge ${RESULT_BADGE[r.status] ?? 'accent'}">${r.status.replace(/_/g, ' ')}</span>
+                  ${r.rollback_status ? html`<br /><span class="muted">rollback ${r.rollback_status}</span>` : nothing}
+                </td>
                 <td><code>${r.tag ?? '—'}</code> <code>${shortDigest(r.digest) ?? ''}</code></td>
                 <td>${formatDuration(durationOf(r))}</td>
                 <td>

@@ -57,8 +57,9 @@ export class ElbUpdateCard extends LitElement {
   private statusLine(advice: UpdateAdvice) {
     if (advice.registryUnknown) {
       return html`<p class="muted" role="status">
-        The registry's digest for <code>${advice.pinnedTag}</code> is unknown right now, so the dashboard cannot tell
-        whether an update exists.
+        The registry's digest for <code>${advice.pinnedTag}</code> is unknown right
+        now${advice.registryError ? html` (${advice.registryError})` : nothing}, so the dashboard cannot tell whether an
+        update exists.
       </p>`;
     }
     if (advice.updateAvailable) {
@@ -88,6 +89,14 @@ export class ElbUpdateCard extends LitElement {
         current digest and rolls the service to it; if verification fails, the previous image is restored.
       </p>
       ${this.statusLine(advice)}
+      ${
+        advice.driftImage
+          ? html`<div class="notice warn" role="status">
+              The cluster runs <code>${advice.driftImage}</code>, not the image elb-control deployed: it was changed
+              outside elb-control. Updating puts the pinned digest back.
+            </div>`
+          : nothing
+      }
       ${
         advice.newerTags.length > 0
           ? html`<div class="notice">

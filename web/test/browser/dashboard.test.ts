@@ -327,25 +327,54 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (contract fixtures
       }),
       kind: 'aks',
     };
-    const outputRow = (id: string, statusWord: string, startMs: number, failedAt: string | null) => ({
+    // History rows as the server stores them (deploy records with per-phase seconds).
+    const row = (
+      id: string,
+      statusWord: string,
+      startMs: number,
+      phaseSeconds: Record<string, number>,
+      failed: boolean,
+    ) => ({
       deploy_id: id,
-      status: statusWord,
+      target: 'local',
       reason: 'update',
-      openapi_deploy: { tag: '3.4', digest: DIGEST_NEW },
-      started_at: new Date(startMs).toISOString(),
+      requester: 'local-dev',
+      status: statusWord,
+      requested_at: new Date(startMs).toISOString(),
       finished_at: new Date(startMs + 30_000).toISOString(),
-      elapsed_seconds: 30,
-      timeline: failedAt ? timeline(failedAt, 'failed', startMs) : timeline(null, 'done', startMs),
-      error: failedAt ? rolledBackOutput.error : null,
+      tag: '3.4',
+      digest: DIGEST_NEW,
+      image: null,
+      previous_image: null,
+      elapsed_seconds: Object.values(phaseSeconds).reduce((a, b) => a + b, 0),
+      phase_seconds: phaseSeconds,
+      error: failed ? { code: 'image_pull_failed', message: 'The pods cannot pull the image.' } : null,
+      rollback_status: statusWord === 'rolled_back' ? 'succeeded' : null,
     });
     const api = new FixtureApi().on('GET', TARGETS, { body: [local, prod] }).on('GET', START, {
-      body: {
-        deployments: [
-          outputRow('d3', 'rolled_back', now - 60_000, 'waiting_for_rollout'),
-          outputRow('d2', 'succeeded', now - 3_600_000, null),
-          outputRow('d1', 'failed', now - 7_200_000, 'resolving_image'),
-        ],
-      },
+      body: [
+        row(
+          'd3',
+          'rolled_back',
+          now - 60_000,
+          { resolving_image: 0.4, applying_manifests: 2.1, waiting_for_rollout: 31, rolling_back: 9.5 },
+          true,
+        ),
+        row(
+          'd2',
+          'succeeded',
+          now - 3_600_000,
+          {
+            resolving_image: 0.3,
+            applying_manifests: 1.9,
+            waiting_for_rollout: 12,
+            waiting_for_external_ip: 4,
+            verifying_service: 1.2,
+          },
+          false,
+        ),
+        row('d1', 'failed', now - 7_200_000, { resolving_image: 0.5 }, true),
+      ],
     });
     const page = await open(api, '/');
     await page.getByRole('heading', { name: 'Overview' }).waitFor(WAIT);
