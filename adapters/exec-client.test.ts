@@ -89,11 +89,13 @@ describe('ExecClient', () => {
     expect(r.exit_code).toBe(5);
     const err = await rejectionOf(client.run({ argv: ['emit', '2', '2', '5'] }, { failOnNonZero: true }));
     expect(err).toBeInstanceOf(ExecCommandFailedError);
-    expect((err as ExecCommandFailedError).result.exit_code).toBe(5);
+    expect((err as ExecCommandFailedError).result?.exit_code).toBe(5);
   });
 
-  it('throws ExecTimeoutError with the partial result when the command times out', async () => {
-    const err = await rejectionOf(client.run({ argv: ['sleeper', '60'], timeout_seconds: 1 }));
+  it('returns a timed-out result, or throws ExecTimeoutError with it under failOnNonZero', async () => {
+    const r = await client.run({ argv: ['sleeper', '60'], timeout_seconds: 1 });
+    expect(r).toMatchObject({ timed_out: true, exit_code: 124 });
+    const err = await rejectionOf(client.run({ argv: ['sleeper', '60'], timeout_seconds: 1 }, { failOnNonZero: true }));
     expect(err).toBeInstanceOf(ExecTimeoutError);
     expect((err as ExecTimeoutError).result?.exit_code).toBe(124);
     expect((err as ExecTimeoutError).result?.stdout).toContain('started');
@@ -113,7 +115,10 @@ describe('ExecClient', () => {
 
   it('gives up with ExecBusyError carrying retryAfterSeconds after its attempts', async () => {
     const impatient = new ExecClient({ baseUrl: s.url, token: s.token, maxAttempts: 2, baseDelayMs: 10 });
-    const holder = client.run({ argv: ['sleeper', '60'], timeout_seconds: 120, request_id: 'client-holder-2' });
+    const holder = client.run(
+      { argv: ['sleeper', '60'], timeout_seconds: 120, request_id: 'client-holder-2' },
+      { failOnNonZero: true },
+    );
     await waitFor(() => markedProcesses(s.marker).length >= 2, 30_000, 'holder start');
     const err = await rejectionOf(impatient.run({ argv: ['emit', '1'], request_id: 'client-busy-fail' }));
     expect(err).toBeInstanceOf(ExecBusyError);

@@ -73,15 +73,18 @@ export class ExecBusyError extends ExecError {
 export class ExecBadRequestError extends ExecError {}
 /** The server could not be reached (after retries). */
 export class ExecUnreachableError extends ExecError {}
-/** The command ran past its timeout and was killed (`result` has what it printed), or no answer came in time. */
+/**
+ * No answer came within the commands' timeouts plus the margin (no `result`), or — with `failOnNonZero` — the
+ * command ran past its timeout and was killed (`result` has what it printed).
+ */
 export class ExecTimeoutError extends ExecError {
   result: ExecResult | undefined;
 }
 /** The command exited non-zero and the caller asked `failOnNonZero`. */
 export class ExecCommandFailedError extends ExecError {
-  result!: ExecResult;
+  result: ExecResult | undefined;
 }
-/** The request was cancelled (DELETE /exec/{id}, or the caller's AbortSignal). */
+/** The caller's AbortSignal fired (no `result`), or — with `failOnNonZero` — the server cancelled the command. */
 export class ExecCancelledError extends ExecError {
   result: ExecResult | undefined;
 }
@@ -104,7 +107,11 @@ export interface ExecClientOptions {
 
 export interface ExecRunOptions {
   signal?: AbortSignal;
-  /** Throw ExecCommandFailedError when the (last) command exits non-zero. */
+  /**
+   * Turn any unsuccessful result into a typed error: ExecCommandFailedError (non-zero exit), ExecTimeoutError
+   * (timed out), ExecCancelledError (cancelled), ExecDeniedError (a later step refused). Without it those come
+   * back as results (`exit_code`, `timed_out`, `cancelled`, `error`).
+   */
   failOnNonZero?: boolean;
   /** Sent as X-Correlation-Id (e.g. the orchestration instance id); one is generated when absent. */
   correlationId?: string;
@@ -312,37 +319,44 @@ export class ExecClient {
     throw lastError ?? new ExecUnreachableError('exec_unreachable', 'exec server is unreachable');
   }
 
+  /**
+   * Every result the server produced is returned as is, unless the caller asked `failOnNonZero`: then anything
+   * but a clean exit becomes the matching typed error, carrying the result.
+   */
   private judge(result: ExecResult, options: ExecRunOptions): ExecResult {
-    if (result.cancelled) {
-      const e = new ExecCancelledError('exec_cancelled', 'the command was cancelled', 200, result.request_id);
+    if (!options.failOnNonZero) return result;
+    const fail = <E extends ExecError & { result: ExecResult | undefined }>(e: E): E => {
       e.result = result;
-      throw e;
+      return e;
+    };
+    if (result.cancelled) {
+      throw fail(new ExecCancelledError('exec_cancelled', 'the command was cancelled', 200, result.request_id));
     }
     if (result.timed_out) {
-      const e = new ExecTimeoutError(
-        'exec_timed_out',
-        'the command ran past its timeout and was killed',
-        200,
-        result.request_id,
+      throw fail(
+        new ExecTimeoutError(
+          'exec_timed_out',
+          'the command ran past its timeout and was killed',
+          200,
+          result.request_id,
+        ),
       );
-      e.result = result;
-      throw e;
     }
     if (result.error?.code === 'denied_by_policy') {
       const e = new ExecDeniedError('denied_by_policy', result.error.message, 200, result.request_id);
       e.rule = result.error.rule;
       throw e;
     }
-    if (options.failOnNonZero && result.exit_code !== 0) {
+    if (result.exit_code !== 0) {
       const tail = lastLine(result.stderr) || lastLine(result.stdout);
-      const e = new ExecCommandFailedError(
-        'exec_command_failed',
-        `the command exited with ${result.exit_code}${tail ? `: ${tail}` : ''}`,
-        200,
-        result.request_id,
+      throw fail(
+        new ExecCommandFailedError(
+          'exec_command_failed',
+          `the command exited with ${result.exit_code}${tail ? `: ${tail}` : ''}`,
+          200,
+          result.request_id,
+        ),
       );
-      e.result = result;
-      throw e;
     }
     return result;
   }
