@@ -198,7 +198,33 @@ export async function kubeConfigForFile(target: KubeconfigTarget): Promise<KubeC
     }
     kc.setCurrentContext(target.context);
   }
-  return kc;
+  return allowLoopbackHttp(kc, lib, target.name);
+}
+
+const LOOPBACK_HTTP = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/;
+
+/**
+ * client-node refuses plain http unless the cluster entry says skipTLSVerify. A loopback http API server (the
+ * local sim) has no TLS to verify, so that flag is set for it alone; plain http anywhere else is refused.
+ */
+function allowLoopbackHttp(kc: KubeConfig, lib: K8s, targetName: string): KubeConfig {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster || !cluster.server.startsWith('http://')) return kc;
+  if (!LOOPBACK_HTTP.test(cluster.server)) {
+    throw new DomainError(
+      'insecure_cluster_endpoint',
+      `target "${targetName}" uses plain http to a non-loopback API server`,
+      502,
+    );
+  }
+  const fixed = new lib.KubeConfig();
+  fixed.loadFromOptions({
+    clusters: kc.clusters.map((c) => (c.name === cluster.name ? { ...c, skipTLSVerify: true } : c)),
+    users: kc.users,
+    contexts: kc.contexts,
+    currentContext: kc.currentContext,
+  });
+  return fixed;
 }
 
 /**

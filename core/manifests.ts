@@ -212,9 +212,13 @@ export function withoutSecrets(objects: readonly K8sObject[]): K8sObject[] {
   return objects.filter((o) => o.kind !== 'Secret');
 }
 
-/** What `kubectl apply -f -` reads: one JSON document per object (JSON is YAML), separated by `---`. */
+/**
+ * What `kubectl apply -f -` reads: YAML documents, each written as JSON (JSON is YAML). The leading `---` matters:
+ * a stream that starts with `{` is decoded as a single JSON value, and a `List` wrapper would need client-side
+ * schema validation.
+ */
 export function toApplyDocument(objects: readonly K8sObject[]): string {
-  return objects.map((o) => JSON.stringify(o)).join('\n---\n') + '\n';
+  return objects.map((o) => `---\n${JSON.stringify(o)}\n`).join('');
 }
 
 /** The image of the Deployment in a rendered or stored manifest set. */
