@@ -193,7 +193,8 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
     saver.changed();
     runner.trigger();
   });
-  setInterval(() => ctx.events.expire(Date.now()), 60_000).unref();
+  const expiry = setInterval(() => ctx.events.expire(Date.now()), 60_000);
+  expiry.unref();
 
   let k8sPort = opts.k8sPort;
   const k8sHandler = createK8sHandler({
@@ -255,6 +256,7 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
     reconcile: () => runner.runOnce(),
     close: async () => {
       runner.stop();
+      clearInterval(expiry);
       standIns.close();
       k8sServer.closeAllConnections();
       registryServer.closeAllConnections();

@@ -17,6 +17,7 @@ import {
 import { matchesFields, matchesObjectLabels, parseFieldSelector, parseLabelSelector } from './selectors';
 import { toTable } from './table';
 import type { ClusterApi, PatchType, Propagation } from './api';
+import { jsonPatch, mergePatch, strategicMergePatch } from './patch';
 import type { StoreEvent } from './store';
 import type { FaultRegistry } from '../faults';
 
@@ -33,8 +34,10 @@ interface Route {
   t: ResourceType;
   ns: string | undefined;
   name: string | undefined;
-  sub: 'status' | undefined;
+  sub: 'status' | 'scale' | undefined;
 }
+
+const SCALABLE = new Set(['deployments', 'replicasets']);
 
 export function createK8sHandler(deps: K8sHttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
@@ -112,9 +115,11 @@ function parseRoute(group: string, version: string, rest: string[]): Route {
   const [plural, name, sub, ...extra] = parts;
   const t = plural ? findByPlural(group, version, plural) : undefined;
   if (!t || extra.length > 0) throw notFoundPath();
-  if (sub !== undefined && !(sub === 'status' && t.hasStatus)) throw notFoundPath();
+  if (sub !== undefined && !(sub === 'status' && t.hasStatus) && !(sub === 'scale' && SCALABLE.has(t.plural))) {
+    throw notFoundPath();
+  }
   if (!t.namespaced && ns !== undefined) throw notFoundPath();
-  return { t, ns, name, sub: sub === 'status' ? 'status' : undefined };
+  return { t, ns, name, sub: sub === 'status' || sub === 'scale' ? sub : undefined };
 }
 
 async function serveResource(
@@ -131,6 +136,8 @@ async function serveResource(
   const fieldManager = q.get('fieldManager') ?? managerFromUserAgent(req.headers['user-agent']);
   if (r.t.namespaced && !r.ns && r.name !== undefined) throw notFoundPath();
   const wantsTable = acceptsTable(req.headers.accept);
+  if (r.sub === 'scale') return serveScale(api, req, res, r as Route & { name: string }, dryRun, fieldManager);
+  const sub = r.sub === 'status' ? { subresource: 'status' as const } : {};
   if (method === 'GET') {
     if (watch) return serveWatch(deps, req, res, r, q, wantsTable);
     if (r.name !== undefined) {
@@ -150,7 +157,7 @@ async function serveResource(
     if (r.name === undefined)
       throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     const body = await readJson(req);
-    const o = api.update(r.t, r.ns, r.name, body, { dryRun, fieldManager, ...(r.sub ? { subresource: r.sub } : {}) });
+    const o = api.update(r.t, r.ns, r.name, body, { dryRun, fieldManager, ...sub });
     return sendJson(res, 200, o);
   }
   if (method === 'PATCH') {
@@ -164,7 +171,7 @@ async function serveResource(
       dryRun,
       force,
       ...(manager ? { fieldManager: manager } : {}),
-      ...(r.sub ? { subresource: r.sub } : {}),
+      ...sub,
     });
     return sendJson(res, created ? 201 : 200, object);
   }
@@ -183,6 +190,70 @@ async function serveResource(
     return sendJson(res, 200, o);
   }
   throw new ApiError(405, 'MethodNotAllowed', `the server does not allow method ${method}`);
+}
+
+/** The autoscaling/v1 Scale view of a Deployment or ReplicaSet (`kubectl scale` reads and patches it). */
+function scaleOf(o: KObject): Record<string, unknown> {
+  const selector =
+    isObject(o.spec) && isObject(o.spec.selector) && isObject(o.spec.selector.matchLabels)
+      ? o.spec.selector.matchLabels
+      : {};
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: o.metadata.name,
+      namespace: o.metadata.namespace,
+      uid: o.metadata.uid,
+      resourceVersion: o.metadata.resourceVersion,
+      creationTimestamp: o.metadata.creationTimestamp,
+    },
+    spec: { replicas: isObject(o.spec) ? o.spec.replicas : 0 },
+    status: {
+      replicas: isObject(o.status) && typeof o.status.replicas === 'number' ? o.status.replicas : 0,
+      selector: Object.entries(selector)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(','),
+    },
+  };
+}
+
+async function serveScale(
+  api: ClusterApi,
+  req: IncomingMessage,
+  res: ServerResponse,
+  r: Route & { name: string },
+  dryRun: boolean,
+  fieldManager: string,
+): Promise<void> {
+  const current = api.get(r.t, r.ns, r.name);
+  const method = req.method ?? 'GET';
+  if (method === 'GET') return sendJson(res, 200, scaleOf(current));
+  let desired: unknown;
+  const body = await readJson(req);
+  if (method === 'PUT') desired = body;
+  else if (method === 'PATCH') {
+    const type = patchType(req.headers['content-type']);
+    const base = scaleOf(current);
+    desired =
+      type === 'json'
+        ? jsonPatch(base, body)
+        : type === 'apply'
+          ? body
+          : type === 'merge'
+            ? mergePatch(base, body)
+            : strategicMergePatch(base, body);
+  } else throw new ApiError(405, 'MethodNotAllowed', `the server does not allow method ${method} on scale`);
+  const replicas = isObject(desired) && isObject(desired.spec) ? desired.spec.replicas : undefined;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+    throw new ApiError(
+      422,
+      'Invalid',
+      `Scale.autoscaling "${r.name}" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0`,
+    );
+  }
+  const { object } = api.patch(r.t, r.ns, r.name, 'merge', { spec: { replicas } }, { dryRun, fieldManager });
+  sendJson(res, 200, scaleOf(object));
 }
 
 function serveList(api: ClusterApi, res: ServerResponse, r: Route, q: URLSearchParams, wantsTable: boolean): void {

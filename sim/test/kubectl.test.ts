@@ -1,7 +1,7 @@
 // The machine's real kubectl against the sim: server-side apply of a third-party manifest set, get, rollout
 // status, wait, diff, patch (merge, JSON, strategic, status subresource), field-manager conflicts, selectors, delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, getJson, startTestSim, thirdPartyManifests, type TestSim } from './support';
+import { eventually, getJson, startTestSim, thirdPartyManifests, type AnyJson, type TestSim } from './support';
 
 let sim: TestSim;
 const NS = 'demo';
@@ -264,7 +264,7 @@ spec:
 
   it('rejects a stale update (409) and an invalid object (422)', async () => {
     const cm = JSON.parse((await sim.kubectl(['-n', NS, 'get', 'configmap', 'web-settings', '-o', 'json'])).stdout);
-    const put = (rv: string): Promise<{ status: number; body: any }> =>
+    const put = (rv: string): Promise<{ status: number; body: AnyJson }> =>
       getJson(`${sim.k8sUrl}/api/v1/namespaces/${NS}/configmaps/web-settings`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },

@@ -86,10 +86,14 @@ export async function eventually<T>(
   }
 }
 
+/** Parsed JSON of unknown shape; tests read fields freely and let assertions catch surprises. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test-only convenience for asserting on JSON
+export type AnyJson = any;
+
 export async function getJson(
   url: string,
   init?: RequestInit,
-): Promise<{ status: number; body: any; headers: Headers }> {
+): Promise<{ status: number; body: AnyJson; headers: Headers }> {
   const res = await fetch(url, init);
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
