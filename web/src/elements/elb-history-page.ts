@@ -55,6 +55,9 @@ export class ElbHistoryPage extends LitElement {
       .table-wrap {
         overflow-x: auto;
       }
+      .when {
+        white-space: nowrap;
+      }
       .error-text {
         color: var(--elb-danger);
       }
@@ -142,7 +145,7 @@ export class ElbHistoryPage extends LitElement {
           ${records.map(
             (r) =>
               html`<tr>
-                <td>${formatTimestamp(r.started_at)}<br /><code class="muted">${r.instance_id}</code></td>
+                <td class="when">${formatTimestamp(r.started_at)}<br /><code class="muted">${r.instance_id}</code></td>
                 <td>${r.reason ?? '—'}</td>
                 <td>
                   <span class="badge ${RESULT_BADGE[r.status] ?? 'accent'}">${r.status.replace(/_/g, ' ')}</span>

@@ -117,10 +117,17 @@ export class ElbPhaseChart extends LitElement {
       })}
       <ul class="legend" aria-label="Phases">
         ${chart.phases.map((name) => html`<li><span class="swatch" style="background-color:${colour(name)}"></span>${phaseLabel(name)}</li>`)}
-        <li>
-          <span class="swatch" style="background-color:#6e7781;outline:2px solid #b42318;outline-offset:-2px"></span
-          >Failed phase
-        </li>
+        ${
+          chart.rows.some((row) => row.segments.some((seg) => seg.status === 'failed'))
+            ? html`<li>
+                <span
+                  class="swatch"
+                  style="background-color:#6e7781;outline:2px solid #b42318;outline-offset:-2px"
+                ></span
+                >Failed phase
+              </li>`
+            : nothing
+        }
       </ul>
     </figure>`;
   }
