@@ -1,13 +1,11 @@
 // The dashboard in a real browser (Debian Chromium via playwright-core). `/api` is answered by a contract
 // fixture (FixtureApi: responses shaped like docs/contracts.md), not by the backend: these tests pin how the
 // page renders and drives each state. The full-stack test that clicks Deploy against the real stack is test/e2e/.
-import { existsSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIGEST_NEW, openApiSpec, rolledBackOutput, status, summary, timeline } from '../fixtures.js';
 import { axeViolations, FixtureApi, launchBrowser, screenshot, startDashboard } from './harness.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WAIT = { timeout: 30_000 };
 
 const SUMMARY = /^\/api\/targets\/local\/openapi$/;
@@ -17,7 +15,7 @@ const START = /^\/api\/targets\/local\/openapi\/deployments$/;
 const CANCEL = /^\/api\/targets\/local\/openapi\/deployments\/deploy-local-1\/cancel$/;
 const SPEC = /^\/api\/targets\/local\/openapi\/spec$/;
 
-describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium (contract fixtures)', () => {
+describe('dashboard in Chromium (contract fixtures)', () => {
   let dashboard: Awaited<ReturnType<typeof startDashboard>>;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let context: BrowserContext;

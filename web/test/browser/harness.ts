@@ -1,6 +1,7 @@
 // Browser-test plumbing: the dashboard served by Vite's dev server on a free loopback port, Debian Chromium
 // driven by playwright-core, axe-core, screenshots under test-results/web/, and a contract-fixture `/api`
 // (answers in the shape of docs/contracts.md, routed inside the browser — not the real backend).
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -28,9 +29,14 @@ export async function startDashboard(): Promise<{ url: string; close: () => Prom
 }
 
 export async function launchBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  // A missing browser is a failure, not a skip: `npm test` installs Debian's chromium (scripts/ensure-tools.sh).
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium not found at ${executablePath}: run 'npm test' (it installs it) or set CHROMIUM_PATH`);
+  }
   const userDataDir = await mkdtemp(path.join(tmpdir(), 'elb-web-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath,
     headless: true,
     args: [
       '--headless',
