@@ -18,6 +18,8 @@ interface ContainerSim {
   nextAt: number;
   /** When a failed pull turns from ErrImagePull into ImagePullBackOff. */
   backoffAt: number;
+  /** Exact start time; status timestamps have only second precision. */
+  startedAtMs?: number;
 }
 
 export class KubeletController implements Controller {
@@ -165,7 +167,7 @@ export class KubeletController implements Controller {
 
     // Already running: ready after the delay, or crash under a crash_loop fault.
     if (isObject(running) && prev) {
-      const startedAt = Date.parse(String(running.startedAt));
+      const startedAt = sim.startedAtMs ?? Date.parse(String(running.startedAt));
       if (crashFault && now - startedAt >= CRASH_AFTER_MS) {
         const backoff = Math.min(CRASH_BACKOFF_MS * 2 ** restartCount, CRASH_BACKOFF_MAX_MS);
         sim.nextAt = now + backoff;
@@ -204,6 +206,7 @@ export class KubeletController implements Controller {
     }
     if (waitingReason === 'CrashLoopBackOff' && prev) {
       if (now < sim.nextAt) return prev;
+      sim.startedAtMs = now;
       return this.start(pod, name, image, prev, restartCount, now, true);
     }
     if ((waitingReason === 'ErrImagePull' || waitingReason === 'ImagePullBackOff') && now < sim.nextAt && prev) {
@@ -245,6 +248,7 @@ export class KubeletController implements Controller {
       this.ctx.events.record(pod, 'Warning', 'Failed', 'Error: ErrImagePull', 'kubelet', fieldPath);
       return { ...base, state: { waiting: { reason: 'ErrImagePull', message } } };
     }
+    sim.startedAtMs = now;
     return this.start(pod, name, image, prev, restartCount, now, false);
   }
 
