@@ -76,11 +76,7 @@ export class DeployService {
       if (s.activeInstanceId && leaseIsHeld(s, await holderStatus(this.client, s.activeInstanceId), Date.now())) {
         return { next: null, result: { started: false, activeInstanceId: s.activeInstanceId } };
       }
-      const next = leaseFor(s, id, req.reason, now.toISOString());
-      if (req.tag !== null && req.reason !== 'auto' && req.reason !== 'rollback') {
-        next.desiredTagOverride = req.tag === this.config.pinnedTag ? null : req.tag;
-      }
-      return { next, result: { started: true, instanceId: id } };
+      return { next: leaseFor(s, id, req.reason, now.toISOString()), result: { started: true, instanceId: id } };
     });
     if (!outcome.started) return outcome;
     await this.launch(id, req, now);

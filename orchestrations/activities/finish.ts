@@ -29,9 +29,15 @@ export async function finishDeploy(
   await d.targets.update(target.name, (s) => {
     if (output.status !== 'succeeded') return { next: { ...s, appliedManifest: null }, result: undefined };
     const changed = s.deployedDigest !== output.openapi_deploy.digest;
+    const tag = output.openapi_deploy.tag;
+    // A manual deploy that succeeded records its tag as the target's choice (the pin needs no override); an
+    // automatic one only follows the choice.
+    const desiredTagOverride =
+      output.reason === 'auto' || tag === null ? s.desiredTagOverride : tag === d.config.pinnedTag ? null : tag;
     return {
       next: {
         ...s,
+        desiredTagOverride,
         previousTag: changed ? s.deployedTag : s.previousTag,
         previousDigest: changed ? s.deployedDigest : s.previousDigest,
         previousImage: changed ? s.deployedImage : s.previousImage,
