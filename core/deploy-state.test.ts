@@ -1,0 +1,216 @@
+// Single-flight lease, auto-update decisions, status shaping and the workload-identity commands.
+import { describe, expect, it } from 'vitest';
+import { shapeStatus } from './status';
+import { decidePush, emptyTargetState, leaseIsHeld, needsFollowUp } from './target-state';
+import { parseTarget } from './targets';
+import {
+  createRoleStep,
+  identitySteps,
+  listRoleStep,
+  parseClusterFacts,
+  parseIdentity,
+  requiredRoles,
+  showClusterStep,
+} from './workload-identity';
+
+const D1 = 'sha256:' + '1'.repeat(64);
+const D2 = 'sha256:' + '2'.repeat(64);
+
+describe('single-flight lease', () => {
+  const s = { ...emptyTargetState('local'), activeInstanceId: 'x', activeSince: '2026-01-01T00:00:00.000Z' };
+  it('is held by a running instance, released by a finished one', () => {
+    expect(leaseIsHeld(s, 'running', Date.parse('2026-01-02T00:00:00Z'))).toBe(true);
+    expect(leaseIsHeld(s, 'finished', Date.parse('2026-01-01T00:00:01Z'))).toBe(false);
+    expect(leaseIsHeld(emptyTargetState('local'), 'running', 0)).toBe(false);
+  });
+  it('counts an instance Durable does not know yet only within the start grace period', () => {
+    expect(leaseIsHeld(s, 'unknown', Date.parse('2026-01-01T00:00:30Z'))).toBe(true);
+    expect(leaseIsHeld(s, 'unknown', Date.parse('2026-01-01T00:05:00Z'))).toBe(false);
+  });
+});
+
+describe('decidePush', () => {
+  const base = { ...emptyTargetState('local'), deployedDigest: D1 };
+  const push = { repository: 'elb-openapi', tag: '3.4', digest: D2 };
+  it('starts an auto deploy for a new digest of the desired tag', () => {
+    expect(decidePush(base, '3.4', push, false)).toEqual({ action: 'start' });
+  });
+  it('queues behind a running deploy', () => {
+    expect(decidePush(base, '3.4', push, true)).toEqual({ action: 'queue' });
+  });
+  it('ignores other tags, the deployed digest, and a digest already handled (redelivery)', () => {
+    expect(decidePush(base, '3.4', { ...push, tag: '3.3' }, false)).toMatchObject({ reason: 'tag_not_desired' });
+    expect(decidePush({ ...base, desiredTagOverride: '3.3' }, '3.4', push, false)).toMatchObject({
+      reason: 'tag_not_desired',
+    });
+    expect(decidePush(base, '3.4', { ...push, digest: D1 }, false)).toMatchObject({ reason: 'already_deployed' });
+    expect(decidePush({ ...base, lastAutoDigest: D2 }, '3.4', push, false)).toMatchObject({ reason: 'duplicate' });
+  });
+  it('follows up only when the queued digest is not what got deployed', () => {
+    expect(needsFollowUp({ ...base, pendingPushDigest: D2 })).toBe(true);
+    expect(needsFollowUp({ ...base, pendingPushDigest: D1 })).toBe(false);
+    expect(needsFollowUp(base)).toBe(false);
+  });
+});
+
+describe('shapeStatus', () => {
+  it('reports a long Pending deploy as stuck and fills a queued timeline', () => {
+    const body = shapeStatus(
+      {
+        instanceId: 'i',
+        runtimeStatus: 'Pending',
+        input: { target: 'local', reason: 'install' },
+        createdTime: '2026-01-01T00:00:00Z',
+        lastUpdatedTime: '2026-01-01T00:00:00Z',
+      },
+      Date.parse('2026-01-01T00:02:00Z'),
+      60,
+    );
+    expect(body).toMatchObject({ stuck: true, custom_status: { phase: 'queued', target: 'local' }, output: null });
+    expect(body.stuck_reason).toMatch(/Pending for 120s/);
+    expect(body.custom_status.timeline).toHaveLength(6);
+  });
+});
+
+describe('workload identity commands', () => {
+  const t = parseTarget(
+    {
+      name: 'prod',
+      kind: 'aks',
+      subscriptionId: '00000000-0000-0000-0000-000000000001',
+      resourceGroup: 'rg-elb',
+      clusterName: 'elb-aks',
+      namespace: 'blast',
+      roleAssignments: [
+        {
+          role: 'Storage Blob Data Contributor',
+          scope:
+            '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-elb/providers/Microsoft.Storage/storageAccounts/elbsa',
+        },
+      ],
+    },
+    0,
+  );
+  if (t.kind !== 'aks') throw new Error('aks expected');
+  it('builds exact, idempotent az commands', () => {
+    expect(showClusterStep(t).argv).toEqual([
+      'az',
+      'aks',
+      'show',
+      '--subscription',
+      '00000000-0000-0000-0000-000000000001',
+      '--resource-group',
+      'rg-elb',
+      '--name',
+      'elb-aks',
+      '--query',
+      '{location: location, issuer: oidcIssuerProfile.issuerUrl, workloadIdentity: securityProfile.workloadIdentity.enabled}',
+      '--output',
+      'json',
+      '--only-show-errors',
+    ]);
+    const [identity, fic] = identitySteps(t, { location: 'westeurope', issuer: 'https://oidc.example/abc/' });
+    expect(identity!.argv).toEqual([
+      'az',
+      'identity',
+      'create',
+      '--subscription',
+      '00000000-0000-0000-0000-000000000001',
+      '--resource-group',
+      'rg-elb',
+      '--name',
+      expect.stringMatching(/^id-elb-openapi-[0-9a-f]{10}$/),
+      '--location',
+      'westeurope',
+      '--tags',
+      'managedBy=elb-control',
+      '--output',
+      'json',
+      '--only-show-errors',
+    ]);
+    expect(fic!.argv).toEqual([
+      'az',
+      'identity',
+      'federated-credential',
+      'create',
+      '--subscription',
+      '00000000-0000-0000-0000-000000000001',
+      '--resource-group',
+      'rg-elb',
+      '--identity-name',
+      identity!.argv[8],
+      '--name',
+      'fc-elb-openapi',
+      '--issuer',
+      'https://oidc.example/abc/',
+      '--subject',
+      'system:serviceaccount:blast:elb-openapi',
+      '--audiences',
+      'api://AzureADTokenExchange',
+      '--output',
+      'none',
+      '--only-show-errors',
+    ]);
+    const roles = requiredRoles(t);
+    expect(roles.map((r) => r.role)).toEqual([
+      'Azure Kubernetes Service Cluster User Role',
+      'Storage Blob Data Contributor',
+    ]);
+    expect(listRoleStep(t, 'pid', roles[1]!).argv).toEqual([
+      'az',
+      'role',
+      'assignment',
+      'list',
+      '--subscription',
+      '00000000-0000-0000-0000-000000000001',
+      '--assignee',
+      'pid',
+      '--role',
+      'Storage Blob Data Contributor',
+      '--scope',
+      roles[1]!.scope,
+      '--output',
+      'json',
+      '--only-show-errors',
+    ]);
+    expect(createRoleStep(t, 'pid', roles[0]!).argv).toEqual([
+      'az',
+      'role',
+      'assignment',
+      'create',
+      '--subscription',
+      '00000000-0000-0000-0000-000000000001',
+      '--assignee-object-id',
+      'pid',
+      '--assignee-principal-type',
+      'ServicePrincipal',
+      '--role',
+      'Azure Kubernetes Service Cluster User Role',
+      '--scope',
+      '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-elb/providers/Microsoft.ContainerService/managedClusters/elb-aks',
+      '--output',
+      'none',
+      '--only-show-errors',
+    ]);
+  });
+  it('names the identity per cluster', () => {
+    const other = { ...t, clusterName: 'elb-aks-2' };
+    expect(identitySteps(other, { location: 'l', issuer: 'https://i' })[0]!.argv[8]).not.toBe(
+      identitySteps(t, { location: 'l', issuer: 'https://i' })[0]!.argv[8],
+    );
+  });
+  it('parses az answers and refuses a cluster without workload identity', () => {
+    expect(
+      parseClusterFacts('{"location":"westeurope","issuer":"https://oidc/x/","workloadIdentity":true}', t),
+    ).toEqual({ location: 'westeurope', issuer: 'https://oidc/x/' });
+    expect(() => parseClusterFacts('{"location":"westeurope","issuer":null,"workloadIdentity":null}', t)).toThrow(
+      expect.objectContaining({ code: 'workload_identity_unsupported' }),
+    );
+    expect(parseIdentity('{"clientId":"c","principalId":"p","id":"/x"}')).toEqual({
+      clientId: 'c',
+      principalId: 'p',
+      id: '/x',
+    });
+    expect(() => parseIdentity('not json')).toThrow(expect.objectContaining({ code: 'workload_identity_failed' }));
+  });
+});
