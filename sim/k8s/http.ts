@@ -480,7 +480,7 @@ async function readJson(req: IncomingMessage, optional = false): Promise<unknown
     throw new ApiError(
       415,
       'UnsupportedMediaType',
-      'the sim accepts request bodies in JSON (YAML bodies are not supported)',
+      'the body of the request was in an unknown format - accepted media types include: application/json (the sim does not decode protobuf or YAML bodies)',
     );
   }
 }

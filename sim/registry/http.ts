@@ -40,7 +40,11 @@ export function createRegistryHandler(deps: RegistryHttpDeps): (req: IncomingMes
     handle(deps, req, res).catch((err: unknown) => {
       const e = err instanceof RegistryError ? err : new RegistryError(500, 'UNKNOWN', 'internal error');
       if (res.headersSent) return void res.end();
-      send(res, e.status, { errors: [{ code: e.code, message: e.message }] }, req.method === 'HEAD');
+      // The sim's own API answers {code, message}; registry routes answer in the registry error format.
+      const body = (req.url ?? '').startsWith('/_sim/')
+        ? { code: e.code, message: e.message }
+        : { errors: [{ code: e.code, message: e.message }] };
+      send(res, e.status, body, req.method === 'HEAD');
     });
   };
 }
