@@ -231,6 +231,11 @@ run_all() {
   # Stay in the foreground while the children live; if one dies, stop the rest and say which.
   while true; do
     for name in "${SERVICES[@]}"; do
+      # `local-run.sh stop` from another terminal removes the pid files: end quietly.
+      if [ ! -f "$(pid_file "$name")" ]; then
+        log "stopped by 'local-run.sh stop'"
+        exit 0
+      fi
       if ! is_running "$name"; then
         tail -n 20 "$(log_file "$name")" >&2 || true
         die "$name stopped unexpectedly (log: $(log_file "$name"))"

@@ -3,7 +3,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations, launchBrowser, screenshot } from '../../web/test/browser/harness';
-import { startStack, type Stack } from '../support/stack';
+import { aliveGroups, startStack, type Stack } from '../support/stack';
 
 const WAIT = { timeout: 60_000 };
 
@@ -44,5 +44,14 @@ describe('/docs on the local stack', () => {
     );
     await screenshot(page, 'e2e-docs-installed');
     expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it("'local-run.sh stop' from another terminal ends every part, and 'all' exits cleanly", async () => {
+    const groups = stack.processGroups();
+    expect(groups.length).toBe(5);
+    const stopped = await stack.run('stop');
+    expect(stopped.code).toBe(0);
+    expect(aliveGroups(groups)).toEqual([]);
+    expect(await stack.exited).toBe(0);
   });
 });

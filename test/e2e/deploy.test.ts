@@ -1,10 +1,9 @@
 // The walking skeleton, end to end: the real local stack (local-run.sh all) deploys elb-openapi to the sim through
 // the HTTP API, the Durable orchestration, the exec server's kubectl and the registry, as a user would.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startStack, type Stack } from '../support/stack';
+import { aliveGroups, eventually, startStack, type Stack } from '../support/stack';
 
 interface DeployStatus {
   instance_id: string;
@@ -66,10 +65,7 @@ function kubectl(...args: string[]): string {
 
 beforeAll(async () => {
   stack = await startStack();
-  const runDir = join(stack.localDir, 'run');
-  groups = readdirSync(runDir)
-    .filter((f) => f.endsWith('.pid'))
-    .map((f) => Number(readFileSync(join(runDir, f), 'utf8')));
+  groups = stack.processGroups();
 });
 
 afterAll(async () => {
@@ -152,15 +148,7 @@ describe('local stack: first install and a repeat deploy', () => {
 
   it('Ctrl-C stops every process the stack started', async () => {
     expect(groups.length).toBe(5);
-    await stack.stop();
-    const alive = groups.filter((pgid) => {
-      try {
-        process.kill(-pgid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    expect(alive).toEqual([]);
+    expect(await stack.stop()).toBe(130);
+    expect(aliveGroups(groups)).toEqual([]);
   });
 });

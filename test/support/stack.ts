@@ -1,7 +1,7 @@
 // Starts the whole local stack exactly as `npm start` does (scripts/dev/local-run.sh all), on free ports and in a
 // private state dir, so end-to-end tests exercise the same code paths a developer runs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,6 +29,10 @@ export interface Stack {
   output(): string;
   /** Runs local-run.sh with this stack's environment (e.g. `push-image`, `fault`, `status`). */
   run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Process groups of the running parts (local-run.sh records one per part). */
+  processGroups(): number[];
+  /** Resolves with local-run.sh's exit code when it ends on its own. */
+  exited: Promise<number | null>;
   /** Ctrl-C, as a developer would; resolves with local-run.sh's exit code. */
   stop(): Promise<number | null>;
 }
@@ -122,6 +126,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     execUrl: `http://127.0.0.1:${exec}`,
     output: () => output,
     run,
+    exited,
+    processGroups() {
+      const runDir = join(localDir, 'run');
+      return readdirSync(runDir)
+        .filter((f) => f.endsWith('.pid'))
+        .map((f) => Number(readFileSync(join(runDir, f), 'utf8')));
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGINT');
       const code = await exited;
@@ -129,6 +140,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return code;
     },
   };
+}
+
+/** Which of these process groups still have a live member. */
+export function aliveGroups(groups: number[]): number[] {
+  return groups.filter((pgid) => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
