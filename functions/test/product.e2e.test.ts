@@ -1,0 +1,292 @@
+// The product's guarantees on the real local stack (devhost + sim + exec server + Azurite, started by
+// local-run.sh): single-flight under concurrent requests, once-per-digest auto-update under Event Grid
+// redelivery, convergence on the newest push, rollback on a crash loop, and the API's error codes.
+// Runs the compiled app (dist/), like `npm start`; `npm test` builds first.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startStack, type Stack } from '../../test/support/stack';
+
+let stack: Stack;
+
+interface Status {
+  instance_id: string;
+  runtime_status: string;
+  custom_status: { phase: string };
+  output: {
+    status: string;
+    error: { code: string; diagnostics?: { likely_cause?: string; events?: unknown[] } } | null;
+    rollback: { status: string; image: string } | null;
+    openapi_deploy: { digest: string; image: string };
+  } | null;
+}
+interface Summary {
+  deployed: { digest: string; image: string } | null;
+  active_deploy: { instance_id: string } | null;
+}
+interface Record {
+  deploy_id: string;
+  reason: string;
+  status: string;
+  digest: string | null;
+}
+
+async function call<T>(method: string, path: string, body?: unknown, headers: { [k: string]: string } = {}) {
+  const res = await fetch(`${stack.apiUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+async function finished(id: string): Promise<Status> {
+  return eventually(
+    async () => {
+      const { body } = await call<Status>('GET', `/aks/openapi/deploy/${id}/status`);
+      return ['Completed', 'Failed', 'Terminated'].includes(body.runtime_status) ? body : undefined;
+    },
+    `deploy ${id} to finish`,
+    90_000,
+    200,
+  );
+}
+
+async function idle(): Promise<Summary> {
+  return eventually(
+    async () => {
+      const { body } = await call<Summary>('GET', '/targets/local/openapi');
+      return body.active_deploy === null ? body : undefined;
+    },
+    'the target to be idle',
+    90_000,
+    250,
+  );
+}
+
+async function history(): Promise<Record[]> {
+  return (await call<Record[]>('GET', '/targets/local/openapi/deployments')).body;
+}
+
+async function push(tag = '3.4'): Promise<{ digest: string }> {
+  const res = await fetch(`${stack.registryUrl}/_sim/push`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ repository: 'elb-openapi', tag }),
+  });
+  return (await res.json()) as { digest: string };
+}
+
+async function fault(body: unknown): Promise<void> {
+  const res = await fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'POST', body: JSON.stringify(body) });
+  expect(res.status).toBe(201);
+}
+
+async function clearFaults(): Promise<void> {
+  await fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'DELETE' });
+}
+
+beforeAll(async () => {
+  stack = await startStack({
+    env: {
+      ELB_WATCH_SECONDS: '5',
+      ELB_POLL_INTERVAL_SECONDS: '1',
+      ELB_CHECK_POLL_MS: '200',
+      ELB_EXTERNAL_IP_TIMEOUT_SECONDS: '20',
+    },
+  });
+  // A first install, so later deploys are updates with something to roll back to.
+  const first = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
+  expect(first.status).toBe(202);
+  expect((await finished(first.body.id)).output?.status).toBe('succeeded');
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('the deploy API on the local stack', () => {
+  it('answers bad input with codes, unknown things with 404', async () => {
+    expect(await call('POST', '/aks/openapi/deploy', '{"tag":"no such tag!"}')).toMatchObject({
+      status: 400,
+      body: { code: 'invalid_tag' },
+    });
+    expect(await call('POST', '/aks/openapi/deploy', '{"colour":"blue"}')).toMatchObject({
+      status: 400,
+      body: { code: 'unknown_field' },
+    });
+    expect(await call('POST', '/aks/openapi/deploy', '{"target":"nowhere"}')).toMatchObject({
+      status: 404,
+      body: { code: 'unknown_target' },
+    });
+    expect(await call('GET', '/aks/openapi/deploy/local-19990101t000000-00000000/status')).toMatchObject({
+      status: 404,
+      body: { code: 'unknown_deploy' },
+    });
+    expect(await call('GET', '/targets/nowhere/openapi')).toMatchObject({
+      status: 404,
+      body: { code: 'unknown_target' },
+    });
+    expect(await call('GET', '/monitor/aks/service-ip?service_name=redis')).toMatchObject({
+      status: 400,
+      body: { code: 'unknown_service' },
+    });
+    const spec = await call<{ openapi: string; paths: object }>('GET', '/openapi.json');
+    expect(spec.body.openapi).toBe('3.1.0');
+    expect(Object.keys(spec.body.paths)).toContain('/aks/openapi/deploy');
+  });
+
+  it('fails fast with image_not_found for a tag the registry does not have', async () => {
+    const { body } = await call<{ id: string }>('POST', '/aks/openapi/deploy', { tag: '9.9' });
+    const s = await finished(body.id);
+    expect(s.output).toMatchObject({ status: 'failed', error: { code: 'image_not_found' } });
+  });
+
+  it('starts exactly one orchestration for 20 concurrent deploy requests', async () => {
+    await idle();
+    const before = (await history()).length;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        call<{ id?: string; active_instance_id?: string; code?: string }>('POST', '/aks/openapi/deploy', {}),
+      ),
+    );
+    const started = answers.filter((a) => a.status === 202);
+    const refused = answers.filter((a) => a.status === 409);
+    expect(started).toHaveLength(1);
+    expect(refused).toHaveLength(19);
+    const id = started[0]!.body.id!;
+    for (const r of refused) expect(r.body).toMatchObject({ code: 'deploy_in_progress', active_instance_id: id });
+    expect((await finished(id)).output?.status).toBe('succeeded');
+    await idle();
+    expect((await history()).length).toBe(before + 1);
+  });
+
+  it('deploys a pushed digest once, however often Event Grid delivers the event', async () => {
+    await idle();
+    const before = await history();
+    const pushed = await push();
+    // The sim delivered the event once; deliver the very same event four more times, concurrently.
+    const event = [
+      {
+        id: randomUUID(),
+        topic:
+          '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.ContainerRegistry/registries/sim',
+        subject: 'elb-openapi:3.4',
+        eventType: 'Microsoft.ContainerRegistry.ImagePushed',
+        eventTime: new Date().toISOString(),
+        dataVersion: '1.0',
+        metadataVersion: '1',
+        data: {
+          action: 'push',
+          target: { repository: 'elb-openapi', tag: '3.4', digest: pushed.digest },
+          request: { host: `127.0.0.1:${stack.ports.simRegistry}` },
+        },
+      },
+    ];
+    const webhook = `http://127.0.0.1:${stack.ports.api}/runtime/webhooks/EventGrid?functionName=acrImagePushed`;
+    const deliveries = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        fetch(webhook, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+          body: JSON.stringify(event),
+        }),
+      ),
+    );
+    for (const d of deliveries) expect(d.status).toBeLessThan(300);
+    const summary = await eventually(
+      async () => {
+        const s = (await call<Summary>('GET', '/targets/local/openapi')).body;
+        return s.deployed?.digest === pushed.digest && s.active_deploy === null ? s : undefined;
+      },
+      'the pushed digest to be deployed',
+      90_000,
+    );
+    expect(summary.deployed?.digest).toBe(pushed.digest);
+    const autos = (await history()).filter((r) => !before.some((b) => b.deploy_id === r.deploy_id));
+    expect(autos.map((r) => [r.reason, r.status, r.digest])).toEqual([['auto', 'succeeded', pushed.digest]]);
+  });
+
+  it('converges on the last of three pushes made during a deploy', async () => {
+    await idle();
+    await fault({ type: 'lb_ip', mode: 'slow', delay_ms: 4000 });
+    await fetch(`${stack.k8sUrl}/api/v1/namespaces/elb-openapi/services/elb-openapi`, { method: 'DELETE' });
+    try {
+      // A redeploy of the current tag, slowed down by the LoadBalancer fault; three rebuilt 3.4 images land meanwhile.
+      const { body } = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
+      await eventually(
+        async () =>
+          (await call<Status>('GET', `/aks/openapi/deploy/${body.id}/status`)).body.custom_status.phase ===
+          'waiting_for_external_ip'
+            ? true
+            : undefined,
+        'the deploy to wait for its address',
+      );
+      const pushes = [await push(), await push(), await push()];
+      expect((await finished(body.id)).output?.status).toBe('succeeded');
+      const last = pushes.at(-1)!.digest;
+      const summary = await eventually(
+        async () => {
+          const s = (await call<Summary>('GET', '/targets/local/openapi')).body;
+          return s.deployed?.digest === last && s.active_deploy === null ? s : undefined;
+        },
+        'the target to converge on the last push',
+        90_000,
+      );
+      expect(summary.deployed?.digest).toBe(last);
+    } finally {
+      await clearFaults();
+    }
+  });
+
+  it('rolls back a crash-looping update and says why', async () => {
+    await idle();
+    const before = (await call<Summary>('GET', '/targets/local/openapi')).body.deployed!;
+    const acr = (await call<{ digests: { [tag: string]: string } }>('GET', '/monitor/acr')).body;
+    await fault({ type: 'crash_loop', image: `elb-openapi@${acr.digests['3.3']}` });
+    try {
+      const { body } = await call<{ id: string }>('POST', '/aks/openapi/deploy', { tag: '3.3' });
+      const update = { deploy_id: body.id };
+      await finished(body.id);
+      const s = (await call<Status>('GET', `/aks/openapi/deploy/${update.deploy_id}/status`)).body;
+      expect(s.output).toMatchObject({
+        status: 'rolled_back',
+        error: { code: 'crash_loop' },
+        rollback: { status: 'succeeded', image: before.image },
+      });
+      expect(s.output?.error?.diagnostics?.likely_cause).toBeTruthy();
+      const after = await idle();
+      expect(after.deployed?.digest).toBe(before.digest);
+    } finally {
+      await clearFaults();
+    }
+  });
+
+  it('cancels a running deploy between waits and ends cancelled', async () => {
+    await idle();
+    await fault({ type: 'lb_ip', mode: 'never' });
+    await fetch(`${stack.k8sUrl}/api/v1/namespaces/elb-openapi/services/elb-openapi`, { method: 'DELETE' });
+    try {
+      const { body } = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
+      await eventually(
+        async () =>
+          (await call<Status>('GET', `/aks/openapi/deploy/${body.id}/status`)).body.custom_status.phase ===
+          'waiting_for_external_ip'
+            ? true
+            : undefined,
+        'the deploy to wait for its address',
+      );
+      expect(await call('POST', `/aks/openapi/deploy/${body.id}/cancel`)).toMatchObject({
+        status: 202,
+        body: { cancel_requested: true },
+      });
+      const s = await finished(body.id);
+      expect(s.output).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
+      expect(await call('POST', `/aks/openapi/deploy/${body.id}/cancel`)).toMatchObject({
+        status: 409,
+        body: { code: 'deploy_not_running' },
+      });
+    } finally {
+      await clearFaults();
+    }
+  });
+});
