@@ -1,6 +1,7 @@
 // A KubeReader for any configured target. AKS: the cluster's API server address and CA come from ARM
 // (listClusterUserCredential, with the app's own identity — it needs the AKS Cluster User role), and requests
 // carry an Entra token for the AKS server application.
+import type { TokenCredential } from '@azure/identity';
 import { DomainError } from '../core/errors';
 import { AksTarget, clusterResourceId, Target } from '../core/targets';
 import { azureCredential } from './credentials';
@@ -14,12 +15,15 @@ export function armEndpoint(): string {
 }
 
 /** The cluster-user kubeconfig ARM hands out for an AKS cluster (server + CA; the user entry is not used). */
-export async function aksClusterKubeconfig(t: AksTarget): Promise<string> {
-  const key = clusterResourceId(t).toLowerCase();
+export async function aksClusterKubeconfig(
+  t: AksTarget,
+  credential: TokenCredential = azureCredential(),
+  arm: string = armEndpoint(),
+): Promise<string> {
+  const key = `${arm}|${clusterResourceId(t).toLowerCase()}`;
   const hit = aksKubeconfigs.get(key);
   if (hit && Date.now() - hit.at < AKS_CACHE_MS) return hit.yaml;
-  const arm = armEndpoint();
-  const token = await azureCredential().getToken(`${arm}/.default`);
+  const token = await credential.getToken(`${arm}/.default`);
   if (!token) throw new DomainError('cluster_forbidden', 'no token for Azure Resource Manager', 502);
   let res: Response;
   try {

@@ -2,6 +2,7 @@
 // target loads its file; an AKS target takes the API server address and CA from the exec server's
 // `az aks get-credentials` and authenticates with an Entra token from the app's own identity.
 // The library is ESM-only, so it is loaded with a dynamic import from this CommonJS module.
+import type { TokenCredential } from '@azure/identity';
 import type { CoreV1Api, AppsV1Api, KubeConfig, V1Pod, CoreV1Event } from '@kubernetes/client-node';
 import { DiagnosticEvent, DomainError } from '../core/errors';
 import { APP_NAME, TEMPLATE_HASH_ANNOTATION, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from '../core/manifests';
@@ -231,13 +232,17 @@ function allowLoopbackHttp(kc: KubeConfig, lib: K8s, targetName: string): KubeCo
  * An AKS cluster's API server with an Entra token of the app's identity. `clusterKubeconfig` is the YAML that
  * `az aks get-credentials --file -` printed (only its cluster entry — server and CA — is used).
  */
-export async function kubeConfigForAks(target: AksTarget, clusterKubeconfig: string): Promise<KubeConfig> {
+export async function kubeConfigForAks(
+  target: AksTarget,
+  clusterKubeconfig: string,
+  credential: TokenCredential = azureCredential(),
+): Promise<KubeConfig> {
   const lib = await k8s();
   const source = new lib.KubeConfig();
   source.loadFromString(clusterKubeconfig);
   const cluster = source.getCurrentCluster() ?? source.getClusters()[0];
   if (!cluster) throw new DomainError('cluster_unavailable', `no cluster entry for ${target.clusterName}`, 502);
-  const token = await azureCredential().getToken(AKS_SERVER_SCOPE);
+  const token = await credential.getToken(AKS_SERVER_SCOPE);
   if (!token) throw new DomainError('cluster_forbidden', 'no Entra token for the AKS API server', 502);
   const kc = new lib.KubeConfig();
   kc.loadFromOptions({
