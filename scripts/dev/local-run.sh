@@ -42,6 +42,7 @@ usage: scripts/dev/local-run.sh [command]
 
 Ports (environment): ELB_API_PORT=$API_PORT ELB_WEB_PORT=$WEB_PORT ELB_EXEC_PORT=$EXEC_PORT_LOCAL
 ELB_SIM_K8S_PORT=$SIM_K8S_PORT ELB_SIM_REGISTRY_PORT=$SIM_REGISTRY_PORT ELB_AZURITE_TABLE_PORT=$AZURITE_TABLE_PORT
+First LoadBalancer address the sim hands out: ELB_SIM_LB_IP_START=${ELB_SIM_LB_IP_START:-127.0.0.2}
 State: ELB_LOCAL_DIR=$LOCAL_DIR
 EOF
 }
@@ -166,7 +167,7 @@ start_sim() {
   ensure_port_free sim "$SIM_K8S_PORT"
   ensure_port_free sim "$SIM_REGISTRY_PORT"
   start_detached sim node dist/sim/cli.js --k8s-port "$SIM_K8S_PORT" --registry-port "$SIM_REGISTRY_PORT" \
-    --state-dir "$LOCAL_DIR/sim" \
+    --state-dir "$LOCAL_DIR/sim" --lb-ip-start "${ELB_SIM_LB_IP_START:-127.0.0.2}" \
     --webhook "http://127.0.0.1:$API_PORT/runtime/webhooks/EventGrid?functionName=acrImagePushed"
   wait_ready sim "$SIM_K8S_PORT"
   wait_ready sim "$SIM_REGISTRY_PORT"

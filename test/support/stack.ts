@@ -83,6 +83,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ELB_SIM_K8S_PORT: String(simK8s),
     ELB_SIM_REGISTRY_PORT: String(simRegistry),
     ELB_AZURITE_TABLE_PORT: String(azuriteTable),
+    // The sim's stand-in services listen on loopback addresses; a block of its own keeps parallel stacks apart.
+    ELB_SIM_LB_IP_START: `127.${1 + Math.floor(Math.random() * 254)}.${Math.floor(Math.random() * 256)}.2`,
   };
   delete env.EXEC_TOKEN;
   delete env.TERMINAL_EXEC_UPSTREAM;
