@@ -1,0 +1,192 @@
+// Control-plane overhead of a deploy: the local stack with a zero-delay sim (pods Ready and LoadBalancer address
+// at once), so every second measured is elb-control's own work — HTTP, Durable replay, registry, exec server +
+// kubectl, Kubernetes reads, tables. Prints per-phase and end-to-end figures.
+// Needs the compiled app: `npx tsc -p tsconfig.build.json`, then: node --import tsx bench/deploy/bench.ts [--runs N]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePorts } from '../../test/support/stack';
+
+const ROOT = resolve(__dirname, '..', '..');
+const args = process.argv.slice(2);
+const RUNS = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) || 10 : 10;
+const children: ChildProcess[] = [];
+
+function start(name: string, argv: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<void> {
+  const child = spawn(process.execPath, argv, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  return new Promise((ok, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`${name} not ready:\n${out}`)), 90_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (ready.test(out)) {
+        clearTimeout(timer);
+        ok();
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => fail(new Error(`${name} exited ${code}:\n${out}`)));
+  });
+}
+
+function stats(values: number[]): string {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  const fmt = (v: number) => `${(v * 1000).toFixed(0).padStart(6)} ms`;
+  return `p50 ${fmt(at(0.5))}  p95 ${fmt(at(0.95))}  max ${fmt(s.at(-1)!)}`;
+}
+
+interface Status {
+  runtime_status: string;
+  output: {
+    status: string;
+    timeline: { name: string; startedAt: string | null; endedAt: string | null; status: string }[];
+  } | null;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(ROOT, 'dist', 'functions', 'deploy-api.js')))
+    throw new Error('build first: npx tsc -p tsconfig.build.json');
+  const dir = mkdtempSync(join(tmpdir(), 'elb-bench-deploy-'));
+  const [api, exec, k8s, registry, tables] = (await freePorts(5)) as [number, number, number, number, number];
+  const token = randomBytes(24).toString('hex');
+  try {
+    await Promise.all([
+      start(
+        'azurite',
+        [
+          join(ROOT, 'node_modules/azurite/dist/src/table/main.js'),
+          '--tableHost',
+          '127.0.0.1',
+          '--tablePort',
+          String(tables),
+          '--inMemoryPersistence',
+          '--disableTelemetry',
+        ],
+        {},
+        /successfully started/,
+      ),
+      start(
+        'sim',
+        [
+          'dist/sim/cli.js',
+          '--k8s-port',
+          String(k8s),
+          '--registry-port',
+          String(registry),
+          '--state-dir',
+          join(dir, 'sim'),
+          '--ready-delay-ms',
+          '0',
+          '--lb-delay-ms',
+          '0',
+          '--webhook',
+          `http://127.0.0.1:${api}/runtime/webhooks/EventGrid?functionName=acrImagePushed`,
+        ],
+        {},
+        /READY sim-registry[\s\S]*READY sim-k8s|READY sim-k8s[\s\S]*READY sim-registry/,
+      ),
+      start(
+        'exec',
+        ['dist/exec/cli.js'],
+        { EXEC_TOKEN: token, EXEC_PORT: String(exec), EXEC_HOST: '127.0.0.1' },
+        /READY exec/,
+      ),
+    ]);
+    await start(
+      'devhost',
+      ['dist/devhost/cli.js', '--app', ROOT, '--port', String(api), '--state-dir', join(dir, 'devhost')],
+      {
+        EXEC_TOKEN: token,
+        TERMINAL_EXEC_UPSTREAM: `http://127.0.0.1:${exec}`,
+        ELB_AUTH_MODE: 'none',
+        ELB_LOCAL_DIR: dir,
+        ELB_OPENAPI_IMAGE: `127.0.0.1:${registry}/elb-openapi`,
+        ELB_REGISTRY_ENDPOINT: `http://127.0.0.1:${registry}`,
+        ELB_TABLES_ENDPOINT: `http://127.0.0.1:${tables}/devstoreaccount1`,
+        ELB_TARGETS: JSON.stringify([
+          {
+            name: 'local',
+            kind: 'kubeconfig',
+            kubeconfig: join(dir, 'sim', 'kubeconfig'),
+            context: 'elb-sim',
+            namespace: 'elb-openapi',
+            servicePort: 8080,
+          },
+        ]),
+        ELB_POLL_INTERVAL_SECONDS: '0',
+        ELB_CHECK_POLL_MS: '50',
+        ELB_TASK_HUB: 'benchhub',
+      },
+      /READY devhost/,
+    );
+
+    const base = `http://127.0.0.1:${api}/api`;
+    const deploy = async (tag: string) => {
+      const t0 = performance.now();
+      const res = await fetch(`${base}/aks/openapi/deploy`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tag }),
+      });
+      const { id } = (await res.json()) as { id: string };
+      const accepted = performance.now();
+      for (;;) {
+        const s = (await (await fetch(`${base}/aks/openapi/deploy/${id}/status`)).json()) as Status;
+        if (['Completed', 'Failed', 'Terminated'].includes(s.runtime_status)) {
+          if (s.output?.status !== 'succeeded')
+            throw new Error(`deploy ${id} ended ${s.output?.status ?? s.runtime_status}`);
+          return {
+            total: (performance.now() - t0) / 1000,
+            accept: (accepted - t0) / 1000,
+            timeline: s.output.timeline,
+          };
+        }
+        await new Promise((ok) => setTimeout(ok, 20));
+      }
+    };
+
+    const install = await deploy('3.4');
+    const phases = new Map<string, number[]>();
+    const totals: number[] = [];
+    const accepts: number[] = [];
+    const noops: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const r = await deploy(i % 2 === 0 ? '3.3' : '3.4'); // a real rollout each time
+      totals.push(r.total);
+      accepts.push(r.accept);
+      for (const p of r.timeline) {
+        if (!p.startedAt || !p.endedAt || p.status === 'skipped') continue;
+        const list = phases.get(p.name) ?? [];
+        list.push((Date.parse(p.endedAt) - Date.parse(p.startedAt)) / 1000);
+        phases.set(p.name, list);
+      }
+    }
+    for (let i = 0; i < Math.max(3, Math.floor(RUNS / 2)); i++)
+      noops.push((await deploy(RUNS % 2 === 0 ? '3.4' : '3.3')).total);
+
+    console.log(`deploy control-plane overhead, zero-delay sim, ${RUNS} updates (alternating 3.3/3.4)`);
+    console.log(`  first install (end to end)          ${(install.total * 1000).toFixed(0)} ms`);
+    for (const [name, values] of phases) console.log(`  ${name.padEnd(36)} ${stats(values)}`);
+    console.log(`  ${'POST /deploy answered'.padEnd(36)} ${stats(accepts)}`);
+    console.log(`  ${'update, request to Completed'.padEnd(36)} ${stats(totals)}`);
+    console.log(`  ${'repeat of the same tag (no change)'.padEnd(36)} ${stats(noops)}`);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await new Promise((ok) => setTimeout(ok, 500));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  for (const c of children) c.kill('SIGTERM');
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
