@@ -29,7 +29,18 @@ const orchestratorBans = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'web/dist/**', '.local/**', '.tools/**', 'test-results/**', 'coverage/**', 'bicep/**/*.json'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'web/dist/**',
+      '.local/**',
+      '.tools/**',
+      'test-results/**',
+      'coverage/**',
+      'bicep/**/*.json',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
