@@ -7,7 +7,7 @@ export class UsageError extends Error {
 
 export type Command =
   | { kind: 'serve'; options: SimOptions; logRequests: boolean }
-  | { kind: 'push'; registryUrl: string; repository: string; tag: string }
+  | { kind: 'push'; registryUrl: string; repository: string; tag: string; broken?: 'crash_loop' | 'image_pull' }
   | { kind: 'fault-add'; k8sUrl: string; body: Record<string, unknown> }
   | { kind: 'fault-list'; k8sUrl: string }
   | { kind: 'fault-clear'; k8sUrl: string; id?: string }
@@ -18,7 +18,7 @@ export const USAGE = `elb-sim: a simulated Kubernetes cluster and container regi
   elb-sim [serve] [--k8s-port N] [--registry-port N] [--state-dir DIR] [--webhook URL | --no-webhook]
                   [--ready-delay-ms N] [--lb-delay-ms N] [--registry-host NAME] [--lb-ip-start IP]
                   [--registry-resource-id ID] [--fresh] [--log-requests]
-  elb-sim push REPO:TAG [--registry-url URL]
+  elb-sim push REPO:TAG [--broken crash-loop|image-pull] [--registry-url URL]
   elb-sim fault add TYPE [--image REF] [--namespace NS] [--mode slow|never] [--delay-ms N]
                          [--ms N] [--rate R] [--status 500|503] [--k8s-url URL]
         TYPE: image-pull, crash-loop, unschedulable, lb-ip, api-latency, api-errors
@@ -45,6 +45,7 @@ const VALUE_FLAGS = new Set([
   'ms',
   'rate',
   'status',
+  'broken',
 ]);
 const BOOL_FLAGS = new Set(['no-webhook', 'fresh', 'log-requests', 'help']);
 
@@ -125,11 +126,15 @@ export function parseArgs(argv: string[]): Command {
     const ref = positional[1];
     const m = ref?.match(/^([a-z0-9][a-z0-9._/-]*):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/);
     if (!m) throw new UsageError('push needs REPO:TAG, e.g. elb-openapi:3.4');
+    const broken = flags.get('broken');
+    if (broken !== undefined && broken !== 'crash-loop' && broken !== 'image-pull')
+      throw new UsageError('--broken must be crash-loop or image-pull');
     return {
       kind: 'push',
       registryUrl: url(flags, 'registry-url', `http://127.0.0.1:${DEFAULTS.registryPort}`),
       repository: m[1]!,
       tag: m[2]!,
+      ...(broken ? { broken: broken === 'crash-loop' ? ('crash_loop' as const) : ('image_pull' as const) } : {}),
     };
   }
   if (verb === 'fault') {

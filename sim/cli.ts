@@ -21,7 +21,11 @@ async function main(argv: string[]): Promise<number> {
     case 'serve':
       return serve(cmd);
     case 'push':
-      return request('POST', `${cmd.registryUrl}/_sim/push`, { repository: cmd.repository, tag: cmd.tag });
+      return request('POST', `${cmd.registryUrl}/_sim/push`, {
+        repository: cmd.repository,
+        tag: cmd.tag,
+        ...(cmd.broken ? { broken: cmd.broken } : {}),
+      });
     case 'fault-add':
       return request('POST', `${cmd.k8sUrl}/_sim/faults`, cmd.body);
     case 'fault-list':

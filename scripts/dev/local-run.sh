@@ -258,11 +258,10 @@ case "$cmd" in
   status) status ;;
   stop) stop_all ;;
   push-image)
+    # push-image REPO:TAG [--broken crash-loop|image-pull]: elb-sim checks the arguments and prints the answer.
     ref=${1:-}
-    [[ $ref == *:* ]] || die "push-image needs REPO:TAG, e.g. elb-openapi:3.4"
-    curl -fsS -X POST -H 'content-type: application/json' \
-      --data "{\"repository\":\"${ref%%:*}\",\"tag\":\"${ref#*:}\"}" "http://127.0.0.1:$SIM_REGISTRY_PORT/_sim/push"
-    echo
+    [[ $ref == *:* ]] || die "push-image needs REPO:TAG [--broken crash-loop|image-pull], e.g. elb-openapi:3.4"
+    node dist/sim/cli.js push "$@" --registry-url "http://127.0.0.1:$SIM_REGISTRY_PORT"
     ;;
   fault) node dist/sim/cli.js fault --k8s-url "http://127.0.0.1:$SIM_K8S_PORT" "$@" ;;
   -h | --help | help) usage ;;

@@ -1,7 +1,7 @@
 // Scheduler and kubelet for the sim's one node: binds pods (or leaves them Pending when unschedulable), "pulls"
 // images against the registry (ErrImagePull → ImagePullBackOff when it cannot), starts containers, marks them Ready
-// after the configured delay, and crash-loops them under a crash_loop fault. Every step writes the pod status
-// fields and Events a real kubelet would.
+// after the configured delay, and crash-loops them under a crash_loop fault or when the image was pushed broken.
+// Every step writes the pod status fields and Events a real kubelet would.
 import { RESOURCE } from '../k8s/resources';
 import { arr, clone, field, isObject, num, str, type KObject } from '../k8s/object';
 import { isoAt, writeStatus, type Controller, type ControllerContext } from './context';
@@ -157,13 +157,16 @@ export class KubeletController implements Controller {
     const running = field(prev, 'state', 'running');
     const waitingReason = str(prev, 'state', 'waiting', 'reason');
     const base = { name, image, restartCount, started: false, ready: false };
-    const crashFault = this.ctx.faults
-      .of('crash_loop')
-      .some(
-        (f) =>
-          (!f.namespace || f.namespace === pod.metadata.namespace) &&
-          (!f.image || this.ctx.images.matches(f.image, image)),
-      );
+    // A crash_loop fault, or an image pushed broken (its process exits at start whatever the cluster does).
+    const crashFault =
+      this.ctx.images.defectOf(image) === 'crash_loop' ||
+      this.ctx.faults
+        .of('crash_loop')
+        .some(
+          (f) =>
+            (!f.namespace || f.namespace === pod.metadata.namespace) &&
+            (!f.image || this.ctx.images.matches(f.image, image)),
+        );
 
     // Already running: ready after the delay, or crash under a crash_loop fault.
     if (isObject(running) && prev) {

@@ -3,8 +3,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   DIGEST,
+  IMAGE_DEFECTS,
   REPOSITORY_NAME,
   TAG_NAME,
+  type ImageDefect,
   type ManifestRecord,
   type RegistryStore,
   type RepositoryRecord,
@@ -246,6 +248,8 @@ function page<T>(items: T[], url: URL, key: (x: T) => string, res: ServerRespons
 interface PushResult {
   repository: string;
   tag: string;
+  /** The defect this build carries, or null for a good image. */
+  broken: ImageDefect | null;
   digest: string;
   image: string;
   media_type: string;
@@ -254,8 +258,8 @@ interface PushResult {
 
 async function push(deps: RegistryHttpDeps, body: unknown): Promise<PushResult> {
   if (typeof body !== 'object' || body === null)
-    throw new RegistryError(400, 'invalid_request', 'body must be {"repository","tag"}');
-  const { repository, tag } = body as Record<string, unknown>;
+    throw new RegistryError(400, 'invalid_request', 'body must be {"repository","tag"[,"broken"]}');
+  const { repository, tag, broken } = body as Record<string, unknown>;
   if (typeof repository !== 'string' || !REPOSITORY_NAME.test(repository)) {
     throw new RegistryError(
       400,
@@ -266,10 +270,15 @@ async function push(deps: RegistryHttpDeps, body: unknown): Promise<PushResult> 
   if (typeof tag !== 'string' || !TAG_NAME.test(tag)) {
     throw new RegistryError(400, 'invalid_tag', 'tag must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}');
   }
-  const image = deps.store.push(repository, tag);
+  if (broken !== undefined && broken !== null && !IMAGE_DEFECTS.includes(broken as ImageDefect)) {
+    throw new RegistryError(400, 'invalid_broken', `broken must be one of ${IMAGE_DEFECTS.join(', ')} (or absent)`);
+  }
+  const defect = (broken ?? undefined) as ImageDefect | undefined;
+  const image = deps.store.push(repository, tag, defect);
   const result: PushResult = {
     repository,
     tag,
+    broken: defect ?? null,
     digest: image.digest,
     image: `${deps.loginServer()}/${repository}@${image.digest}`,
     media_type: image.mediaType,
@@ -288,7 +297,7 @@ async function push(deps: RegistryHttpDeps, body: unknown): Promise<PushResult> 
     });
     result.event = await deliver(deps.webhook, event, deps.delivery);
     deps.log?.(
-      `push ${repository}:${tag} ${image.digest} event ${result.event.delivered ? 'delivered' : 'not delivered'}`,
+      `push ${repository}:${tag}${defect ? ` (broken: ${defect})` : ''} ${image.digest} event ${result.event.delivered ? 'delivered' : 'not delivered'}`,
     );
   }
   return result;

@@ -1,7 +1,7 @@
 // Resolving a pod's image reference the way a kubelet pulls it: images named by this registry's address (or its
 // configured host name) are looked up in the sim registry; anything else is treated as a public image that exists.
 import { createHash } from 'node:crypto';
-import type { RegistryStore } from './store';
+import { layerDigestOf, type ImageDefect, type ManifestRecord, type RegistryStore } from './store';
 
 export interface ImageRef {
   /** Registry host as written (`docker.io` when the reference names none). */
@@ -13,7 +13,7 @@ export interface ImageRef {
 
 export type PullResult =
   | { ok: true; imageID: string; digest: string; tags: string[]; local: boolean }
-  | { ok: false; reason: 'not_found' | 'invalid'; message: string };
+  | { ok: false; reason: 'not_found' | 'invalid' | 'broken'; message: string };
 
 /** Splits `host[:port]/repo[:tag][@sha256:…]` as container runtimes do. */
 export function parseImageRef(image: string): ImageRef | undefined {
@@ -78,6 +78,14 @@ export class ImageResolver {
     }
     const reference = ref.digest ?? ref.tag!;
     const m = this.store.resolve(ref.repository, reference);
+    if (m?.defect === 'image_pull') {
+      // The manifest resolves, but the layer it names is missing: the runtime fails while fetching blobs.
+      return {
+        ok: false,
+        reason: 'broken',
+        message: `rpc error: code = NotFound desc = failed to pull and unpack image "${image}": failed to copy: httpReadSeeker: failed open: content at https://${ref.host}/v2/${ref.repository}/blobs/${layerDigestOf(m) ?? m.digest} not found: not found`,
+      };
+    }
     if (!m) {
       return {
         ok: false,
@@ -94,6 +102,18 @@ export class ImageResolver {
     };
   }
 
+  /** The manifest an image reference names in this registry (whatever its defects), if any. */
+  private locate(image: string): ManifestRecord | undefined {
+    const ref = parseImageRef(image);
+    if (!ref || !this.isLocal(ref)) return undefined;
+    return this.store.resolve(ref.repository, ref.digest ?? ref.tag!);
+  }
+
+  /** The defect built into an image of this registry (a broken push), if any. */
+  defectOf(image: string): ImageDefect | undefined {
+    return this.locate(image)?.defect;
+  }
+
   /** The tag the image with `digest` was built as (its version label), when it is in this registry. */
   buildTagOf(image: string, digest: string): string | undefined {
     const ref = parseImageRef(image);
@@ -105,7 +125,7 @@ export class ImageResolver {
     const target = parseImageRef(image);
     if (!target) return false;
     const pulled = this.pull(image);
-    const digest = target.digest ?? (pulled.ok ? pulled.digest : undefined);
+    const digest = target.digest ?? (pulled.ok ? pulled.digest : this.locate(image)?.digest);
     if (/^sha256:[a-f0-9]{64}$/.test(pattern)) return digest === pattern;
     const p = parseImageRef(pattern.includes('/') || pattern.includes('.') ? pattern : pattern);
     if (!p) return false;

@@ -6,6 +6,13 @@ export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
 const OCI_LAYER = 'application/vnd.oci.image.layer.v1.tar+gzip';
 
+/**
+ * A defect built into an image, as a user trying the product would push a broken build: pods of it crash-loop
+ * (the process exits at start), or cannot be pulled (the manifest names a layer blob the registry does not have).
+ */
+export const IMAGE_DEFECTS = ['crash_loop', 'image_pull'] as const;
+export type ImageDefect = (typeof IMAGE_DEFECTS)[number];
+
 export interface ManifestRecord {
   digest: string;
   mediaType: string;
@@ -20,6 +27,8 @@ export interface ManifestRecord {
   os: string;
   /** The tag this image was built and first pushed as; a real image carries it as its version label. */
   buildTag: string;
+  /** Set on a deliberately broken build (absent on a good one). */
+  defect?: ImageDefect;
 }
 
 export interface TagRecord {
@@ -50,7 +59,13 @@ function sha256(text: string): string {
 }
 
 /** Builds an OCI image (config + manifest) for `repo:tag`; `nonce` makes a rebuild of the same tag a new digest. */
-export function buildImage(repo: string, tag: string, created: string, nonce: string): ManifestRecord {
+export function buildImage(
+  repo: string,
+  tag: string,
+  created: string,
+  nonce: string,
+  defect?: ImageDefect,
+): ManifestRecord {
   const config = JSON.stringify({
     architecture: 'amd64',
     os: 'linux',
@@ -60,6 +75,7 @@ export function buildImage(repo: string, tag: string, created: string, nonce: st
         'org.opencontainers.image.title': repo,
         'org.opencontainers.image.version': tag,
         'elb-sim.build': nonce,
+        ...(defect ? { 'elb-sim.defect': defect } : {}),
       },
       ExposedPorts: { '8080/tcp': {} },
     },
@@ -94,7 +110,17 @@ export function buildImage(repo: string, tag: string, created: string, nonce: st
     architecture: 'amd64',
     os: 'linux',
     buildTag: tag,
+    ...(defect ? { defect } : {}),
   };
+}
+
+/** The digest of an image's (first) layer, which a pull fetches after the manifest. */
+export function layerDigestOf(m: ManifestRecord): string | undefined {
+  try {
+    return (JSON.parse(m.content) as { layers?: { digest?: string }[] }).layers?.[0]?.digest;
+  } catch {
+    return undefined;
+  }
 }
 
 export class RegistryStore {
@@ -107,10 +133,10 @@ export class RegistryStore {
     this.put('elb-openapi', '3.4', buildImage('elb-openapi', '3.4', '2025-03-01T09:00:00.000Z', 'preload'));
   }
 
-  /** A new build of `repo:tag`: always a new digest; the tag moves to it. */
-  push(repo: string, tag: string): ManifestRecord {
+  /** A new build of `repo:tag` (broken when `defect` is given): always a new digest; the tag moves to it. */
+  push(repo: string, tag: string, defect?: ImageDefect): ManifestRecord {
     const created = new Date().toISOString();
-    const image = buildImage(repo, tag, created, randomBytes(8).toString('hex'));
+    const image = buildImage(repo, tag, created, randomBytes(8).toString('hex'), defect);
     this.put(repo, tag, image);
     return image;
   }
