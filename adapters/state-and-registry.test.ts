@@ -131,6 +131,7 @@ describe('DeploymentStore on Azurite', () => {
     previous_image: null,
     elapsed_seconds: null,
     phase_seconds: {},
+    timeline: [],
     error: null,
     rollback_status: null,
     output: null,
@@ -141,10 +142,25 @@ describe('DeploymentStore on Azurite', () => {
     for (let i = 0; i < 8; i++) await store.create(record(i));
     const list = await store.list('local');
     expect(list.map((r) => r.deploy_id)).toEqual(['local-d7', 'local-d6', 'local-d5', 'local-d4', 'local-d3']);
-    await store.update('local', 'local-d7', { status: 'succeeded', phase_seconds: { applying_manifests: 1.5 } });
-    expect(await store.findAny('local-d7')).toMatchObject({
-      status: 'succeeded',
+    const timeline = [
+      {
+        name: 'applying_manifests' as const,
+        status: 'failed' as const,
+        startedAt: '2026-01-01T00:00:07.000Z',
+        endedAt: '2026-01-01T00:00:08.500Z',
+        detail: 'apply_failed: x',
+      },
+    ];
+    expect((await store.get('local', 'local-d7'))?.timeline).toEqual([]);
+    await store.update('local', 'local-d7', {
+      status: 'failed',
       phase_seconds: { applying_manifests: 1.5 },
+      timeline,
+    });
+    expect(await store.findAny('local-d7')).toMatchObject({
+      status: 'failed',
+      phase_seconds: { applying_manifests: 1.5 },
+      timeline,
     });
     expect(await store.findAny("x' or true")).toBeNull();
   });

@@ -5,6 +5,7 @@ import { TableClient } from '@azure/data-tables';
 import { DeployOutput } from '../core/deploy-model';
 import { DomainError } from '../core/errors';
 import { emptyTargetState, TargetState } from '../core/target-state';
+import { TimelineEntry } from '../core/timeline';
 import { ensureTable, tableClient } from './tables';
 
 const TARGET_PARTITION = 'target';
@@ -104,6 +105,8 @@ export interface DeploymentRecord {
   previous_image: string | null;
   elapsed_seconds: number | null;
   phase_seconds: Record<string, number>;
+  /** The deploy's phases as `custom_status.timeline` reported them at the end ([] until it ends). */
+  timeline: TimelineEntry[];
   error: { code: string; message: string } | null;
   rollback_status: string | null;
   /** The full orchestration output once finished (kept so history outlives Durable's own records). */
@@ -229,6 +232,7 @@ export class DeploymentStore {
       previousImage: r.previous_image ?? '',
       elapsedSeconds: r.elapsed_seconds ?? -1,
       phaseSeconds: JSON.stringify(r.phase_seconds),
+      timeline: JSON.stringify(r.timeline),
       error: r.error ? JSON.stringify(r.error) : '',
       rollbackStatus: r.rollback_status ?? '',
       output: output.slice(0, MAX_OUTPUT_CHARS),
@@ -244,6 +248,7 @@ export class DeploymentStore {
         return dflt;
       }
     };
+    const output = json<DeployOutput | null>(row.output, null);
     const elapsed = typeof row.elapsedSeconds === 'number' && row.elapsedSeconds >= 0 ? row.elapsedSeconds : null;
     return {
       deploy_id: String(row.deployId),
@@ -259,9 +264,11 @@ export class DeploymentStore {
       previous_image: str(row.previousImage),
       elapsed_seconds: elapsed,
       phase_seconds: json(row.phaseSeconds, {}),
+      // Rows written before the column existed still have the timeline inside their output.
+      timeline: json<TimelineEntry[] | null>(row.timeline, null) ?? output?.timeline ?? [],
       error: json(row.error, null),
       rollback_status: str(row.rollbackStatus),
-      output: json(row.output, null),
+      output,
     };
   }
 }

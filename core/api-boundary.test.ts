@@ -105,6 +105,19 @@ describe('authorize', () => {
     expect(() => authorize('none', 'reader', 'http://10.0.0.4:7071/api/x', null)).toThrow(
       expect.objectContaining({ code: 'auth_required', status: 403 }),
     );
+    // The host a request was addressed to counts too (a host that builds the URL from its own address).
+    expect(authorize('none', 'reader', 'http://127.0.0.1:7071/api/x', null, ['127.0.0.1:7071', null]).name).toBe(
+      'local',
+    );
+    expect(authorize('none', 'reader', 'http://127.0.0.1:7071/api/x', null, ['localhost:7071']).name).toBe('local');
+    for (const host of ['elb.example.com', 'elb.example.com:7071', '10.0.0.4', '127.0.0.1@evil.example']) {
+      expect(() => authorize('none', 'reader', 'http://127.0.0.1:7071/api/x', null, [host])).toThrow(
+        expect.objectContaining({ code: 'auth_required', status: 403 }),
+      );
+    }
+    expect(() =>
+      authorize('none', 'reader', 'http://127.0.0.1:7071/api/x', null, ['127.0.0.1:7071', 'proxy.example.com']),
+    ).toThrow(expect.objectContaining({ code: 'auth_required' }));
   });
   it('platform mode needs a principal and the role', () => {
     expect(() => authorize('platform', 'reader', 'https://x/api', null)).toThrow(

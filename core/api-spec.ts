@@ -317,6 +317,7 @@ export const API_DOCUMENT = {
           previous_image: { type: ['string', 'null'] },
           elapsed_seconds: { type: ['number', 'null'] },
           phase_seconds: { type: 'object', additionalProperties: { type: 'number' } },
+          timeline: { type: 'array', items: ref('TimelineEntry') },
           error: { type: ['object', 'null'] },
           rollback_status: { type: ['string', 'null'] },
         },

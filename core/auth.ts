@@ -46,9 +46,25 @@ export function isLoopbackUrl(url: string): boolean {
   }
 }
 
-export function authorize(mode: AuthMode, need: Role, requestUrl: string, principalHeader: string | null): Caller {
+/** Whether a Host / X-Forwarded-Host value (`name[:port]`) names this machine. */
+export function isLoopbackHost(hostHeader: string): boolean {
+  return !/[/@?#\s]/.test(hostHeader) && isLoopbackUrl(`http://${hostHeader}/`);
+}
+
+/**
+ * `hostHeaders` are the request's Host and X-Forwarded-Host values (null when absent). In the no-auth mode each
+ * present one must be loopback too: a host that builds the request URL from its own address would otherwise let
+ * a browser page on another name (DNS rebinding) or a forwarding proxy through.
+ */
+export function authorize(
+  mode: AuthMode,
+  need: Role,
+  requestUrl: string,
+  principalHeader: string | null,
+  hostHeaders: readonly (string | null)[] = [],
+): Caller {
   if (mode === 'none') {
-    if (!isLoopbackUrl(requestUrl)) {
+    if (!isLoopbackUrl(requestUrl) || hostHeaders.some((h) => h !== null && !isLoopbackHost(h))) {
       throw new DomainError('auth_required', 'ELB_AUTH_MODE=none serves loopback requests only', 403);
     }
     return { name: 'local', roles: ['reader', 'deployer'] };

@@ -71,3 +71,42 @@ export function phaseDurations(t: readonly TimelineEntry[]): Record<string, numb
   }
   return out;
 }
+
+const PHASE_STATUSES: readonly PhaseStatus[] = ['pending', 'running', 'done', 'skipped', 'failed'];
+const PHASE_NAMES: readonly string[] = [...PHASES, 'rolling_back'];
+
+function isTimelineEntry(v: unknown): v is TimelineEntry {
+  if (typeof v !== 'object' || v === null) return false;
+  const e = v as Record<string, unknown>;
+  const optIso = (x: unknown) => x === null || typeof x === 'string';
+  return (
+    typeof e.name === 'string' &&
+    PHASE_NAMES.includes(e.name) &&
+    typeof e.status === 'string' &&
+    PHASE_STATUSES.includes(e.status as PhaseStatus) &&
+    optIso(e.startedAt) &&
+    optIso(e.endedAt) &&
+    typeof e.detail === 'string'
+  );
+}
+
+/**
+ * The timeline inside a Durable custom status, or null when it has none (not started yet) or is malformed. The
+ * custom status is written by our own orchestrator, but it crosses a storage boundary, so it is checked.
+ */
+export function timelineOf(customStatus: unknown): TimelineEntry[] | null {
+  if (typeof customStatus !== 'object' || customStatus === null) return null;
+  const t = (customStatus as { timeline?: unknown }).timeline;
+  if (!Array.isArray(t) || !t.every(isTimelineEntry)) return null;
+  return t.map((e) => ({ ...e }));
+}
+
+/**
+ * The timeline of a deploy stopped from outside (hard termination, or a host failure): the phase that was running
+ * is marked failed at `at` with `detail`, so a reader can see where it stopped. Pending phases stay pending.
+ */
+export function interruptedTimeline(t: readonly TimelineEntry[], at: string, detail: string): TimelineEntry[] {
+  return t.map((e) =>
+    e.status === 'running' ? { ...e, status: 'failed', endedAt: at, detail: detail.slice(0, 200) } : { ...e },
+  );
+}

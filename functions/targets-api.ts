@@ -5,6 +5,7 @@ import { DomainError } from '../core/errors';
 import { parseLimit, parseTargetParam } from '../core/requests';
 import { TERMINAL_RUNTIME } from '../core/status';
 import { selectTarget } from '../core/targets';
+import { interruptedTimeline, timelineOf } from '../core/timeline';
 import { kubeReaderFor } from '../adapters/cluster-reader';
 import { fetchSpec, serviceBaseUrl } from '../adapters/service-probe';
 import { appConfig } from '../adapters/settings';
@@ -38,18 +39,25 @@ df.app.client.http('targetSummary', {
   ),
 });
 
-/** Records still marked running whose orchestration already ended (terminated, or failed before finishing). */
+/**
+ * Records still marked running: a live one gets its current timeline from Durable (not stored); one whose
+ * orchestration already ended without recording (terminated, or failed in the host) is closed with the phase it
+ * stopped in marked failed.
+ */
 async function reconcile(records: DeploymentRecord[], client: df.DurableClient): Promise<DeploymentRecord[]> {
   return Promise.all(
     records.map(async (r) => {
       if (r.finished_at !== null) return r;
       try {
         const s = await client.getStatus(r.deploy_id);
-        if (!TERMINAL_RUNTIME.has(s.runtimeStatus)) return r;
+        const live = timelineOf(s.customStatus);
+        if (!TERMINAL_RUNTIME.has(s.runtimeStatus)) return live ? { ...r, timeline: live } : r;
         const status = s.runtimeStatus === 'Terminated' ? 'terminated' : 'failed';
+        const finishedAt = new Date(s.lastUpdatedTime).toISOString();
         const patch = {
           status,
-          finished_at: new Date(s.lastUpdatedTime).toISOString(),
+          finished_at: finishedAt,
+          timeline: interruptedTimeline(live ?? r.timeline, finishedAt, `ended as ${s.runtimeStatus}`),
           error: r.error ?? {
             code: status,
             message: `the orchestration ended as ${s.runtimeStatus} without recording a result`,

@@ -16,6 +16,7 @@ import {
   TargetState,
 } from '../core/target-state';
 import { Target } from '../core/targets';
+import { interruptedTimeline, timelineOf } from '../core/timeline';
 import { DeploymentStore, TargetStore } from '../adapters/state-store';
 
 export interface DeployStores {
@@ -108,6 +109,7 @@ export class DeployService {
       previous_image: null,
       elapsed_seconds: null,
       phase_seconds: {},
+      timeline: [],
       error: null,
       rollback_status: null,
       output: null,
@@ -148,7 +150,8 @@ export class DeployService {
     const plan = await this.stores.targets.update<{ tag: string } | null>(target.name, (s) => {
       if (s.activeInstanceId !== finishedId) return { next: null, result: null };
       if (needsFollowUp(s) && s.pendingPushTag) {
-        const next = leaseFor(s, followUpId, 'auto', now.toISOString());
+        // A finished deploy has promoted or dropped its applied manifest; a terminated one leaves it to drop here.
+        const next = { ...leaseFor(s, followUpId, 'auto', now.toISOString()), appliedManifest: null };
         const tag = s.pendingPushTag;
         next.pendingPushDigest = null;
         next.pendingPushTag = null;
@@ -156,6 +159,7 @@ export class DeployService {
       }
       const next = {
         ...s,
+        appliedManifest: null,
         activeInstanceId: null,
         activeReason: null,
         activeSince: null,
@@ -220,15 +224,21 @@ export class DeployService {
     }
     await this.client.terminate(id, `terminated by ${requester.replace(/[^\w@.-]/g, '_')}`);
     if (target) {
+      const finishedAt = new Date().toISOString();
       await this.stores.deployments.update(target, id, {
         status: 'terminated',
-        finished_at: new Date().toISOString(),
+        finished_at: finishedAt,
+        timeline: interruptedTimeline(timelineOf(status.customStatus) ?? [], finishedAt, 'terminated'),
         error: {
           code: 'terminated',
           message: `terminated by ${requester}; the cluster was left as it was at that moment`,
         },
       });
-      await this.release(target, id);
+      // The orchestration never reaches its finish step, so this is where a push queued during it gets its
+      // follow-up deploy (or the lease is released).
+      const configured = this.config.targets.find((t) => t.name === target);
+      if (configured) await this.handOver(configured, id);
+      else await this.release(target, id);
     }
     return { instance_id: id, cancel_requested: true, mode, terminated: true };
   }

@@ -29,7 +29,10 @@ export type RouteHandler = (
 export function guarded(role: Role, handler: RouteHandler) {
   return async (req: HttpRequest, client: DurableClient, ctx: InvocationContext): Promise<HttpResponseInit> => {
     try {
-      const caller = authorize(appConfig().authMode, role, req.url, req.headers.get('x-ms-client-principal'));
+      const caller = authorize(appConfig().authMode, role, req.url, req.headers.get('x-ms-client-principal'), [
+        req.headers.get('host'),
+        req.headers.get('x-forwarded-host'),
+      ]);
       return await handler(req, caller, client, ctx);
     } catch (err) {
       return errorResponse(err, ctx);

@@ -22,6 +22,7 @@ export async function finishDeploy(
     previous_image: output.previous_image,
     elapsed_seconds: output.elapsed_seconds,
     phase_seconds: phaseDurations(output.timeline),
+    timeline: output.timeline,
     error: output.error ? { code: output.error.code, message: output.error.message } : null,
     rollback_status: output.rollback?.status ?? null,
     output,
