@@ -155,6 +155,19 @@ describe('ExecClient', () => {
     expect(lines.filter((l) => l.stream === 'stdout').map((l) => l.line)).toEqual(['x'.repeat(10), 'x'.repeat(10)]);
   });
 
+  it('streams a multi-step request: each line names its step, the summary lists every step without text', async () => {
+    const lines: ExecStreamLine[] = [];
+    const r = await client.stream({ steps: [{ argv: ['emit', '10'] }, { argv: ['emit', '10', '10', '3'] }] }, (line) =>
+      lines.push(line),
+    );
+    expect(r.exit_code).toBe(3);
+    expect(r.steps?.map((step) => [step.exit_code, step.stdout, step.stderr])).toEqual([
+      [0, '', ''],
+      [3, '', ''],
+    ]);
+    expect(lines.filter((l) => l.stream === 'stdout').map((l) => l.step)).toEqual([0, 1]);
+  });
+
   it('redacts secrets in what it returns', async () => {
     const r = await client.run({
       argv: ['echo-stdin'],

@@ -4,49 +4,18 @@
 // certainly did not run. Everything it returns has secrets redacted.
 import { randomUUID } from 'node:crypto';
 
+import type {
+  ExecErrorBody,
+  ExecHealth,
+  ExecRequest,
+  ExecResult,
+  ExecStepResult,
+  ExecStreamLine,
+  ExecStreamSummary,
+} from '../exec/protocol';
 import { redactSecrets } from '../exec/redact';
 
-export interface ExecStep {
-  argv: string[];
-  stdin?: string;
-  timeout_seconds?: number;
-}
-
-export interface ExecRequest {
-  argv?: string[];
-  stdin?: string;
-  timeout_seconds?: number;
-  steps?: ExecStep[];
-  /** Files written into the request's private work dir before the first command (relative names only). */
-  files?: Record<string, string>;
-  request_id?: string;
-}
-
-export interface ExecStepResult {
-  exit_code: number;
-  stdout: string;
-  stderr: string;
-  stdout_truncated: boolean;
-  stderr_truncated: boolean;
-  duration_ms: number;
-  timed_out: boolean;
-  cancelled?: boolean;
-}
-
-export interface ExecResult extends ExecStepResult {
-  request_id: string;
-  steps?: ExecStepResult[];
-  /** Set when a later step was refused (for example a kubeconfig a previous step wrote). */
-  error?: { code: string; message: string; rule?: string };
-}
-
-/** One NDJSON output record of POST /exec/stream. */
-export interface ExecStreamLine {
-  stream: 'stdout' | 'stderr';
-  line: string;
-  truncated?: boolean;
-  step?: number;
-}
+export type { ExecRequest, ExecResult, ExecStep, ExecStepResult, ExecStreamLine } from '../exec/protocol';
 
 export class ExecError extends Error {
   constructor(
@@ -176,7 +145,7 @@ export class ExecClient {
     const req = { ...request, request_id: request.request_id ?? randomUUID() };
     const response = await this.send('/exec/stream', req, options);
     if (!response.body) throw new ExecError('exec_bad_answer', 'the exec server sent no body', 200, req.request_id);
-    const got: { summary?: ExecResult } = {};
+    const got: { summary?: ExecStreamSummary } = {};
     let pending = '';
     const decoder = new TextDecoder();
     const handle = (text: string): void => {
@@ -188,8 +157,7 @@ export class ExecClient {
         return; // not ours to interpret; the summary decides the outcome
       }
       if (record.summary === true) {
-        const { summary: _marker, ...rest } = record;
-        got.summary = rest as unknown as ExecResult;
+        got.summary = record as unknown as ExecStreamSummary;
       } else if (record.stream === 'stdout' || record.stream === 'stderr') {
         onLine({ ...(record as unknown as ExecStreamLine), line: redactSecrets(String(record.line ?? '')) });
       }
@@ -213,14 +181,26 @@ export class ExecClient {
         req.request_id,
       );
     }
-    const result = got.summary;
-    if (!result) {
+    const summary = got.summary;
+    if (!summary) {
       throw new ExecError('exec_bad_answer', 'the exec stream ended without a summary', 200, req.request_id);
     }
-    if (typeof result.exit_code !== 'number' && result.error) {
-      throw new ExecError(result.error.code, redactSecrets(result.error.message), 200, req.request_id);
+    if (!('exit_code' in summary) || typeof summary.exit_code !== 'number') {
+      const error = 'error' in summary ? summary.error : undefined;
+      if (typeof error?.code === 'string') {
+        throw new ExecError(error.code, redactSecrets(String(error.message ?? '')), 200, req.request_id);
+      }
+      throw new ExecError('exec_bad_answer', 'the exec stream summary has no exit code', 200, req.request_id);
     }
-    return this.judge(redactResult({ ...result, stdout: '', stderr: '' }), options);
+    // The output went by as lines; the result keeps its shape with empty text.
+    const { summary: _marker, steps, ...figures } = summary;
+    const result: ExecResult = {
+      ...figures,
+      stdout: '',
+      stderr: '',
+      ...(steps ? { steps: steps.map((step) => ({ ...step, stdout: '', stderr: '' })) } : {}),
+    };
+    return this.judge(redactResult(result), options);
   }
 
   /** DELETE /exec/{id}: asks the server to stop a running or queued request. Returns false when it is unknown. */
@@ -247,11 +227,11 @@ export class ExecClient {
   }
 
   /** GET /healthz. */
-  async health(): Promise<{ status: string; max_concurrency: number } & Record<string, unknown>> {
+  async health(): Promise<ExecHealth> {
     try {
       const response = await fetch(`${this.baseUrl}/healthz`, { signal: AbortSignal.timeout(5000) });
       if (!response.ok) throw new Error(`status ${response.status}`);
-      return (await response.json()) as { status: string; max_concurrency: number };
+      return (await response.json()) as ExecHealth;
     } catch (err) {
       throw new ExecUnreachableError('exec_unreachable', `exec server health check failed: ${describe(err)}`);
     }
@@ -402,7 +382,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 async function errorFrom(response: Response, requestId: string): Promise<ExecError> {
-  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  const body = (await response.json().catch(() => ({}))) as Partial<Record<keyof ExecErrorBody, unknown>>;
   const status = response.status;
   const code = typeof body.code === 'string' ? body.code : `http_${status}`;
   const message = redactSecrets(typeof body.message === 'string' ? body.message : `exec server answered ${status}`);

@@ -1,5 +1,6 @@
 // Validation of the JSON body of POST /exec and /exec/stream (docs/contracts.md). Pure: it turns untrusted input
-// into a normalised request or a 400 error with a machine-readable code.
+// into a normalised request or a 400 error with a machine-readable code. The wire shape is exec/protocol.ts.
+import { REQUEST_FIELDS, STEP_FIELDS } from './protocol';
 
 export interface ExecLimits {
   maxStdinBytes: number;
@@ -44,7 +45,7 @@ export function parseExecRequest(body: unknown, limits: ExecLimits): ExecInput {
   }
   const b = body as Record<string, unknown>;
   for (const key of Object.keys(b)) {
-    if (!['argv', 'stdin', 'timeout_seconds', 'files', 'steps', 'request_id'].includes(key)) {
+    if (!(REQUEST_FIELDS as readonly string[]).includes(key)) {
       throw new BadRequest('unknown_field', `unknown field "${printable(key)}"`);
     }
   }
@@ -74,7 +75,7 @@ export function parseExecRequest(body: unknown, limits: ExecLimits): ExecInput {
       }
       const s = raw as Record<string, unknown>;
       for (const key of Object.keys(s)) {
-        if (!['argv', 'stdin', 'timeout_seconds'].includes(key)) {
+        if (!(STEP_FIELDS as readonly string[]).includes(key)) {
           throw new BadRequest('unknown_field', `unknown field "${where}.${printable(key)}"`);
         }
       }

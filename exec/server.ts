@@ -12,6 +12,15 @@ import { digest, presentedToken, tokenMatches } from './auth';
 import { checkKubeconfig } from './kubeconfig-check';
 import { BusyError, ConcurrencyGate } from './limiter';
 import { evaluate, type Decision, type Policy } from './policy';
+import type {
+  ExecCancelAnswer,
+  ExecErrorBody,
+  ExecHealth,
+  ExecResult,
+  ExecStepResult,
+  ExecStreamLine,
+  ExecStreamSummary,
+} from './protocol';
 import { BadRequest, parseExecRequest, REQUEST_ID_RE, type ExecInput } from './request';
 import {
   EXIT_CANCELLED,
@@ -37,17 +46,6 @@ export interface ExecServerOptions {
   parentEnv: NodeJS.ProcessEnv;
 }
 
-export interface StepResult {
-  exit_code: number;
-  stdout: string;
-  stderr: string;
-  stdout_truncated: boolean;
-  stderr_truncated: boolean;
-  duration_ms: number;
-  timed_out: boolean;
-  cancelled?: boolean;
-}
-
 interface ActiveRequest {
   controller: AbortController;
 }
@@ -60,7 +58,7 @@ class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly outcome: Outcome,
-    readonly extra: Record<string, unknown> = {},
+    readonly extra: Omit<ExecErrorBody, 'code' | 'message'> = {},
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
@@ -118,7 +116,7 @@ export class ExecServer {
     const pathname = (req.url ?? '/').split('?')[0] as string;
     if (pathname === '/healthz') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return this.methodNotAllowed(res, 'GET');
-      return sendJson(res, 200, {
+      const health: ExecHealth = {
         status: 'ok',
         max_concurrency: this.opts.settings.maxConcurrency,
         server: SERVER_NAME,
@@ -126,7 +124,8 @@ export class ExecServer {
         policy: this.opts.policy.name,
         active: this.gate.active,
         queued: this.gate.waiting,
-      });
+      };
+      return sendJson(res, 200, health);
     }
     if (pathname === '/exec' || pathname === '/exec/stream') {
       if (req.method !== 'POST') return this.methodNotAllowed(res, 'POST');
@@ -171,7 +170,8 @@ export class ExecServer {
     }
     entry.controller.abort('cancelled');
     this.opts.audit({ ...base, request_id: id, duration_ms: Date.now() - started, outcome: 'ok' });
-    sendJson(res, 202, { request_id: id, cancel_requested: true });
+    const answer: ExecCancelAnswer = { request_id: id, cancel_requested: true };
+    sendJson(res, 202, answer);
   }
 
   private async handleExec(req: http.IncomingMessage, res: http.ServerResponse, streaming: boolean): Promise<void> {
@@ -283,19 +283,18 @@ export class ExecServer {
       release();
       release = undefined;
       const last = outcome.results[outcome.results.length - 1];
-      const summary: Record<string, unknown> = {
+      const result: ExecResult = {
         request_id: requestId,
         ...(last ?? emptyStep(elapsed())),
         ...(input.multiStep ? { steps: outcome.results } : {}),
         ...(outcome.error ? { error: outcome.error } : {}),
       };
-      if (streaming) withoutOutput(summary);
       finishAudit({
         exit_code: last?.exit_code,
         outcome: outcome.error ? 'denied' : stepOutcome(last, controller.signal),
         ...(outcome.error ? { code: outcome.error.code, rule: outcome.error.rule } : {}),
       });
-      if (!res.destroyed) this.answer(res, streaming, summary);
+      if (!res.destroyed) this.answer(res, streaming, result);
     } catch (err) {
       this.refuse(res, err, finishAudit);
     } finally {
@@ -312,9 +311,9 @@ export class ExecServer {
     decisions: Allowed[],
     workDir: string,
     signal: AbortSignal,
-  ): Promise<{ results: StepResult[]; error?: { code: string; message: string; rule: string } }> {
+  ): Promise<{ results: ExecStepResult[]; error?: ExecErrorBody }> {
     const s = this.opts.settings;
-    const results: StepResult[] = [];
+    const results: ExecStepResult[] = [];
     const roots = [workDir, ...this.opts.policy.pathRoots];
     const env = this.childEnv(workDir);
     for (const [i, step] of input.steps.entries()) {
@@ -429,13 +428,13 @@ export class ExecServer {
     return undefined;
   }
 
-  private answer(res: http.ServerResponse, streaming: boolean, summary: Record<string, unknown>): void {
+  private answer(res: http.ServerResponse, streaming: boolean, result: ExecResult): void {
     if (streaming) {
       if (!res.headersSent) res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
-      res.end(`${JSON.stringify({ summary: true, ...summary })}\n`);
+      endStream(res, streamSummary(result));
       armStuckClientTimer(res, this.opts.settings.clientTimeoutMs);
     } else {
-      sendJson(res, 200, summary);
+      sendJson(res, 200, result);
       armStuckClientTimer(res, this.opts.settings.clientTimeoutMs);
     }
   }
@@ -452,7 +451,7 @@ export class ExecServer {
     });
     if (res.headersSent) {
       // Streaming already started: the error becomes the summary line.
-      res.end(`${JSON.stringify({ summary: true, error: { code: err.code, message: err.message, ...err.extra } })}\n`);
+      endStream(res, { summary: true, error: { code: err.code, message: err.message, ...err.extra } });
       return;
     }
     if (err.status === 413) res.setHeader('connection', 'close');
@@ -465,9 +464,7 @@ export class ExecServer {
       `${JSON.stringify({ ts: new Date().toISOString(), event: 'exec_internal_error', message: (err as Error)?.message ?? String(err) })}\n`,
     );
     if (res.headersSent) {
-      res.end(
-        `${JSON.stringify({ summary: true, error: { code: 'internal_error', message: 'the exec server failed' } })}\n`,
-      );
+      endStream(res, { summary: true, error: { code: 'internal_error', message: 'the exec server failed' } });
     } else if (!res.destroyed) {
       sendJson(res, 500, { code: 'internal_error', message: 'the exec server failed' });
     }
@@ -567,7 +564,7 @@ class NdjsonSink {
     this.partial[stream] = [];
     this.partialSize[stream] = 0;
     if (this.res.destroyed) return true;
-    const record = {
+    const record: ExecStreamLine = {
       stream,
       line,
       ...(truncated ? { truncated: true } : {}),
@@ -578,13 +575,21 @@ class NdjsonSink {
 }
 
 /** Streamed answers carried the output as lines already; the summary keeps only the figures. */
-function withoutOutput(summary: Record<string, unknown>): void {
-  delete summary.stdout;
-  delete summary.stderr;
-  if (Array.isArray(summary.steps)) for (const step of summary.steps as Record<string, unknown>[]) withoutOutput(step);
+function streamSummary(result: ExecResult): ExecStreamSummary {
+  const { stdout: _out, stderr: _err, steps, ...figures } = result;
+  return {
+    summary: true,
+    ...figures,
+    ...(steps ? { steps: steps.map(({ stdout: _o, stderr: _e, ...step }) => step) } : {}),
+  };
 }
 
-function toStepResult(o: RunOutcome, streaming: boolean): StepResult {
+/** The summary is always the stream's last record. */
+function endStream(res: http.ServerResponse, summary: ExecStreamSummary): void {
+  res.end(`${JSON.stringify(summary)}\n`);
+}
+
+function toStepResult(o: RunOutcome, streaming: boolean): ExecStepResult {
   return {
     exit_code: o.exitCode,
     stdout: streaming ? '' : decodeUtf8(o.stdout),
@@ -597,7 +602,7 @@ function toStepResult(o: RunOutcome, streaming: boolean): StepResult {
   };
 }
 
-function emptyStep(durationMs: number): StepResult {
+function emptyStep(durationMs: number): ExecStepResult {
   return {
     exit_code: 0,
     stdout: '',
@@ -609,7 +614,7 @@ function emptyStep(durationMs: number): StepResult {
   };
 }
 
-function notRun(requestId: string, multiStep: boolean, durationMs: number): Record<string, unknown> {
+function notRun(requestId: string, multiStep: boolean, durationMs: number): ExecResult {
   return {
     request_id: requestId,
     ...emptyStep(durationMs),
@@ -633,7 +638,7 @@ function notFound(binary: string): RunOutcome {
   };
 }
 
-function stepOutcome(last: StepResult | undefined, signal: AbortSignal): Outcome {
+function stepOutcome(last: ExecStepResult | undefined, signal: AbortSignal): Outcome {
   if (last?.cancelled) return abortOutcome(signal);
   if (last?.timed_out) return 'timed_out';
   return last && last.exit_code !== 0 ? 'failed' : 'ok';

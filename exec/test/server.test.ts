@@ -160,27 +160,20 @@ describe('exec server', () => {
       expect(r.body.code).toBe('denied_by_policy');
     });
 
-    it('denies a kubeconfig that runs a credential plugin', async () => {
-      const evil = SIM_LIKE_KUBECONFIG.replace(
-        'user: {}',
+    it.each([
+      [
+        'runs a credential plugin',
         'user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: sh\n      args: ["-c", "id"]',
-      );
+        'kubeconfig.exec_commands',
+      ],
+      ['reads a token file outside the work dir', 'user:\n    tokenFile: /proc/self/environ', 'path_roots'],
+    ])('denies a kubeconfig that %s', async (_what, user, rule) => {
       const r = await post(s, {
         argv: ['kubectl', '--kubeconfig', 'kubeconfig', 'get', 'ns'],
-        files: { kubeconfig: evil },
+        files: { kubeconfig: SIM_LIKE_KUBECONFIG.replace('user: {}', user) },
       });
       expect(r.status).toBe(403);
-      expect(r.body.rule).toBe('kubeconfig.exec_commands');
-    });
-
-    it('denies a kubeconfig that reads a token file outside the work dir', async () => {
-      const evil = SIM_LIKE_KUBECONFIG.replace('user: {}', 'user:\n    tokenFile: /proc/self/environ');
-      const r = await post(s, {
-        argv: ['kubectl', '--kubeconfig', 'kubeconfig', 'get', 'ns'],
-        files: { kubeconfig: evil },
-      });
-      expect(r.status).toBe(403);
-      expect(r.body.rule).toBe('path_roots');
+      expect(r.body.rule).toBe(rule);
     });
 
     it('stops a later step whose path escapes through a symlink an earlier step made', async () => {
