@@ -7,7 +7,14 @@ export class UsageError extends Error {
 
 export type Command =
   | { kind: 'serve'; options: SimOptions; logRequests: boolean }
-  | { kind: 'push'; registryUrl: string; repository: string; tag: string; broken?: 'crash_loop' | 'image_pull' }
+  | {
+      kind: 'push';
+      registryUrl: string;
+      repository: string;
+      tag: string;
+      broken?: 'crash_loop' | 'image_pull';
+      noEvent?: boolean;
+    }
   | { kind: 'fault-add'; k8sUrl: string; body: Record<string, unknown> }
   | { kind: 'fault-list'; k8sUrl: string }
   | { kind: 'fault-clear'; k8sUrl: string; id?: string }
@@ -18,7 +25,7 @@ export const USAGE = `elb-sim: a simulated Kubernetes cluster and container regi
   elb-sim [serve] [--k8s-port N] [--registry-port N] [--state-dir DIR] [--webhook URL | --no-webhook]
                   [--ready-delay-ms N] [--lb-delay-ms N] [--registry-host NAME] [--lb-ip-start IP]
                   [--registry-resource-id ID] [--fresh] [--log-requests]
-  elb-sim push REPO:TAG [--broken crash-loop|image-pull] [--registry-url URL]
+  elb-sim push REPO:TAG [--broken crash-loop|image-pull] [--no-event] [--registry-url URL]
   elb-sim fault add TYPE [--image REF] [--namespace NS] [--mode slow|never] [--delay-ms N]
                          [--ms N] [--rate R] [--status 500|503] [--k8s-url URL]
         TYPE: image-pull, crash-loop, unschedulable, lb-ip, api-latency, api-errors
@@ -47,7 +54,7 @@ const VALUE_FLAGS = new Set([
   'status',
   'broken',
 ]);
-const BOOL_FLAGS = new Set(['no-webhook', 'fresh', 'log-requests', 'help']);
+const BOOL_FLAGS = new Set(['no-webhook', 'no-event', 'fresh', 'log-requests', 'help']);
 
 function split(argv: string[]): { positional: string[]; flags: Map<string, string> } {
   const positional: string[] = [];
@@ -135,6 +142,7 @@ export function parseArgs(argv: string[]): Command {
       repository: m[1]!,
       tag: m[2]!,
       ...(broken ? { broken: broken === 'crash-loop' ? ('crash_loop' as const) : ('image_pull' as const) } : {}),
+      ...(flags.has('no-event') ? { noEvent: true } : {}),
     };
   }
   if (verb === 'fault') {

@@ -25,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
         repository: cmd.repository,
         tag: cmd.tag,
         ...(cmd.broken ? { broken: cmd.broken } : {}),
+        ...(cmd.noEvent ? { deliver_event: false } : {}),
       });
     case 'fault-add':
       return request('POST', `${cmd.k8sUrl}/_sim/faults`, cmd.body);

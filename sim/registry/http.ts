@@ -253,13 +253,13 @@ interface PushResult {
   digest: string;
   image: string;
   media_type: string;
-  event: Delivery | { delivered: false; reason: 'no_webhook' };
+  event: Delivery | { delivered: false; reason: 'no_webhook' | 'not_requested' };
 }
 
 async function push(deps: RegistryHttpDeps, body: unknown): Promise<PushResult> {
   if (typeof body !== 'object' || body === null)
     throw new RegistryError(400, 'invalid_request', 'body must be {"repository","tag"[,"broken"]}');
-  const { repository, tag, broken } = body as Record<string, unknown>;
+  const { repository, tag, broken, deliver_event: deliverEvent } = body as Record<string, unknown>;
   if (typeof repository !== 'string' || !REPOSITORY_NAME.test(repository)) {
     throw new RegistryError(
       400,
@@ -273,6 +273,9 @@ async function push(deps: RegistryHttpDeps, body: unknown): Promise<PushResult> 
   if (broken !== undefined && broken !== null && !IMAGE_DEFECTS.includes(broken as ImageDefect)) {
     throw new RegistryError(400, 'invalid_broken', `broken must be one of ${IMAGE_DEFECTS.join(', ')} (or absent)`);
   }
+  if (deliverEvent !== undefined && typeof deliverEvent !== 'boolean') {
+    throw new RegistryError(400, 'invalid_deliver_event', 'deliver_event must be true or false');
+  }
   const defect = (broken ?? undefined) as ImageDefect | undefined;
   const image = deps.store.push(repository, tag, defect);
   const result: PushResult = {
@@ -284,7 +287,11 @@ async function push(deps: RegistryHttpDeps, body: unknown): Promise<PushResult> 
     media_type: image.mediaType,
     event: { delivered: false, reason: 'no_webhook' },
   };
-  if (deps.webhook) {
+  // `deliver_event: false` stands for a push Event Grid never delivers (e.g. before the subscription exists).
+  if (deliverEvent === false) {
+    result.event = { delivered: false, reason: 'not_requested' };
+    deps.log?.(`push ${repository}:${tag} ${image.digest} event not sent (deliver_event false)`);
+  } else if (deps.webhook) {
     const event = imagePushedEvent({
       topic: deps.topic,
       registryHost: deps.loginServer(),

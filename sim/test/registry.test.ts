@@ -172,6 +172,53 @@ describe('registry', () => {
     }
   });
 
+  it('pushes without an event when asked (deliver_event false, --no-event): the tag moves, the webhook hears nothing', async () => {
+    received.length = 0;
+    const push = await getJson(`${sim.registryUrl}/_sim/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ repository: 'elb-openapi', tag: '3.4', deliver_event: false }),
+    });
+    expect(push.status).toBe(201);
+    expect(push.body.event).toEqual({ delivered: false, reason: 'not_requested' });
+    expect(sim.registry.resolve('elb-openapi', '3.4')!.digest).toBe(push.body.digest);
+    const cli = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(__dirname, '..', 'cli.ts'),
+          'push',
+          'elb-openapi:3.4',
+          '--no-event',
+          '--registry-url',
+          sim.registryUrl,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.on('close', (code) => resolve({ code: code ?? 1, stdout }));
+    });
+    expect(cli.code).toBe(0);
+    expect(JSON.parse(cli.stdout).event).toEqual({ delivered: false, reason: 'not_requested' });
+    // A later ordinary push is delivered, so silence above was the option, not a broken webhook.
+    const loud = await getJson(`${sim.registryUrl}/_sim/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ repository: 'elb-openapi', tag: '3.4' }),
+    });
+    expect(loud.body.event.delivered).toBe(true);
+    expect(received).toHaveLength(1);
+    const bad = await getJson(`${sim.registryUrl}/_sim/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ repository: 'elb-openapi', tag: '3.4', deliver_event: 'no' }),
+    });
+    expect(bad.body.code).toBe('invalid_deliver_event');
+  });
+
   it('validates push input and pushes through the CLI', async () => {
     const bad = await getJson(`${sim.registryUrl}/_sim/push`, {
       method: 'POST',
