@@ -1,5 +1,7 @@
 // Contract fixtures: answers shaped exactly like the HTTP API in docs/contracts.md (and the deploy output of
 // core/deploy-model.ts). They stand in for the server in the dashboard's own tests; they are not the backend.
+// Phases and timeline entries use the backend's own definitions (core/timeline.ts).
+import { PHASES, type TimelineEntry } from '../../core/timeline.js';
 
 export const DIGEST_OLD = 'sha256:1111111111111111111111111111111111111111111111111111111111111111';
 export const DIGEST_NEW = 'sha256:2222222222222222222222222222222222222222222222222222222222222222';
@@ -47,35 +49,18 @@ export function summary(options: SummaryOptions = {}) {
   };
 }
 
-const PHASES = [
-  'resolving_image',
-  'setup_workload_identity',
-  'applying_manifests',
-  'waiting_for_rollout',
-  'waiting_for_external_ip',
-  'verifying_service',
-] as const;
-
 const at = (base: number, seconds: number) => new Date(base + seconds * 1000).toISOString();
 
 /**
  * A timeline in which the phases before `current` are done (3 s each, `setup_workload_identity` skipped as on a
  * kubeconfig target), `current` has the given status, and later phases are pending.
  */
-export interface FixtureTimelineEntry {
-  name: string;
-  status: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  detail: string;
-}
-
 export function timeline(
-  current: string | null,
+  current: (typeof PHASES)[number] | null,
   currentStatus: 'running' | 'failed' | 'done',
   startMs: number,
-): FixtureTimelineEntry[] {
-  const index = current === null ? PHASES.length : PHASES.indexOf(current as (typeof PHASES)[number]);
+): TimelineEntry[] {
+  const index = current === null ? PHASES.length : PHASES.indexOf(current);
   return PHASES.map((name, i) => {
     if (name === 'setup_workload_identity' && i < index) {
       return {

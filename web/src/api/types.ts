@@ -1,10 +1,12 @@
 // Shapes of the HTTP API the dashboard reads (docs/contracts.md, "HTTP API"). They describe what the server
 // promises; `parse.ts` checks each answer against them at the boundary before the page uses it.
+import type { PhaseStatus } from '../../../core/timeline.js';
 
 export type RuntimeStatus =
   'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated' | 'ContinuedAsNew' | 'Suspended';
 
-export type PhaseStatus = 'pending' | 'running' | 'done' | 'skipped' | 'failed';
+/** The backend's phase statuses. */
+export type { PhaseStatus };
 
 export interface TimelineEntry {
   name: string;

@@ -1,17 +1,11 @@
-// The deploy phases (DESIGN §5) and what the stepper shows for each: a label, a status, elapsed time.
+// What the stepper shows for each deploy phase: a label, a status, elapsed time. The phases themselves are the
+// backend's (core/timeline.ts, pure and bundled by Vite), so the dashboard cannot fall out of step with them.
+import { PHASES, type CurrentPhase } from '../../../core/timeline.js';
 import type { PhaseStatus, TimelineEntry } from '../api/types.js';
 import { parseTime } from './format.js';
 
-export const DEPLOY_PHASES = [
-  'resolving_image',
-  'setup_workload_identity',
-  'applying_manifests',
-  'waiting_for_rollout',
-  'waiting_for_external_ip',
-  'verifying_service',
-] as const;
-
-const LABELS: Record<string, string> = {
+/** A label for every phase and terminal word the server can report: a phase added in core/ fails the type-check here. */
+const LABELS: Record<CurrentPhase | 'pending', string> = {
   queued: 'Queued',
   pending: 'Queued',
   resolving_image: 'Resolving image digest',
@@ -30,8 +24,7 @@ const LABELS: Record<string, string> = {
 /** A readable label for every phase; an unknown phase name is humanised rather than shown raw. */
 export function phaseLabel(name: string | null | undefined): string {
   if (!name) return 'Starting';
-  const known = LABELS[name];
-  if (known) return known;
+  if (Object.hasOwn(LABELS, name)) return LABELS[name as keyof typeof LABELS];
   const words = name.replace(/[_-]+/g, ' ').trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
@@ -68,8 +61,8 @@ export function phaseSteps(timeline: readonly TimelineEntry[], currentPhase: str
       detail: entry.detail,
     }));
   }
-  const currentIndex = DEPLOY_PHASES.indexOf(currentPhase as (typeof DEPLOY_PHASES)[number]);
-  return DEPLOY_PHASES.map((name, index) => ({
+  const currentIndex = PHASES.indexOf(currentPhase as (typeof PHASES)[number]);
+  return PHASES.map((name, index) => ({
     name,
     label: phaseLabel(name),
     status:
