@@ -3,7 +3,10 @@
 // redelivery, convergence on the newest push, rollback on a crash loop, and the API's error codes.
 // Runs the compiled app (dist/), like `npm start`; `npm test` builds first.
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TargetStore } from '../../adapters/state-store';
+import { tableClient } from '../../adapters/tables';
 import { eventually, startStack, type Stack } from '../../test/support/stack';
 
 let stack: Stack;
@@ -28,6 +31,7 @@ interface Record {
   reason: string;
   status: string;
   digest: string | null;
+  timeline: { name: string; status: string; startedAt: string | null; endedAt: string | null; detail: string }[];
 }
 
 async function call<T>(method: string, path: string, body?: unknown, headers: { [k: string]: string } = {}) {
@@ -61,6 +65,36 @@ async function idle(): Promise<Summary> {
     90_000,
     250,
   );
+}
+
+/** The target's row in the tables (Azurite), read directly: the lease is not visible through the API alone. */
+function targetRow() {
+  return new TargetStore(tableClient('targets', `http://127.0.0.1:${stack.ports.azuriteTable}/devstoreaccount1`))
+    .get('local')
+    .then((r) => r.state);
+}
+
+async function waitForPhase(id: string, phase: string): Promise<void> {
+  await eventually(
+    async () =>
+      (await call<Status>('GET', `/aks/openapi/deploy/${id}/status`)).body.custom_status.phase === phase
+        ? true
+        : undefined,
+    `deploy ${id} to reach ${phase}`,
+  );
+}
+
+/** A GET with an arbitrary Host header (fetch does not let a caller choose it). */
+function getWithHost(path: string, host: string): Promise<{ status: number; body: { code?: string } }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: stack.ports.api, path: `/api${path}`, headers: { host } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as { code?: string } }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 async function history(): Promise<Record[]> {
@@ -256,6 +290,20 @@ describe('the deploy API on the local stack', () => {
       expect(s.output?.error?.diagnostics?.likely_cause).toBeTruthy();
       const after = await idle();
       expect(after.deployed?.digest).toBe(before.digest);
+      // The history record carries the timeline, so History can show which phase failed and that the rollback ran.
+      const record = (await history()).find((r) => r.deploy_id === update.deploy_id)!;
+      expect(record.status).toBe('rolled_back');
+      const phases = Object.fromEntries(record.timeline.map((e) => [e.name, e.status]));
+      expect(phases).toMatchObject({
+        resolving_image: 'done',
+        applying_manifests: 'done',
+        waiting_for_rollout: 'failed',
+        rolling_back: 'done',
+        waiting_for_external_ip: 'pending',
+      });
+      const failedPhase = record.timeline.find((e) => e.name === 'waiting_for_rollout')!;
+      expect(failedPhase.detail).toMatch(/^crash_loop: /);
+      expect(Date.parse(failedPhase.endedAt!)).toBeGreaterThanOrEqual(Date.parse(failedPhase.startedAt!));
     } finally {
       await clearFaults();
     }
@@ -287,6 +335,73 @@ describe('the deploy API on the local stack', () => {
       });
     } finally {
       await clearFaults();
+    }
+  });
+  it('after a hard terminate, a push queued during that deploy still gets its follow-up, which takes the lease', async () => {
+    await idle();
+    await fault({ type: 'lb_ip', mode: 'never' });
+    await fetch(`${stack.k8sUrl}/api/v1/namespaces/elb-openapi/services/elb-openapi`, { method: 'DELETE' });
+    let faultsCleared = false;
+    try {
+      const { body } = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
+      await waitForPhase(body.id, 'waiting_for_external_ip');
+      const pushed = await push();
+      expect(await targetRow()).toMatchObject({ activeInstanceId: body.id, pendingPushDigest: pushed.digest });
+
+      const term = await call('POST', `/aks/openapi/deploy/${body.id}/cancel?mode=terminate`);
+      expect(term).toMatchObject({ status: 202, body: { terminated: true } });
+      await clearFaults();
+      faultsCleared = true;
+      // The lease went straight to a follow-up auto deploy for the queued push.
+      const row = await targetRow();
+      expect(row.activeInstanceId).not.toBe(body.id);
+      expect(row).toMatchObject({ activeReason: 'auto', pendingPushDigest: null, appliedManifest: null });
+      const followUp = await finished(row.activeInstanceId!);
+      expect(followUp.output).toMatchObject({ status: 'succeeded', openapi_deploy: { digest: pushed.digest } });
+      expect((await idle()).deployed?.digest).toBe(pushed.digest);
+      expect((await targetRow()).activeInstanceId).toBeNull();
+
+      const records = await history();
+      const terminated = records.find((r) => r.deploy_id === body.id)!;
+      expect(terminated.status).toBe('terminated');
+      expect(terminated.timeline.find((e) => e.name === 'waiting_for_external_ip')).toMatchObject({
+        status: 'failed',
+        detail: 'terminated',
+      });
+      expect(records.find((r) => r.deploy_id === row.activeInstanceId)).toMatchObject({
+        reason: 'auto',
+        status: 'succeeded',
+        digest: pushed.digest,
+      });
+    } finally {
+      if (!faultsCleared) await clearFaults();
+    }
+  });
+
+  it('a hard terminate with nothing queued releases the lease at once: the next deploy starts', async () => {
+    await idle();
+    await fault({ type: 'lb_ip', mode: 'never' });
+    await fetch(`${stack.k8sUrl}/api/v1/namespaces/elb-openapi/services/elb-openapi`, { method: 'DELETE' });
+    try {
+      const { body } = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
+      await waitForPhase(body.id, 'waiting_for_external_ip');
+      expect((await targetRow()).activeInstanceId).toBe(body.id);
+      expect((await call('POST', `/aks/openapi/deploy/${body.id}/cancel?mode=terminate`)).status).toBe(202);
+      expect((await targetRow()).activeInstanceId).toBeNull();
+      await clearFaults();
+      const next = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
+      expect(next.status).toBe(202);
+      expect((await finished(next.body.id)).output?.status).toBe('succeeded');
+    } finally {
+      await clearFaults();
+    }
+  });
+
+  it('ELB_AUTH_MODE=none refuses a request addressed to a non-loopback host', async () => {
+    expect(await getWithHost('/targets', `127.0.0.1:${stack.ports.api}`)).toMatchObject({ status: 200 });
+    expect(await getWithHost('/targets', `localhost:${stack.ports.api}`)).toMatchObject({ status: 200 });
+    for (const host of ['elb.example.com', `elb.example.com:${stack.ports.api}`, '10.1.2.3']) {
+      expect(await getWithHost('/targets', host)).toMatchObject({ status: 403, body: { code: 'auth_required' } });
     }
   });
 });
