@@ -3,7 +3,7 @@ metadata description = 'The production topology of elb-control: monitoring, iden
 
 targetScope = 'resourceGroup'
 
-import { aksTargetType, clusterAccessType, resourceTagsType } from 'modules/types.bicep'
+import { aksTargetType, deployTuningType, resourceTagsType } from 'modules/types.bicep'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Parameters
@@ -47,9 +47,6 @@ param execTokenAction string
 @secure()
 param execTokenEntropy string = '${newGuid()}${newGuid()}'
 
-@description('Optional. Kubernetes rights of the exec identity on each cluster: clusterAdmin (manifests with cluster-wide bindings or the namespace) or namespaceAdmin.')
-param clusterAccess clusterAccessType = 'clusterAdmin'
-
 @description('Optional. Grant each cluster\'s kubelet identity AcrPull on the registry.')
 param grantClusterAcrPull bool = false
 
@@ -67,6 +64,9 @@ param entraClientId string = ''
 
 @description('Optional. Durable task hub name (ELB_TASK_HUB).')
 param taskHubName string = 'elbcontrol'
+
+@description('Optional. Deploy timings and limits of the Function App (ELB_ROLLOUT_TIMEOUT_SECONDS, …); each unset one keeps the app default. Set them here rather than on the app: a redeployment replaces the app settings.')
+param deployTuning deployTuningType = {}
 
 @description('Optional. Most instances the Function App scales out to.')
 @minValue(1)
@@ -123,6 +123,12 @@ var normalizedTargets = map(targets, t => {
 var clusterRefs = map(normalizedTargets, t => {
   resourceId: resourceId(t.subscriptionId, t.resourceGroup, 'Microsoft.ContainerService/managedClusters', t.clusterName)
 })
+// The cluster resource groups, each once (case-insensitively): one reader role definition per group.
+var clusterGroupKeys = map(normalizedTargets, t => toLower('${t.subscriptionId}/${t.resourceGroup}'))
+var clusterGroups = map(
+  filter(range(0, length(normalizedTargets)), i => indexOf(clusterGroupKeys, clusterGroupKeys[i]) == i),
+  i => { subscriptionId: normalizedTargets[i].subscriptionId, resourceGroup: normalizedTargets[i].resourceGroup }
+)
 var workloadStorageTargets = filter(targets, t => !empty(t.?workloadStorageAccountResourceId ?? ''))
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -268,6 +274,9 @@ module functionApp 'modules/function-app.bicep' = {
     openapiImage: '${registryAccess.outputs.loginServer}/${imageRepository}'
     openapiTag: openapiTag
     registryResourceId: containerRegistryResourceId
+    registryLoginServer: registryAccess.outputs.loginServer
+    execIdentityClientId: identities.outputs.exec.clientId
+    deployTuning: deployTuning
     taskHubName: taskHubName
     maximumInstanceCount: functionMaximumInstanceCount
   }
@@ -316,6 +325,13 @@ resource clusters 'Microsoft.ContainerService/managedClusters@2026-08-01' existi
   }
 ]
 
+module clusterReaderRoles 'modules/cluster-reader-role.bicep' = [
+  for g in clusterGroups: {
+    name: take('elb-cluster-reader-role-${uniqueString(g.subscriptionId, toLower(g.resourceGroup))}', 64)
+    scope: resourceGroup(g.subscriptionId, g.resourceGroup)
+  }
+]
+
 module clusterAccessModules 'modules/cluster-access.bicep' = [
   for t in normalizedTargets: {
     name: take('elb-cluster-${t.name}', 64)
@@ -326,8 +342,10 @@ module clusterAccessModules 'modules/cluster-access.bicep' = [
       execPrincipalId: identities.outputs.exec.principalId
       functionIdentityResourceId: functionIdentityResourceId
       functionPrincipalId: identities.outputs.function.principalId
-      clusterAccess: clusterAccess
+      namespace: t.namespace
     }
+    // The namespace reader assignment names the custom role, which must exist first.
+    dependsOn: [clusterReaderRoles]
   }
 ]
 

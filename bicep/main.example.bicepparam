@@ -25,8 +25,6 @@ param targets = [
   }
 ]
 
-param clusterAccess = 'clusterAdmin'
-
 param grantClusterAcrPull = false
 
 // Second step, after the function code is published: deploy again with true.

@@ -1,11 +1,13 @@
 metadata name = 'elb-control access to one AKS cluster'
 metadata description = 'Deployed into the cluster resource group: what the exec identity needs for the deploy phases (credentials, Kubernetes apply, the workload identity) and what the Function App needs to read cluster state.'
 
-import { builtInRoleIds, delegatedRoleCondition } from 'rbac.bicep'
-import { clusterAccessType } from 'types.bicep'
+import { builtInRoleIds, clusterReaderRoleName, delegatedRoleCondition } from 'rbac.bicep'
 
 @description('Required. Name of the AKS cluster in this resource group.')
 param clusterName string
+
+@description('Required. Kubernetes namespace of elb-openapi on this cluster (the Function App may read only there).')
+param namespace string
 
 @description('Required. Resource id of the exec container identity (names the role assignments).')
 param execIdentityResourceId string
@@ -19,22 +21,16 @@ param functionIdentityResourceId string
 @description('Required. Principal id of the Function App identity.')
 param functionPrincipalId string
 
-@description('Optional. Kubernetes rights of the exec identity: clusterAdmin (needed when the manifests bind cluster-wide roles or create the namespace) or namespaceAdmin (Azure Kubernetes Service RBAC Admin: roles and bindings inside namespaces, no namespace or cluster-wide writes).')
-param clusterAccess clusterAccessType = 'clusterAdmin'
-
 resource cluster 'Microsoft.ContainerService/managedClusters@2026-08-01' existing = {
   name: clusterName
 }
 
+// az aks get-credentials (user credentials, never the admin certificate) and az aks show (the OIDC issuer); then the
+// apply, which writes the Namespace object (cluster-scoped) and, with a target's rbac.scope = cluster, a
+// ClusterRoleBinding: that needs the cluster-wide admin role.
 var execClusterRoles = [
-  // az aks get-credentials (user credentials, never the admin certificate); also reads the OIDC issuer.
   builtInRoleIds.aksClusterUser
-  clusterAccess == 'clusterAdmin' ? builtInRoleIds.aksRbacClusterAdmin : builtInRoleIds.aksRbacAdmin
-]
-
-var functionClusterRoles = [
-  builtInRoleIds.aksClusterUser // the API server address
-  builtInRoleIds.aksRbacReader // deployments, pods, services, events; not secrets
+  builtInRoleIds.aksRbacClusterAdmin
 ]
 
 resource execOnCluster 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
@@ -50,22 +46,45 @@ resource execOnCluster 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
-resource functionOnCluster 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for roleId in functionClusterRoles: {
-    name: guid(cluster.id, functionIdentityResourceId, roleId)
-    scope: cluster
-    properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
-      principalId: functionPrincipalId
-      principalType: 'ServicePrincipal'
-      description: 'elb-control Function App: read the state of elb-openapi on this cluster'
-    }
+// listClusterUserCredential (the API server address and CA; the app never uses the credential's user entry).
+resource functionClusterUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(cluster.id, functionIdentityResourceId, builtInRoleIds.aksClusterUser)
+  scope: cluster
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtInRoleIds.aksClusterUser)
+    principalId: functionPrincipalId
+    principalType: 'ServicePrincipal'
+    description: 'elb-control Function App: find the API server of this cluster'
   }
-]
+}
+
+// Azure RBAC for Kubernetes takes a namespace as an assignment scope (<cluster id>/namespaces/<name>), which ARM has no
+// resource type for; the reference below only builds that scope and is never read.
+#disable-next-line BCP081
+resource elbNamespace 'Microsoft.ContainerService/managedClusters/namespaces@2026-08-01' existing = {
+  parent: cluster
+  name: namespace
+}
+
+// The reads of adapters/kube.ts, in the elb-openapi namespace only (the custom role of cluster-reader-role.bicep).
+resource functionReadsNamespace 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(elbNamespace.id, functionIdentityResourceId, 'elb-control-cluster-reader')
+  scope: elbNamespace
+  properties: {
+    roleDefinitionId: subscriptionResourceId(
+      'Microsoft.Authorization/roleDefinitions',
+      clusterReaderRoleName(resourceGroup().id)
+    )
+    principalId: functionPrincipalId
+    principalType: 'ServicePrincipal'
+    description: 'elb-control Function App: read the state of elb-openapi in this namespace'
+  }
+}
 
 // setup_workload_identity creates the elb-openapi managed identity and its federated credential here.
 resource execIdentities 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(resourceGroup().id, execIdentityResourceId, builtInRoleIds.managedIdentityContributor)
+  // Lower-cased: targets in one group may spell its name differently, and both must name the same assignment.
+  name: guid(toLower(resourceGroup().id), execIdentityResourceId, builtInRoleIds.managedIdentityContributor)
   properties: {
     roleDefinitionId: subscriptionResourceId(
       'Microsoft.Authorization/roleDefinitions',

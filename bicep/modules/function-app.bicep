@@ -1,7 +1,7 @@
 metadata name = 'elb-control Function App'
 metadata description = 'Flex Consumption plan and the Node 20 Function App: user-assigned identity, identity-based storage, VNet integration to reach the exec server, the exec token as a Key Vault reference.'
 
-import { identityType, resourceTagsType } from 'types.bicep'
+import { deployTuningType, identityType, resourceTagsType } from 'types.bicep'
 
 @description('Required. Name of the Function App (globally unique host name).')
 param name string
@@ -36,6 +36,9 @@ param tokenSecretName string = 'exec-token'
 @description('Required. Exec server base URL (TERMINAL_EXEC_UPSTREAM).')
 param execUpstreamUrl string
 
+@description('Required. Client id of the exec container identity (ELB_EXEC_IDENTITY_CLIENT_ID): the exec server\'s az login --identity and kubelogin use it.')
+param execIdentityClientId string
+
 @description('Required. Targets as the app reads them from ELB_TARGETS (JSON text).')
 param targetsJson string
 
@@ -47,6 +50,12 @@ param openapiTag string
 
 @description('Required. Resource id of the container registry (ELB_REGISTRY_RESOURCE_ID), to check that an event comes from it.')
 param registryResourceId string
+
+@description('Required. Login server of the registry, e.g. myregistry.azurecr.io (ELB_REGISTRY_ENDPOINT is https on it).')
+param registryLoginServer string
+
+@description('Optional. Deploy timings and limits; unset ones keep the app defaults.')
+param deployTuning deployTuningType = {}
 
 @description('Optional. Durable task hub name (ELB_TASK_HUB).')
 param taskHubName string = 'elbcontrol'
@@ -79,6 +88,12 @@ resource vault 'Microsoft.KeyVault/vaults@2026-05-15' existing = {
     name: tokenSecretName
   }
 }
+
+// Only the tunings given: an absent setting keeps the app's own default.
+var tuningSettings = map(filter(items(deployTuning), s => s.value != null), s => {
+  name: s.key
+  value: string(s.value)
+})
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: 'plan-${name}'
@@ -114,30 +129,46 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
-      appSettings: [
-        // Identity-based connection: no account key anywhere.
-        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
-        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
-        { name: 'AzureWebJobsStorage__clientId', value: identity.clientId }
-        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
-        // Application Insights accepts only Entra ID-authenticated telemetry (local auth is off).
-        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identity.clientId}' }
-        { name: 'ELB_TARGETS', value: targetsJson }
-        { name: 'ELB_OPENAPI_IMAGE', value: openapiImage }
-        { name: 'ELB_OPENAPI_TAG', value: openapiTag }
-        { name: 'ELB_REGISTRY_RESOURCE_ID', value: registryResourceId }
-        { name: 'TERMINAL_EXEC_UPSTREAM', value: execUpstreamUrl }
-        // Resolved by the platform with keyVaultReferenceIdentity; the value never appears in the template or its
-        // deployment history.
-        {
-          name: 'EXEC_TOKEN'
-          value: '@Microsoft.KeyVault(SecretUri=${vault::tokenSecret.properties.secretUriWithVersion})'
-        }
-        { name: 'ELB_TASK_HUB', value: taskHubName }
-        { name: 'ELB_AUTH_MODE', value: 'platform' }
-        // @azure/identity picks the user-assigned identity by its client id.
-        { name: 'AZURE_CLIENT_ID', value: identity.clientId }
-      ]
+      // FUNCTIONS_WORKER_RUNTIME and the Node version are not app settings on Flex Consumption: functionAppConfig.runtime
+      // carries them (the platform rejects the setting).
+      appSettings: concat(
+        [
+          // Identity-based connection: no account key anywhere.
+          { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+          { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+          { name: 'AzureWebJobsStorage__clientId', value: identity.clientId }
+          { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
+          // Application Insights accepts only Entra ID-authenticated telemetry (local auth is off).
+          {
+            name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+            value: 'Authorization=AAD;ClientId=${identity.clientId}'
+          }
+          // The tables' endpoint as the account reports it, so a sovereign cloud's suffix is right too.
+          { name: 'ELB_TABLES_ENDPOINT', value: storage.properties.primaryEndpoints.table }
+          { name: 'ELB_TARGETS', value: targetsJson }
+          { name: 'ELB_OPENAPI_IMAGE', value: openapiImage }
+          { name: 'ELB_OPENAPI_TAG', value: openapiTag }
+          { name: 'ELB_REGISTRY_ENDPOINT', value: 'https://${registryLoginServer}' }
+          { name: 'ELB_REGISTRY_RESOURCE_ID', value: registryResourceId }
+          // This cloud's Resource Manager (listClusterUserCredential for the AKS reads).
+          { name: 'ELB_ARM_ENDPOINT', value: environment().resourceManager }
+          { name: 'TERMINAL_EXEC_UPSTREAM', value: execUpstreamUrl }
+          // Resolved by the platform with keyVaultReferenceIdentity; the value never appears in the template or its
+          // deployment history.
+          {
+            name: 'EXEC_TOKEN'
+            value: '@Microsoft.KeyVault(SecretUri=${vault::tokenSecret.properties.secretUriWithVersion})'
+          }
+          // The exec container has only its user-assigned identity, so its az login --identity and kubelogin must
+          // name it; the app sends it with every AKS request.
+          { name: 'ELB_EXEC_IDENTITY_CLIENT_ID', value: execIdentityClientId }
+          { name: 'ELB_TASK_HUB', value: taskHubName }
+          { name: 'ELB_AUTH_MODE', value: 'platform' }
+          // @azure/identity picks the user-assigned identity by its client id.
+          { name: 'AZURE_CLIENT_ID', value: identity.clientId }
+        ],
+        tuningSettings
+      )
     }
     functionAppConfig: {
       deployment: {

@@ -7,13 +7,31 @@ var builtInRoleIds = {
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
   reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
   aksClusterUser: '4abbcc35-e782-43d8-92c5-2d3473bddc7f'
-  aksRbacReader: '7f6c6a51-bcf8-42ba-9220-52d62157d7db'
-  aksRbacAdmin: '3498e952-d568-435e-9b2c-8d77e338d7f7'
   aksRbacClusterAdmin: 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b'
   managedIdentityContributor: 'e40ec5ca-96e0-45a2-b4ff-59039f2c2b59'
   roleBasedAccessControlAdministrator: 'f58310d9-a9f6-439a-9e8d-f62e7b41a168'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
 }
+
+// The Function App reads elb-openapi's state with @kubernetes/client-node (adapters/kube.ts): the Deployment, its pods,
+// the namespace's events, the Service, and the token Secret it keeps across updates (applyManifests). No built-in
+// AKS role reads Secrets without also writing, so this custom role lists exactly those reads and nothing else.
+@export()
+@description('Kubernetes data actions of the elb-control cluster reader role (Azure RBAC for Kubernetes authorization).')
+var clusterReaderDataActions = [
+  'Microsoft.ContainerService/managedClusters/apps/deployments/read'
+  'Microsoft.ContainerService/managedClusters/pods/read'
+  'Microsoft.ContainerService/managedClusters/events/read'
+  'Microsoft.ContainerService/managedClusters/services/read'
+  'Microsoft.ContainerService/managedClusters/secrets/read'
+]
+
+// One definition per cluster resource group (assignable only there), named from that group's id so every module that
+// grants it computes the same id; lower-cased, because two targets may spell one group differently.
+@export()
+@description('Name (GUID) of the elb-control cluster reader role definition for a cluster resource group.')
+func clusterReaderRoleName(resourceGroupId string) string =>
+  guid(toLower(resourceGroupId), 'elb-control-cluster-reader')
 
 // Azure ABAC (condition version 2.0): writing or deleting a role assignment is allowed only for the listed roles and
 // only for service principals (managed identities), so the holder can neither grant itself more nor grant users.

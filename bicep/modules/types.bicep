@@ -45,5 +45,50 @@ type aksTargetType = {
 }
 
 @export()
-@description('What the exec identity may do inside each cluster (Azure RBAC for Kubernetes authorization).')
-type clusterAccessType = 'clusterAdmin' | 'namespaceAdmin'
+@description('Deploy timings and limits of the Function App (docs/deploy.md). Each is optional: unset keeps the app\'s default, which is meant for production. The bounds are the ones the app accepts.')
+type deployTuningType = {
+  @description('Optional. Durable timer between two rollout checks, in seconds (app default 5).')
+  @minValue(0)
+  @maxValue(300)
+  ELB_POLL_INTERVAL_SECONDS: int?
+
+  @description('Optional. Longest one check activity watches, in seconds (app default 90).')
+  @minValue(1)
+  @maxValue(600)
+  ELB_WATCH_SECONDS: int?
+
+  @description('Optional. Poll interval inside a check activity, in milliseconds (app default 1000).')
+  @minValue(100)
+  @maxValue(60000)
+  ELB_CHECK_POLL_MS: int?
+
+  @description('Optional. Deadline of the rollout, in seconds (app default 600).')
+  @minValue(1)
+  @maxValue(7200)
+  ELB_ROLLOUT_TIMEOUT_SECONDS: int?
+
+  @description('Optional. Deadline for the Service\'s address, in seconds (app default 300).')
+  @minValue(1)
+  @maxValue(7200)
+  ELB_EXTERNAL_IP_TIMEOUT_SECONDS: int?
+
+  @description('Optional. Deadline of the service checks, in seconds (app default 120).')
+  @minValue(1)
+  @maxValue(3600)
+  ELB_VERIFY_TIMEOUT_SECONDS: int?
+
+  @description('Optional. Timeout of one kubectl apply through the exec server, in seconds (app default 120).')
+  @minValue(5)
+  @maxValue(1800)
+  ELB_EXEC_TIMEOUT_SECONDS: int?
+
+  @description('Optional. A deploy Pending longer than this many seconds is reported stuck (app default 60).')
+  @minValue(5)
+  @maxValue(86400)
+  ELB_PENDING_WARN_SECONDS: int?
+
+  @description('Optional. Deploy records kept per target (app default 50).')
+  @minValue(1)
+  @maxValue(1000)
+  ELB_HISTORY_LIMIT: int?
+}

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bicepBinary, bicepDir, diagnostics, runBicep } from './bicep-cli';
+import { type Snapshot, snapshotOf, withoutUsing } from './snapshot';
 import {
   type ArmTemplate,
   type Json,
@@ -37,11 +38,12 @@ const role = {
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
   reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
   aksClusterUser: '4abbcc35-e782-43d8-92c5-2d3473bddc7f',
-  aksRbacReader: '7f6c6a51-bcf8-42ba-9220-52d62157d7db',
-  aksRbacAdmin: '3498e952-d568-435e-9b2c-8d77e338d7f7',
   aksRbacClusterAdmin: 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b',
   managedIdentityContributor: 'e40ec5ca-96e0-45a2-b4ff-59039f2c2b59',
 };
+
+/** The one custom role (modules/cluster-reader-role.bicep): the Function App's reads in the elb-openapi namespace. */
+const customReaderRole = '__bicep.clusterReaderRoleName(resourceGroup().id)';
 
 /** Every role elb-control grants. Adding one is a deliberate change to this list (and to bicep/README.md). */
 const grantedRoles = new Set([
@@ -54,8 +56,6 @@ const grantedRoles = new Set([
   role.acrPull,
   role.reader,
   role.aksClusterUser,
-  role.aksRbacReader,
-  role.aksRbacAdmin,
   role.aksRbacClusterAdmin,
   role.managedIdentityContributor,
   role.rbacAdministrator,
@@ -170,6 +170,7 @@ describe('security properties of the compiled main.bicep', () => {
   let template: ArmTemplate;
   let nodes: TemplateNode[];
   let text: string;
+  let example: Snapshot;
 
   beforeAll(() => {
     bicepBinary(); // a missing CLI fails here with its own message
@@ -178,6 +179,14 @@ describe('security properties of the compiled main.bicep', () => {
     template = JSON.parse(run.stdout) as ArmTemplate;
     nodes = templateTree(template);
     text = run.stdout;
+    // The app settings are an expression (fixed settings plus the given tunings), so they are read evaluated.
+    const parameters = readFileSync(join(bicepDir, 'main.example.bicepparam'), 'utf8');
+    example = snapshotOf(withoutUsing(parameters), {
+      subscriptionId: '11111111-1111-1111-1111-111111111111',
+      resourceGroup: 'rg-elb-control',
+      location: 'westeurope',
+      tenantId: '22222222-2222-2222-2222-222222222222',
+    });
   }, cliTimeout);
 
   const only = (type: string): LocatedResource => {
@@ -190,11 +199,12 @@ describe('security properties of the compiled main.bicep', () => {
   };
   const props = (r: LocatedResource): JsonObject => r.resource.properties as JsonObject;
 
-  /** App settings of the Function App by name (function-app.bicep lists them as one literal array). */
+  /** App settings of the Function App by name, as `bicep snapshot` evaluates them for the example parameters. */
   const functionAppSettings = (): Map<string, Json> => {
-    const site = only('Microsoft.Web/sites');
-    const raw = (props(site).siteConfig as JsonObject).appSettings as Json;
-    expect(Array.isArray(raw), 'appSettings is a literal array').toBe(true);
+    const sites = example.predictedResources.filter((r) => r.type === 'Microsoft.Web/sites');
+    expect(sites).toHaveLength(1);
+    const raw = (sites[0]!.properties!.siteConfig as JsonObject).appSettings as Json;
+    expect(Array.isArray(raw), 'appSettings evaluate to an array').toBe(true);
     return new Map((raw as JsonObject[]).map((item) => [String(item.name), item.value ?? null]));
   };
 
@@ -290,8 +300,10 @@ describe('security properties of the compiled main.bicep', () => {
       'ELB_OPENAPI_TAG',
       'TERMINAL_EXEC_UPSTREAM',
       'EXEC_TOKEN',
+      'ELB_EXEC_IDENTITY_CLIENT_ID',
       'ELB_TASK_HUB',
       'ELB_AUTH_MODE',
+      'AZURE_CLIENT_ID',
     ]) {
       expect(settings.has(name), name).toBe(true);
     }
@@ -382,10 +394,19 @@ describe('security properties of the compiled main.bicep', () => {
     const assignments = resourcesOfType(nodes, 'Microsoft.Authorization/roleAssignments');
     expect(assignments.length).toBeGreaterThan(5);
     const reached = new Set<string>();
+    const customGrants: string[] = [];
     for (const assignment of assignments) {
       const where = `${assignment.node.path}/${assignment.symbolicName}`;
       const properties = props(assignment);
       expect(properties.principalType, where).toBe('ServicePrincipal');
+      if (String(properties.roleDefinitionId).includes(customReaderRole)) {
+        // The custom reader role, only on a namespace (snapshot.test.ts checks its permissions and holder).
+        customGrants.push(where);
+        expect(String(assignment.resource.scope), where).toContain(
+          "'Microsoft.ContainerService/managedClusters/namespaces'",
+        );
+        continue;
+      }
       const roles = reachableGuids(assignment.node, String(properties.roleDefinitionId));
       expect(roles.size, where).toBeGreaterThan(0);
       for (const r of roles) {
@@ -399,6 +420,12 @@ describe('security properties of the compiled main.bicep', () => {
       }
     }
     expect([...reached].sort()).toEqual([...grantedRoles].sort());
+    expect(customGrants).toEqual(['main/clusterAccessModules/functionReadsNamespace']);
+    const definitions = resourcesOfType(nodes, 'Microsoft.Authorization/roleDefinitions');
+    expect(definitions.map((d) => `${d.node.path}/${d.symbolicName}`)).toEqual([
+      'main/clusterReaderRoles/clusterReader',
+    ]);
+    expect(definitions[0]!.resource.name).toBe(`[${customReaderRole}]`);
   });
 
   it('puts an ABAC condition on every role that can assign roles, limited to the workload roles and service principals', () => {

@@ -1,0 +1,371 @@
+// What main.bicep would ask ARM to create, evaluated by `bicep snapshot` for three targets (two clusters in one
+// resource group spelled in two cases, one in another subscription): the Function App's settings, and every role
+// each identity ends up with, compared with exact expected sets so any extra grant fails.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bicepBinary, repoRoot } from './bicep-cli';
+import type { Json, JsonObject } from './arm-template';
+import {
+  type PredictedResource,
+  type Snapshot,
+  assignmentScope,
+  referencedResource,
+  roleDefinitionId,
+  snapshotMain,
+  snapshotOf,
+  withoutUsing,
+} from './snapshot';
+
+const cliTimeout = 600_000;
+
+const scope = {
+  subscriptionId: '11111111-1111-1111-1111-111111111111',
+  resourceGroup: 'rg-elb-control',
+  location: 'westeurope',
+  tenantId: '22222222-2222-2222-2222-222222222222',
+};
+const otherSubscription = '44444444-4444-4444-4444-444444444444';
+const registryId =
+  '/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg-registry/providers/Microsoft.ContainerRegistry/registries/elbacr01';
+const workloadStorageId = `/subscriptions/${otherSubscription}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/elbdata01`;
+
+const targets = [
+  { name: 'prod', resourceGroup: 'rg-aks', clusterName: 'aks-prod', namespace: 'elb-openapi' },
+  { name: 'stage', resourceGroup: 'RG-AKS', clusterName: 'aks-stage', namespace: 'elb-stage' },
+  {
+    name: 'eu',
+    subscriptionId: otherSubscription,
+    resourceGroup: 'rg-aks-eu',
+    clusterName: 'aks-eu',
+    workloadStorageAccountResourceId: workloadStorageId,
+  },
+];
+/** The targets as the app must receive them: subscription and namespace filled in. */
+const expectedTargets = [
+  {
+    name: 'prod',
+    kind: 'aks',
+    subscriptionId: scope.subscriptionId,
+    resourceGroup: 'rg-aks',
+    clusterName: 'aks-prod',
+    namespace: 'elb-openapi',
+  },
+  {
+    name: 'stage',
+    kind: 'aks',
+    subscriptionId: scope.subscriptionId,
+    resourceGroup: 'RG-AKS',
+    clusterName: 'aks-stage',
+    namespace: 'elb-stage',
+  },
+  {
+    name: 'eu',
+    kind: 'aks',
+    subscriptionId: otherSubscription,
+    resourceGroup: 'rg-aks-eu',
+    clusterName: 'aks-eu',
+    namespace: 'elb-openapi',
+  },
+];
+
+const role = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
+  acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
+  reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+  aksClusterUser: '4abbcc35-e782-43d8-92c5-2d3473bddc7f',
+  aksRbacClusterAdmin: 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b',
+  managedIdentityContributor: 'e40ec5ca-96e0-45a2-b4ff-59039f2c2b59',
+  rbacAdministrator: 'f58310d9-a9f6-439a-9e8d-f62e7b41a168',
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+};
+
+/** The client-node calls of adapters/kube.ts and the Azure RBAC for Kubernetes data action each one needs. */
+const dataActionOfKubeCall: Record<string, string> = {
+  readNamespacedDeployment: 'Microsoft.ContainerService/managedClusters/apps/deployments/read',
+  listNamespacedPod: 'Microsoft.ContainerService/managedClusters/pods/read',
+  listNamespacedEvent: 'Microsoft.ContainerService/managedClusters/events/read',
+  readNamespacedService: 'Microsoft.ContainerService/managedClusters/services/read',
+  readNamespacedSecret: 'Microsoft.ContainerService/managedClusters/secrets/read',
+};
+
+/** Settings the app reads (local.settings.sample.json) that main.bicep leaves unset on purpose, and why. */
+const deliberatelyUnset: Record<string, string> = {
+  FUNCTIONS_WORKER_RUNTIME: 'Flex Consumption takes the runtime from functionAppConfig.runtime',
+  AzureWebJobsStorage: 'identity-based AzureWebJobsStorage__* settings instead of a connection string',
+  ELB_TARGETS_FILE: 'ELB_TARGETS carries the targets',
+};
+/** Settings set only when the deployTuning parameter gives them (otherwise the app's production defaults apply). */
+const tuningSettings = [
+  'ELB_POLL_INTERVAL_SECONDS',
+  'ELB_WATCH_SECONDS',
+  'ELB_CHECK_POLL_MS',
+  'ELB_ROLLOUT_TIMEOUT_SECONDS',
+  'ELB_EXTERNAL_IP_TIMEOUT_SECONDS',
+  'ELB_VERIFY_TIMEOUT_SECONDS',
+  'ELB_EXEC_TIMEOUT_SECONDS',
+  'ELB_PENDING_WARN_SECONDS',
+  'ELB_HISTORY_LIMIT',
+];
+
+const identityId = (name: string) =>
+  `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+const functionIdentity = identityId('id-elbctl-func');
+const execIdentity = identityId('id-elbctl-exec');
+const clusterId = (t: (typeof expectedTargets)[number]) =>
+  `/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${t.clusterName}`;
+const groupId = (t: (typeof expectedTargets)[number]) =>
+  `/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroup}`;
+
+function ofType(snapshot: Snapshot, type: string): PredictedResource[] {
+  return snapshot.predictedResources.filter((r) => r.type.toLowerCase() === type.toLowerCase());
+}
+
+function single(snapshot: Snapshot, type: string): PredictedResource {
+  const found = ofType(snapshot, type);
+  expect(
+    found.map((r) => r.id),
+    type,
+  ).toHaveLength(1);
+  return found[0]!;
+}
+
+function appSettings(snapshot: Snapshot): Map<string, string> {
+  const site = single(snapshot, 'Microsoft.Web/sites');
+  const list = (site.properties!.siteConfig as JsonObject).appSettings as JsonObject[];
+  const names = list.map((s) => String(s.name));
+  expect(new Set(names).size, `duplicate app settings in ${names.join(', ')}`).toBe(names.length);
+  return new Map(list.map((s) => [String(s.name), String(s.value)]));
+}
+
+/** `role|scope` for every assignment to the identity; custom roles as `custom:<assignable scope>`. */
+function grantsOf(snapshot: Snapshot, identity: string): string[] {
+  const customRoles = new Map(
+    ofType(snapshot, 'Microsoft.Authorization/roleDefinitions').map((d) => {
+      const subscription = d.id.split('/')[2];
+      const scopes = (d.properties!.assignableScopes as string[]).map((s) => s.toLowerCase());
+      return [roleDefinitionId(subscription!, d.name).toLowerCase(), `custom:${scopes.join(',')}`];
+    }),
+  );
+  return ofType(snapshot, 'Microsoft.Authorization/roleAssignments')
+    .filter((a) => referencedResource(String(a.properties!.principalId), 'principalId') === identity)
+    .map((a) => {
+      const definition = String(a.properties!.roleDefinitionId).toLowerCase();
+      const builtIn =
+        /^\/subscriptions\/[^/]+\/providers\/microsoft\.authorization\/roledefinitions\/([0-9a-f-]{36})$/.exec(
+          definition,
+        );
+      const name = customRoles.get(definition) ?? (builtIn ? builtIn[1] : `unknown:${definition}`);
+      return `${name}|${assignmentScope(a.id).toLowerCase()}`;
+    })
+    .sort();
+}
+
+const grant = (roleId: string, at: string) => `${roleId}|${at.toLowerCase()}`;
+const unique = (items: string[]) => [...new Set(items)].sort();
+
+describe('main.bicep evaluated for three targets (bicep snapshot)', () => {
+  let snapshot: Snapshot;
+  let storageId: string;
+  let insightsId: string;
+  let secretId: string;
+
+  beforeAll(() => {
+    bicepBinary(); // a missing CLI fails here with its own message
+    snapshot = snapshotMain(
+      {
+        containerRegistryResourceId: registryId,
+        execImage: 'elbacr01.azurecr.io/elb-control-exec:0.1.0',
+        execTokenAction: 'keep',
+        targets: targets as unknown as Json,
+        deployTuning: { ELB_ROLLOUT_TIMEOUT_SECONDS: 900, ELB_HISTORY_LIMIT: 20 },
+      },
+      scope,
+    );
+    storageId = single(snapshot, 'Microsoft.Storage/storageAccounts').id;
+    insightsId = single(snapshot, 'Microsoft.Insights/components').id;
+    // With execTokenAction = keep the secret is not written, only granted.
+    secretId = `${single(snapshot, 'Microsoft.KeyVault/vaults').id}/secrets/exec-token`;
+  }, cliTimeout);
+
+  it('gives the Function App the exec identity client id and every setting with a production value', () => {
+    const settings = appSettings(snapshot);
+    expect(referencedResource(settings.get('ELB_EXEC_IDENTITY_CLIENT_ID') ?? '', 'clientId')).toBe(execIdentity);
+    expect(referencedResource(settings.get('AZURE_CLIENT_ID') ?? '', 'clientId')).toBe(functionIdentity);
+    expect(referencedResource(settings.get('AzureWebJobsStorage__clientId') ?? '', 'clientId')).toBe(functionIdentity);
+    expect(JSON.parse(settings.get('ELB_TARGETS') ?? 'null')).toEqual(expectedTargets);
+    expect(settings.get('ELB_REGISTRY_RESOURCE_ID')).toBe(registryId);
+    expect(settings.get('ELB_OPENAPI_IMAGE')).toBe(
+      `[format('{0}/{1}', reference('${registryId}', '2025-11-01').loginServer, 'elb-openapi')]`,
+    );
+    expect(settings.get('ELB_REGISTRY_ENDPOINT')).toMatch(
+      new RegExp(`^\\[format\\('https://\\{0\\}', reference\\('${registryId}', '[^']+'\\)\\.loginServer\\)\\]$`),
+    );
+    expect(settings.get('ELB_TABLES_ENDPOINT')).toMatch(
+      new RegExp(`^\\[reference\\('${storageId}', '[^']+'\\)\\.primaryEndpoints\\.table\\]$`),
+    );
+    expect(settings.get('ELB_ARM_ENDPOINT')).toBe('[environment().resourceManager]');
+    expect(settings.get('ELB_AUTH_MODE')).toBe('platform');
+    expect(settings.get('ELB_OPENAPI_TAG')).toBe('3.4');
+    expect(settings.get('ELB_TASK_HUB')).toBe('elbcontrol');
+    expect(settings.get('AzureWebJobsStorage__credential')).toBe('managedidentity');
+  });
+
+  it('sets every setting of local.settings.sample.json, or leaves it unset for a stated reason', () => {
+    const sample = JSON.parse(readFileSync(join(repoRoot, 'local.settings.sample.json'), 'utf8')) as {
+      Values: Record<string, string>;
+    };
+    const settings = appSettings(snapshot);
+    const missing = Object.keys(sample.Values).filter(
+      (name) => !settings.has(name) && !(name in deliberatelyUnset) && !tuningSettings.includes(name),
+    );
+    expect(missing, 'settings the app reads that Azure would not get').toEqual([]);
+    for (const name of Object.keys(deliberatelyUnset)) expect(settings.has(name), name).toBe(false);
+  });
+
+  it('passes exactly the deployTuning values given, as strings, and no other tuning setting', () => {
+    const settings = appSettings(snapshot);
+    const present = tuningSettings.filter((name) => settings.has(name));
+    expect(present.sort()).toEqual(['ELB_HISTORY_LIMIT', 'ELB_ROLLOUT_TIMEOUT_SECONDS']);
+    expect(settings.get('ELB_ROLLOUT_TIMEOUT_SECONDS')).toBe('900');
+    expect(settings.get('ELB_HISTORY_LIMIT')).toBe('20');
+  });
+
+  it('defines one reader role per cluster resource group with exactly the reads adapters/kube.ts makes', () => {
+    const source = readFileSync(join(repoRoot, 'adapters', 'kube.ts'), 'utf8');
+    const calls = unique([...source.matchAll(/this\.(?:core|apps)\.([A-Za-z]+)\(/g)].map((m) => m[1]!));
+    expect(calls.length).toBeGreaterThan(0);
+    const unmapped = calls.filter((c) => !(c in dataActionOfKubeCall));
+    expect(unmapped, 'client-node calls without a data action in this test (and in the reader role)').toEqual([]);
+    const needed = unique(calls.map((c) => dataActionOfKubeCall[c]!));
+
+    const definitions = ofType(snapshot, 'Microsoft.Authorization/roleDefinitions');
+    const groups = unique(expectedTargets.map((t) => groupId(t).toLowerCase()));
+    expect(
+      definitions
+        .map((d) => (d.properties!.assignableScopes as string[]).map((s) => s.toLowerCase()))
+        .flat()
+        .sort(),
+    ).toEqual(groups);
+    expect(new Set(definitions.map((d) => d.properties!.roleName)).size).toBe(definitions.length);
+    for (const definition of definitions) {
+      const properties = definition.properties!;
+      expect(properties.type).toBe('CustomRole');
+      const permissions = properties.permissions as JsonObject[];
+      expect(permissions).toHaveLength(1);
+      expect(permissions[0]!.actions).toEqual([]);
+      expect(permissions[0]!.notActions).toEqual([]);
+      expect(permissions[0]!.notDataActions).toEqual([]);
+      expect(unique(permissions[0]!.dataActions as string[])).toEqual(needed);
+    }
+  });
+
+  it('grants the Function App identity exactly: storage, telemetry, its secret, the registry, and per cluster Cluster User plus the reader role on the namespace', () => {
+    const expected = [
+      grant(role.storageBlobDataOwner, storageId),
+      grant(role.storageQueueDataContributor, storageId),
+      grant(role.storageTableDataContributor, storageId),
+      grant(role.monitoringMetricsPublisher, insightsId),
+      grant(role.keyVaultSecretsUser, secretId),
+      grant(role.acrPull, registryId),
+      grant(role.reader, registryId),
+      ...expectedTargets.flatMap((t) => [
+        grant(role.aksClusterUser, clusterId(t)),
+        grant(`custom:${groupId(t).toLowerCase()}`, `${clusterId(t)}/namespaces/${t.namespace}`),
+      ]),
+    ];
+    expect(grantsOf(snapshot, functionIdentity)).toEqual(expected.sort());
+  });
+
+  it('grants the exec identity exactly what the deploy phases need, and nothing in any namespace', () => {
+    const delegatingAssignments: string[] = [];
+    const expected = unique([
+      grant(role.keyVaultSecretsUser, secretId),
+      grant(role.acrPull, registryId),
+      ...expectedTargets.flatMap((t) => [
+        grant(role.aksClusterUser, clusterId(t)),
+        grant(role.aksRbacClusterAdmin, clusterId(t)),
+        grant(role.rbacAdministrator, clusterId(t)),
+        grant(role.managedIdentityContributor, groupId(t)),
+      ]),
+      grant(role.rbacAdministrator, workloadStorageId),
+    ]);
+    expect(unique(grantsOf(snapshot, execIdentity))).toEqual(expected);
+
+    // Every role-assigning grant carries its ABAC condition.
+    for (const a of ofType(snapshot, 'Microsoft.Authorization/roleAssignments')) {
+      if (!String(a.properties!.roleDefinitionId).endsWith(role.rbacAdministrator)) continue;
+      delegatingAssignments.push(a.id);
+      expect(a.properties!.conditionVersion, a.id).toBe('2.0');
+      expect(String(a.properties!.condition), a.id).toContain('ServicePrincipal');
+    }
+    expect(delegatingAssignments).toHaveLength(expectedTargets.length + 1);
+  });
+
+  it('names a repeated grant the same way, so targets sharing a resource group do not collide', () => {
+    // ARM refuses a second assignment of one role to one principal at one scope under another name.
+    const names = new Map<string, Set<string>>();
+    for (const a of ofType(snapshot, 'Microsoft.Authorization/roleAssignments')) {
+      const key = [assignmentScope(a.id), a.properties!.roleDefinitionId, a.properties!.principalId]
+        .join('|')
+        .toLowerCase();
+      names.set(key, (names.get(key) ?? new Set()).add(a.name));
+    }
+    const clashes = [...names].filter(([, set]) => set.size > 1).map(([key]) => key);
+    expect(clashes).toEqual([]);
+  });
+
+  it('gives every assignment to a custom role a role definition this deployment creates', () => {
+    const defined = new Set(
+      ofType(snapshot, 'Microsoft.Authorization/roleDefinitions').map((d) =>
+        roleDefinitionId(d.id.split('/')[2]!, d.name).toLowerCase(),
+      ),
+    );
+    const builtIn = new Set(Object.values(role));
+    for (const a of ofType(snapshot, 'Microsoft.Authorization/roleAssignments')) {
+      const definition = String(a.properties!.roleDefinitionId).toLowerCase();
+      const guid = definition.split('/').pop()!;
+      expect(builtIn.has(guid) || defined.has(definition), `${a.id} → ${definition}`).toBe(true);
+    }
+  });
+});
+
+describe('main.example.bicepparam evaluated (bicep snapshot)', () => {
+  it(
+    'sets no tuning setting when deployTuning is not given (the app defaults apply)',
+    () => {
+      const example = readFileSync(join(repoRoot, 'bicep', 'main.example.bicepparam'), 'utf8');
+      expect(example).toMatch(/^using 'main\.bicep'$/m);
+      expect(example).not.toMatch(/deployTuning/);
+      const snapshot = snapshotOf(withoutUsing(example), scope);
+      const settings = appSettings(snapshot);
+      expect(tuningSettings.filter((name) => settings.has(name))).toEqual([]);
+      expect(referencedResource(settings.get('ELB_EXEC_IDENTITY_CLIENT_ID') ?? '', 'clientId')).toBe(execIdentity);
+      expect(grantsOf(snapshot, functionIdentity).filter((g) => g.startsWith('custom:'))).toHaveLength(1);
+    },
+    cliTimeout,
+  );
+
+  it(
+    'refuses a deployTuning value out of the app\u2019s bounds and an unknown tuning name',
+    () => {
+      const base = {
+        containerRegistryResourceId: registryId,
+        execImage: 'elbacr01.azurecr.io/elb-control-exec:0.1.0',
+        execTokenAction: 'keep',
+        targets: [targets[0]!] as unknown as Json,
+      };
+      expect(() => snapshotMain({ ...base, deployTuning: { ELB_HISTORY_LIMIT: 0 } }, scope)).toThrow(
+        /bicep snapshot failed/,
+      );
+      expect(() => snapshotMain({ ...base, deployTuning: { ELB_UNKNOWN_SECONDS: 5 } }, scope)).toThrow(
+        /bicep snapshot failed/,
+      );
+    },
+    cliTimeout,
+  );
+});
