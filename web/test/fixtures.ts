@@ -1,7 +1,7 @@
 // Contract fixtures: answers shaped exactly like the HTTP API in docs/contracts.md (and the deploy output of
 // core/deploy-model.ts). They stand in for the server in the dashboard's own tests; they are not the backend.
 // Phases and timeline entries use the backend's own definitions (core/timeline.ts).
-import { PHASES, type TimelineEntry } from '../../core/timeline.js';
+import { PHASES, phaseDurations, type TimelineEntry } from '../../core/timeline.js';
 
 export const DIGEST_OLD = 'sha256:1111111111111111111111111111111111111111111111111111111111111111';
 export const DIGEST_NEW = 'sha256:2222222222222222222222222222222222222222222222222222222222222222';
@@ -86,6 +86,25 @@ export function timeline(
   });
 }
 
+/** A deploy that failed waiting for the rollout and was rolled back: the timeline with its `rolling_back` phase. */
+export function rolledBackTimeline(startMs: number): TimelineEntry[] {
+  return [
+    ...timeline('waiting_for_rollout', 'failed', startMs),
+    {
+      name: 'rolling_back',
+      status: 'done',
+      startedAt: at(startMs, 20),
+      endedAt: at(startMs, 28),
+      detail: 'restored previous image',
+    },
+  ];
+}
+
+/** The active deploy a summary reports while `deploy-local-1` runs. */
+export function activeDeploy(phase: string | null, runtime = 'Running', reason = 'update') {
+  return { instance_id: 'deploy-local-1', runtime_status: runtime, phase, reason };
+}
+
 export interface StatusOptions {
   instanceId?: string;
   runtime: 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated';
@@ -112,6 +131,11 @@ export function status(options: StatusOptions) {
     created_time: new Date(options.createdMs).toISOString(),
     last_updated_time: new Date(options.createdMs + 20_000).toISOString(),
   };
+}
+
+/** The status of a running deploy at `phase`, its earlier phases done. */
+export function runningStatus(phase: (typeof PHASES)[number], createdMs: number) {
+  return status({ runtime: 'Running', phase, timeline: timeline(phase, 'running', createdMs), createdMs });
 }
 
 export const rolledBackOutput = {
@@ -167,3 +191,49 @@ export const openApiSpec = {
     '/metrics': { get: { summary: 'Prometheus metrics' } },
   },
 };
+
+/** The status of the deploy of `rolledBackTimeline`, finished with `rolledBackOutput`. */
+export function rolledBackStatus(createdMs: number) {
+  return status({
+    runtime: 'Completed',
+    phase: 'rolled_back',
+    timeline: rolledBackTimeline(createdMs),
+    output: rolledBackOutput,
+    createdMs,
+  });
+}
+
+export interface HistoryRowOptions {
+  id: string;
+  status: 'succeeded' | 'failed' | 'rolled_back' | 'cancelled';
+  startMs: number;
+  /** The record's timeline (records written since the timeline was stored). */
+  timeline?: TimelineEntry[];
+  /** Seconds per phase (records written before the timeline was stored carry only this). */
+  phaseSeconds?: Record<string, number>;
+}
+
+/** A row of `GET /api/targets/{t}/openapi/deployments` as the server stores deploy records. */
+export function historyRow(options: HistoryRowOptions) {
+  const failed = options.status === 'failed' || options.status === 'rolled_back';
+  // As the server derives it: phase_seconds from the timeline when the record has one.
+  const seconds = options.phaseSeconds ?? phaseDurations(options.timeline ?? []);
+  return {
+    deploy_id: options.id,
+    target: 'local',
+    reason: 'update',
+    requester: 'local-dev',
+    status: options.status,
+    requested_at: new Date(options.startMs).toISOString(),
+    finished_at: new Date(options.startMs + 30_000).toISOString(),
+    tag: '3.4',
+    digest: DIGEST_NEW,
+    image: null,
+    previous_image: null,
+    elapsed_seconds: Object.values(seconds).reduce((a, b) => a + b, 0),
+    phase_seconds: seconds,
+    ...(options.timeline ? { timeline: options.timeline } : {}),
+    error: failed ? { code: 'image_pull_failed', message: 'The pods cannot pull the image.' } : null,
+    rollback_status: options.status === 'rolled_back' ? 'succeeded' : null,
+  };
+}

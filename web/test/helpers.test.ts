@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseOpenApiOperations } from '../src/api/parse.js';
+import { parseDeploymentList, parseOpenApiOperations } from '../src/api/parse.js';
 import type { DeploymentRecord } from '../src/api/types.js';
 import { groupEndpoints } from '../src/core/endpoints.js';
 import { compareTags, formatDuration, shortDigest } from '../src/core/format.js';
@@ -8,7 +8,7 @@ import { phaseLabel, phaseSteps } from '../src/core/phases.js';
 import { outcomeOf } from '../src/core/outcome.js';
 import { parseRoute, routeHref } from '../src/core/routes.js';
 import { parseDeployStatus } from '../src/api/parse.js';
-import { openApiSpec, status } from './fixtures.js';
+import { historyRow, openApiSpec, rolledBackTimeline, status, timeline } from './fixtures.js';
 
 describe('formatting', () => {
   it('shortens digests and durations', () => {
@@ -74,6 +74,7 @@ describe('phase chart', () => {
     elapsed_seconds: null,
     error: null,
     rollback_status: null,
+    failed_phase: null,
     phases: phases.map(([name, seconds]) => ({ name, durationMs: seconds * 1000, status: 'done' })),
   });
 
@@ -91,6 +92,42 @@ describe('phase chart', () => {
     expect(chart.rows[0]!.segments[1]).toMatchObject({ start: 0.05, width: 0.45 });
     expect(chart.rows[2]!.segments).toEqual([]);
     expect(chart.phases).toEqual(['resolving_image', 'applying_manifests']);
+  });
+});
+
+describe('History: the failed phase', () => {
+  const START = Date.parse('2026-05-15T10:00:00Z');
+
+  it("marks the phase a deploy failed in from the record's timeline, in the order the phases ran", () => {
+    const [record] = parseDeploymentList([
+      historyRow({ id: 'd3', status: 'rolled_back', startMs: START, timeline: rolledBackTimeline(START) }),
+    ]);
+    expect(record!.failed_phase).toBe('waiting_for_rollout');
+    // setup_workload_identity was skipped and verifying_service never started: neither took time.
+    expect(record!.phases.map((p) => [p.name, p.status, p.durationMs])).toEqual([
+      ['resolving_image', 'done', 3_000],
+      ['applying_manifests', 'done', 3_000],
+      ['waiting_for_rollout', 'failed', 7_000],
+      ['rolling_back', 'done', 8_000],
+    ]);
+    const failed = phaseChart([record!]).rows[0]!.segments.filter((s) => s.status === 'failed');
+    expect(failed).toEqual([
+      { name: 'waiting_for_rollout', status: 'failed', start: 6 / 21, width: 7 / 21, durationMs: 7_000 },
+    ]);
+  });
+
+  it('keeps a failed phase without an end time as a zero-length mark, and marks nothing on records without a timeline', () => {
+    const unfinished = timeline('resolving_image', 'failed', START).map((e) =>
+      e.status === 'failed' ? { ...e, endedAt: null } : e,
+    );
+    const [cut, old] = parseDeploymentList([
+      historyRow({ id: 'd2', status: 'failed', startMs: START, timeline: unfinished }),
+      historyRow({ id: 'd1', status: 'failed', startMs: START, phaseSeconds: { resolving_image: 0.5 } }),
+    ]);
+    expect(cut!.failed_phase).toBe('resolving_image');
+    expect(cut!.phases).toEqual([{ name: 'resolving_image', status: 'failed', durationMs: 0 }]);
+    expect(old!.failed_phase).toBeNull();
+    expect(old!.phases.every((p) => p.status === 'done')).toBe(true);
   });
 });
 

@@ -9,7 +9,7 @@ import {
   type DocsInputs,
   type TrackedDeploy,
 } from '../src/core/page-state.js';
-import { DIGEST_NEW, DIGEST_OLD, rolledBackOutput, status, summary, timeline } from './fixtures.js';
+import { activeDeploy, DIGEST_NEW, DIGEST_OLD, rolledBackStatus, runningStatus, status, summary } from './fixtures.js';
 
 const NOW = Date.parse('2026-05-15T10:10:00Z');
 
@@ -77,25 +77,8 @@ describe('deriveDocsState', () => {
 
   it('shows an update in progress with elapsed time per phase from the server timeline', () => {
     const created = NOW - 20_000;
-    const st = parseDeployStatus(
-      status({
-        runtime: 'Running',
-        phase: 'waiting_for_rollout',
-        timeline: timeline('waiting_for_rollout', 'running', created),
-        createdMs: created,
-      }),
-    );
-    const s = parseSummary(
-      summary({
-        registryDigest: DIGEST_NEW,
-        active: {
-          instance_id: 'deploy-local-1',
-          runtime_status: 'Running',
-          phase: 'waiting_for_rollout',
-          reason: 'update',
-        },
-      }),
-    );
+    const st = parseDeployStatus(runningStatus('waiting_for_rollout', created));
+    const s = parseSummary(summary({ registryDigest: DIGEST_NEW, active: activeDeploy('waiting_for_rollout') }));
     const state = deriveDocsState(inputs(s, tracked('deploy-local-1', st)));
     expect(state.kind).toBe('updating');
     if (state.kind !== 'updating') return;
@@ -115,12 +98,7 @@ describe('deriveDocsState', () => {
     const longQueued = parseDeployStatus(
       status({ runtime: 'Pending', phase: 'queued', createdMs: NOW - PENDING_WARN_MS }),
     );
-    const s = parseSummary(
-      summary({
-        installed: false,
-        active: { instance_id: 'deploy-local-1', runtime_status: 'Pending', phase: 'queued', reason: 'install' },
-      }),
-    );
+    const s = parseSummary(summary({ installed: false, active: activeDeploy('queued', 'Pending', 'install') }));
     const early = deriveDocsState(inputs(s, tracked('deploy-local-1', justQueued)));
     const late = deriveDocsState(inputs(s, tracked('deploy-local-1', longQueued)));
     expect(early.kind === 'installing' && early.deploy.pendingTooLong).toBe(false);
@@ -132,15 +110,7 @@ describe('deriveDocsState', () => {
   });
 
   it('tolerates transient status-read errors: keeps the last status, warns only after repeated failures', () => {
-    const created = NOW - 10_000;
-    const st = parseDeployStatus(
-      status({
-        runtime: 'Running',
-        phase: 'applying_manifests',
-        timeline: timeline('applying_manifests', 'running', created),
-        createdMs: created,
-      }),
-    );
+    const st = parseDeployStatus(runningStatus('applying_manifests', NOW - 10_000));
     const s = parseSummary(summary({ installed: false }));
     const withErrors = (n: number) =>
       deriveDocsState(
@@ -161,16 +131,7 @@ describe('deriveDocsState', () => {
   });
 
   it('shows a rolled-back update as installed with the failure, its diagnostics and the rollback result', () => {
-    const created = NOW - 60_000;
-    const st = parseDeployStatus(
-      status({
-        runtime: 'Completed',
-        phase: 'rolled_back',
-        timeline: timeline('waiting_for_rollout', 'failed', created),
-        output: rolledBackOutput,
-        createdMs: created,
-      }),
-    );
+    const st = parseDeployStatus(rolledBackStatus(NOW - 60_000));
     const state = deriveDocsState(
       inputs(parseSummary(summary({ registryDigest: DIGEST_NEW })), tracked('deploy-local-1', st)),
     );
@@ -191,16 +152,7 @@ describe('deriveDocsState', () => {
     const st = parseDeployStatus(
       status({ runtime: 'Completed', phase: 'completed', output: { status: 'succeeded' }, createdMs: NOW - 30_000 }),
     );
-    const s = parseSummary(
-      summary({
-        active: {
-          instance_id: 'deploy-local-1',
-          runtime_status: 'Running',
-          phase: 'verifying_service',
-          reason: 'update',
-        },
-      }),
-    );
+    const s = parseSummary(summary({ active: activeDeploy('verifying_service') }));
     const state = deriveDocsState(inputs(s, tracked('deploy-local-1', st)));
     expect(state.kind).toBe('installed');
     expect(state.kind === 'installed' && state.lastDeploy?.outcome).toBe('succeeded');

@@ -6,7 +6,7 @@ import {
   parseOpenApiOperations,
   parseSummary,
 } from '../src/api/parse.js';
-import { DIGEST_NEW, openApiSpec, rolledBackOutput, status, summary, timeline } from './fixtures.js';
+import { DIGEST_NEW, historyRow, openApiSpec, rolledBackStatus, status, summary } from './fixtures.js';
 
 describe('boundary parsing', () => {
   it('reads the contract summary', () => {
@@ -36,15 +36,7 @@ describe('boundary parsing', () => {
 
   it('reads a finished status with error, diagnostics, rollback and cancel flag', () => {
     const created = Date.parse('2026-05-15T10:00:00Z');
-    const parsed = parseDeployStatus(
-      status({
-        runtime: 'Completed',
-        phase: 'rolled_back',
-        timeline: timeline('waiting_for_rollout', 'failed', created),
-        output: rolledBackOutput,
-        createdMs: created,
-      }),
-    );
+    const parsed = parseDeployStatus(rolledBackStatus(created));
     expect(parsed.output?.status).toBe('rolled_back');
     expect(parsed.output?.error?.code).toBe('image_pull_failed');
     expect(parsed.output?.previous_image).toMatch(/@sha256:1111/);
@@ -55,23 +47,12 @@ describe('boundary parsing', () => {
 
   it('reads history rows as the server stores them, and rows in the status shape', () => {
     const rows = parseDeploymentList([
-      {
-        deploy_id: 'd2',
-        target: 'local',
-        reason: 'update',
-        requester: 'local-dev',
+      historyRow({
+        id: 'd2',
         status: 'rolled_back',
-        requested_at: '2026-05-15T10:00:00Z',
-        finished_at: '2026-05-15T10:00:41Z',
-        tag: '3.4',
-        digest: DIGEST_NEW,
-        image: null,
-        previous_image: null,
-        elapsed_seconds: 41,
-        phase_seconds: { resolving_image: 0.4, applying_manifests: 2, waiting_for_rollout: 30, rolling_back: 8 },
-        error: { code: 'image_pull_failed', message: 'The pods cannot pull the image.' },
-        rollback_status: 'succeeded',
-      },
+        startMs: Date.parse('2026-05-15T10:00:00Z'),
+        phaseSeconds: { resolving_image: 0.4, applying_manifests: 2, waiting_for_rollout: 30, rolling_back: 8 },
+      }),
       status({
         instanceId: 'd1',
         runtime: 'Completed',
@@ -84,7 +65,8 @@ describe('boundary parsing', () => {
       ['d2', 'rolled_back'],
       ['d1', 'succeeded'],
     ]);
-    expect(rows[0]!.started_at).toBe('2026-05-15T10:00:00Z');
+    expect(rows[0]!.started_at).toBe('2026-05-15T10:00:00.000Z');
+    expect(rows[0]!.digest).toBe(DIGEST_NEW);
     expect(rows[0]!.phases.map((p) => [p.name, p.durationMs])).toEqual([
       ['resolving_image', 400],
       ['applying_manifests', 2000],

@@ -17,6 +17,7 @@ import type {
   TargetSummary,
   TimelineEntry,
 } from './types.js';
+import { parseTime } from '../core/format.js';
 
 export class ApiContractError extends Error {
   readonly code = 'bad_response';
@@ -223,14 +224,25 @@ export function parseStartDeploy(value: unknown): StartDeployAnswer {
   };
 }
 
-/** Durations from a timeline: only phases with both timestamps ran long enough to measure. */
+/**
+ * Durations from a timeline, in the order the phases ran. Skipped phases took no time and phases without both
+ * timestamps cannot be measured, except that a failed phase is always kept (0 ms when its times are missing):
+ * History marks where a deploy failed.
+ */
 function durationsFromTimeline(timeline: TimelineEntry[]): PhaseDuration[] {
   return timeline.flatMap((entry) => {
-    const start = entry.startedAt ? Date.parse(entry.startedAt) : NaN;
-    const end = entry.endedAt ? Date.parse(entry.endedAt) : NaN;
-    if (Number.isNaN(start) || Number.isNaN(end) || end < start || entry.status === 'skipped') return [];
-    return [{ name: entry.name, durationMs: end - start, status: entry.status }];
+    if (entry.status === 'skipped') return [];
+    const start = parseTime(entry.startedAt);
+    const end = parseTime(entry.endedAt);
+    const measured = start !== null && end !== null && end >= start;
+    if (!measured && entry.status !== 'failed') return [];
+    return [{ name: entry.name, durationMs: measured ? end - start : 0, status: entry.status }];
   });
+}
+
+/** The phase the deploy failed in (the first failed one: a failed rollback comes after it). */
+function failedPhase(timeline: TimelineEntry[]): string | null {
+  return timeline.find((entry) => entry.status === 'failed')?.name ?? null;
 }
 
 /** `phase_seconds: {name: seconds}` as stored on a history row; the server lists phases in the order they ran. */
@@ -245,7 +257,7 @@ function durationsFromSeconds(value: unknown): PhaseDuration[] {
 
 /**
  * A history row. The server's rows are stored deploy records (`deploy_id`, `requested_at`, `finished_at`,
- * `phase_seconds`, `rollback_status`); rows in the status shape (`custom_status`, `output`) or carrying a
+ * `timeline` — or, in records written before it, `phase_seconds` — and `rollback_status`); rows in the status shape (`custom_status`, `output`) or carrying a
  * `timeline` are read too, so History does not depend on which of the two the list returns.
  */
 function parseDeploymentRecord(value: unknown): DeploymentRecord {
@@ -262,6 +274,7 @@ function parseDeploymentRecord(value: unknown): DeploymentRecord {
       ended_at: status.last_updated_time,
       elapsed_seconds: status.output?.elapsed_seconds ?? null,
       phases: durationsFromTimeline(status.timeline),
+      failed_phase: failedPhase(status.timeline),
       error: status.output?.error ?? null,
       rollback_status: null,
     };
@@ -282,6 +295,7 @@ function parseDeploymentRecord(value: unknown): DeploymentRecord {
     ended_at: optionalString(obj, 'finished_at') ?? optionalString(obj, 'ended_at'),
     elapsed_seconds: optionalNumber(obj, 'elapsed_seconds'),
     phases: timeline.length > 0 ? durationsFromTimeline(timeline) : durationsFromSeconds(obj['phase_seconds']),
+    failed_phase: failedPhase(timeline),
     error: parseDeployError(obj['error']),
     rollback_status: optionalString(obj, 'rollback_status') ?? optionalString(rollback, 'status'),
   };

@@ -131,6 +131,8 @@ export interface DeploymentRecord {
   elapsed_seconds: number | null;
   /** Phases in the order they ran, with their durations. */
   phases: PhaseDuration[];
+  /** The phase the deploy failed in, from the record's timeline; null when none failed or the record has none. */
+  failed_phase: string | null;
   error: DeployError | null;
   rollback_status: string | null;
 }

@@ -19,6 +19,9 @@ export interface ReadState<T> {
   consecutiveErrors: number;
 }
 
+/** A read that has not answered yet. */
+export const emptyRead = <T>(): ReadState<T> => ({ value: null, error: null, consecutiveErrors: 0 });
+
 export interface TrackedDeploy {
   instanceId: string;
   /** Why it was started, when known (from the summary's `active_deploy` or the page's own request). */

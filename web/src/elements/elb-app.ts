@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { parseRoute, routeHref, type PageName, type Route } from '../core/routes.js';
-import type { ElbNavigateEvent, ElbTargetChangeEvent } from './events.js';
+import type { ElbTargetChangeEvent } from './events.js';
 import { sharedStyles } from './shared-styles.js';
 import './elb-docs-page.js';
 import './elb-history-page.js';
@@ -135,10 +135,6 @@ export class ElbApp extends LitElement {
     this.navigate(routeHref(this.route.page, event.targetName));
   }
 
-  private onNavigate(event: ElbNavigateEvent): void {
-    this.navigate(event.href);
-  }
-
   private renderPage() {
     const target = this.route.target;
     switch (this.route.page) {
@@ -171,9 +167,7 @@ export class ElbApp extends LitElement {
           </nav>
         </div>
       </header>
-      <main id="main" tabindex="-1" @elb-target-change=${this.onTargetChange} @elb-navigate=${this.onNavigate}>
-        ${this.renderPage()}
-      </main>`;
+      <main id="main" tabindex="-1" @elb-target-change=${this.onTargetChange}>${this.renderPage()}</main>`;
   }
 }
 

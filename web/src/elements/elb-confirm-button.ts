@@ -3,10 +3,11 @@ import { ElbConfirmEvent } from './events.js';
 import { sharedStyles } from './shared-styles.js';
 
 /**
- * A modal question built on the native <dialog> (focus is trapped and Escape cancels for free). The safe
- * choice has focus when it opens, so Enter never destroys anything by accident.
+ * A button whose action needs a confirmation: it opens a modal question built on the native <dialog> (focus is
+ * trapped and Escape cancels for free) and fires `elb-confirm` only when the user confirms. The safe choice has
+ * focus when the question opens, so Enter never destroys anything by accident. The slot is the question's text.
  */
-export class ElbConfirmDialog extends LitElement {
+export class ElbConfirmButton extends LitElement {
   static override styles = [
     sharedStyles,
     css`
@@ -23,31 +24,38 @@ export class ElbConfirmDialog extends LitElement {
     `,
   ];
   static override properties = {
+    label: { type: String },
+    variant: { type: String },
+    disabled: { type: Boolean },
     heading: { type: String },
     confirmLabel: { type: String, attribute: 'confirm-label' },
     cancelLabel: { type: String, attribute: 'cancel-label' },
-    danger: { type: Boolean },
   };
 
+  /** The button's text. */
+  declare label: string;
+  /** `primary` or `danger` styles the button; `danger` also styles the confirming choice. */
+  declare variant: '' | 'primary' | 'danger';
+  declare disabled: boolean;
   declare heading: string;
   declare confirmLabel: string;
   declare cancelLabel: string;
-  declare danger: boolean;
 
   constructor() {
     super();
+    this.label = '';
+    this.variant = '';
+    this.disabled = false;
     this.heading = 'Are you sure?';
     this.confirmLabel = 'Confirm';
     this.cancelLabel = 'Cancel';
-    this.danger = false;
   }
 
   private get dialog(): HTMLDialogElement | null {
     return this.renderRoot.querySelector('dialog');
   }
 
-  async show(): Promise<void> {
-    await this.updateComplete;
+  private ask(): void {
     const dialog = this.dialog;
     if (dialog && !dialog.open) {
       dialog.returnValue = '';
@@ -60,27 +68,34 @@ export class ElbConfirmDialog extends LitElement {
   }
 
   private onClose(): void {
-    this.dispatchEvent(new ElbConfirmEvent(this.dialog?.returnValue === 'confirm'));
+    if (this.dialog?.returnValue === 'confirm') this.dispatchEvent(new ElbConfirmEvent());
   }
 
   override render() {
-    return html`<dialog aria-labelledby="title" @close=${this.onClose}>
-      <h2 id="title">${this.heading}</h2>
-      <slot></slot>
-      <div class="actions">
-        <button type="button" autofocus @click=${() => this.answer(false)}>${this.cancelLabel}</button>
-        <button type="button" class=${this.danger ? 'danger' : 'primary'} @click=${() => this.answer(true)}>
-          ${this.confirmLabel}
-        </button>
-      </div>
-    </dialog>`;
+    return html`<button type="button" class=${this.variant} ?disabled=${this.disabled} @click=${this.ask}>
+        ${this.label}
+      </button>
+      <dialog aria-labelledby="title" @close=${this.onClose}>
+        <h2 id="title">${this.heading}</h2>
+        <slot></slot>
+        <div class="actions">
+          <button type="button" autofocus @click=${() => this.answer(false)}>${this.cancelLabel}</button>
+          <button
+            type="button"
+            class=${this.variant === 'danger' ? 'danger' : 'primary'}
+            @click=${() => this.answer(true)}
+          >
+            ${this.confirmLabel}
+          </button>
+        </div>
+      </dialog>`;
   }
 }
 
-customElements.define('elb-confirm-dialog', ElbConfirmDialog);
+customElements.define('elb-confirm-button', ElbConfirmButton);
 
 declare global {
   interface HTMLElementTagNameMap {
-    'elb-confirm-dialog': ElbConfirmDialog;
+    'elb-confirm-button': ElbConfirmButton;
   }
 }

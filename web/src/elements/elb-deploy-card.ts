@@ -1,27 +1,18 @@
-import { LitElement, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import type { TargetSummary } from '../api/types.js';
 import { shortDigest } from '../core/format.js';
-import { ElbDeployRequestEvent, ElbRetryDiscoveryEvent } from './events.js';
-import { sharedStyles } from './shared-styles.js';
+import { DeployOfferCard } from './deploy-offer-card.js';
+import { ElbDeployRequestEvent } from './events.js';
 
 /** Offered when elb-openapi is not installed on the target: the first deploy. */
-export class ElbDeployCard extends LitElement {
-  static override styles = [sharedStyles];
-  static override properties = {
-    summary: { attribute: false },
-    starting: { type: Boolean },
-    startError: { attribute: false },
-  };
+export class ElbDeployCard extends DeployOfferCard {
+  static override properties = { summary: { attribute: false } };
 
   declare summary: TargetSummary | null;
-  declare starting: boolean;
-  declare startError: { code: string; message: string } | null;
 
   constructor() {
     super();
     this.summary = null;
-    this.starting = false;
-    this.startError = null;
   }
 
   override render() {
@@ -44,13 +35,7 @@ export class ElbDeployCard extends LitElement {
               The deploy checks again and stops with <code>image_not_found</code> if the image is missing.
             </div>`
       }
-      ${
-        this.startError
-          ? html`<div class="notice error" role="alert">
-              Could not start the deploy: ${this.startError.message} <code>${this.startError.code}</code>
-            </div>`
-          : nothing
-      }
+      ${this.renderStartError('deploy')}
       <div class="actions">
         <button
           type="button"
@@ -60,7 +45,7 @@ export class ElbDeployCard extends LitElement {
         >
           ${this.starting ? 'Starting deploy…' : 'Deploy elb-openapi'}
         </button>
-        <button type="button" @click=${() => this.dispatchEvent(new ElbRetryDiscoveryEvent())}>Retry Discovery</button>
+        ${this.renderRetryDiscovery()}
       </div>
     </section>`;
   }

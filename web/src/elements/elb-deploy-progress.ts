@@ -2,10 +2,9 @@ import { LitElement, css, html, nothing } from 'lit';
 import type { DeployView } from '../core/page-state.js';
 import { formatDuration } from '../core/format.js';
 import type { PhaseStep } from '../core/phases.js';
-import { ElbCancelRequestEvent, type ElbConfirmEvent } from './events.js';
-import type { ElbConfirmDialog } from './elb-confirm-dialog.js';
+import { ElbCancelRequestEvent } from './events.js';
 import { sharedStyles } from './shared-styles.js';
-import './elb-confirm-dialog.js';
+import './elb-confirm-button.js';
 
 const STEP_MARK: Record<PhaseStep['status'], string> = {
   done: '✓',
@@ -101,15 +100,6 @@ export class ElbDeployProgress extends LitElement {
     this.installed = false;
   }
 
-  private askCancel(): void {
-    void this.renderRoot.querySelector<ElbConfirmDialog>('elb-confirm-dialog')?.show();
-  }
-
-  private onConfirm(event: ElbConfirmEvent): void {
-    event.stopPropagation();
-    if (event.confirmed && this.deploy) this.dispatchEvent(new ElbCancelRequestEvent(this.deploy.instanceId));
-  }
-
   override render() {
     const deploy = this.deploy;
     if (!deploy) return nothing;
@@ -162,23 +152,22 @@ export class ElbDeployProgress extends LitElement {
           : nothing
       }
       <div class="actions">
-        <button type="button" class="danger" ?disabled=${!deploy.canCancel} @click=${this.askCancel}>
-          Cancel deploy
-        </button>
+        <elb-confirm-button
+          label="Cancel deploy"
+          variant="danger"
+          ?disabled=${!deploy.canCancel}
+          heading="Cancel this deploy?"
+          confirm-label="Cancel deploy"
+          cancel-label="Keep deploying"
+          @elb-confirm=${() => this.dispatchEvent(new ElbCancelRequestEvent(deploy.instanceId))}
+        >
+          <p>
+            The server stops the deploy at its next step boundary and records it as cancelled; the result, including
+            what was already applied to the cluster, is reported here.
+          </p>
+        </elb-confirm-button>
         ${deploy.outcome === 'rolling_back' ? html`<span class="muted">A rollback cannot be cancelled.</span>` : nothing}
       </div>
-      <elb-confirm-dialog
-        heading="Cancel this deploy?"
-        confirm-label="Cancel deploy"
-        cancel-label="Keep deploying"
-        danger
-        @elb-confirm=${this.onConfirm}
-      >
-        <p>
-          The server stops the deploy at its next step boundary and records it as cancelled; the result, including what
-          was already applied to the cluster, is reported here.
-        </p>
-      </elb-confirm-dialog>
     </section>`;
   }
 }

@@ -1,20 +1,23 @@
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { Task, TaskStatus, initialState } from '@lit/task';
 import { ApiError, api, describeError } from '../api/client.js';
 import type { TargetSummary } from '../api/types.js';
 import { isTerminal, outcomeOf } from '../core/outcome.js';
 import {
   deriveDocsState,
+  emptyRead,
   nextTrackedId,
+  type DeployView,
   type DocsPageState,
-  type ReadState,
   type TrackedDeploy,
 } from '../core/page-state.js';
 import { nextPollDelay } from '../core/polling.js';
 import { Clock } from '../controllers/clock.js';
+import { PolledRead } from '../controllers/polled-read.js';
 import { Poller } from '../controllers/poller.js';
+import { TargetSelection } from '../controllers/target-selection.js';
 import type { ElbCancelRequestEvent, ElbDeployRequestEvent } from './events.js';
-import { sharedStyles } from './shared-styles.js';
+import { pageStyles, sharedStyles } from './shared-styles.js';
 import './elb-deploy-card.js';
 import './elb-deploy-progress.js';
 import './elb-deploy-result.js';
@@ -22,8 +25,6 @@ import './elb-endpoint-list.js';
 import './elb-service-hero.js';
 import './elb-target-picker.js';
 import './elb-update-card.js';
-
-const emptyRead = <T>(): ReadState<T> => ({ value: null, error: null, consecutiveErrors: 0 });
 
 const freshTracked = (instanceId: string, reason: string | null): TrackedDeploy => ({
   instanceId,
@@ -43,14 +44,8 @@ const isHidden = (): boolean => document.visibilityState === 'hidden';
 export class ElbDocsPage extends LitElement {
   static override styles = [
     sharedStyles,
+    pageStyles,
     css`
-      :host {
-        display: block;
-      }
-      h1 {
-        font-size: 1.5rem;
-        margin: 0 0 1rem;
-      }
       .endpoints header {
         display: flex;
         justify-content: space-between;
@@ -62,7 +57,6 @@ export class ElbDocsPage extends LitElement {
   ];
   static override properties = {
     target: { type: String },
-    summaryRead: { state: true },
     tracked: { state: true },
     starting: { state: true },
     startError: { state: true },
@@ -71,51 +65,52 @@ export class ElbDocsPage extends LitElement {
 
   /** The target named in the URL; null means "the first configured target". */
   declare target: string | null;
-  declare summaryRead: ReadState<TargetSummary>;
   declare tracked: TrackedDeploy | null;
   declare starting: boolean;
   declare startError: { code: string; message: string } | null;
   declare specRefresh: number;
 
-  private shownTarget: string | null = null;
+  private readonly targets = new TargetSelection(
+    this,
+    () => this.target,
+    () => {
+      this.summary.reset();
+      this.tracked = null;
+      this.startError = null;
+    },
+  );
 
-  private readonly targetsTask = new Task(this, {
-    task: (_args, { signal }) => api.targets(signal),
-    args: () => [] as const,
-  });
-
-  private readonly summaryTask = new Task(this, {
-    task: ([target], { signal }) => (target ? api.summary(target, signal) : initialState),
-    args: () => [this.effectiveTarget] as const,
-    onComplete: (summary) => {
-      this.summaryRead = { value: summary, error: null, consecutiveErrors: 0 };
+  private readonly summary = new PolledRead(this, {
+    args: () => [this.targets.current] as const,
+    read: ([target], signal) => (target ? api.summary(target, signal) : initialState),
+    onValue: (summary: TargetSummary) => {
       const followed = nextTrackedId(this.tracked?.instanceId ?? null, summary);
       if (followed && followed !== this.tracked?.instanceId) {
         this.tracked = freshTracked(followed, summary.active_deploy?.reason ?? null);
       }
-      this.summaryPoller.scheduleNext();
     },
-    onError: (error) => {
-      this.summaryRead = {
-        value: this.summaryRead.value,
-        error: describeError(error),
-        consecutiveErrors: this.summaryRead.consecutiveErrors + 1,
-      };
-      this.summaryPoller.scheduleNext();
+    delay: (read) => {
+      const deploy = this.runningDeploy();
+      return nextPollDelay({
+        deployActive: deploy !== null,
+        activeForMs: deploy?.ageMs ?? 0,
+        consecutiveErrors: read.consecutiveErrors,
+        hidden: isHidden(),
+      });
     },
   });
 
   private readonly statusTask = new Task(this, {
     task: ([target, instanceId], { signal }) =>
       target && instanceId ? api.deployStatus(target, instanceId, signal) : initialState,
-    args: () => [this.effectiveTarget, this.tracked?.instanceId ?? null] as const,
+    args: () => [this.targets.current, this.tracked?.instanceId ?? null] as const,
     onComplete: (status) => {
       const tracked = this.tracked;
       if (!tracked) return;
       this.tracked = { ...tracked, status: { value: status, error: null, consecutiveErrors: 0 } };
       if (isTerminal(outcomeOf(status))) {
         // The deploy ended: the service's state (address, digest, spec) has changed, so re-read it now.
-        this.summaryPoller.now();
+        this.summary.now();
         this.specRefresh++;
       } else {
         this.statusPoller.scheduleNext();
@@ -142,25 +137,11 @@ export class ElbDocsPage extends LitElement {
     task: ([target, installed], { signal }) => (target && installed ? api.spec(target, signal) : initialState),
     args: () =>
       [
-        this.effectiveTarget,
-        this.summaryRead.value?.service.installed ?? false,
-        this.summaryRead.value?.deployed?.digest ?? null,
+        this.targets.current,
+        this.summary.state.value?.service.installed ?? false,
+        this.summary.state.value?.deployed?.digest ?? null,
         this.specRefresh,
       ] as const,
-  });
-
-  private readonly summaryPoller = new Poller(this, {
-    run: () => void this.summaryTask.run(),
-    delay: () => {
-      const state = this.pageState();
-      const deploy = state.kind === 'installing' || state.kind === 'updating' ? state.deploy : null;
-      return nextPollDelay({
-        deployActive: deploy !== null,
-        activeForMs: deploy?.ageMs ?? 0,
-        consecutiveErrors: this.summaryRead.consecutiveErrors,
-        hidden: isHidden(),
-      });
-    },
   });
 
   private readonly statusPoller = new Poller(this, {
@@ -168,8 +149,7 @@ export class ElbDocsPage extends LitElement {
     delay: () => {
       const tracked = this.tracked;
       if (!tracked || tracked.notFound) return null;
-      const state = this.pageState();
-      const deploy = state.kind === 'installing' || state.kind === 'updating' ? state.deploy : null;
+      const deploy = this.runningDeploy();
       if (!deploy) return null;
       return nextPollDelay({
         deployActive: true,
@@ -183,46 +163,20 @@ export class ElbDocsPage extends LitElement {
   constructor() {
     super();
     this.target = null;
-    this.summaryRead = emptyRead();
     this.tracked = null;
     this.starting = false;
     this.startError = null;
     this.specRefresh = 0;
-    new Clock(this, () => {
-      const kind = this.pageState().kind;
-      return kind === 'installing' || kind === 'updating';
-    });
-  }
-
-  private get effectiveTarget(): string | null {
-    return this.target ?? this.targetsTask.value?.[0]?.target ?? null;
-  }
-
-  protected override willUpdate(_changed: PropertyValues<this>): void {
-    // Switching targets starts from a clean slate: nothing of one cluster's deploy may leak into another's.
-    const target = this.effectiveTarget;
-    if (target !== this.shownTarget) {
-      this.shownTarget = target;
-      this.summaryRead = emptyRead();
-      this.tracked = null;
-      this.startError = null;
-    }
+    new Clock(this, () => this.runningDeploy() !== null);
   }
 
   private pageState(): DocsPageState {
-    if (!this.effectiveTarget) {
-      if (this.targetsTask.status === TaskStatus.ERROR)
-        return { kind: 'unreachable', error: describeError(this.targetsTask.error) };
-      if (this.targetsTask.status === TaskStatus.COMPLETE) {
-        return {
-          kind: 'unreachable',
-          error: { code: 'no_targets', message: 'The server has no targets configured (ELB_TARGETS).' },
-        };
-      }
-      return { kind: 'loading' };
+    if (!this.targets.current) {
+      const problem = this.targets.problem;
+      return problem ? { kind: 'unreachable', error: problem } : { kind: 'loading' };
     }
     return deriveDocsState({
-      summary: this.summaryRead,
+      summary: this.summary.state,
       tracked: this.tracked,
       startError: this.startError,
       starting: this.starting,
@@ -230,9 +184,15 @@ export class ElbDocsPage extends LitElement {
     });
   }
 
+  /** The deploy in progress on the shown target, if any. */
+  private runningDeploy(): DeployView | null {
+    const state = this.pageState();
+    return state.kind === 'installing' || state.kind === 'updating' ? state.deploy : null;
+  }
+
   private async onDeployRequest(event: ElbDeployRequestEvent): Promise<void> {
-    const target = this.effectiveTarget;
-    const summary = this.summaryRead.value;
+    const target = this.targets.current;
+    const summary = this.summary.state.value;
     if (!target || !summary || this.starting) return;
     this.starting = true;
     this.startError = null;
@@ -250,11 +210,11 @@ export class ElbDocsPage extends LitElement {
     } finally {
       this.starting = false;
     }
-    this.summaryPoller.now();
+    this.summary.now();
   }
 
   private async onCancelRequest(event: ElbCancelRequestEvent): Promise<void> {
-    const target = this.effectiveTarget;
+    const target = this.targets.current;
     if (!target || this.tracked?.instanceId !== event.instanceId) return;
     try {
       await api.cancelDeploy(target, event.instanceId);
@@ -273,7 +233,7 @@ export class ElbDocsPage extends LitElement {
   }
 
   private onRetryDiscovery(): void {
-    this.summaryPoller.now();
+    this.summary.now();
     this.specRefresh++;
   }
 
@@ -364,19 +324,18 @@ export class ElbDocsPage extends LitElement {
   }
 
   private retryAll(): void {
-    if (!this.effectiveTarget) void this.targetsTask.run();
-    else this.summaryPoller.now();
+    if (!this.targets.current) this.targets.retry();
+    else this.summary.now();
   }
 
   override render() {
-    const targets = this.targetsTask.value?.map((summary) => summary.target) ?? [];
     return html`<div
       @elb-deploy-request=${this.onDeployRequest}
       @elb-cancel-request=${this.onCancelRequest}
       @elb-dismiss-result=${this.onDismiss}
       @elb-retry-discovery=${this.onRetryDiscovery}
     >
-      <elb-target-picker .targets=${targets} .selected=${this.effectiveTarget}></elb-target-picker>
+      <elb-target-picker .targets=${this.targets.names} .selected=${this.targets.current}></elb-target-picker>
       ${this.renderState(this.pageState())}
     </div>`;
   }

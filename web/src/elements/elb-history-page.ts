@@ -1,11 +1,14 @@
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
-import { Task, TaskStatus, initialState } from '@lit/task';
-import { api, describeError } from '../api/client.js';
+import { LitElement, css, html, nothing } from 'lit';
+import { initialState } from '@lit/task';
+import { api } from '../api/client.js';
 import type { DeploymentRecord } from '../api/types.js';
 import { formatDuration, formatTimestamp, parseTime, shortDigest } from '../core/format.js';
+import { phaseLabel } from '../core/phases.js';
 import { nextPollDelay } from '../core/polling.js';
-import { Poller } from '../controllers/poller.js';
-import { sharedStyles } from './shared-styles.js';
+import { PolledRead } from '../controllers/polled-read.js';
+import { TargetSelection } from '../controllers/target-selection.js';
+import { readView } from './read-view.js';
+import { pageStyles, sharedStyles } from './shared-styles.js';
 import './elb-phase-chart.js';
 import './elb-target-picker.js';
 
@@ -44,17 +47,8 @@ function durationOf(record: DeploymentRecord): number | null {
 export class ElbHistoryPage extends LitElement {
   static override styles = [
     sharedStyles,
+    pageStyles,
     css`
-      :host {
-        display: block;
-      }
-      h1 {
-        font-size: 1.5rem;
-        margin: 0 0 1rem;
-      }
-      .table-wrap {
-        overflow-x: auto;
-      }
       .when {
         white-space: nowrap;
       }
@@ -63,45 +57,25 @@ export class ElbHistoryPage extends LitElement {
       }
     `,
   ];
-  static override properties = {
-    target: { type: String },
-    records: { state: true },
-    errors: { state: true },
-  };
+  static override properties = { target: { type: String } };
 
+  /** The target named in the URL; null means "the first configured target". */
   declare target: string | null;
-  /** Last good answer for the shown target, kept while later reads fail. */
-  declare records: DeploymentRecord[] | null;
-  declare errors: number;
 
-  private shownTarget: string | null = null;
+  private readonly targets = new TargetSelection(
+    this,
+    () => this.target,
+    () => this.history.reset(),
+  );
 
-  private readonly targetsTask = new Task(this, {
-    task: (_args, { signal }) => api.targets(signal),
-    args: () => [] as const,
-  });
-
-  private readonly historyTask = new Task(this, {
-    task: ([target], { signal }) => (target ? api.deployments(target, signal) : initialState),
-    args: () => [this.effectiveTarget] as const,
-    onComplete: (records) => {
-      this.records = records;
-      this.errors = 0;
-      this.poller.scheduleNext();
-    },
-    onError: () => {
-      this.errors++;
-      this.poller.scheduleNext();
-    },
-  });
-
-  private readonly poller = new Poller(this, {
-    run: () => void this.historyTask.run(),
-    delay: () =>
+  private readonly history = new PolledRead(this, {
+    args: () => [this.targets.current] as const,
+    read: ([target], signal) => (target ? api.deployments(target, signal) : initialState),
+    delay: (read) =>
       nextPollDelay({
-        deployActive: (this.records ?? []).some((r) => !FINISHED.has(r.status)),
+        deployActive: (read.value ?? []).some((r) => !FINISHED.has(r.status)),
         activeForMs: 0,
-        consecutiveErrors: this.errors,
+        consecutiveErrors: read.consecutiveErrors,
         hidden: document.visibilityState === 'hidden',
       }),
   });
@@ -109,20 +83,6 @@ export class ElbHistoryPage extends LitElement {
   constructor() {
     super();
     this.target = null;
-    this.records = null;
-    this.errors = 0;
-  }
-
-  private get effectiveTarget(): string | null {
-    return this.target ?? this.targetsTask.value?.[0]?.target ?? null;
-  }
-
-  protected override willUpdate(_changed: PropertyValues<this>): void {
-    if (this.effectiveTarget !== this.shownTarget) {
-      this.shownTarget = this.effectiveTarget;
-      this.records = null;
-      this.errors = 0;
-    }
   }
 
   private renderTable(records: DeploymentRecord[]) {
@@ -155,6 +115,7 @@ export class ElbHistoryPage extends LitElement {
                 <td>${formatDuration(durationOf(r))}</td>
                 <td>
                   ${r.error ? html`<span class="error-text">${r.error.message}</span> <code>${r.error.code}</code>` : '—'}
+                  ${r.failed_phase ? html`<br /><span class="muted">Failed in: ${phaseLabel(r.failed_phase)}</span>` : nothing}
                 </td>
               </tr>`,
           )}
@@ -164,45 +125,24 @@ export class ElbHistoryPage extends LitElement {
   }
 
   override render() {
-    const targets = this.targetsTask.value?.map((s) => s.target) ?? [];
-    const targetError =
-      this.targetsTask.status === TaskStatus.ERROR && !this.effectiveTarget
-        ? describeError(this.targetsTask.error)
-        : null;
-    const historyError = this.historyTask.status === TaskStatus.ERROR ? describeError(this.historyTask.error) : null;
-    const error = targetError ?? historyError;
-    const records = this.records;
-    return html`<h1>
-        History${this.effectiveTarget ? html` <span class="muted">· ${this.effectiveTarget}</span>` : nothing}
-      </h1>
-      <elb-target-picker .targets=${targets} .selected=${this.effectiveTarget}></elb-target-picker>
-      ${
-        error
-          ? html`<div class="notice error" role="alert">
-              Could not read the deploy history: ${error.message}
-              <code>${error.code}</code>${records ? ' Showing the last answer; retrying.' : ''}
-            </div>`
-          : nothing
-      }
-      ${
-        records === null
-          ? error
-            ? html`<button
-                type="button"
-                @click=${() => (targetError ? void this.targetsTask.run() : this.poller.now())}
-              >
-                Try again
-              </button>`
-            : html`<p class="muted" role="status">Loading the deploy history…</p>`
-          : records.length === 0
+    const target = this.targets.current;
+    const problem = this.targets.problem;
+    return html`<h1>History${target ? html` <span class="muted">· ${target}</span>` : nothing}</h1>
+      <elb-target-picker .targets=${this.targets.names} .selected=${target}></elb-target-picker>
+      ${readView(problem ? { value: null, error: problem } : this.history.state, {
+        what: 'the deploy history',
+        loading: 'Loading the deploy history…',
+        retry: () => (problem ? this.targets.retry() : this.history.now()),
+        render: (records) =>
+          records.length === 0
             ? html`<p class="card">No deploys yet on this target.</p>`
             : html`<section class="card" aria-labelledby="chart-title">
                   <h2 id="chart-title">Phase timings</h2>
                   <elb-phase-chart .records=${records.slice(0, 20)}></elb-phase-chart>
                 </section>
                 <h2>Deploys</h2>
-                ${this.renderTable(records)}`
-      }`;
+                ${this.renderTable(records)}`,
+      })}`;
   }
 }
 

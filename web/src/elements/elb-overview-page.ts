@@ -1,68 +1,30 @@
-import { LitElement, css, html, nothing } from 'lit';
-import { Task, TaskStatus } from '@lit/task';
-import { api, describeError } from '../api/client.js';
+import { LitElement, html, nothing } from 'lit';
+import { api } from '../api/client.js';
 import type { TargetSummary } from '../api/types.js';
 import { shortDigest } from '../core/format.js';
 import { phaseLabel } from '../core/phases.js';
 import { updateAdvice } from '../core/page-state.js';
 import { nextPollDelay } from '../core/polling.js';
 import { routeHref } from '../core/routes.js';
-import { Poller } from '../controllers/poller.js';
-import { sharedStyles } from './shared-styles.js';
+import { PolledRead } from '../controllers/polled-read.js';
+import { readView } from './read-view.js';
+import { pageStyles, sharedStyles } from './shared-styles.js';
 
 /** Every configured target and the state of elb-openapi on it. */
 export class ElbOverviewPage extends LitElement {
-  static override styles = [
-    sharedStyles,
-    css`
-      :host {
-        display: block;
-      }
-      h1 {
-        font-size: 1.5rem;
-        margin: 0 0 1rem;
-      }
-      .table-wrap {
-        overflow-x: auto;
-      }
-    `,
-  ];
-  static override properties = { errors: { state: true }, targets: { state: true } };
+  static override styles = [sharedStyles, pageStyles];
 
-  declare errors: number;
-  /** The last good answer, kept while later reads fail (a Task forgets its value on error). */
-  declare targets: TargetSummary[] | null;
-
-  private readonly targetsTask = new Task(this, {
-    task: (_args, { signal }) => api.targets(signal),
+  private readonly targets = new PolledRead(this, {
     args: () => [] as const,
-    onComplete: (targets) => {
-      this.targets = targets;
-      this.errors = 0;
-      this.poller.scheduleNext();
-    },
-    onError: () => {
-      this.errors++;
-      this.poller.scheduleNext();
-    },
-  });
-
-  private readonly poller = new Poller(this, {
-    run: () => void this.targetsTask.run(),
-    delay: () =>
+    read: (_args, signal) => api.targets(signal),
+    delay: (read) =>
       nextPollDelay({
-        deployActive: (this.targets ?? []).some((t) => t.active_deploy !== null),
+        deployActive: (read.value ?? []).some((t) => t.active_deploy !== null),
         activeForMs: 0,
-        consecutiveErrors: this.errors,
+        consecutiveErrors: read.consecutiveErrors,
         hidden: document.visibilityState === 'hidden',
       }),
   });
-
-  constructor() {
-    super();
-    this.errors = 0;
-    this.targets = null;
-  }
 
   private stateCell(summary: TargetSummary) {
     if (summary.active_deploy) {
@@ -113,19 +75,13 @@ export class ElbOverviewPage extends LitElement {
   }
 
   override render() {
-    const task = this.targetsTask;
-    const error = task.status === TaskStatus.ERROR ? describeError(task.error) : null;
     return html`<h1>Overview</h1>
-      ${
-        error
-          ? html`<div class="notice error" role="alert">
-              Could not read the targets: ${error.message}
-              <code>${error.code}</code>${this.targets ? ' Showing the last answer; retrying.' : ''}
-            </div>`
-          : nothing
-      }
-      ${this.targets ? this.renderTable(this.targets) : error ? nothing : html`<p class="muted" role="status">Loading targets…</p>`}
-      ${error && !this.targets ? html`<button type="button" @click=${() => this.poller.now()}>Try again</button>` : nothing}`;
+      ${readView(this.targets.state, {
+        what: 'the targets',
+        loading: 'Loading targets…',
+        retry: () => this.targets.now(),
+        render: (targets) => this.renderTable(targets),
+      })}`;
   }
 }
 

@@ -1,9 +1,13 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { DeploymentRecord } from '../api/types.js';
 import { formatDuration, formatTimestamp } from '../core/format.js';
-import { phaseChart } from '../core/history-chart.js';
+import { phaseChart, type ChartSegment } from '../core/history-chart.js';
 import { phaseLabel } from '../core/phases.js';
 import { sharedStyles } from './shared-styles.js';
+
+/** A segment in words, for its tooltip and its row's accessible description. */
+const segmentText = (s: ChartSegment): string =>
+  `${phaseLabel(s.name)} ${formatDuration(s.durationMs)}${s.status === 'failed' ? ' (failed)' : ''}`;
 
 // Distinguishable on white and from each other; a phase keeps its colour across rows.
 const PALETTE = ['#0b5cad', '#8250df', '#1a7f37', '#bc4c00', '#0e7490', '#a40e26', '#6e7781', '#7a4e00'];
@@ -91,11 +95,7 @@ export class ElbPhaseChart extends LitElement {
       </figcaption>
       ${chart.rows.map((row, index) => {
         const record = this.records[index]!;
-        const description = row.segments
-          .map(
-            (s) => `${phaseLabel(s.name)} ${formatDuration(s.durationMs)}${s.status === 'failed' ? ' (failed)' : ''}`,
-          )
-          .join(', ');
+        const description = row.segments.map(segmentText).join(', ');
         return html`<div class="row">
           <span class="when">${formatTimestamp(record.started_at)}</span>
           <div
@@ -107,7 +107,7 @@ export class ElbPhaseChart extends LitElement {
               (s) =>
                 html`<span
                   class="segment ${s.status}"
-                  title=${`${phaseLabel(s.name)}: ${formatDuration(s.durationMs)}`}
+                  title=${segmentText(s)}
                   style="left:${(s.start * 100).toFixed(3)}%;width:${(s.width * 100).toFixed(3)}%;background-color:${colour(s.name)}"
                 ></span>`,
             )}

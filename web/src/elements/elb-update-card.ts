@@ -1,14 +1,13 @@
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import type { UpdateAdvice } from '../core/page-state.js';
-import { ElbDeployRequestEvent, ElbRetryDiscoveryEvent, type ElbConfirmEvent } from './events.js';
-import type { ElbConfirmDialog } from './elb-confirm-dialog.js';
-import { sharedStyles } from './shared-styles.js';
-import './elb-confirm-dialog.js';
+import { DeployOfferCard } from './deploy-offer-card.js';
+import { ElbDeployRequestEvent } from './events.js';
+import './elb-confirm-button.js';
 
 /** Offered while the service runs: roll it to the pinned tag's current digest, or re-check discovery. */
-export class ElbUpdateCard extends LitElement {
+export class ElbUpdateCard extends DeployOfferCard {
   static override styles = [
-    sharedStyles,
+    ...DeployOfferCard.styles,
     css`
       .card {
         border-color: #c3ccd5;
@@ -28,30 +27,13 @@ export class ElbUpdateCard extends LitElement {
       }
     `,
   ];
-  static override properties = {
-    advice: { attribute: false },
-    starting: { type: Boolean },
-    startError: { attribute: false },
-  };
+  static override properties = { advice: { attribute: false } };
 
   declare advice: UpdateAdvice | null;
-  declare starting: boolean;
-  declare startError: { code: string; message: string } | null;
 
   constructor() {
     super();
     this.advice = null;
-    this.starting = false;
-    this.startError = null;
-  }
-
-  private askUpdate(): void {
-    void this.renderRoot.querySelector<ElbConfirmDialog>('elb-confirm-dialog')?.show();
-  }
-
-  private onConfirm(event: ElbConfirmEvent): void {
-    event.stopPropagation();
-    if (event.confirmed) this.dispatchEvent(new ElbDeployRequestEvent('update'));
   }
 
   private statusLine(advice: UpdateAdvice) {
@@ -106,38 +88,27 @@ export class ElbUpdateCard extends LitElement {
             </div>`
           : nothing
       }
-      ${
-        this.startError
-          ? html`<div class="notice error" role="alert">
-              Could not start the update: ${this.startError.message} <code>${this.startError.code}</code>
-            </div>`
-          : nothing
-      }
+      ${this.renderStartError('update')}
       <div class="actions">
-        <button
-          type="button"
-          class=${advice.updateAvailable ? 'primary' : ''}
+        <elb-confirm-button
+          label=${this.starting ? 'Starting update…' : label}
+          variant=${advice.updateAvailable ? 'primary' : ''}
           ?disabled=${this.starting}
-          @click=${this.askUpdate}
+          heading=${`${label}?`}
+          confirm-label=${label}
+          cancel-label="Not now"
+          @elb-confirm=${() => this.dispatchEvent(new ElbDeployRequestEvent('update'))}
         >
-          ${this.starting ? 'Starting update…' : label}
-        </button>
-        <button type="button" @click=${() => this.dispatchEvent(new ElbRetryDiscoveryEvent())}>Retry Discovery</button>
+          <p>
+            The running service is rolled to
+            <code>${advice.pinnedTag}</code
+            >${advice.registryDigest ? html` (<code>${advice.registryDigest}</code>)` : nothing}. Its pods are replaced,
+            so requests in flight may be interrupted.
+          </p>
+        </elb-confirm-button>
+        ${this.renderRetryDiscovery()}
         <span class="muted">Retry Discovery re-reads the service address, the registry and the live API.</span>
       </div>
-      <elb-confirm-dialog
-        heading=${`${label}?`}
-        confirm-label=${label}
-        cancel-label="Not now"
-        @elb-confirm=${this.onConfirm}
-      >
-        <p>
-          The running service is rolled to
-          <code>${advice.pinnedTag}</code
-          >${advice.registryDigest ? html` (<code>${advice.registryDigest}</code>)` : nothing}. Its pods are replaced,
-          so requests in flight may be interrupted.
-        </p>
-      </elb-confirm-dialog>
     </section>`;
   }
 }

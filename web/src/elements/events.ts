@@ -1,59 +1,58 @@
-// The dashboard's typed events. Each is a plain `Event` subclass carrying typed fields, registered in
+// The dashboard's typed events. Each is an `Event` subclass carrying typed fields, registered in
 // `HTMLElementEventMap`, so listeners get the right type without casts.
+
+/**
+ * Base of the dashboard's events: the event type is the subclass's static `type`, and by default the event
+ * bubbles out of shadow roots to the page or shell that handles it.
+ */
+abstract class ElbEvent extends Event {
+  constructor(init: EventInit = { bubbles: true, composed: true }) {
+    super((new.target as unknown as { type: string }).type, init);
+  }
+}
 
 export type DeployReason = 'install' | 'update';
 
-export class ElbDeployRequestEvent extends Event {
+export class ElbDeployRequestEvent extends ElbEvent {
   static readonly type = 'elb-deploy-request';
   constructor(readonly reason: DeployReason) {
-    super(ElbDeployRequestEvent.type, { bubbles: true, composed: true });
+    super();
   }
 }
 
 /** The user confirmed that the running deploy should be cancelled. */
-export class ElbCancelRequestEvent extends Event {
+export class ElbCancelRequestEvent extends ElbEvent {
   static readonly type = 'elb-cancel-request';
   constructor(readonly instanceId: string) {
-    super(ElbCancelRequestEvent.type, { bubbles: true, composed: true });
+    super();
   }
 }
 
 /** Re-read the service address, registry state and the live API spec now. */
-export class ElbRetryDiscoveryEvent extends Event {
+export class ElbRetryDiscoveryEvent extends ElbEvent {
   static readonly type = 'elb-retry-discovery';
-  constructor() {
-    super(ElbRetryDiscoveryEvent.type, { bubbles: true, composed: true });
-  }
 }
 
 /** Hide a finished deploy's result. */
-export class ElbDismissResultEvent extends Event {
+export class ElbDismissResultEvent extends ElbEvent {
   static readonly type = 'elb-dismiss-result';
-  constructor() {
-    super(ElbDismissResultEvent.type, { bubbles: true, composed: true });
-  }
 }
 
-export class ElbTargetChangeEvent extends Event {
+export class ElbTargetChangeEvent extends ElbEvent {
   static readonly type = 'elb-target-change';
   constructor(readonly targetName: string) {
-    super(ElbTargetChangeEvent.type, { bubbles: true, composed: true });
+    super();
   }
 }
 
-/** In-app navigation (handled by `elb-app` with the History API). */
-export class ElbNavigateEvent extends Event {
-  static readonly type = 'elb-navigate';
-  constructor(readonly href: string) {
-    super(ElbNavigateEvent.type, { bubbles: true, composed: true });
-  }
-}
-
-/** The confirm dialog's answer. */
-export class ElbConfirmEvent extends Event {
+/**
+ * A confirm button's action was confirmed. Handled on the button itself by the element that rendered it, so it
+ * neither bubbles nor leaves that element's shadow root.
+ */
+export class ElbConfirmEvent extends ElbEvent {
   static readonly type = 'elb-confirm';
-  constructor(readonly confirmed: boolean) {
-    super(ElbConfirmEvent.type, { bubbles: true, composed: true });
+  constructor() {
+    super({ bubbles: false, composed: false });
   }
 }
 
@@ -64,7 +63,6 @@ declare global {
     'elb-retry-discovery': ElbRetryDiscoveryEvent;
     'elb-dismiss-result': ElbDismissResultEvent;
     'elb-target-change': ElbTargetChangeEvent;
-    'elb-navigate': ElbNavigateEvent;
     'elb-confirm': ElbConfirmEvent;
   }
 }

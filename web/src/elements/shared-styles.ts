@@ -181,3 +181,17 @@ export const sharedStyles = css`
     color: var(--elb-accent);
   }
 `;
+
+/** What the three pages add: the page itself, its title, and tables that scroll sideways on narrow screens. */
+export const pageStyles = css`
+  :host {
+    display: block;
+  }
+  h1 {
+    font-size: 1.5rem;
+    margin: 0 0 1rem;
+  }
+  .table-wrap {
+    overflow-x: auto;
+  }
+`;

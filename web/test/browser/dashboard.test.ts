@@ -3,7 +3,18 @@
 // page renders and drives each state. The full-stack test that clicks Deploy against the real stack is test/e2e/.
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIGEST_NEW, openApiSpec, rolledBackOutput, status, summary, timeline } from '../fixtures.js';
+import {
+  activeDeploy,
+  DIGEST_NEW,
+  historyRow,
+  openApiSpec,
+  rolledBackStatus,
+  rolledBackTimeline,
+  runningStatus,
+  status,
+  summary,
+  timeline,
+} from '../fixtures.js';
 import { axeViolations, FixtureApi, launchBrowser, screenshot, startDashboard } from './harness.js';
 
 const WAIT = { timeout: 30_000 };
@@ -50,15 +61,7 @@ describe('dashboard in Chromium (contract fixtures)', () => {
       .on('GET', SUMMARY, () => ({ status: 200, body: current }))
       .on('GET', SPEC, { body: openApiSpec });
     api.on('POST', START, () => {
-      current = summary({
-        installed: false,
-        active: {
-          instance_id: 'deploy-local-1',
-          runtime_status: 'Running',
-          phase: 'applying_manifests',
-          reason: 'install',
-        },
-      });
+      current = summary({ installed: false, active: activeDeploy('applying_manifests', 'Running', 'install') });
       return {
         status: 202,
         body: {
@@ -70,12 +73,7 @@ describe('dashboard in Chromium (contract fixtures)', () => {
         },
       };
     });
-    let statusBody: unknown = status({
-      runtime: 'Running',
-      phase: 'applying_manifests',
-      timeline: timeline('applying_manifests', 'running', created),
-      createdMs: created,
-    });
+    let statusBody: unknown = runningStatus('applying_manifests', created);
     api.on('GET', STATUS, () => ({ status: 200, body: statusBody }));
 
     const page = await open(api, '/docs');
@@ -172,19 +170,8 @@ describe('dashboard in Chromium (contract fixtures)', () => {
 
   it('recovers a running deploy from the server after a reload and shows the rollback with diagnostics', async () => {
     const created = Date.now() - 30_000;
-    const active = {
-      instance_id: 'deploy-local-1',
-      runtime_status: 'Running',
-      phase: 'waiting_for_rollout',
-      reason: 'update',
-    };
-    let current: unknown = summary({ registryDigest: DIGEST_NEW, active });
-    let statusBody: unknown = status({
-      runtime: 'Running',
-      phase: 'waiting_for_rollout',
-      timeline: timeline('waiting_for_rollout', 'running', created),
-      createdMs: created,
-    });
+    let current: unknown = summary({ registryDigest: DIGEST_NEW, active: activeDeploy('waiting_for_rollout') });
+    let statusBody: unknown = runningStatus('waiting_for_rollout', created);
     const api = new FixtureApi()
       .on('GET', TARGETS, () => ({ status: 200, body: [current] }))
       .on('GET', SUMMARY, () => ({ status: 200, body: current }))
@@ -197,22 +184,7 @@ describe('dashboard in Chromium (contract fixtures)', () => {
       'Waiting for pods to roll out',
     );
 
-    statusBody = status({
-      runtime: 'Completed',
-      phase: 'rolled_back',
-      timeline: [
-        ...timeline('waiting_for_rollout', 'failed', created),
-        {
-          name: 'rolling_back',
-          status: 'done',
-          startedAt: new Date(created + 20_000).toISOString(),
-          endedAt: new Date(created + 28_000).toISOString(),
-          detail: 'restored previous image',
-        },
-      ],
-      output: rolledBackOutput,
-      createdMs: created,
-    });
+    statusBody = rolledBackStatus(created);
     current = summary({ registryDigest: DIGEST_NEW });
     const alert = page.locator('elb-deploy-result [role="alert"]');
     await alert.waitFor(WAIT);
@@ -231,9 +203,8 @@ describe('dashboard in Chromium (contract fixtures)', () => {
 
   it('warns when a deploy stays Pending too long and cancels it after confirmation', async () => {
     const created = Date.now() - 5 * 60_000;
-    const active = { instance_id: 'deploy-local-1', runtime_status: 'Pending', phase: 'queued', reason: 'install' };
     let cancelRequested = false;
-    const current = summary({ installed: false, active });
+    const current = summary({ installed: false, active: activeDeploy('queued', 'Pending', 'install') });
     const api = new FixtureApi()
       .on('GET', TARGETS, { body: [current] })
       .on('GET', SUMMARY, { body: current })
@@ -267,13 +238,7 @@ describe('dashboard in Chromium (contract fixtures)', () => {
 
   it('keeps following a deploy through transient status errors', async () => {
     const created = Date.now() - 10_000;
-    const active = {
-      instance_id: 'deploy-local-1',
-      runtime_status: 'Running',
-      phase: 'applying_manifests',
-      reason: 'install',
-    };
-    const current = summary({ installed: false, active });
+    const current = summary({ installed: false, active: activeDeploy('applying_manifests', 'Running', 'install') });
     let reads = 0;
     const api = new FixtureApi()
       .on('GET', TARGETS, { body: [current] })
@@ -281,15 +246,7 @@ describe('dashboard in Chromium (contract fixtures)', () => {
       .on('GET', STATUS, () => {
         reads++;
         if (reads <= 2) return { status: 503, body: { code: 'storage_unavailable', message: 'Storage is busy.' } };
-        return {
-          status: 200,
-          body: status({
-            runtime: 'Running',
-            phase: 'waiting_for_rollout',
-            timeline: timeline('waiting_for_rollout', 'running', created),
-            createdMs: created,
-          }),
-        };
+        return { status: 200, body: runningStatus('waiting_for_rollout', created) };
       });
     const page = await open(api, '/docs');
     await page.getByText(/Lost contact with the deploy status/).waitFor(WAIT);
@@ -325,53 +282,34 @@ describe('dashboard in Chromium (contract fixtures)', () => {
       }),
       kind: 'aks',
     };
-    // History rows as the server stores them (deploy records with per-phase seconds).
-    const row = (
-      id: string,
-      statusWord: string,
-      startMs: number,
-      phaseSeconds: Record<string, number>,
-      failed: boolean,
-    ) => ({
-      deploy_id: id,
-      target: 'local',
-      reason: 'update',
-      requester: 'local-dev',
-      status: statusWord,
-      requested_at: new Date(startMs).toISOString(),
-      finished_at: new Date(startMs + 30_000).toISOString(),
-      tag: '3.4',
-      digest: DIGEST_NEW,
-      image: null,
-      previous_image: null,
-      elapsed_seconds: Object.values(phaseSeconds).reduce((a, b) => a + b, 0),
-      phase_seconds: phaseSeconds,
-      error: failed ? { code: 'image_pull_failed', message: 'The pods cannot pull the image.' } : null,
-      rollback_status: statusWord === 'rolled_back' ? 'succeeded' : null,
-    });
+    // History rows as the server stores them: records with their timeline, and one older record that has only
+    // per-phase seconds.
     const api = new FixtureApi().on('GET', TARGETS, { body: [local, prod] }).on('GET', START, {
       body: [
-        row(
-          'd3',
-          'rolled_back',
-          now - 60_000,
-          { resolving_image: 0.4, applying_manifests: 2.1, waiting_for_rollout: 31, rolling_back: 9.5 },
-          true,
-        ),
-        row(
-          'd2',
-          'succeeded',
-          now - 3_600_000,
-          {
+        historyRow({
+          id: 'd3',
+          status: 'rolled_back',
+          startMs: now - 60_000,
+          timeline: rolledBackTimeline(now - 60_000),
+        }),
+        historyRow({
+          id: 'd2',
+          status: 'succeeded',
+          startMs: now - 3_600_000,
+          phaseSeconds: {
             resolving_image: 0.3,
             applying_manifests: 1.9,
             waiting_for_rollout: 12,
             waiting_for_external_ip: 4,
             verifying_service: 1.2,
           },
-          false,
-        ),
-        row('d1', 'failed', now - 7_200_000, { resolving_image: 0.5 }, true),
+        }),
+        historyRow({
+          id: 'd1',
+          status: 'failed',
+          startMs: now - 7_200_000,
+          timeline: timeline('resolving_image', 'failed', now - 7_200_000),
+        }),
       ],
     });
     const page = await open(api, '/');
@@ -387,6 +325,16 @@ describe('dashboard in Chromium (contract fixtures)', () => {
     await expect(page.locator('elb-phase-chart .track').count()).resolves.toBe(3);
     await expect(page.locator('elb-history-page tbody tr').count()).resolves.toBe(3);
     await page.getByText('rolled back').first().waitFor(WAIT);
+    // The failed phase of each record with a timeline is marked in the chart, named in the table and the legend.
+    const failed = page.locator('elb-phase-chart .segment.failed');
+    await expect(failed.count()).resolves.toBe(2);
+    await expect(failed.first().getAttribute('title')).resolves.toBe('Waiting for pods to roll out 7 s (failed)');
+    await expect(page.locator('elb-phase-chart .track').first().getAttribute('aria-label')).resolves.toContain(
+      'Waiting for pods to roll out 7 s (failed)',
+    );
+    await page.getByText('Failed in: Waiting for pods to roll out').waitFor(WAIT);
+    await page.getByText('Failed in: Resolving image digest').waitFor(WAIT);
+    await page.locator('elb-phase-chart .legend').getByText('Failed phase').waitFor(WAIT);
     await screenshot(page, 'history');
     await expectAxeClean(page);
     await page.close();

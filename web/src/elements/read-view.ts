@@ -1,0 +1,36 @@
+import { html, nothing, type TemplateResult } from 'lit';
+
+export interface ReadViewOptions<T> {
+  /** What was read, for the error sentence ("the targets"). */
+  what: string;
+  /** The status line while the first answer is awaited. */
+  loading: string;
+  retry: () => void;
+  render: (value: T) => unknown;
+}
+
+/**
+ * How the Overview and History pages show a read: its error as an alert (saying whether an older answer is still
+ * shown), then the answer, or — before the first one — a loading status or, after a failure, Try again.
+ */
+export function readView<T>(
+  read: { value: T | null; error: { code: string; message: string } | null },
+  options: ReadViewOptions<T>,
+): TemplateResult {
+  const { value, error } = read;
+  return html`${
+    error
+      ? html`<div class="notice error" role="alert">
+          Could not read ${options.what}: ${error.message}
+          <code>${error.code}</code>${value !== null ? ' Showing the last answer; retrying.' : ''}
+        </div>`
+      : nothing
+  }
+  ${
+    value !== null
+      ? options.render(value)
+      : error
+        ? html`<button type="button" @click=${options.retry}>Try again</button>`
+        : html`<p class="muted" role="status">${options.loading}</p>`
+  }`;
+}
