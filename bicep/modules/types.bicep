@@ -45,7 +45,7 @@ type aksTargetType = {
 }
 
 @export()
-@description('Deploy timings and limits of the Function App (docs/deploy.md). Each is optional: unset keeps the app\'s default, which is meant for production. The bounds are the ones the app accepts.')
+@description('Deploy timings and limits of the Function App (docs/deploy.md). Each is optional: unset keeps the app\'s default, which is meant for production. The bounds are the app\'s own (ELB_CHECK_POLL_MS: a floor of 100 ms added here).')
 type deployTuningType = {
   @description('Optional. Durable timer between two rollout checks, in seconds (app default 5).')
   @minValue(0)
