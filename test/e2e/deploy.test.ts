@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PHASES } from '../../core/timeline';
+import { aliveGroups, eventually, startStack, type Stack } from '../support/stack';
 
 const phaseNames: readonly string[] = PHASES;
-import { aliveGroups, eventually, startStack, type Stack } from '../support/stack';
 
 interface DeployStatus {
   instance_id: string;
