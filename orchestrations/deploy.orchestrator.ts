@@ -256,7 +256,7 @@ export const deployOpenApiOrchestrator: OrchestrationHandler = function* (contex
     if (thrown instanceof Cancelled) {
       status = 'cancelled';
       end(thrown.phase, 'failed', 'cancelled');
-      error = { code: 'cancelled', message: `cancelled during ${thrown.phase}` };
+      error = { code: 'cancelled', message: `cancelled on request during ${thrown.phase.replace(/_/g, ' ')}` };
       phase = 'cancelled';
     } else if (thrown instanceof PhaseFailed) {
       status = 'failed';

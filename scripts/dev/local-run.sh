@@ -37,7 +37,9 @@ usage: scripts/dev/local-run.sh [command]
   web                start the dashboard dev server in the background
   status             show what is running
   stop               stop everything this script started
-  push-image REPO:TAG  push a new image (new digest) to the sim registry; it sends an ImagePushed event
+  push-image REPO:TAG [--broken crash-loop|image-pull] [--no-event]
+                     push a new image (new digest) to the sim registry; it sends an ImagePushed event
+                     (--broken: an image whose pods crash-loop or cannot be pulled; --no-event: no event)
   fault ARGS...      manage sim faults (see docs/sim.md)
 
 Ports (environment): ELB_API_PORT=$API_PORT ELB_WEB_PORT=$WEB_PORT ELB_EXEC_PORT=$EXEC_PORT_LOCAL
@@ -98,6 +100,8 @@ stop_one() {
   f=$(pid_file "$name")
   [ -f "$f" ] || return 0
   pid=$(cat "$f")
+  # The pid file goes first: a running `all` takes a missing pid file as "stopped on purpose", not as a crash.
+  rm -f "$f"
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM -- "-$pid" 2>/dev/null || true
     for i in $(seq 1 50); do
@@ -107,7 +111,6 @@ stop_one() {
     kill -KILL -- "-$pid" 2>/dev/null || true
     log "stopped $name"
   fi
-  rm -f "$f"
 }
 
 stop_all() {

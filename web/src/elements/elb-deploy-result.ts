@@ -27,6 +27,9 @@ export class ElbDeployResult extends LitElement {
       .card.succeeded {
         border-color: #4ac26b;
       }
+      .card.stopped {
+        border-color: var(--elb-warn-border);
+      }
       header {
         display: flex;
         justify-content: space-between;
@@ -88,13 +91,15 @@ export class ElbDeployResult extends LitElement {
     const deploy = this.deploy;
     if (!deploy) return nothing;
     const ok = deploy.outcome === 'succeeded';
+    // Someone stopped it on purpose: say so plainly rather than as a failure.
+    const stopped = deploy.outcome === 'cancelled' || deploy.outcome === 'terminated';
     const failedSteps = deploy.steps.filter((step) => step.status === 'failed');
     const running = deploy.image
       ? html`: now running <code title=${deploy.image}>${shortImage(deploy.image)}</code>`
       : nothing;
     const body = ok
       ? html`<div class="notice ok" role="status">${outcomeHeadline(deploy.outcome)}${running}.</div>`
-      : html`<div class="notice error" role="alert">
+      : html`<div class="notice ${stopped ? 'warn' : 'error'}" role=${stopped ? 'status' : 'alert'}>
           <strong>${outcomeHeadline(deploy.outcome)}.</strong>
           ${deploy.error ? html`${deploy.error.message} <code>${deploy.error.code}</code>` : nothing}
         </div>`;
@@ -104,12 +109,14 @@ export class ElbDeployResult extends LitElement {
     const failedAt = failedSteps.map(
       (step) => html`<strong>${step.label}</strong>${step.detail ? ` — ${step.detail}` : ''} `,
     );
-    return html`<section class="card ${ok ? 'succeeded' : 'failed'}" aria-labelledby="result-title">
+    const cardClass = ok ? 'succeeded' : stopped ? 'stopped' : 'failed';
+    return html`<section class="card ${cardClass}" aria-labelledby="result-title">
       <header>
         <h2 id="result-title">Last deploy</h2>
         <span class="muted">${meta}</span>
       </header>
-      ${body} ${failedSteps.length > 0 ? html`<p>Failed at: ${failedAt}</p>` : nothing} ${this.renderRollback(deploy)}
+      ${body} ${failedSteps.length > 0 ? html`<p>${stopped ? 'Stopped at' : 'Failed at'}: ${failedAt}</p>` : nothing}
+      ${this.renderRollback(deploy)}
       ${deploy.clusterState && !ok ? html`<p><strong>Cluster now:</strong> ${deploy.clusterState}</p>` : nothing}
       <elb-diagnostics heading="Diagnostics" .data=${deploy.error?.diagnostics ?? null}></elb-diagnostics>
       <div class="actions"><button type="button" @click=${this.dismiss}>Dismiss</button></div>
