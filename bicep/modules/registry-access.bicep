@@ -1,5 +1,5 @@
 metadata name = 'elb-control access to the container registry'
-metadata description = 'Deployed into the registry resource group: the Function App reads tags, digests and registry properties; the exec container pulls its own image; optionally each cluster kubelet pulls elb-openapi.'
+metadata description = 'Deployed into the registry resource group: the Function App reads tags and digests (the registry id and login server are settings, not ARM reads); the exec container pulls its own image; optionally each cluster kubelet pulls elb-openapi.'
 
 import { builtInRoleIds } from 'rbac.bicep'
 
@@ -36,13 +36,6 @@ var grants = concat(
       principalId: functionPrincipalId
       roleId: builtInRoleIds.acrPull
       why: 'Function App: read tags and digests'
-    }
-    // Login server and resource id through ARM, to validate Event Grid events.
-    {
-      key: functionIdentityResourceId
-      principalId: functionPrincipalId
-      roleId: builtInRoleIds.reader
-      why: 'Function App: read registry properties'
     }
     {
       key: execIdentityResourceId

@@ -76,7 +76,6 @@ const role = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
-  reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
   aksClusterUser: '4abbcc35-e782-43d8-92c5-2d3473bddc7f',
   aksRbacClusterAdmin: 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b',
   managedIdentityContributor: 'e40ec5ca-96e0-45a2-b4ff-59039f2c2b59',
@@ -272,7 +271,6 @@ describe('main.bicep evaluated for three targets (bicep snapshot)', () => {
       grant(role.monitoringMetricsPublisher, insightsId),
       grant(role.keyVaultSecretsUser, secretId),
       grant(role.acrPull, registryId),
-      grant(role.reader, registryId),
       ...expectedTargets.flatMap((t) => [
         grant(role.aksClusterUser, clusterId(t)),
         grant(`custom:${groupId(t).toLowerCase()}`, `${clusterId(t)}/namespaces/${t.namespace}`),
