@@ -109,32 +109,15 @@ export class KubeletController implements Controller {
     let conds: Cond[] = arr(status, 'conditions').filter(isObject) as Cond[];
     conds = setCondition(conds, 'PodReadyToStartContainers', 'True', now);
     conds = setCondition(conds, 'Initialized', 'True', now);
-    conds = allReady
-      ? setCondition(conds, 'Ready', 'True', now)
-      : setCondition(
-          conds,
-          'Ready',
-          'False',
-          now,
-          'ContainersNotReady',
-          `containers with unready status: [${next
-            .filter((c) => c.ready !== true)
-            .map((c) => c.name)
-            .join(' ')}]`,
-        );
-    conds = allReady
-      ? setCondition(conds, 'ContainersReady', 'True', now)
-      : setCondition(
-          conds,
-          'ContainersReady',
-          'False',
-          now,
-          'ContainersNotReady',
-          `containers with unready status: [${next
-            .filter((c) => c.ready !== true)
-            .map((c) => c.name)
-            .join(' ')}]`,
-        );
+    const unready = `containers with unready status: [${next
+      .filter((c) => c.ready !== true)
+      .map((c) => c.name)
+      .join(' ')}]`;
+    for (const type of ['Ready', 'ContainersReady']) {
+      conds = allReady
+        ? setCondition(conds, type, 'True', now)
+        : setCondition(conds, type, 'False', now, 'ContainersNotReady', unready);
+    }
     conds = setCondition(conds, 'PodScheduled', 'True', now);
     status.conditions = orderConditions(conds);
     status.containerStatuses = next;
