@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentImage, renderManifests, toApplyDocument, withoutSecrets } from './manifests';
+import { deploymentImage, renderManifests, toApplyDocument, withoutSecrets, type ManifestInput } from './manifests';
 import { parseTarget } from './targets';
 
 const DIGEST = 'sha256:' + '1'.repeat(64);
@@ -29,27 +29,27 @@ const aks = parseTarget(
   0,
 );
 
+/** The local target with a pinned image and a valid token; each test overrides only what it is about. */
+function render(overrides: Partial<ManifestInput> = {}) {
+  return renderManifests({
+    target: local,
+    image: IMAGE,
+    tag: '3.4',
+    workloadIdentityClientId: null,
+    apiToken: TOKEN,
+    ...overrides,
+  });
+}
+
 describe('renderManifests', () => {
   it('renders the kubeconfig target (snapshot)', () => {
-    const r = renderManifests({
-      target: local,
-      image: IMAGE,
-      tag: '3.4',
-      workloadIdentityClientId: null,
-      apiToken: TOKEN,
-    });
+    const r = render();
     expect(r.objects).toMatchSnapshot();
     expect(r.templateHash).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('renders the AKS target with workload identity and an internal LoadBalancer (snapshot)', () => {
-    const r = renderManifests({
-      target: aks,
-      image: IMAGE,
-      tag: '3.4',
-      workloadIdentityClientId: '11111111-2222-3333-4444-555555555555',
-      apiToken: TOKEN,
-    });
+    const r = render({ target: aks, workloadIdentityClientId: '11111111-2222-3333-4444-555555555555' });
     expect(r.objects).toMatchSnapshot();
     const sa = r.objects.find((o) => o.kind === 'ServiceAccount')!;
     expect(sa.metadata.annotations).toEqual({
@@ -61,39 +61,15 @@ describe('renderManifests', () => {
   });
 
   it('is deterministic and changes the template hash exactly when the pod changes', () => {
-    const a = renderManifests({
-      target: local,
-      image: IMAGE,
-      tag: '3.4',
-      workloadIdentityClientId: null,
-      apiToken: TOKEN,
-    });
-    const b = renderManifests({
-      target: local,
-      image: IMAGE,
-      tag: '3.4',
-      workloadIdentityClientId: null,
-      apiToken: TOKEN,
-    });
+    const a = render();
+    const b = render();
     expect(toApplyDocument(a.objects)).toBe(toApplyDocument(b.objects));
-    const other = renderManifests({
-      target: local,
-      image: IMAGE.replace(/1{64}$/, '2'.repeat(64)),
-      tag: '3.4',
-      workloadIdentityClientId: null,
-      apiToken: TOKEN,
-    });
+    const other = render({ image: IMAGE.replace(/1{64}$/, '2'.repeat(64)) });
     expect(other.templateHash).not.toBe(a.templateHash);
   });
 
   it('keeps the token out of the pod spec and out of what is stored for rollback', () => {
-    const r = renderManifests({
-      target: local,
-      image: IMAGE,
-      tag: '3.4',
-      workloadIdentityClientId: null,
-      apiToken: TOKEN,
-    });
+    const r = render();
     const dep = JSON.stringify(r.objects.find((o) => o.kind === 'Deployment'));
     expect(dep).not.toContain(TOKEN);
     expect(dep).toContain('secretKeyRef');
@@ -103,13 +79,7 @@ describe('renderManifests', () => {
   });
 
   it('pins the image by digest and runs as non-root', () => {
-    const r = renderManifests({
-      target: local,
-      image: IMAGE,
-      tag: '3.4',
-      workloadIdentityClientId: null,
-      apiToken: TOKEN,
-    });
+    const r = render();
     const dep = r.objects.find((o) => o.kind === 'Deployment') as unknown as {
       spec: {
         template: {
@@ -126,31 +96,13 @@ describe('renderManifests', () => {
   });
 
   it('refuses a tag reference, a short token, and an AKS target without identity', () => {
-    expect(() =>
-      renderManifests({
-        target: local,
-        image: '127.0.0.1:5001/elb-openapi:3.4',
-        tag: '3.4',
-        workloadIdentityClientId: null,
-        apiToken: TOKEN,
-      }),
-    ).toThrow(/digest-pinned/);
-    expect(() =>
-      renderManifests({ target: local, image: IMAGE, tag: '3.4', workloadIdentityClientId: null, apiToken: 'short' }),
-    ).toThrow(/32/);
-    expect(() =>
-      renderManifests({ target: aks, image: IMAGE, tag: '3.4', workloadIdentityClientId: null, apiToken: TOKEN }),
-    ).toThrow(/client id/);
+    expect(() => render({ image: '127.0.0.1:5001/elb-openapi:3.4' })).toThrow(/digest-pinned/);
+    expect(() => render({ apiToken: 'short' })).toThrow(/32/);
+    expect(() => render({ target: aks })).toThrow(/client id/);
   });
 
   it('writes documents kubectl reads as a stream (leading ---, one JSON object each)', () => {
-    const r = renderManifests({
-      target: local,
-      image: IMAGE,
-      tag: '3.4',
-      workloadIdentityClientId: null,
-      apiToken: TOKEN,
-    });
+    const r = render();
     const doc = toApplyDocument(r.objects);
     expect(doc.startsWith('---\n{')).toBe(true);
     const parts = doc
