@@ -7,7 +7,14 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TargetStore } from '../../adapters/state-store';
 import { tableClient } from '../../adapters/tables';
-import { eventually, startStack, type Stack } from '../../test/support/stack';
+import {
+  addSimFault,
+  clearSimFaults,
+  startFastStack,
+  waitForDeployed,
+  waitForIdle,
+} from '../../test/support/local-target';
+import { eventually, type Stack } from '../../test/support/stack';
 
 let stack: Stack;
 
@@ -55,17 +62,7 @@ async function finished(id: string): Promise<Status> {
   );
 }
 
-async function idle(): Promise<Summary> {
-  return eventually(
-    async () => {
-      const { body } = await call<Summary>('GET', '/targets/local/openapi');
-      return body.active_deploy === null ? body : undefined;
-    },
-    'the target to be idle',
-    90_000,
-    250,
-  );
-}
+const idle = () => waitForIdle<Summary>(stack);
 
 /** The target's row in the tables (Azurite), read directly: the lease is not visible through the API alone. */
 function targetRow() {
@@ -110,24 +107,27 @@ async function push(tag = '3.4'): Promise<{ digest: string }> {
   return (await res.json()) as { digest: string };
 }
 
-async function fault(body: unknown): Promise<void> {
-  const res = await fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'POST', body: JSON.stringify(body) });
-  expect(res.status).toBe(201);
+const fault = (body: object) => addSimFault(stack, body);
+const clearFaults = () => clearSimFaults(stack);
+
+/**
+ * Takes the Service away and arms a LoadBalancer fault, so the next deploy has to wait for a new address
+ * (slowly, or never); the caller clears the fault.
+ */
+async function loseTheAddress(lbFault: { mode: 'slow'; delay_ms: number } | { mode: 'never' }): Promise<void> {
+  await fault({ type: 'lb_ip', ...lbFault });
+  await fetch(`${stack.k8sUrl}/api/v1/namespaces/elb-openapi/services/elb-openapi`, { method: 'DELETE' });
 }
 
-async function clearFaults(): Promise<void> {
-  await fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'DELETE' });
+/** Starts a deploy of the current tag and returns its id once it waits for its LoadBalancer address. */
+async function deployWaitingForAddress(): Promise<string> {
+  const { body } = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
+  await waitForPhase(body.id, 'waiting_for_external_ip');
+  return body.id;
 }
 
 beforeAll(async () => {
-  stack = await startStack({
-    env: {
-      ELB_WATCH_SECONDS: '5',
-      ELB_POLL_INTERVAL_SECONDS: '1',
-      ELB_CHECK_POLL_MS: '200',
-      ELB_EXTERNAL_IP_TIMEOUT_SECONDS: '20',
-    },
-  });
+  stack = await startFastStack({ ELB_EXTERNAL_IP_TIMEOUT_SECONDS: '20' });
   // A first install, so later deploys are updates with something to roll back to.
   const first = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
   expect(first.status).toBe(202);
@@ -227,46 +227,21 @@ describe('the deploy API on the local stack', () => {
       ),
     );
     for (const d of deliveries) expect(d.status).toBeLessThan(300);
-    const summary = await eventually(
-      async () => {
-        const s = (await call<Summary>('GET', '/targets/local/openapi')).body;
-        return s.deployed?.digest === pushed.digest && s.active_deploy === null ? s : undefined;
-      },
-      'the pushed digest to be deployed',
-      90_000,
-    );
-    expect(summary.deployed?.digest).toBe(pushed.digest);
+    await waitForDeployed(stack, pushed.digest);
     const autos = (await history()).filter((r) => !before.some((b) => b.deploy_id === r.deploy_id));
     expect(autos.map((r) => [r.reason, r.status, r.digest])).toEqual([['auto', 'succeeded', pushed.digest]]);
   });
 
   it('converges on the last of three pushes made during a deploy', async () => {
     await idle();
-    await fault({ type: 'lb_ip', mode: 'slow', delay_ms: 4000 });
-    await fetch(`${stack.k8sUrl}/api/v1/namespaces/elb-openapi/services/elb-openapi`, { method: 'DELETE' });
+    await loseTheAddress({ mode: 'slow', delay_ms: 4000 });
     try {
       // A redeploy of the current tag, slowed down by the LoadBalancer fault; three rebuilt 3.4 images land meanwhile.
-      const { body } = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
-      await eventually(
-        async () =>
-          (await call<Status>('GET', `/aks/openapi/deploy/${body.id}/status`)).body.custom_status.phase ===
-          'waiting_for_external_ip'
-            ? true
-            : undefined,
-        'the deploy to wait for its address',
-      );
+      const id = await deployWaitingForAddress();
       const pushes = [await push(), await push(), await push()];
-      expect((await finished(body.id)).output?.status).toBe('succeeded');
-      const last = pushes.at(-1)!.digest;
-      const summary = await eventually(
-        async () => {
-          const s = (await call<Summary>('GET', '/targets/local/openapi')).body;
-          return s.deployed?.digest === last && s.active_deploy === null ? s : undefined;
-        },
-        'the target to converge on the last push',
-        90_000,
-      );
-      expect(summary.deployed?.digest).toBe(last);
+      expect((await finished(id)).output?.status).toBe('succeeded');
+      // Converged on the last push: it is deployed and nothing further is in flight.
+      await waitForDeployed(stack, pushes.at(-1)!.digest);
     } finally {
       await clearFaults();
     }
@@ -311,25 +286,16 @@ describe('the deploy API on the local stack', () => {
 
   it('cancels a running deploy between waits and ends cancelled', async () => {
     await idle();
-    await fault({ type: 'lb_ip', mode: 'never' });
-    await fetch(`${stack.k8sUrl}/api/v1/namespaces/elb-openapi/services/elb-openapi`, { method: 'DELETE' });
+    await loseTheAddress({ mode: 'never' });
     try {
-      const { body } = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
-      await eventually(
-        async () =>
-          (await call<Status>('GET', `/aks/openapi/deploy/${body.id}/status`)).body.custom_status.phase ===
-          'waiting_for_external_ip'
-            ? true
-            : undefined,
-        'the deploy to wait for its address',
-      );
-      expect(await call('POST', `/aks/openapi/deploy/${body.id}/cancel`)).toMatchObject({
+      const id = await deployWaitingForAddress();
+      expect(await call('POST', `/aks/openapi/deploy/${id}/cancel`)).toMatchObject({
         status: 202,
         body: { cancel_requested: true },
       });
-      const s = await finished(body.id);
+      const s = await finished(id);
       expect(s.output).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
-      expect(await call('POST', `/aks/openapi/deploy/${body.id}/cancel`)).toMatchObject({
+      expect(await call('POST', `/aks/openapi/deploy/${id}/cancel`)).toMatchObject({
         status: 409,
         body: { code: 'deploy_not_running' },
       });
@@ -339,22 +305,20 @@ describe('the deploy API on the local stack', () => {
   });
   it('after a hard terminate, a push queued during that deploy still gets its follow-up, which takes the lease', async () => {
     await idle();
-    await fault({ type: 'lb_ip', mode: 'never' });
-    await fetch(`${stack.k8sUrl}/api/v1/namespaces/elb-openapi/services/elb-openapi`, { method: 'DELETE' });
+    await loseTheAddress({ mode: 'never' });
     let faultsCleared = false;
     try {
-      const { body } = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
-      await waitForPhase(body.id, 'waiting_for_external_ip');
+      const id = await deployWaitingForAddress();
       const pushed = await push();
-      expect(await targetRow()).toMatchObject({ activeInstanceId: body.id, pendingPushDigest: pushed.digest });
+      expect(await targetRow()).toMatchObject({ activeInstanceId: id, pendingPushDigest: pushed.digest });
 
-      const term = await call('POST', `/aks/openapi/deploy/${body.id}/cancel?mode=terminate`);
+      const term = await call('POST', `/aks/openapi/deploy/${id}/cancel?mode=terminate`);
       expect(term).toMatchObject({ status: 202, body: { terminated: true } });
       await clearFaults();
       faultsCleared = true;
       // The lease went straight to a follow-up auto deploy for the queued push.
       const row = await targetRow();
-      expect(row.activeInstanceId).not.toBe(body.id);
+      expect(row.activeInstanceId).not.toBe(id);
       expect(row).toMatchObject({ activeReason: 'auto', pendingPushDigest: null, appliedManifest: null });
       const followUp = await finished(row.activeInstanceId!);
       expect(followUp.output).toMatchObject({ status: 'succeeded', openapi_deploy: { digest: pushed.digest } });
@@ -362,7 +326,7 @@ describe('the deploy API on the local stack', () => {
       expect((await targetRow()).activeInstanceId).toBeNull();
 
       const records = await history();
-      const terminated = records.find((r) => r.deploy_id === body.id)!;
+      const terminated = records.find((r) => r.deploy_id === id)!;
       expect(terminated.status).toBe('terminated');
       expect(terminated.timeline.find((e) => e.name === 'waiting_for_external_ip')).toMatchObject({
         status: 'failed',
@@ -380,13 +344,11 @@ describe('the deploy API on the local stack', () => {
 
   it('a hard terminate with nothing queued releases the lease at once: the next deploy starts', async () => {
     await idle();
-    await fault({ type: 'lb_ip', mode: 'never' });
-    await fetch(`${stack.k8sUrl}/api/v1/namespaces/elb-openapi/services/elb-openapi`, { method: 'DELETE' });
+    await loseTheAddress({ mode: 'never' });
     try {
-      const { body } = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
-      await waitForPhase(body.id, 'waiting_for_external_ip');
-      expect((await targetRow()).activeInstanceId).toBe(body.id);
-      expect((await call('POST', `/aks/openapi/deploy/${body.id}/cancel?mode=terminate`)).status).toBe(202);
+      const id = await deployWaitingForAddress();
+      expect((await targetRow()).activeInstanceId).toBe(id);
+      expect((await call('POST', `/aks/openapi/deploy/${id}/cancel?mode=terminate`)).status).toBe(202);
       expect((await targetRow()).activeInstanceId).toBeNull();
       await clearFaults();
       const next = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});

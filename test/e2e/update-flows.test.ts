@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations, launchBrowser, screenshot } from '../../web/test/browser/harness';
-import { eventually, startStack, type Stack } from '../support/stack';
+import { addSimFault, clearSimFaults, startFastStack, waitForDeployed, waitForIdle } from '../support/local-target';
+import { eventually, type Stack } from '../support/stack';
 
 const WAIT = { timeout: 60_000 };
 
@@ -54,13 +55,7 @@ const history = () => api<HistoryRecord[]>('/targets/local/openapi/deployments')
 const output = async (id: string) =>
   (await api<{ output: Output | null }>(`/targets/local/openapi/deployments/${id}`)).output;
 
-/** Waits until no deploy holds the target, and returns the summary then. */
-async function idle(): Promise<Summary> {
-  return eventually(async () => {
-    const s = await summary();
-    return s.active_deploy === null ? s : undefined;
-  }, 'the target to be idle');
-}
+const idle = () => waitForIdle<Summary>(stack);
 
 /** `local-run.sh push-image …`, as a developer would type it; answers the sim's push JSON. */
 async function pushImage(...args: string[]): Promise<PushAnswer> {
@@ -69,13 +64,8 @@ async function pushImage(...args: string[]): Promise<PushAnswer> {
   return JSON.parse(r.stdout) as PushAnswer;
 }
 
-async function simFault(body: object): Promise<void> {
-  const res = await fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'POST', body: JSON.stringify(body) });
-  expect(res.status).toBe(201);
-}
-async function clearFaults(): Promise<void> {
-  await fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'DELETE' });
-}
+const simFault = (body: object) => addSimFault(stack, body);
+const clearFaults = () => clearSimFaults(stack);
 
 /** What the cluster runs: the Deployment's image and its ready replicas, read with the real kubectl. */
 function cluster(): { image: string; ready: number } {
@@ -95,15 +85,8 @@ function cluster(): { image: string; ready: number } {
 const short = (digest: string) => `sha256:${digest.slice(7, 19)}`;
 
 beforeAll(async () => {
-  stack = await startStack({
-    env: {
-      // Short waits so the whole file stays well under two minutes; the phases and their order are unchanged.
-      ELB_WATCH_SECONDS: '5',
-      ELB_POLL_INTERVAL_SECONDS: '1',
-      ELB_CHECK_POLL_MS: '200',
-      ELB_EXTERNAL_IP_TIMEOUT_SECONDS: '60',
-    },
-  });
+  // A long external-IP timeout, so the slow deploy in the cancel flow is still waiting when the user cancels it.
+  stack = await startFastStack({ ELB_EXTERNAL_IP_TIMEOUT_SECONDS: '60' });
   browser = await launchBrowser();
   page = await browser.context.newPage();
 }, 180_000);
@@ -163,10 +146,7 @@ describe('issue 6: install, update by button, auto-update, rollback, cancel', ()
     await idle();
     const pushed = await pushImage();
     expect(pushed.event.delivered).toBe(true);
-    const after = await eventually(async () => {
-      const s = await summary();
-      return s.deployed?.digest === pushed.digest && s.active_deploy === null ? s : undefined;
-    }, 'the pushed digest to be deployed');
+    const after = await waitForDeployed<Summary>(stack, pushed.digest);
     expect(cluster()).toEqual({ image: after.deployed!.image, ready: 1 });
     expect((await history())[0]).toMatchObject({
       reason: 'auto',

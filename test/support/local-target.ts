@@ -1,0 +1,64 @@
+// Helpers the end-to-end tests share for driving the `local` target of a running stack (test/support/stack.ts):
+// a start-up environment with short deploy waits, the sim's fault switch, and waits on the target's summary.
+import { eventually, startStack, type Stack } from './stack';
+
+/**
+ * Short waits so a whole e2e file stays within a couple of minutes; the deploy phases and their order are
+ * unchanged. `extra` adds or overrides settings (each file picks its own external-IP timeout, auth mode, …).
+ */
+export function startFastStack(extra: Record<string, string> = {}): Promise<Stack> {
+  return startStack({
+    env: {
+      ELB_WATCH_SECONDS: '5',
+      ELB_POLL_INTERVAL_SECONDS: '1',
+      ELB_CHECK_POLL_MS: '200',
+      ...extra,
+    },
+  });
+}
+
+/** Arms one sim fault (see the sim's `/_sim/faults` contract); throws when the sim refuses it. */
+export async function addSimFault(stack: Stack, fault: object): Promise<void> {
+  const res = await fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'POST', body: JSON.stringify(fault) });
+  if (res.status !== 201) throw new Error(`the sim refused fault ${JSON.stringify(fault)}: HTTP ${res.status}`);
+}
+
+export async function clearSimFaults(stack: Stack): Promise<void> {
+  await fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'DELETE' });
+}
+
+/** The fields of the target summary (`GET /targets/local/openapi`) these waits look at. */
+export interface TargetSummary {
+  deployed: { digest: string } | null;
+  active_deploy: unknown;
+}
+
+async function localSummary<S extends TargetSummary>(stack: Stack): Promise<S> {
+  const res = await fetch(`${stack.apiUrl}/targets/local/openapi`);
+  if (!res.ok) throw new Error(`/targets/local/openapi: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as S;
+}
+
+/** Waits until no deploy holds the local target, and returns its summary then. */
+export function waitForIdle<S extends TargetSummary>(stack: Stack, timeoutMs = 90_000): Promise<S> {
+  return eventually(
+    async () => {
+      const s = await localSummary<S>(stack);
+      return s.active_deploy === null ? s : undefined;
+    },
+    'the target to be idle',
+    timeoutMs,
+  );
+}
+
+/** Waits until the local target runs `digest` with no deploy in flight, and returns its summary then. */
+export function waitForDeployed<S extends TargetSummary>(stack: Stack, digest: string, timeoutMs = 90_000): Promise<S> {
+  return eventually(
+    async () => {
+      const s = await localSummary<S>(stack);
+      return s.deployed?.digest === digest && s.active_deploy === null ? s : undefined;
+    },
+    `${digest} to be deployed`,
+    timeoutMs,
+  );
+}
