@@ -1,11 +1,11 @@
 // A broken image is a property of that image, not a global fault: pushing `elb-openapi:3.4` broken gives a new
 // digest whose pods crash-loop (or cannot be pulled), while the previous 3.4 digest keeps running fine. Through the
 // push API, the CLI, kubectl and the pod status a real kubelet writes.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCE } from '../k8s/resources';
 import { arr, str } from '../k8s/object';
+import { runTsCli } from '../../test/support/ts-cli';
 import { eventually, getJson, startTestSim, thirdPartyManifests, type AnyJson, type TestSim } from './support';
 
 let sim: TestSim;
@@ -37,18 +37,7 @@ function containerStatus(ns: string) {
   return sim.api.store.list(RESOURCE.pods, ns).map((p) => arr(p, 'status', 'containerStatuses')[0]);
 }
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'cli.ts'), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runTsCli(join(__dirname, '..', 'cli.ts'), args);
 
 describe('pushing a broken image', () => {
   it('crash_loop: the new digest crash-loops, the previous build of the same tag still runs', async () => {

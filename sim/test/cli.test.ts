@@ -1,11 +1,13 @@
 // The elb-sim process: READY lines, the kubeconfig, and state that survives a restart.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runTsCli, spawnTsCli } from '../../test/support/ts-cli';
 import { eventually, getJson, kubectl, randomLoopbackStart } from './support';
 
+const SIM_CLI = join(__dirname, '..', 'cli.ts');
 const stateDir = mkdtempSync(join(tmpdir(), 'elb-sim-cli-'));
 const children: ChildProcess[] = [];
 
@@ -15,29 +17,22 @@ afterAll(() => {
 });
 
 async function startCli(extra: string[] = []): Promise<{ child: ChildProcess; k8s: string; registry: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(__dirname, '..', 'cli.ts'),
-      '--k8s-port',
-      '0',
-      '--registry-port',
-      '0',
-      '--state-dir',
-      stateDir,
-      '--no-webhook',
-      '--lb-ip-start',
-      randomLoopbackStart(),
-      '--ready-delay-ms',
-      '200',
-      '--lb-delay-ms',
-      '200',
-      ...extra,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawnTsCli(SIM_CLI, [
+    '--k8s-port',
+    '0',
+    '--registry-port',
+    '0',
+    '--state-dir',
+    stateDir,
+    '--no-webhook',
+    '--lb-ip-start',
+    randomLoopbackStart(),
+    '--ready-delay-ms',
+    '200',
+    '--lb-delay-ms',
+    '200',
+    ...extra,
+  ]);
   children.push(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -101,16 +96,8 @@ describe('elb-sim CLI', () => {
   });
 
   it('refuses bad options with a usage error (exit 2)', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(__dirname, '..', 'cli.ts'), '--lb-ip-start', '10.0.0.1'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    children.push(child);
-    let err = '';
-    child.stderr!.on('data', (d) => (err += d));
-    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    const { code, stderr } = await runTsCli(SIM_CLI, ['--lb-ip-start', '10.0.0.1']);
     expect(code).toBe(2);
-    expect(err).toContain('--lb-ip-start must be a 127.x.y.z loopback address');
+    expect(stderr).toContain('--lb-ip-start must be a 127.x.y.z loopback address');
   });
 });

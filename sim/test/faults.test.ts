@@ -1,9 +1,9 @@
 // Each fault makes the cluster fail the way a real one does, seen through kubectl and the API; the CLI manages them.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCE } from '../k8s/resources';
 import { arr, str, type KObject } from '../k8s/object';
+import { runTsCli } from '../../test/support/ts-cli';
 import { eventually, getJson, startTestSim, thirdPartyManifests, type AnyJson, type TestSim } from './support';
 
 let sim: TestSim;
@@ -46,18 +46,7 @@ function warnings(ns: string): KObject[] {
   return sim.api.store.list(RESOURCE.events, ns).filter((e) => e.type === 'Warning');
 }
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'cli.ts'), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runTsCli(join(__dirname, '..', 'cli.ts'), args);
 
 describe('faults', () => {
   it('image pull failure for a tag also fails pods that name its digest: ErrImagePull, ImagePullBackOff, Warning events, rollout stuck', async () => {

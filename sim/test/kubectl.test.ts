@@ -17,6 +17,16 @@ function image(tag: string): string {
   return `${sim.registryHostPort}/elb-openapi:${tag}`;
 }
 
+/** `kubectl -n demo get <what…> -o json`, parsed. */
+async function getInNs(...what: string[]): Promise<AnyJson> {
+  return JSON.parse((await sim.kubectl(['-n', NS, 'get', ...what, '-o', 'json'])).stdout);
+}
+
+/** `kubectl -n demo patch <kind> <name> [flags…] -p <patch>`; answers kubectl's exit code. */
+async function patch(kind: string, name: string, body: string, ...flags: string[]): Promise<number> {
+  return (await sim.kubectl(['-n', NS, 'patch', kind, name, ...flags, '-p', body])).code;
+}
+
 describe('kubectl against the sim', () => {
   it('applies a third-party manifest set server-side and rolls it out', async () => {
     const apply = await sim.kubectl(
@@ -44,9 +54,7 @@ describe('kubectl against the sim', () => {
   });
 
   it('reports real metadata, status and digests through get -o json', async () => {
-    const d = JSON.parse(
-      (await sim.kubectl(['-n', NS, 'get', 'deployment', 'web', '-o', 'json', '--show-managed-fields'])).stdout,
-    );
+    const d = await getInNs('deployment', 'web', '--show-managed-fields');
     expect(d.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(Number(d.metadata.resourceVersion)).toBeGreaterThan(0);
     expect(d.metadata.generation).toBe(1);
@@ -68,9 +76,7 @@ describe('kubectl against the sim', () => {
       ),
     ).toBe(true);
 
-    const pods = JSON.parse(
-      (await sim.kubectl(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/name=web', '-o', 'json'])).stdout,
-    );
+    const pods = await getInNs('pods', '-l', 'app.kubernetes.io/name=web');
     expect(pods.items).toHaveLength(3);
     const digest = sim.registry.resolve('elb-openapi', '3.4')!.digest;
     for (const p of pods.items) {
@@ -78,23 +84,21 @@ describe('kubectl against the sim', () => {
       expect(p.status.phase).toBe('Running');
       expect(p.status.containerStatuses[0].imageID).toBe(`${sim.registryHostPort}/elb-openapi@${digest}`);
     }
-    const svc = JSON.parse((await sim.kubectl(['-n', NS, 'get', 'service', 'web', '-o', 'json'])).stdout);
+    const svc = await getInNs('service', 'web');
     expect(svc.spec.clusterIP).toMatch(/^10\.0\./);
     await eventually(
-      async () =>
-        JSON.parse((await sim.kubectl(['-n', NS, 'get', 'service', 'web', '-o', 'json'])).stdout).status.loadBalancer
-          .ingress?.[0]?.ip,
+      async () => (await getInNs('service', 'web')).status.loadBalancer.ingress?.[0]?.ip,
       'an LB address',
     );
   });
 
   it('re-applying the same set changes nothing (no new resourceVersion or generation)', async () => {
-    const before = JSON.parse((await sim.kubectl(['-n', NS, 'get', 'deployment', 'web', '-o', 'json'])).stdout);
+    const before = await getInNs('deployment', 'web');
     await sim.kubectl(
       ['apply', '--server-side', '--field-manager=elb-control', '-f', '-'],
       thirdPartyManifests(NS, image('3.4')),
     );
-    const after = JSON.parse((await sim.kubectl(['-n', NS, 'get', 'deployment', 'web', '-o', 'json'])).stdout);
+    const after = await getInNs('deployment', 'web');
     expect(after.metadata.generation).toBe(before.metadata.generation);
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
   });
@@ -119,9 +123,7 @@ spec:
       manifest,
     );
     expect(forced.code).toBe(0);
-    const d = JSON.parse(
-      (await sim.kubectl(['-n', NS, 'get', 'deployment', 'web', '-o', 'json', '--show-managed-fields'])).stdout,
-    );
+    const d = await getInNs('deployment', 'web', '--show-managed-fields');
     expect(d.spec.replicas).toBe(5);
     const owner = d.metadata.managedFields.find((m: { manager: string }) => m.manager === 'someone-else');
     expect(JSON.stringify(owner.fieldsV1)).toContain('f:replicas');
@@ -136,16 +138,15 @@ spec:
     expect(status.stdout).toContain('successfully rolled out');
     const wait = await sim.kubectl(['-n', NS, 'wait', '--for=condition=Available', 'deployment/web', '--timeout=30s']);
     expect(wait.stdout).toContain('condition met');
-    const d = JSON.parse((await sim.kubectl(['-n', NS, 'get', 'deployment', 'web', '-o', 'json'])).stdout);
+    const d = await getInNs('deployment', 'web');
     expect(d.metadata.generation).toBeGreaterThan(1);
     expect(d.metadata.annotations['deployment.kubernetes.io/revision']).toBe('2');
-    const rs = JSON.parse((await sim.kubectl(['-n', NS, 'get', 'rs', '-o', 'json'])).stdout);
+    const rs = await getInNs('rs');
     expect(rs.items).toHaveLength(2);
   });
 
   it('shows a server-side diff without changing anything', async () => {
-    const rvBefore = JSON.parse((await sim.kubectl(['-n', NS, 'get', 'deployment', 'web', '-o', 'json'])).stdout)
-      .metadata.resourceVersion;
+    const rvBefore = (await getInNs('deployment', 'web')).metadata.resourceVersion;
     const diff = await sim.kubectl(
       ['diff', '--server-side', '--field-manager=elb-control', '--force-conflicts', '-f', '-'],
       thirdPartyManifests(NS, image('3.4'), { replicas: 4 }),
@@ -153,82 +154,32 @@ spec:
     expect(diff.code).toBe(1); // kubectl diff exits 1 when there are differences
     expect(diff.stdout).toMatch(/-\s+replicas: 5/);
     expect(diff.stdout).toMatch(/\+\s+replicas: 4/);
-    const rvAfter = JSON.parse((await sim.kubectl(['-n', NS, 'get', 'deployment', 'web', '-o', 'json'])).stdout)
-      .metadata.resourceVersion;
+    const rvAfter = (await getInNs('deployment', 'web')).metadata.resourceVersion;
     expect(rvAfter).toBe(rvBefore);
   });
 
   it('patches with merge, JSON and strategic patches, and writes the status subresource', async () => {
+    expect(await patch('configmap', 'web-settings', '{"data":{"extra":"1"}}', '--type=merge')).toBe(0);
     expect(
-      (
-        await sim.kubectl([
-          '-n',
-          NS,
-          'patch',
-          'configmap',
-          'web-settings',
-          '--type=merge',
-          '-p',
-          '{"data":{"extra":"1"}}',
-        ])
-      ).code,
+      await patch('configmap', 'web-settings', '[{"op":"add","path":"/data/more","value":"2"}]', '--type=json'),
     ).toBe(0);
     expect(
-      (
-        await sim.kubectl([
-          '-n',
-          NS,
-          'patch',
-          'configmap',
-          'web-settings',
-          '--type=json',
-          '-p',
-          '[{"op":"add","path":"/data/more","value":"2"}]',
-        ])
-      ).code,
+      await patch(
+        'deployment',
+        'web',
+        '{"spec":{"template":{"spec":{"containers":[{"name":"web","env":[{"name":"MODE","value":"x"}]}]}}}}',
+      ),
     ).toBe(0);
-    expect(
-      (
-        await sim.kubectl([
-          '-n',
-          NS,
-          'patch',
-          'deployment',
-          'web',
-          '-p',
-          '{"spec":{"template":{"spec":{"containers":[{"name":"web","env":[{"name":"MODE","value":"x"}]}]}}}}',
-        ])
-      ).code,
-    ).toBe(0);
-    const cm = JSON.parse((await sim.kubectl(['-n', NS, 'get', 'configmap', 'web-settings', '-o', 'json'])).stdout);
+    const cm = await getInNs('configmap', 'web-settings');
     expect(cm.data).toMatchObject({ extra: '1', more: '2' });
-    const d = JSON.parse((await sim.kubectl(['-n', NS, 'get', 'deployment', 'web', '-o', 'json'])).stdout);
+    const d = await getInNs('deployment', 'web');
     const env = d.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
     expect(env).toEqual(['PASSWORD', 'MODE']); // strategic merge keeps the existing entry and adds by name
-    const pdbStatus = await sim.kubectl([
-      '-n',
-      NS,
-      'patch',
-      'pdb',
-      'web',
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      '{"status":{"disruptionsAllowed":7}}',
-    ]);
-    expect(pdbStatus.code).toBe(0);
-    const mainWrite = await sim.kubectl([
-      '-n',
-      NS,
-      'patch',
-      'pdb',
-      'web',
-      '--type=merge',
-      '-p',
-      '{"status":{"disruptionsAllowed":9}}',
-    ]);
-    expect(mainWrite.code).toBe(0);
-    const pdb = JSON.parse((await sim.kubectl(['-n', NS, 'get', 'pdb', 'web', '-o', 'json'])).stdout);
+    expect(
+      await patch('pdb', 'web', '{"status":{"disruptionsAllowed":7}}', '--subresource=status', '--type=merge'),
+    ).toBe(0);
+    expect(await patch('pdb', 'web', '{"status":{"disruptionsAllowed":9}}', '--type=merge')).toBe(0);
+    const pdb = await getInNs('pdb', 'web');
     expect(pdb.status.disruptionsAllowed).toBe(7); // the main resource ignores status
   });
 
@@ -242,9 +193,7 @@ spec:
         .stdout,
     );
     expect(none.items).toHaveLength(0);
-    const running = JSON.parse(
-      (await sim.kubectl(['-n', NS, 'get', 'pods', '--field-selector', 'status.phase=Running', '-o', 'json'])).stdout,
-    );
+    const running = await getInNs('pods', '--field-selector', 'status.phase=Running');
     expect(running.items.length).toBeGreaterThan(0);
     const missing = await sim.kubectl(['-n', NS, 'get', 'deployment', 'nope']);
     expect(missing.stderr).toContain('deployments.apps "nope" not found');
@@ -263,7 +212,7 @@ spec:
   });
 
   it('rejects a stale update (409) and an invalid object (422)', async () => {
-    const cm = JSON.parse((await sim.kubectl(['-n', NS, 'get', 'configmap', 'web-settings', '-o', 'json'])).stdout);
+    const cm = await getInNs('configmap', 'web-settings');
     const put = (rv: string): Promise<{ status: number; body: AnyJson }> =>
       getJson(`${sim.k8sUrl}/api/v1/namespaces/${NS}/configmaps/web-settings`, {
         method: 'PUT',
@@ -291,10 +240,7 @@ spec:
   it('deletes with garbage collection of dependents, and namespaces with their contents', async () => {
     const del = await sim.kubectl(['-n', NS, 'delete', 'deployment', 'web']);
     expect(del.stdout).toContain('deployment.apps "web" deleted');
-    await eventually(
-      async () => JSON.parse((await sim.kubectl(['-n', NS, 'get', 'rs,pods', '-o', 'json'])).stdout).items.length === 0,
-      'ReplicaSets and pods to be collected',
-    );
+    await eventually(async () => (await getInNs('rs,pods')).items.length === 0, 'ReplicaSets and pods to be collected');
     const ns = await sim.kubectl(['delete', 'namespace', NS, '--timeout=30s']);
     expect(ns.code).toBe(0);
     const gone = await sim.kubectl(['get', 'namespace', NS]);

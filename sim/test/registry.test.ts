@@ -3,13 +3,15 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerRegistryClient, KnownContainerRegistryAudience } from '@azure/container-registry';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { DEFAULTS } from '../sim';
+import { runTsCli } from '../../test/support/ts-cli';
 import { eventually, getJson, startTestSim, type AnyJson, type TestSim } from './support';
+
+const SIM_CLI = join(__dirname, '..', 'cli.ts');
 
 let sim: TestSim;
 let hook: Server;
@@ -36,6 +38,15 @@ afterAll(async () => {
   await sim?.stop();
   hook?.close();
 });
+
+/** `POST /_sim/push`, the sim's push API; answers the status and the parsed JSON. */
+function simPush(body: Record<string, unknown>) {
+  return getJson(`${sim.registryUrl}/_sim/push`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
 
 /**
  * The SDK only speaks https to a registry. These two public pipeline hooks let it reach the sim's plain-http
@@ -113,11 +124,7 @@ describe('registry', () => {
   it('push makes a new digest for the tag and delivers an Event Grid ImagePushed event', async () => {
     const before = sim.registry.resolve('elb-openapi', '3.4')!.digest;
     received.length = 0;
-    const push = await getJson(`${sim.registryUrl}/_sim/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ repository: 'elb-openapi', tag: '3.4' }),
-    });
+    const push = await simPush({ repository: 'elb-openapi', tag: '3.4' });
     expect(push.status).toBe(201);
     expect(push.body.digest).not.toBe(before);
     expect(push.body.image).toBe(`elbacr01.azurecr.io/elb-openapi@${push.body.digest}`);
@@ -159,11 +166,7 @@ describe('registry', () => {
     received.length = 0;
     hookStatus = 503;
     try {
-      const push = await getJson(`${sim.registryUrl}/_sim/push`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ repository: 'elb-openapi', tag: '3.5' }),
-      });
+      const push = await simPush({ repository: 'elb-openapi', tag: '3.5' });
       expect(push.body.event).toMatchObject({ delivered: false, attempts: 3, status: 503 });
       expect(received.map((r) => r.headers['aeg-delivery-count'])).toEqual(['0', '1', '2']);
       expect(new Set(received.map((r) => r.body[0].id)).size).toBe(1);
@@ -174,79 +177,28 @@ describe('registry', () => {
 
   it('pushes without an event when asked (deliver_event false, --no-event): the tag moves, the webhook hears nothing', async () => {
     received.length = 0;
-    const push = await getJson(`${sim.registryUrl}/_sim/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ repository: 'elb-openapi', tag: '3.4', deliver_event: false }),
-    });
+    const push = await simPush({ repository: 'elb-openapi', tag: '3.4', deliver_event: false });
     expect(push.status).toBe(201);
     expect(push.body.event).toEqual({ delivered: false, reason: 'not_requested' });
     expect(sim.registry.resolve('elb-openapi', '3.4')!.digest).toBe(push.body.digest);
-    const cli = await new Promise<{ code: number; stdout: string }>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(__dirname, '..', 'cli.ts'),
-          'push',
-          'elb-openapi:3.4',
-          '--no-event',
-          '--registry-url',
-          sim.registryUrl,
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      let stdout = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.on('close', (code) => resolve({ code: code ?? 1, stdout }));
-    });
-    expect(cli.code).toBe(0);
+    const cli = await runTsCli(SIM_CLI, ['push', 'elb-openapi:3.4', '--no-event', '--registry-url', sim.registryUrl]);
+    expect(cli.code, cli.stderr).toBe(0);
     expect(JSON.parse(cli.stdout).event).toEqual({ delivered: false, reason: 'not_requested' });
     // A later ordinary push is delivered, so silence above was the option, not a broken webhook.
-    const loud = await getJson(`${sim.registryUrl}/_sim/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ repository: 'elb-openapi', tag: '3.4' }),
-    });
+    const loud = await simPush({ repository: 'elb-openapi', tag: '3.4' });
     expect(loud.body.event.delivered).toBe(true);
     expect(received).toHaveLength(1);
-    const bad = await getJson(`${sim.registryUrl}/_sim/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ repository: 'elb-openapi', tag: '3.4', deliver_event: 'no' }),
-    });
+    const bad = await simPush({ repository: 'elb-openapi', tag: '3.4', deliver_event: 'no' });
     expect(bad.body.code).toBe('invalid_deliver_event');
   });
 
   it('validates push input and pushes through the CLI', async () => {
-    const bad = await getJson(`${sim.registryUrl}/_sim/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ repository: 'Bad Name', tag: '1' }),
-    });
+    const bad = await simPush({ repository: 'Bad Name', tag: '1' });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ code: 'invalid_repository' });
     received.length = 0;
-    const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(__dirname, '..', 'cli.ts'),
-          'push',
-          'elb-openapi:3.6',
-          '--registry-url',
-          sim.registryUrl,
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      let stdout = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.on('close', (code) => resolve({ code: code ?? 1, stdout }));
-    });
-    expect(out.code).toBe(0);
+    const out = await runTsCli(SIM_CLI, ['push', 'elb-openapi:3.6', '--registry-url', sim.registryUrl]);
+    expect(out.code, out.stderr).toBe(0);
     expect(JSON.parse(out.stdout)).toMatchObject({ repository: 'elb-openapi', tag: '3.6', event: { delivered: true } });
     await eventually(() => received.length === 1 || undefined, 'the CLI push event');
   });
