@@ -1,81 +1,35 @@
 // The state store against a real Azurite and the registry/kube readers against the real sim (both started here on
 // free ports, both stopped afterwards).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queuedDeploymentRecord } from '../core/deployment-record';
 import { emptyTargetState } from '../core/target-state';
 import { parseTarget, type KubeconfigTarget } from '../core/targets';
 import { kubeReaderFor } from './cluster-reader';
 import { createRegistryClient, RegistryReader } from './registry';
 import { DeploymentStore, TargetStore, type DeploymentRecord } from './state-store';
+import { azuriteTablesUrl, readyUrl, startAzuriteTables, startZeroDelaySim } from '../test/support/node-process';
 import { freePorts } from '../test/support/stack';
 import { tableClient } from './tables';
 
-const root = resolve(__dirname, '..');
 const children: ChildProcess[] = [];
 let dir = '';
 let tablesUrl = '';
 let registryUrl = '';
 let kubeconfig = '';
 
-function start(args: string[], ready: RegExp, lines: number): Promise<RegExpMatchArray[]> {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((ok, fail) => {
-    let out = '';
-    const found: RegExpMatchArray[] = [];
-    const timer = setTimeout(() => fail(new Error(`not ready: ${args.join(' ')}\n${out}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      for (const line of d.toString().split('\n')) {
-        const m = line.match(ready);
-        if (m) found.push(m);
-      }
-      if (found.length >= lines) {
-        clearTimeout(timer);
-        ok(found);
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => fail(new Error(`exited ${code}: ${out}`)));
-  });
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'elb-adapters-'));
-  // Azurite does not report the port it picked for 0, so a free port is chosen first.
-  const [port] = await freePorts(1);
-  await start(
-    [
-      join(root, 'node_modules/azurite/dist/src/table/main.js'),
-      ...['--tableHost', '127.0.0.1', '--tablePort', String(port), '--inMemoryPersistence', '--disableTelemetry'],
-    ],
-    /successfully started/,
-    1,
-  );
-  tablesUrl = `http://127.0.0.1:${port}/devstoreaccount1`;
-  const sim = await start(
-    [
-      '--import',
-      'tsx',
-      'sim/cli.ts',
-      '--k8s-port',
-      '0',
-      '--registry-port',
-      '0',
-      '--state-dir',
-      join(dir, 'sim'),
-      '--ready-delay-ms',
-      '0',
-      '--lb-delay-ms',
-      '0',
-    ],
-    /^READY (sim-k8s|sim-registry) (\S+)/,
-    2,
-  );
-  registryUrl = sim.find((m) => m[1] === 'sim-registry')![2]!;
+  const [port] = (await freePorts(1)) as [number];
+  const azurite = await startAzuriteTables(port);
+  children.push(azurite.child);
+  tablesUrl = azuriteTablesUrl(port);
+  const sim = await startZeroDelaySim({ entry: ['--import', 'tsx', 'sim/cli.ts'], stateDir: join(dir, 'sim') });
+  children.push(sim.child);
+  registryUrl = readyUrl(sim.output, 'sim-registry');
   kubeconfig = join(dir, 'sim', 'kubeconfig');
 }, 120_000);
 
@@ -117,25 +71,17 @@ describe('TargetStore on Azurite', () => {
 });
 
 describe('DeploymentStore on Azurite', () => {
-  const record = (i: number): DeploymentRecord => ({
-    deploy_id: `local-d${i}`,
-    target: 'local',
-    reason: 'update',
-    requester: 'tester',
-    status: 'queued',
-    requested_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
-    finished_at: null,
-    tag: '3.4',
-    digest: null,
-    image: null,
-    previous_image: null,
-    elapsed_seconds: null,
-    phase_seconds: {},
-    timeline: [],
-    error: null,
-    rollback_status: null,
-    output: null,
-  });
+  /** The i-th queued deploy of `local`, one second after the one before. */
+  const record = (i: number): DeploymentRecord =>
+    queuedDeploymentRecord({
+      deployId: `local-d${i}`,
+      target: 'local',
+      reason: 'update',
+      requester: 'tester',
+      requestedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+      tag: '3.4',
+      digest: null,
+    });
 
   it('lists newest first, keeps only the newest N, finds by id', async () => {
     const store = new DeploymentStore(tableClient('deploymentsbounded', tablesUrl), 5);

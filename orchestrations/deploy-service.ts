@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { DurableClient } from 'durable-functions';
 import { AppConfig } from '../core/config';
 import { CANCEL_EVENT, DEPLOY_ORCHESTRATOR, DeployInput, DeployReason } from '../core/deploy-model';
+import { queuedDeploymentRecord } from '../core/deployment-record';
 import { DomainError } from '../core/errors';
 import { ACTIVE_RUNTIME, TERMINAL_RUNTIME } from '../core/status';
 import {
@@ -95,25 +96,17 @@ export class DeployService {
       requestedAt: now.toISOString(),
       timings: this.config.timings,
     };
-    await this.stores.deployments.create({
-      deploy_id: id,
-      target: req.target.name,
-      reason: req.reason,
-      requester: req.requester,
-      status: 'queued',
-      requested_at: input.requestedAt,
-      finished_at: null,
-      tag: req.tag,
-      digest: req.digest,
-      image: null,
-      previous_image: null,
-      elapsed_seconds: null,
-      phase_seconds: {},
-      timeline: [],
-      error: null,
-      rollback_status: null,
-      output: null,
-    });
+    await this.stores.deployments.create(
+      queuedDeploymentRecord({
+        deployId: id,
+        target: req.target.name,
+        reason: req.reason,
+        requester: req.requester,
+        requestedAt: input.requestedAt,
+        tag: req.tag,
+        digest: req.digest,
+      }),
+    );
     try {
       await this.client.startNew(DEPLOY_ORCHESTRATOR, { instanceId: id, input });
     } catch {

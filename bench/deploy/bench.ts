@@ -2,11 +2,18 @@
 // at once), so every second measured is elb-control's own work — HTTP, Durable replay, registry, exec server +
 // kubectl, Kubernetes reads, tables. Prints per-phase and end-to-end figures.
 // Needs the compiled app: `npx tsc -p tsconfig.build.json`, then: node --import tsx bench/deploy/bench.ts [--runs N]
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import {
+  azuriteTablesUrl,
+  startAzuriteTables,
+  startNodeProcess,
+  startZeroDelaySim,
+  type StartedProcess,
+} from '../../test/support/node-process';
 import { freePorts } from '../../test/support/stack';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -14,26 +21,9 @@ const args = process.argv.slice(2);
 const RUNS = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) || 10 : 10;
 const children: ChildProcess[] = [];
 
-function start(name: string, argv: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<void> {
-  const child = spawn(process.execPath, argv, {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  return new Promise((ok, fail) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`${name} not ready:\n${out}`)), 90_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (ready.test(out)) {
-        clearTimeout(timer);
-        ok();
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => fail(new Error(`${name} exited ${code}:\n${out}`)));
-  });
+/** Keeps a started part's child, so the run stops every part it started, however it ends. */
+async function keep(started: Promise<StartedProcess>): Promise<void> {
+  children.push((await started).child);
 }
 
 function stats(values: number[]): string {
@@ -59,73 +49,53 @@ async function main(): Promise<void> {
   const token = randomBytes(24).toString('hex');
   try {
     await Promise.all([
-      start(
-        'azurite',
-        [
-          join(ROOT, 'node_modules/azurite/dist/src/table/main.js'),
-          '--tableHost',
-          '127.0.0.1',
-          '--tablePort',
-          String(tables),
-          '--inMemoryPersistence',
-          '--disableTelemetry',
-        ],
-        {},
-        /successfully started/,
+      keep(startAzuriteTables(tables)),
+      keep(
+        startZeroDelaySim({
+          entry: ['dist/sim/cli.js'],
+          stateDir: join(dir, 'sim'),
+          k8sPort: k8s,
+          registryPort: registry,
+          webhook: `http://127.0.0.1:${api}/runtime/webhooks/EventGrid?functionName=acrImagePushed`,
+        }),
       ),
-      start(
-        'sim',
-        [
-          'dist/sim/cli.js',
-          '--k8s-port',
-          String(k8s),
-          '--registry-port',
-          String(registry),
-          '--state-dir',
-          join(dir, 'sim'),
-          '--ready-delay-ms',
-          '0',
-          '--lb-delay-ms',
-          '0',
-          '--webhook',
-          `http://127.0.0.1:${api}/runtime/webhooks/EventGrid?functionName=acrImagePushed`,
-        ],
-        {},
-        /READY sim-registry[\s\S]*READY sim-k8s|READY sim-k8s[\s\S]*READY sim-registry/,
-      ),
-      start(
-        'exec',
-        ['dist/exec/cli.js'],
-        { EXEC_TOKEN: token, EXEC_PORT: String(exec), EXEC_HOST: '127.0.0.1' },
-        /READY exec/,
+      keep(
+        startNodeProcess('exec', ['dist/exec/cli.js'], {
+          env: { EXEC_TOKEN: token, EXEC_PORT: String(exec), EXEC_HOST: '127.0.0.1' },
+          ready: [/READY exec/],
+        }),
       ),
     ]);
-    await start(
-      'devhost',
-      ['dist/devhost/cli.js', '--app', ROOT, '--port', String(api), '--state-dir', join(dir, 'devhost')],
-      {
-        EXEC_TOKEN: token,
-        TERMINAL_EXEC_UPSTREAM: `http://127.0.0.1:${exec}`,
-        ELB_AUTH_MODE: 'none',
-        ELB_LOCAL_DIR: dir,
-        ELB_OPENAPI_IMAGE: `127.0.0.1:${registry}/elb-openapi`,
-        ELB_REGISTRY_ENDPOINT: `http://127.0.0.1:${registry}`,
-        ELB_TABLES_ENDPOINT: `http://127.0.0.1:${tables}/devstoreaccount1`,
-        ELB_TARGETS: JSON.stringify([
-          {
-            name: 'local',
-            kind: 'kubeconfig',
-            kubeconfig: join(dir, 'sim', 'kubeconfig'),
-            context: 'elb-sim',
-            namespace: 'elb-openapi',
-            servicePort: 8080,
+    await keep(
+      startNodeProcess(
+        'devhost',
+        ['dist/devhost/cli.js', '--app', ROOT, '--port', String(api), '--state-dir', join(dir, 'devhost')],
+        {
+          env: {
+            EXEC_TOKEN: token,
+            TERMINAL_EXEC_UPSTREAM: `http://127.0.0.1:${exec}`,
+            ELB_AUTH_MODE: 'none',
+            ELB_LOCAL_DIR: dir,
+            ELB_OPENAPI_IMAGE: `127.0.0.1:${registry}/elb-openapi`,
+            ELB_REGISTRY_ENDPOINT: `http://127.0.0.1:${registry}`,
+            ELB_TABLES_ENDPOINT: azuriteTablesUrl(tables),
+            ELB_TARGETS: JSON.stringify([
+              {
+                name: 'local',
+                kind: 'kubeconfig',
+                kubeconfig: join(dir, 'sim', 'kubeconfig'),
+                context: 'elb-sim',
+                namespace: 'elb-openapi',
+                servicePort: 8080,
+              },
+            ]),
+            ELB_POLL_INTERVAL_SECONDS: '0',
+            ELB_CHECK_POLL_MS: '50',
+            ELB_TASK_HUB: 'benchhub',
           },
-        ]),
-        ELB_POLL_INTERVAL_SECONDS: '0',
-        ELB_CHECK_POLL_MS: '50',
-        ELB_TASK_HUB: 'benchhub',
-      },
-      /READY devhost/,
+          ready: [/READY devhost/],
+        },
+      ),
     );
 
     const base = `http://127.0.0.1:${api}/api`;
