@@ -8,10 +8,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EventType, type HistoryEvent, type InstanceRecord, makeEvent } from '../../devhost/durable/history.js';
+import { EventType, type HistoryEvent, makeEvent } from '../../devhost/durable/history.js';
 import { replay } from '../../devhost/durable/replay.js';
 import { InstanceStore } from '../../devhost/durable/store.js';
 import { startDevhost } from '../../devhost/host.js';
+import { runningInstance } from '../../test/support/durable-instance.js';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const argN = process.argv.indexOf('--activities');
@@ -114,21 +115,12 @@ async function main(): Promise<void> {
   for (const events of [10, 100, 1000, 3000]) {
     const activities = Math.max(1, Math.round((events - 2) / 4));
     const history = historyWith(activities);
-    const now = new Date().toISOString();
-    const rec: InstanceRecord = {
+    const rec = runningInstance({
       instanceId: `probe-${events}`,
       name: 'replayProbe',
-      executionId: 'e',
-      status: 'Running',
       input: String(activities),
-      output: null,
-      customStatus: null,
-      createdTime: now,
-      lastUpdatedTime: now,
       history,
-      inbox: [],
-      cancelledTimers: [],
-    };
+    });
     const runs = events >= 1000 ? 10 : 50;
     await replay(rec, probe, invoker, internals); // warm-up
     let start = performance.now();

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EventType, type HistoryEvent, type InstanceRecord, makeEvent } from '../durable/history.js';
 import { loadDurableInternals, VERIFIED_DURABLE_VERSION } from '../durable/internals.js';
 import { orchestrationTriggerValue } from '../durable/replay.js';
+import { runningInstance } from '../../test/support/durable-instance.js';
 import { REPO_ROOT } from './harness.js';
 
 // Contract tests: each pins one fact about durable-functions (and @azure/functions) that the devhost relies on.
@@ -35,21 +36,7 @@ interface Ctx {
 }
 
 function record(history: HistoryEvent[], input: unknown = null): InstanceRecord {
-  const now = new Date().toISOString();
-  return {
-    instanceId: 'contract',
-    name: 'contract',
-    executionId: 'e1',
-    status: 'Running',
-    input: JSON.stringify(input),
-    output: null,
-    customStatus: null,
-    createdTime: now,
-    lastUpdatedTime: now,
-    history,
-    inbox: [],
-    cancelledTimers: [],
-  };
+  return runningInstance({ instanceId: 'contract', name: 'contract', input: JSON.stringify(input), history });
 }
 
 const t0 = new Date('2024-01-01T00:00:00Z');
