@@ -21,43 +21,13 @@ import {
   templateTree,
   words,
 } from './arm-template';
+import { builtInRole as role, grantedBuiltInRoles } from './azure-roles';
 
 const cliTimeout = 600_000;
-
-const role = {
-  owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
-  contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
-  userAccessAdministrator: '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
-  rbacAdministrator: 'f58310d9-a9f6-439a-9e8d-f62e7b41a168',
-  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
-  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
-  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
-  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
-  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
-  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
-  acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
-  aksClusterUser: '4abbcc35-e782-43d8-92c5-2d3473bddc7f',
-  aksRbacClusterAdmin: 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b',
-  managedIdentityContributor: 'e40ec5ca-96e0-45a2-b4ff-59039f2c2b59',
-};
 
 /** The one custom role (modules/cluster-reader-role.bicep): the Function App's reads in the elb-openapi namespace. */
 const customReaderRole = '__bicep.clusterReaderRoleName(resourceGroup().id)';
 
-/** Every role elb-control grants. Adding one is a deliberate change to this list (and to bicep/README.md). */
-const grantedRoles = new Set([
-  role.monitoringMetricsPublisher,
-  role.storageBlobDataOwner,
-  role.storageBlobDataContributor,
-  role.storageQueueDataContributor,
-  role.storageTableDataContributor,
-  role.keyVaultSecretsUser,
-  role.acrPull,
-  role.aksClusterUser,
-  role.aksRbacClusterAdmin,
-  role.managedIdentityContributor,
-  role.rbacAdministrator,
-]);
 const roleAssigningRoles = new Set([role.owner, role.userAccessAdministrator, role.rbacAdministrator]);
 /** What a conditioned role-assigning identity may hand out (to the elb-openapi workload identity). */
 const delegableRoles = new Set([role.aksClusterUser, role.storageBlobDataContributor]);
@@ -384,7 +354,7 @@ describe('security properties of the compiled main.bicep', () => {
     const guids = new Set(
       (text.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi) ?? []).map((g) => g.toLowerCase()),
     );
-    expect([...guids].filter((g) => !grantedRoles.has(g))).toEqual([]);
+    expect([...guids].filter((g) => !grantedBuiltInRoles.has(g))).toEqual([]);
     for (const forbidden of [role.owner, role.contributor, role.userAccessAdministrator]) {
       expect(guids.has(forbidden)).toBe(false);
     }
@@ -408,7 +378,7 @@ describe('security properties of the compiled main.bicep', () => {
       const roles = reachableGuids(assignment.node, String(properties.roleDefinitionId));
       expect(roles.size, where).toBeGreaterThan(0);
       for (const r of roles) {
-        expect(grantedRoles.has(r), `${where} grants ${r}`).toBe(true);
+        expect(grantedBuiltInRoles.has(r), `${where} grants ${r}`).toBe(true);
         reached.add(r);
       }
       // Every role assignment is scoped to one resource, never to a subscription.
@@ -417,7 +387,7 @@ describe('security properties of the compiled main.bicep', () => {
         expect([...roles], where).toEqual([role.managedIdentityContributor]);
       }
     }
-    expect([...reached].sort()).toEqual([...grantedRoles].sort());
+    expect([...reached].sort()).toEqual([...grantedBuiltInRoles].sort());
     expect(customGrants).toEqual(['main/clusterAccessModules/functionReadsNamespace']);
     const definitions = resourcesOfType(nodes, 'Microsoft.Authorization/roleDefinitions');
     expect(definitions.map((d) => `${d.node.path}/${d.symbolicName}`)).toEqual([
