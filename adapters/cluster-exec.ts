@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { DomainError } from '../core/errors';
 import { FIELD_MANAGER } from '../core/manifests';
 import { AksTarget, Target } from '../core/targets';
-import { azLogin, ExecStepSpec } from '../core/workload-identity';
+import { aksClusterArgs, azLogin, ExecStepSpec } from '../core/workload-identity';
 import { ExecClient, ExecError, ExecResult, ExecStep } from './exec-client';
 import { appConfig, execToken } from './settings';
 
@@ -39,12 +39,7 @@ export function aksCredentialSteps(t: AksTarget, execIdentityClientId: string | 
         'az',
         'aks',
         'get-credentials',
-        '--subscription',
-        t.subscriptionId,
-        '--resource-group',
-        t.resourceGroup,
-        '--name',
-        t.clusterName,
+        ...aksClusterArgs(t),
         '--file',
         'kubeconfig',
         '--overwrite-existing',

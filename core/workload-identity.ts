@@ -54,18 +54,18 @@ export function azLogin(execIdentityClientId: string | null): ExecStepSpec {
   };
 }
 
+/** How every `az aks …` command names the target's cluster. */
+export function aksClusterArgs(t: AksTarget): string[] {
+  return ['--subscription', t.subscriptionId, '--resource-group', t.resourceGroup, '--name', t.clusterName];
+}
+
 export function showClusterStep(t: AksTarget): ExecStepSpec {
   return {
     argv: [
       'az',
       'aks',
       'show',
-      '--subscription',
-      t.subscriptionId,
-      '--resource-group',
-      t.resourceGroup,
-      '--name',
-      t.clusterName,
+      ...aksClusterArgs(t),
       '--query',
       '{location: location, issuer: oidcIssuerProfile.issuerUrl, workloadIdentity: securityProfile.workloadIdentity.enabled}',
       '--output',
