@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bicepBinary, bicepDir, diagnostics, runBicep } from './bicep-cli';
+import { type BicepRun, bicepBinary, bicepDir, diagnostics, runBicep } from './bicep-cli';
 import { type Snapshot, snapshotOf, withoutUsing } from './snapshot';
 import {
   type ArmTemplate,
@@ -47,6 +47,14 @@ const forbiddenOutputWords = new Set([
   'sas',
 ]);
 
+/** Runs `bicep ARGS` and expects it to succeed without a single diagnostic (a warning fails too). */
+function runClean(args: string[]): BicepRun {
+  const run = runBicep(args);
+  expect(diagnostics(run), run.stdout + run.stderr).toEqual([]);
+  expect(run.status, run.stderr).toBe(0);
+  return run;
+}
+
 function bicepSources(): string[] {
   const modules = readdirSync(join(bicepDir, 'modules'))
     .filter((f) => f.endsWith('.bicep'))
@@ -72,9 +80,7 @@ describe('bicep build and lint', () => {
   it(
     'builds main.bicep and every module without a warning',
     () => {
-      const run = runBicep(['build', '--pattern', '**/*.bicep', '--outdir', outDir]);
-      expect(diagnostics(run), run.stdout + run.stderr).toEqual([]);
-      expect(run.status, run.stderr).toBe(0);
+      runClean(['build', '--pattern', '**/*.bicep', '--outdir', outDir]);
       const built = [...bicepSources()].map((f) => f.replace(/\.bicep$/, '.json'));
       for (const file of built) {
         const template = JSON.parse(readFileSync(join(outDir, file), 'utf8')) as { $schema?: string };
@@ -87,9 +93,7 @@ describe('bicep build and lint', () => {
   it(
     'builds the parameters example against main.bicep',
     () => {
-      const run = runBicep(['build-params', 'main.example.bicepparam', '--stdout']);
-      expect(diagnostics(run), run.stdout + run.stderr).toEqual([]);
-      expect(run.status, run.stderr).toBe(0);
+      const run = runClean(['build-params', 'main.example.bicepparam', '--stdout']);
       const parameters = JSON.parse((JSON.parse(run.stdout) as { parametersJson: string }).parametersJson) as {
         parameters: Record<string, unknown>;
       };
@@ -103,9 +107,7 @@ describe('bicep build and lint', () => {
   it(
     'lints every file without a diagnostic',
     () => {
-      const run = runBicep(['lint', '--pattern', '**/*.bicep*']);
-      expect(diagnostics(run), run.stdout + run.stderr).toEqual([]);
-      expect(run.status, run.stderr).toBe(0);
+      runClean(['lint', '--pattern', '**/*.bicep*']);
     },
     cliTimeout,
   );
