@@ -3,6 +3,7 @@
 // Every read-modify-write is conditional on the row's ETag, so concurrent requests cannot both win.
 import { TableClient } from '@azure/data-tables';
 import { DeployOutput } from '../core/deploy-model';
+import { DeploymentRecord } from '../core/deployment-record';
 import { DomainError } from '../core/errors';
 import { emptyTargetState, TargetState } from '../core/target-state';
 import { TimelineEntry } from '../core/timeline';
@@ -89,28 +90,6 @@ export class TargetStore {
     }
     throw new DomainError('storage_contention', 'the target state is being changed by many requests; try again', 503);
   }
-}
-
-export interface DeploymentRecord {
-  deploy_id: string;
-  target: string;
-  reason: string;
-  requester: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'cancelled' | 'terminated';
-  requested_at: string;
-  finished_at: string | null;
-  tag: string | null;
-  digest: string | null;
-  image: string | null;
-  previous_image: string | null;
-  elapsed_seconds: number | null;
-  phase_seconds: Record<string, number>;
-  /** The deploy's phases as `custom_status.timeline` reported them at the end ([] until it ends). */
-  timeline: TimelineEntry[];
-  error: { code: string; message: string } | null;
-  rollback_status: string | null;
-  /** The full orchestration output once finished (kept so history outlives Durable's own records). */
-  output: DeployOutput | null;
 }
 
 // Newest first: row keys sort ascending, so the key starts with the time remaining until year 9999.

@@ -1,7 +1,32 @@
-// The history record a deploy starts with: queued, nothing resolved or timed yet. The HTTP/Event Grid start path
-// writes it; tests and benchmarks that seed history build theirs the same way, so the two cannot drift apart.
-// (The record's type, DeploymentRecord, lives with its table in adapters/state-store.ts; the store's `create`
-// checks this shape against it.)
+// A deploy's history record, and the record it starts with: queued, nothing resolved or timed yet. The HTTP/Event
+// Grid start path writes it; tests and benchmarks that seed history build theirs the same way, so the two cannot
+// drift apart.
+
+import { DeployOutput } from './deploy-model';
+import { TimelineEntry } from './timeline';
+
+/** One row of the `deployments` history table (adapters/state-store.ts keeps them). */
+export interface DeploymentRecord {
+  deploy_id: string;
+  target: string;
+  reason: string;
+  requester: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'cancelled' | 'terminated';
+  requested_at: string;
+  finished_at: string | null;
+  tag: string | null;
+  digest: string | null;
+  image: string | null;
+  previous_image: string | null;
+  elapsed_seconds: number | null;
+  phase_seconds: Record<string, number>;
+  /** The deploy's phases as `custom_status.timeline` reported them at the end ([] until it ends). */
+  timeline: TimelineEntry[];
+  error: { code: string; message: string } | null;
+  rollback_status: string | null;
+  /** The full orchestration output once finished (kept so history outlives Durable's own records). */
+  output: DeployOutput | null;
+}
 
 export interface QueuedDeployment {
   deployId: string;
@@ -15,13 +40,13 @@ export interface QueuedDeployment {
   digest: string | null;
 }
 
-export function queuedDeploymentRecord(d: QueuedDeployment) {
+export function queuedDeploymentRecord(d: QueuedDeployment): DeploymentRecord {
   return {
     deploy_id: d.deployId,
     target: d.target,
     reason: d.reason,
     requester: d.requester,
-    status: 'queued' as const,
+    status: 'queued',
     requested_at: d.requestedAt,
     finished_at: null,
     tag: d.tag,

@@ -9,7 +9,7 @@ import { interruptedTimeline, timelineOf } from '../core/timeline';
 import { kubeReaderFor } from '../adapters/cluster-reader';
 import { fetchSpec, serviceBaseUrl } from '../adapters/service-probe';
 import { appConfig } from '../adapters/settings';
-import { DeploymentRecord } from '../adapters/state-store';
+import { DeploymentRecord } from '../core/deployment-record';
 import { cancelDeploy, deployStatus, startDeploy } from './lib/deploy-handlers';
 import { guarded, json } from './lib/http';
 import { deployStores } from './lib/services';

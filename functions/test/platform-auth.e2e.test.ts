@@ -2,7 +2,8 @@
 // `x-ms-client-principal` (base64 JSON) exactly as Static Web Apps / App Service put it there; reads need
 // `reader`, deploys and cancels need `deployer`, and the deploy records who asked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startStack, type Stack } from '../../test/support/stack';
+import { startFastStack } from '../../test/support/local-target';
+import { eventually, type Stack } from '../../test/support/stack';
 
 let stack: Stack;
 
@@ -45,14 +46,7 @@ async function call(
 }
 
 beforeAll(async () => {
-  stack = await startStack({
-    env: {
-      ELB_AUTH_MODE: 'platform',
-      ELB_WATCH_SECONDS: '5',
-      ELB_POLL_INTERVAL_SECONDS: '1',
-      ELB_CHECK_POLL_MS: '200',
-    },
-  });
+  stack = await startFastStack({ ELB_AUTH_MODE: 'platform' });
 }, 180_000);
 
 afterAll(async () => {
