@@ -11,7 +11,13 @@ import { parseTarget, type KubeconfigTarget } from '../core/targets';
 import { kubeReaderFor } from './cluster-reader';
 import { createRegistryClient, RegistryReader } from './registry';
 import { DeploymentStore, TargetStore } from './state-store';
-import { azuriteTablesUrl, readyUrl, startAzuriteTables, startZeroDelaySim } from '../test/support/node-process';
+import {
+  azuriteTablesUrl,
+  readyUrl,
+  startAzuriteTables,
+  startZeroDelaySim,
+  stopProcess,
+} from '../test/support/node-process';
 import { freePorts } from '../test/support/stack';
 import { tableClient } from './tables';
 
@@ -33,8 +39,8 @@ beforeAll(async () => {
   kubeconfig = join(dir, 'sim', 'kubeconfig');
 }, 120_000);
 
-afterAll(() => {
-  for (const c of children) c.kill('SIGTERM');
+afterAll(async () => {
+  await Promise.all(children.map((c) => stopProcess(c)));
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -12,6 +12,7 @@ import {
   startAzuriteTables,
   startNodeProcess,
   startZeroDelaySim,
+  stopProcess,
   type StartedProcess,
 } from '../../test/support/node-process';
 import { freePorts } from '../../test/support/stack';
@@ -149,8 +150,7 @@ async function main(): Promise<void> {
     console.log(`  ${'update, request to Completed'.padEnd(36)} ${stats(totals)}`);
     console.log(`  ${'repeat of the same tag (no change)'.padEnd(36)} ${stats(noops)}`);
   } finally {
-    for (const c of children) c.kill('SIGTERM');
-    await new Promise((ok) => setTimeout(ok, 500));
+    await Promise.all(children.map((c) => stopProcess(c)));
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -58,6 +58,22 @@ export function startNodeProcess(name: string, argv: string[], options: StartOpt
   });
 }
 
+/**
+ * Stops a started part and resolves once it has exited (SIGTERM, then SIGKILL after `graceMs`), so a caller can
+ * remove the part's state dir without racing its last writes.
+ */
+export function stopProcess(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((ok) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(force);
+      ok();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 /** Azurite's Table service alone, in memory, on 127.0.0.1:`port` (it cannot pick a free port itself). */
 export function startAzuriteTables(port: number): Promise<StartedProcess> {
   return startNodeProcess(

@@ -12,8 +12,9 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') count.failed++;
         else count.skipped++;
       }
-      // A file that failed to load has no tests to count; count it as a failure rather than losing it.
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) count.failed++;
+      // A file can fail outside its tests (it did not load, or a hook threw): count it, so the line never says
+      // "0 failed" for a red run.
+      if (module.state() === 'failed' && [...module.children.allTests('failed')].length === 0) count.failed++;
     }
     console.log(`tests: ${count.passed} passed, ${count.failed} failed, ${count.skipped} skipped`);
   }
