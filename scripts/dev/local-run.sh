@@ -136,6 +136,8 @@ with_terminal_exec_env() {
 # App settings that depend on this run's ports and state dir. The environment wins over local.settings.json.
 with_app_env() {
   export ELB_LOCAL_DIR=$LOCAL_DIR
+  # A local run has no platform sign-in; the app still refuses `none` on anything but loopback.
+  export ELB_AUTH_MODE=${ELB_AUTH_MODE:-none}
   export ELB_OPENAPI_IMAGE=${ELB_OPENAPI_IMAGE:-127.0.0.1:$SIM_REGISTRY_PORT/elb-openapi}
   export ELB_REGISTRY_ENDPOINT=${ELB_REGISTRY_ENDPOINT:-http://127.0.0.1:$SIM_REGISTRY_PORT}
   export ELB_TABLES_ENDPOINT=${ELB_TABLES_ENDPOINT:-http://127.0.0.1:$AZURITE_TABLE_PORT/devstoreaccount1}
@@ -261,9 +263,9 @@ case "$cmd" in
   status) status ;;
   stop) stop_all ;;
   push-image)
-    # push-image REPO:TAG [--broken crash-loop|image-pull]: elb-sim checks the arguments and prints the answer.
+    # push-image REPO:TAG [--broken crash-loop|image-pull] [--no-event]: elb-sim checks the arguments and prints the answer.
     ref=${1:-}
-    [[ $ref == *:* ]] || die "push-image needs REPO:TAG [--broken crash-loop|image-pull], e.g. elb-openapi:3.4"
+    [[ $ref == *:* ]] || die "push-image needs REPO:TAG [--broken crash-loop|image-pull] [--no-event], e.g. elb-openapi:3.4"
     node dist/sim/cli.js push "$@" --registry-url "http://127.0.0.1:$SIM_REGISTRY_PORT"
     ;;
   fault) node dist/sim/cli.js fault --k8s-url "http://127.0.0.1:$SIM_K8S_PORT" "$@" ;;
