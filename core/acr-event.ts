@@ -1,38 +1,35 @@
 // Event Grid `Microsoft.ContainerRegistry.ImagePushed` events: validated at the boundary before anything acts on
-// them. An event that is not for our registry and repository is ignored with a reason (redelivery would not help).
+// them. The envelope is parsed and typed by @azure/eventgrid; this module checks that the event is for our registry
+// and repository and carries a usable tag and digest. An event that fails is ignored with a reason (redelivery
+// would not help). Whether the digest is really the tag's current one is asked of the registry by the caller.
+import { EventGridDeserializer, isSystemEvent, type EventGridEvent } from '@azure/eventgrid';
 import { isValidDigest, isValidTag } from './image';
 import { PushEvent } from './target-state';
 
 export const IMAGE_PUSHED = 'Microsoft.ContainerRegistry.ImagePushed';
 
-export interface EventGridLike {
-  id?: unknown;
-  topic?: unknown;
-  subject?: unknown;
-  eventType?: unknown;
-  data?: unknown;
-}
-
 export interface ExpectedSource {
   /** Registry host in image references, e.g. `elbacr01.azurecr.io` or `127.0.0.1:5001`. */
   registryHost: string;
   repository: string;
-  /** ARM id of the registry; when set the event's topic must match it. */
+  /** ARM id of the registry; when set the event's topic must match it (always set in platform mode). */
   registryResourceId: string | null;
 }
 
 export type ParsedPush = { ok: true; push: PushEvent; eventId: string } | { ok: false; reason: string };
 
-export function parseImagePushed(event: EventGridLike, expected: ExpectedSource): ParsedPush {
-  if (event.eventType !== IMAGE_PUSHED)
-    return { ok: false, reason: `event type ${String(event.eventType)} is not handled` };
-  const data = event.data;
+/** Checks an event already deserialized by `EventGridDeserializer` (so id, subject, eventType, time are present). */
+export function parseImagePushed(event: EventGridEvent<unknown>, expected: ExpectedSource): ParsedPush {
+  if (!isSystemEvent(IMAGE_PUSHED, event)) {
+    return { ok: false, reason: `event type ${String(event.eventType).slice(0, 100)} is not handled` };
+  }
+  // The SDK types the data, but a sender can still leave fields out: every field is checked at run time.
+  const data: unknown = event.data;
   if (typeof data !== 'object' || data === null) return { ok: false, reason: 'event has no data' };
-  const d = data as { target?: Record<string, unknown>; request?: Record<string, unknown> };
-  const target = d.target ?? {};
-  const repository = target.repository;
-  const tag = target.tag;
-  const digest = target.digest;
+  const { target, request } = event.data as Partial<typeof event.data>;
+  const repository: unknown = target?.repository;
+  const tag: unknown = target?.tag;
+  const digest: unknown = target?.digest;
   if (typeof repository !== 'string' || repository !== expected.repository) {
     return { ok: false, reason: 'event is for another repository' };
   }
@@ -41,7 +38,7 @@ export function parseImagePushed(event: EventGridLike, expected: ExpectedSource)
       return { ok: false, reason: 'event topic is not the configured registry' };
     }
   } else {
-    const host = d.request?.host;
+    const host: unknown = request?.host;
     if (typeof host !== 'string' || host.toLowerCase() !== expected.registryHost.toLowerCase()) {
       return { ok: false, reason: 'event comes from another registry host' };
     }
@@ -49,5 +46,21 @@ export function parseImagePushed(event: EventGridLike, expected: ExpectedSource)
   if (typeof digest !== 'string' || !isValidDigest(digest)) return { ok: false, reason: 'event has no valid digest' };
   if (typeof tag !== 'string' || tag === '') return { ok: false, reason: 'digest-only push: no tag to match' };
   if (!isValidTag(tag)) return { ok: false, reason: 'event tag is invalid' };
-  return { ok: true, push: { repository, tag, digest }, eventId: typeof event.id === 'string' ? event.id : '' };
+  return { ok: true, push: { repository, tag, digest }, eventId: event.id };
+}
+
+const deserializer = new EventGridDeserializer();
+
+/** Parses what the Event Grid trigger hands over (one event in the Event Grid schema), then checks it. */
+export async function readImagePushed(raw: unknown, expected: ExpectedSource): Promise<ParsedPush> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'not an event' };
+  let events: EventGridEvent<unknown>[];
+  try {
+    events = await deserializer.deserializeEventGridEvents(raw as Record<string, unknown>);
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : 'unreadable';
+    return { ok: false, reason: `not an Event Grid event (${why})` };
+  }
+  if (events.length !== 1) return { ok: false, reason: 'expected exactly one event' };
+  return parseImagePushed(events[0]!, expected);
 }

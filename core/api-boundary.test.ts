@@ -1,7 +1,13 @@
 // Request validation, Event Grid parsing and authorization: the API's boundary rules.
 import { describe, expect, it } from 'vitest';
-import { parseImagePushed } from './acr-event';
-import { assertAuthModeAllowed, authorize } from './auth';
+import { readImagePushed } from './acr-event';
+import {
+  assertAuthModeAllowed,
+  assertPlatformAuthEnabled,
+  assertSameSiteWrite,
+  authorize,
+  WriteRequestHeaders,
+} from './auth';
 import { parseCancelMode, parseDeployId, parseDeployRequest, parseServiceName } from './requests';
 
 const DIGEST = 'sha256:' + 'd'.repeat(64);
@@ -48,49 +54,71 @@ describe('parseDeployRequest', () => {
   });
 });
 
-describe('parseImagePushed', () => {
+describe('readImagePushed', () => {
   const expected = { registryHost: '127.0.0.1:5001', repository: 'elb-openapi', registryResourceId: null };
   const event = (
     over: Record<string, unknown> = {},
     target: Record<string, unknown> = {},
     host = '127.0.0.1:5001',
-  ) => ({
+  ): Record<string, unknown> => ({
     id: 'e1',
     topic: '/subscriptions/s/resourceGroups/r/providers/Microsoft.ContainerRegistry/registries/elbacr01',
+    subject: 'elb-openapi:3.4',
     eventType: 'Microsoft.ContainerRegistry.ImagePushed',
+    eventTime: '2026-12-07T12:00:00Z',
+    dataVersion: '1.0',
+    metadataVersion: '1',
     data: { target: { repository: 'elb-openapi', tag: '3.4', digest: DIGEST, ...target }, request: { host } },
     ...over,
   });
-  it('accepts a push of our repository from our registry', () => {
-    expect(parseImagePushed(event(), expected)).toEqual({
+  it('accepts a push of our repository from our registry', async () => {
+    expect(await readImagePushed(event(), expected)).toEqual({
       ok: true,
       eventId: 'e1',
       push: { repository: 'elb-openapi', tag: '3.4', digest: DIGEST },
     });
   });
-  it('ignores other types, repositories, registries, digest-only pushes and bad digests', () => {
-    expect(parseImagePushed(event({ eventType: 'Microsoft.ContainerRegistry.ImageDeleted' }), expected).ok).toBe(false);
-    expect(parseImagePushed(event({}, { repository: 'other' }), expected).ok).toBe(false);
-    expect(parseImagePushed(event({}, {}, 'evil.azurecr.io'), expected).ok).toBe(false);
-    expect(parseImagePushed(event({}, { tag: undefined }), expected)).toEqual({
+  it('ignores other types, repositories, registries, digest-only pushes and bad digests', async () => {
+    const ok = async (e: unknown) => (await readImagePushed(e, expected)).ok;
+    expect(await ok(event({ eventType: 'Microsoft.ContainerRegistry.ImageDeleted' }))).toBe(false);
+    expect(await ok(event({}, { repository: 'other' }))).toBe(false);
+    expect(await ok(event({}, {}, 'evil.azurecr.io'))).toBe(false);
+    expect(await readImagePushed(event({}, { tag: undefined }), expected)).toEqual({
       ok: false,
       reason: expect.stringMatching(/digest-only/),
     });
-    expect(parseImagePushed(event({}, { digest: 'sha256:zz' }), expected).ok).toBe(false);
-    expect(parseImagePushed(event({ data: null }), expected).ok).toBe(false);
+    expect(await ok(event({}, { digest: 'sha256:zz' }))).toBe(false);
+    expect(await ok(event({ data: null }))).toBe(false);
   });
-  it('checks the topic against the registry resource id when one is configured', () => {
+  it('refuses what is not one event in the Event Grid schema', async () => {
+    const reason = async (e: unknown) => {
+      const r = await readImagePushed(e, expected);
+      return r.ok ? 'accepted' : r.reason;
+    };
+    expect(await reason(null)).toBe('not an event');
+    expect(await reason([event()])).toBe('not an event');
+    expect(await reason('{}')).toBe('not an event');
+    // A CloudEvents envelope, or an Event Grid one with fields missing or of the wrong type.
+    const cloud = { specversion: '1.0', id: 'e1', source: 'x', type: 'Microsoft.ContainerRegistry.ImagePushed' };
+    expect(await reason(cloud)).toMatch(/not an Event Grid event/);
+    for (const field of ['id', 'subject', 'eventType', 'eventTime', 'dataVersion', 'metadataVersion']) {
+      const e = event();
+      delete e[field];
+      expect(await reason(e)).toMatch(/not an Event Grid event/);
+    }
+    expect(await reason(event({ id: 5 }))).toMatch(/not an Event Grid event/);
+  });
+  it('checks the topic against the registry resource id when one is configured', async () => {
     const withId = {
       ...expected,
       registryResourceId: '/subscriptions/s/resourceGroups/r/providers/Microsoft.ContainerRegistry/registries/ELBACR01',
     };
-    expect(parseImagePushed(event({}, {}, 'anything'), withId).ok).toBe(true);
-    expect(
-      parseImagePushed(
-        event({ topic: '/subscriptions/s/resourceGroups/r/providers/Microsoft.ContainerRegistry/registries/other' }),
-        withId,
-      ).ok,
-    ).toBe(false);
+    expect((await readImagePushed(event({}, {}, 'anything'), withId)).ok).toBe(true);
+    const other = '/subscriptions/s/resourceGroups/r/providers/Microsoft.ContainerRegistry/registries/other';
+    expect((await readImagePushed(event({ topic: other }), withId)).ok).toBe(false);
+    const noTopic = event();
+    delete noTopic.topic;
+    expect((await readImagePushed(noTopic, withId)).ok).toBe(false);
   });
 });
 
@@ -137,6 +165,72 @@ describe('authorize', () => {
   it('refuses the no-auth mode in Azure', () => {
     expect(() => assertAuthModeAllowed('none', { WEBSITE_INSTANCE_ID: 'abc' })).toThrow(/local runs only/);
     expect(() => assertAuthModeAllowed('none', {})).not.toThrow();
-    expect(() => assertAuthModeAllowed('platform', { WEBSITE_INSTANCE_ID: 'abc' })).not.toThrow();
+    expect(() =>
+      assertAuthModeAllowed('platform', { WEBSITE_INSTANCE_ID: 'abc', WEBSITE_AUTH_ENABLED: 'True' }),
+    ).not.toThrow();
+  });
+  it('refuses the platform mode unless the platform authenticates in front of the app', () => {
+    for (const env of [
+      {},
+      { WEBSITE_AUTH_ENABLED: 'False' },
+      { WEBSITE_AUTH_ENABLED: '' },
+      { WEBSITE_AUTH_ENABLED: '1' },
+    ]) {
+      expect(() => assertPlatformAuthEnabled('platform', env)).toThrow(
+        expect.objectContaining({ code: 'platform_auth_disabled', status: 503 }),
+      );
+    }
+    expect(() => assertPlatformAuthEnabled('platform', { WEBSITE_AUTH_ENABLED: 'True' })).not.toThrow();
+    expect(() => assertPlatformAuthEnabled('none', {})).not.toThrow();
+  });
+});
+
+describe('assertSameSiteWrite', () => {
+  const own = 'http://127.0.0.1:7071';
+  const dashboard = ['http://127.0.0.1:5173'];
+  const write = (over: Partial<WriteRequestHeaders> = {}): WriteRequestHeaders => ({
+    method: 'POST',
+    contentType: 'application/json',
+    origin: null,
+    secFetchSite: null,
+    ownOrigin: own,
+    ...over,
+  });
+  const code = (mode: 'none' | 'platform', req: WriteRequestHeaders) => {
+    try {
+      assertSameSiteWrite(mode, req, dashboard);
+      return 'allowed';
+    } catch (err) {
+      return (err as { code: string }).code;
+    }
+  };
+  it('lets reads through whatever they carry', () => {
+    expect(code('none', write({ method: 'GET', contentType: 'text/plain', origin: 'http://evil.example' }))).toBe(
+      'allowed',
+    );
+  });
+  it('needs JSON for every write, in both modes', () => {
+    for (const mode of ['none', 'platform'] as const) {
+      for (const contentType of [
+        null,
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data',
+        'application/jsonx',
+      ]) {
+        expect(code(mode, write({ contentType }))).toBe('unsupported_media_type');
+      }
+      expect(code(mode, write({ contentType: 'Application/JSON; charset=utf-8' }))).toBe('allowed');
+    }
+  });
+  it('refuses a foreign Origin or a cross-site fetch in the no-auth mode', () => {
+    expect(code('none', write({ origin: 'http://evil.example' }))).toBe('cross_origin');
+    expect(code('none', write({ origin: 'null' }))).toBe('cross_origin');
+    expect(code('none', write({ origin: 'http://127.0.0.1:5174' }))).toBe('cross_origin');
+    expect(code('none', write({ secFetchSite: 'cross-site' }))).toBe('cross_origin');
+    expect(code('none', write({ origin: own }))).toBe('allowed');
+    expect(code('none', write({ origin: 'http://127.0.0.1:5173', secFetchSite: 'same-origin' }))).toBe('allowed');
+    // Scripts and curl send no Origin.
+    expect(code('none', write())).toBe('allowed');
   });
 });

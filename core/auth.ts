@@ -87,4 +87,58 @@ export function assertAuthModeAllowed(mode: AuthMode, env: Readonly<Record<strin
       500,
     );
   }
+  assertPlatformAuthEnabled(mode, env);
+}
+
+/**
+ * In platform mode the roles come from `x-ms-client-principal`, which only the platform's authentication layer can
+ * vouch for (it strips client-sent copies). Without that layer anyone could send the header, so the app refuses to
+ * serve unless the platform reports it on (docs/api.md#who-may-call).
+ */
+export function assertPlatformAuthEnabled(mode: AuthMode, env: Readonly<Record<string, string | undefined>>): void {
+  if (mode === 'platform' && (env.WEBSITE_AUTH_ENABLED ?? '').toLowerCase() !== 'true') {
+    throw new DomainError(
+      'platform_auth_disabled',
+      'ELB_AUTH_MODE=platform needs the platform authentication in front of the app (WEBSITE_AUTH_ENABLED is not true)',
+      503,
+    );
+  }
+}
+
+export interface WriteRequestHeaders {
+  method: string;
+  contentType: string | null;
+  origin: string | null;
+  secFetchSite: string | null;
+  /** The origin the request was addressed to (scheme://host[:port] of its URL). */
+  ownOrigin: string;
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Cross-site writes (docs/api.md#cross-site-requests). Every mutating request must be JSON: a browser can send
+ * `text/plain` or a form to any site without asking, but `application/json` from another origin needs a CORS
+ * preflight this API never approves. In the no-auth mode, where no sign-in cookie stands between a web page and
+ * the API, a browser's `Origin` must also be the dashboard's or the API's own.
+ */
+export function assertSameSiteWrite(
+  mode: AuthMode,
+  req: WriteRequestHeaders,
+  dashboardOrigins: readonly string[],
+): void {
+  if (!WRITE_METHODS.has(req.method.toUpperCase())) return;
+  const type = (req.contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new DomainError('unsupported_media_type', 'mutating requests must send Content-Type: application/json', 415);
+  }
+  if (mode !== 'none') return;
+  if (req.secFetchSite?.toLowerCase() === 'cross-site') {
+    throw new DomainError('cross_origin', 'cross-site requests are refused', 403);
+  }
+  if (req.origin === null) return;
+  const allowed = new Set([req.ownOrigin, ...dashboardOrigins].map((o) => o.toLowerCase()));
+  if (!allowed.has(req.origin.toLowerCase())) {
+    throw new DomainError('cross_origin', 'requests from another origin are refused', 403);
+  }
 }

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config';
+import { Env, loadConfig } from './config';
 import { selectTarget } from './targets';
+
+const REGISTRY_ID = '/subscriptions/s/resourceGroups/r/providers/Microsoft.ContainerRegistry/registries/elbacr01';
+/** The production default is the platform mode, which needs the registry id; the rules under test are others. */
+const load = (env: Env, file?: string) => loadConfig({ ELB_REGISTRY_RESOURCE_ID: REGISTRY_ID, ...env }, file);
 
 describe('loadConfig', () => {
   it('defaults to the local sim target and local registry', () => {
-    const c = loadConfig({});
+    const c = load({});
     expect(c.targets).toEqual([
       expect.objectContaining({
         name: 'local',
@@ -21,17 +25,27 @@ describe('loadConfig', () => {
     expect(c.taskHub).toBe('elbcontrol');
   });
 
+  it('needs the registry id in the platform mode only, and reads the dashboard origins', () => {
+    expect(() => loadConfig({})).toThrow(/ELB_REGISTRY_RESOURCE_ID is required/);
+    expect(loadConfig({ ELB_AUTH_MODE: 'none' }).registryResourceId).toBeNull();
+    expect(load({}).dashboardOrigins).toEqual([]);
+    expect(load({ ELB_DASHBOARD_ORIGINS: 'http://127.0.0.1:5173, http://localhost:5173' }).dashboardOrigins).toEqual([
+      'http://127.0.0.1:5173',
+      'http://localhost:5173',
+    ]);
+  });
+
   it('follows ELB_LOCAL_DIR for the default kubeconfig', () => {
-    expect(loadConfig({ ELB_LOCAL_DIR: '/tmp/x/' }).targets[0]).toMatchObject({ kubeconfig: '/tmp/x/sim/kubeconfig' });
+    expect(load({ ELB_LOCAL_DIR: '/tmp/x/' }).targets[0]).toMatchObject({ kubeconfig: '/tmp/x/sim/kubeconfig' });
   });
 
   it('uses https for a real registry unless an endpoint is configured', () => {
-    const c = loadConfig({ ELB_OPENAPI_IMAGE: 'elbacr01.azurecr.io/elb-openapi' });
+    const c = load({ ELB_OPENAPI_IMAGE: 'elbacr01.azurecr.io/elb-openapi' });
     expect(c.registryEndpoint).toBe('https://elbacr01.azurecr.io');
   });
 
   it('reads targets from the file content when ELB_TARGETS_FILE is set', () => {
-    const c = loadConfig(
+    const c = load(
       { ELB_TARGETS_FILE: '/etc/targets.json' },
       JSON.stringify([
         { name: 'a', kind: 'kubeconfig', kubeconfig: 'k' },
@@ -68,22 +82,25 @@ describe('loadConfig', () => {
     ],
     [{ ELB_OPENAPI_TAG: 'bad tag' }, 'invalid_settings'],
     [{ ELB_AUTH_MODE: 'open' }, 'invalid_settings'],
+    [{ ELB_REGISTRY_RESOURCE_ID: '' }, 'invalid_settings'],
+    [{ ELB_DASHBOARD_ORIGINS: 'http://127.0.0.1:5173/path' }, 'invalid_settings'],
+    [{ ELB_DASHBOARD_ORIGINS: 'evil.example' }, 'invalid_settings'],
     [{ ELB_POLL_INTERVAL_SECONDS: '-1' }, 'invalid_settings'],
     [{ ELB_WATCH_SECONDS: 'x' }, 'invalid_settings'],
     [{ ELB_OPENAPI_IMAGE: 'no-host' }, 'invalid_image'],
     [{ TERMINAL_EXEC_UPSTREAM: 'ftp://x' }, 'invalid_settings'],
   ])('rejects %j with %s', (env, code) => {
-    expect(() => loadConfig(env)).toThrow(expect.objectContaining({ code }));
+    expect(() => load(env)).toThrow(expect.objectContaining({ code }));
   });
 });
 
 describe('selectTarget', () => {
-  const two = loadConfig({
+  const two = load({
     ELB_TARGETS:
       '[{"name":"a","kind":"kubeconfig","kubeconfig":"k"},{"name":"b","kind":"kubeconfig","kubeconfig":"k"}]',
   }).targets;
   it('lets a request name no target when exactly one exists', () => {
-    expect(selectTarget(loadConfig({}).targets, undefined).name).toBe('local');
+    expect(selectTarget(load({}).targets, undefined).name).toBe('local');
   });
   it('requires a name among several, and 404s unknown names', () => {
     expect(() => selectTarget(two, null)).toThrow(expect.objectContaining({ code: 'target_required', status: 400 }));

@@ -26,6 +26,8 @@ export interface AppConfig {
   registryResourceId: string | null;
   execUpstream: string;
   authMode: AuthMode;
+  /** Origins besides the API's own whose browsers may send writes in the no-auth mode (the local dashboard). */
+  dashboardOrigins: string[];
   timings: Timings;
   execTimeoutSeconds: number;
   /** A deploy still Pending after this long is reported as stuck. */
@@ -109,6 +111,19 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     fail('ELB_REGISTRY_RESOURCE_ID must be a container registry resource id');
   }
 
+  if (authMode === 'platform' && !registryResourceId) {
+    fail('ELB_REGISTRY_RESOURCE_ID is required with ELB_AUTH_MODE=platform: Event Grid pushes are checked against it');
+  }
+
+  const dashboardOrigins = (env.ELB_DASHBOARD_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+  for (const origin of dashboardOrigins) {
+    if (!/^https?:\/\/[^/\s?#@]+$/.test(origin))
+      fail('ELB_DASHBOARD_ORIGINS must list origins like http://127.0.0.1:5173');
+  }
+
   const taskHub = env.ELB_TASK_HUB || DEFAULTS.taskHub;
   if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(taskHub))
     fail('ELB_TASK_HUB must be 3-45 letters or digits, starting with a letter');
@@ -121,6 +136,7 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     registryResourceId,
     execUpstream,
     authMode: authMode as AuthMode,
+    dashboardOrigins,
     timings: {
       pollIntervalSeconds: intSetting(env, 'ELB_POLL_INTERVAL_SECONDS', 5, 0, 300),
       watchSeconds: intSetting(env, 'ELB_WATCH_SECONDS', 90, 1, 600),

@@ -1,28 +1,53 @@
-// Event Grid trigger for registry pushes: a validated ImagePushed event starts an `auto` deploy on every target
+// Event Grid trigger for registry pushes: a verified ImagePushed event starts an `auto` deploy on every target
 // whose desired tag was pushed with a new digest — once per digest however often the event is redelivered, and
-// queued behind a running deploy so the target converges on the newest image.
+// queued behind a running deploy so the target converges on the newest image. Before anything acts, the registry
+// must confirm that the pushed digest is the tag's current one, so a forged or replayed event can at most deploy
+// what the registry already says (docs/api.md#registry-push-events).
 import * as df from 'durable-functions';
-import { parseImagePushed } from '../core/acr-event';
+import { readImagePushed } from '../core/acr-event';
+import { isDomainError } from '../core/errors';
+import { PushEvent } from '../core/target-state';
 import { appConfig } from '../adapters/settings';
 import { deployService } from './lib/services';
+import { registryReader } from './lib/views';
+
+/** The tag's digest in the registry now, or null when the tag is not there. Registry outages throw (redelivery). */
+async function currentDigest(push: PushEvent): Promise<string | null> {
+  try {
+    return await registryReader(appConfig()).resolveTag(push.repository, push.tag);
+  } catch (err) {
+    if (isDomainError(err) && err.code === 'image_not_found') return null;
+    throw err;
+  }
+}
 
 df.app.client.eventGrid('acrImagePushed', {
   handler: async (event, client, context) => {
     const config = appConfig();
-    const parsed = parseImagePushed(event, {
+    const eventId = String((event as { id?: unknown }).id).slice(0, 64);
+    const parsed = await readImagePushed(event, {
       registryHost: config.image.registry,
       repository: config.image.repository,
       registryResourceId: config.registryResourceId,
     });
     if (!parsed.ok) {
       // Not ours or malformed: retrying would not change that, so it is logged and dropped.
-      context.log(`acrImagePushed: ignored event ${String(event.id).slice(0, 64)}: ${parsed.reason}`);
+      context.log(`acrImagePushed: ignored event ${eventId}: ${parsed.reason}`);
+      return;
+    }
+    const { push } = parsed;
+    const current = await currentDigest(push);
+    if (current !== push.digest) {
+      context.log(
+        `acrImagePushed: ignored event ${eventId}: ${push.repository}:${push.tag}@${push.digest.slice(0, 19)} is ` +
+          (current === null ? 'not in the registry' : "not the tag's current digest (stale or forged)"),
+      );
       return;
     }
     const service = deployService(client);
     for (const target of config.targets) {
       // Storage or Durable failures throw, and Event Grid redelivers; the once-per-digest rule makes that safe.
-      const outcome = await service.push(target, parsed.push);
+      const outcome = await service.push(target, push);
       const what =
         outcome.action === 'ignore'
           ? `ignored (${outcome.reason})`
@@ -30,7 +55,7 @@ df.app.client.eventGrid('acrImagePushed', {
             ? `started ${outcome.instanceId}`
             : 'queued behind the running deploy';
       context.log(
-        `acrImagePushed: ${parsed.push.repository}:${parsed.push.tag}@${parsed.push.digest.slice(0, 19)} → ${target.name}: ${what}`,
+        `acrImagePushed: ${push.repository}:${push.tag}@${push.digest.slice(0, 19)} → ${target.name}: ${what}`,
       );
     }
   },

@@ -437,6 +437,19 @@ describe('security properties of the compiled main.bicep', () => {
     expect(parameterValue(node, 'readers')).toHaveLength(2);
   });
 
+  it('runs the app in the platform mode behind the linked Static Web App, with the registry id its push check needs', () => {
+    // The app refuses to serve in the platform mode unless the platform authenticates in front of it
+    // (WEBSITE_AUTH_ENABLED); linking the Function App as the Static Web App's backend is what turns that on.
+    const settings = functionAppSettings();
+    expect(settings.get('ELB_AUTH_MODE')).toBe('platform');
+    expect(String(settings.get('ELB_REGISTRY_RESOURCE_ID'))).toMatch(
+      /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft.ContainerRegistry\/registries\/[^/]+$/,
+    );
+    expect(String(props(only('Microsoft.Web/staticSites/linkedBackends')).backendResourceId)).toBe(
+      "[parameters('functionAppResourceId')]",
+    );
+  });
+
   it('links the dashboard to the Function App and keeps telemetry keyless', () => {
     const backend = only('Microsoft.Web/staticSites/linkedBackends');
     expect(String(props(backend).backendResourceId)).toBe("[parameters('functionAppResourceId')]");

@@ -2,7 +2,7 @@
 // (never a stack trace).
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
-import { authorize, Caller, Role } from '../../core/auth';
+import { assertPlatformAuthEnabled, assertSameSiteWrite, authorize, Caller, Role } from '../../core/auth';
 import { DomainError, errorBody, isDomainError } from '../../core/errors';
 import { appConfig } from '../../adapters/settings';
 
@@ -25,14 +25,30 @@ export type RouteHandler = (
   ctx: InvocationContext,
 ) => Promise<HttpResponseInit>;
 
-/** Wraps a handler: checks the role first, maps every failure onto a coded JSON error. */
+/**
+ * Wraps a handler: checks that the platform vouches for the caller, that a write is not cross-site, and the role
+ * first; maps every failure onto a coded JSON error.
+ */
 export function guarded(role: Role, handler: RouteHandler) {
   return async (req: HttpRequest, client: DurableClient, ctx: InvocationContext): Promise<HttpResponseInit> => {
     try {
-      const caller = authorize(appConfig().authMode, role, req.url, req.headers.get('x-ms-client-principal'), [
+      const config = appConfig();
+      assertPlatformAuthEnabled(config.authMode, process.env);
+      const caller = authorize(config.authMode, role, req.url, req.headers.get('x-ms-client-principal'), [
         req.headers.get('host'),
         req.headers.get('x-forwarded-host'),
       ]);
+      assertSameSiteWrite(
+        config.authMode,
+        {
+          method: req.method,
+          contentType: req.headers.get('content-type'),
+          origin: req.headers.get('origin'),
+          secFetchSite: req.headers.get('sec-fetch-site'),
+          ownOrigin: new URL(req.url).origin,
+        },
+        config.dashboardOrigins,
+      );
       return await handler(req, caller, client, ctx);
     } catch (err) {
       return errorResponse(err, ctx);

@@ -46,7 +46,13 @@ async function call(
 }
 
 beforeAll(async () => {
-  stack = await startFastStack({ ELB_AUTH_MODE: 'platform' });
+  // What the platform mode needs in Azure: the platform's authentication on, and the registry to check pushes against.
+  stack = await startFastStack({
+    ELB_AUTH_MODE: 'platform',
+    WEBSITE_AUTH_ENABLED: 'True',
+    ELB_REGISTRY_RESOURCE_ID:
+      '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerRegistry/registries/elbsim',
+  });
 }, 180_000);
 
 afterAll(async () => {

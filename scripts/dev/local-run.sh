@@ -138,6 +138,8 @@ with_app_env() {
   export ELB_LOCAL_DIR=$LOCAL_DIR
   # A local run has no platform sign-in; the app still refuses `none` on anything but loopback.
   export ELB_AUTH_MODE=${ELB_AUTH_MODE:-none}
+  # The dashboard's dev server proxies /api, so browser writes arrive with its Origin; no other site's is accepted.
+  export ELB_DASHBOARD_ORIGINS=${ELB_DASHBOARD_ORIGINS:-http://127.0.0.1:$WEB_PORT,http://localhost:$WEB_PORT}
   export ELB_OPENAPI_IMAGE=${ELB_OPENAPI_IMAGE:-127.0.0.1:$SIM_REGISTRY_PORT/elb-openapi}
   export ELB_REGISTRY_ENDPOINT=${ELB_REGISTRY_ENDPOINT:-http://127.0.0.1:$SIM_REGISTRY_PORT}
   export ELB_TABLES_ENDPOINT=${ELB_TABLES_ENDPOINT:-http://127.0.0.1:$AZURITE_TABLE_PORT/devstoreaccount1}
