@@ -31,6 +31,10 @@ export interface Stack {
   run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Process groups of the running parts (local-run.sh records one per part). */
   processGroups(): number[];
+  /** The recorded process (and group) id of each running part, by name (azurite, sim, terminal-exec, api, web). */
+  partPids(): Record<string, number>;
+  /** A part's log file (run/<name>.log; appended across restarts). */
+  logFile(name: string): string;
   /** Resolves with local-run.sh's exit code when it ends on its own. */
   exited: Promise<number | null>;
   /** Ctrl-C, as a developer would; resolves with local-run.sh's exit code. */
@@ -135,6 +139,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         .filter((f) => f.endsWith('.pid'))
         .map((f) => Number(readFileSync(join(runDir, f), 'utf8')));
     },
+    partPids() {
+      const runDir = join(localDir, 'run');
+      return Object.fromEntries(
+        readdirSync(runDir)
+          .filter((f) => f.endsWith('.pid'))
+          .map((f) => [f.slice(0, -'.pid'.length), Number(readFileSync(join(runDir, f), 'utf8'))]),
+      );
+    },
+    logFile: (name: string) => join(localDir, 'run', `${name}.log`),
     async stop() {
       if (child.exitCode === null) child.kill('SIGINT');
       const code = await exited;
