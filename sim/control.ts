@@ -7,8 +7,13 @@ export interface ControlDeps {
   summary: () => Record<string, unknown>;
 }
 
-export async function handleControl(deps: ControlDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://sim').pathname.replace(/\/+$/, '');
+export async function handleControl(
+  deps: ControlDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const path = url.pathname.replace(/\/+$/, '');
   const method = req.method ?? 'GET';
   try {
     if (path === '/_sim/faults') {

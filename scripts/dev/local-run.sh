@@ -139,6 +139,10 @@ exec_token() {
   cat "$f"
 }
 
+# The devhost's system key (it creates the file on first start; docs/devhost.md "Keys"). The sim reads it at each
+# push to authenticate its Event Grid delivery, so the key never appears on a command line.
+system_key_file() { echo "$LOCAL_DIR/devhost/keys/system.key"; }
+
 # Sets EXEC_TOKEN and TERMINAL_EXEC_UPSTREAM for the app and the exec server unless the caller set them.
 with_terminal_exec_env() {
   export EXEC_TOKEN=${EXEC_TOKEN:-$(exec_token)}
@@ -185,7 +189,8 @@ start_sim() {
   ensure_port_free sim "$SIM_REGISTRY_PORT"
   start_detached sim node dist/sim/cli.js --k8s-port "$SIM_K8S_PORT" --registry-port "$SIM_REGISTRY_PORT" \
     --state-dir "$LOCAL_DIR/sim" --lb-ip-start "${ELB_SIM_LB_IP_START:-127.0.0.2}" \
-    --webhook "http://127.0.0.1:$API_PORT/runtime/webhooks/EventGrid?functionName=acrImagePushed"
+    --webhook "http://127.0.0.1:$API_PORT/runtime/webhooks/EventGrid?functionName=acrImagePushed" \
+    --webhook-key-file "$(system_key_file)"
   wait_ready sim "$SIM_K8S_PORT"
   wait_ready sim "$SIM_REGISTRY_PORT"
   log "sim: Kubernetes API http://127.0.0.1:$SIM_K8S_PORT, registry http://127.0.0.1:$SIM_REGISTRY_PORT"

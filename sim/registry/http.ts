@@ -18,6 +18,8 @@ export interface RegistryHttpDeps {
   /** Host name images and ACR responses use for this registry (`127.0.0.1:5001` or `elbacr01.azurecr.io`). */
   loginServer: () => string;
   webhook: string | undefined;
+  /** File with the webhook's key (sent as x-functions-key), read at each delivery. */
+  webhookKeyFile?: string | undefined;
   topic: string;
   delivery: DeliveryOptions;
   log?: (line: string) => void;
@@ -35,11 +37,14 @@ class RegistryError extends Error {
   }
 }
 
-export function createRegistryHandler(deps: RegistryHttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
+/** The handler behind the guard (sim/sim.ts), which has already parsed and checked the request-target. */
+export function createRegistryHandler(
+  deps: RegistryHttpDeps,
+): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
+  return async (req, res, url) => {
     const started = Date.now();
     res.on('finish', () => deps.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
-    handle(deps, req, res).catch((err: unknown) => {
+    await handle(deps, req, res, url).catch((err: unknown) => {
       const e = err instanceof RegistryError ? err : new RegistryError(500, 'UNKNOWN', 'internal error');
       if (res.headersSent) return void res.end();
       // The sim's own API answers {code, message}; registry routes answer in the registry error format.
@@ -51,8 +56,7 @@ export function createRegistryHandler(deps: RegistryHttpDeps): (req: IncomingMes
   };
 }
 
-async function handle(deps: RegistryHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://registry');
+async function handle(deps: RegistryHttpDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const path = url.pathname;
   const method = req.method ?? 'GET';
   const head = method === 'HEAD';
@@ -302,7 +306,7 @@ async function push(deps: RegistryHttpDeps, body: unknown): Promise<PushResult> 
       size: Buffer.byteLength(image.content),
       now: new Date(),
     });
-    result.event = await deliver(deps.webhook, event, deps.delivery);
+    result.event = await deliver(deps.webhook, event, { ...deps.delivery, keyFile: deps.webhookKeyFile });
     deps.log?.(
       `push ${repository}:${tag}${defect ? ` (broken: ${defect})` : ''} ${image.digest} event ${result.event.delivered ? 'delivered' : 'not delivered'}`,
     );

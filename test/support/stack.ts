@@ -35,6 +35,8 @@ export interface Stack {
   partPids(): Record<string, number>;
   /** A part's log file (run/<name>.log; appended across restarts). */
   logFile(name: string): string;
+  /** The devhost's host keys (STATE/devhost/keys): the system key opens the Durable API and the Event Grid webhook. */
+  hostKeys(): { master: string; system: string };
   /** Resolves with local-run.sh's exit code when it ends on its own. */
   exited: Promise<number | null>;
   /** Ctrl-C, as a developer would; resolves with local-run.sh's exit code. */
@@ -148,6 +150,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       );
     },
     logFile: (name: string) => join(localDir, 'run', `${name}.log`),
+    hostKeys() {
+      const read = (name: string) => readFileSync(join(localDir, 'devhost', 'keys', `${name}.key`), 'utf8').trim();
+      return { master: read('master'), system: read('system') };
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGINT');
       const code = await exited;
