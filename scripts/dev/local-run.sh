@@ -37,7 +37,7 @@ usage() {
   cat <<EOF
 usage: scripts/dev/local-run.sh [command]
 
-  all (default)      start everything, print the dashboard URL, stop everything on Ctrl-C
+  all (default)      start everything, print the dashboard URL, restart a part that dies, stop everything on Ctrl-C
   azurite            start Azurite (tables) in the background
   sim                start the simulated cluster + registry in the background
   terminal-exec      start the exec server in the background (checks kubectl first)
