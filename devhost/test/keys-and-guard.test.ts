@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HttpError, parseTarget } from '../http-guard.js';
+import type { AddressInfo } from 'node:net';
+import { rawRequest, requestText } from '../../test/support/raw-http';
+import { createGuardedServer, HttpError, parseTarget } from '../http-guard.js';
 import { loadOrCreateKeys, requireKey } from '../keys.js';
 import { tempDir } from './harness.js';
 
@@ -92,6 +94,48 @@ describe('parseTarget', () => {
       }
       expect(thrown, target).toBeInstanceOf(HttpError);
       expect(thrown, target).toMatchObject({ status: 400, code });
+    }
+  });
+});
+
+describe('createGuardedServer', () => {
+  it('answers a handler that throws (synchronously, asynchronously, or a non-Error) with 500 and keeps serving', async () => {
+    const logged: string[] = [];
+    const server = createGuardedServer(
+      (_req, res, url) => {
+        if (url.pathname === '/sync') throw new Error('sync boom with secret-ish detail');
+        if (url.pathname === '/async') return Promise.reject(new TypeError('async boom'));
+        if (url.pathname === '/null') throw null;
+        if (url.pathname === '/coded') throw new HttpError('teapot', 'short and stout', 418, { 'x-why': 'test' });
+        res.end('ok');
+        return undefined;
+      },
+      { maxBodyBytes: 10, log: (line) => logged.push(line) },
+    );
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      for (const p of ['/sync', '/async', '/null']) {
+        const a = await rawRequest(port, requestText('GET', p));
+        expect([p, a.status, a.json]).toEqual([
+          p,
+          500,
+          { code: 'internal_error', message: 'The server could not handle this request.' },
+        ]);
+      }
+      const coded = await rawRequest(port, requestText('GET', '/coded'));
+      expect([coded.status, coded.headers['x-why'], coded.json]).toEqual([
+        418,
+        'test',
+        { code: 'teapot', message: 'short and stout' },
+      ]);
+      expect((await rawRequest(port, requestText('GET', '/fine'))).body).toBe('ok');
+      // The cause is logged on one line; the answer never carries it.
+      expect(logged.join('\n')).toContain('sync boom');
+      expect(logged).toHaveLength(3);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((ok) => server.close(ok));
     }
   });
 });
