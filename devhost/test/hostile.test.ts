@@ -230,7 +230,39 @@ describe('volume', () => {
       const bytes = Buffer.from(Array.from({ length: 64 }, (_, j) => (i * 31 + j * 17) % 256));
       jobs.push(raw(`binary ${i}`, Buffer.concat([Buffer.from('GET /'), bytes, Buffer.from(' HTTP/1.1\r\n\r\n')])));
     }
+    // Wrong keys, in every place a key can be: none may open a keyed route.
+    const keyed = [
+      ['POST', '/runtime/webhooks/durabletask/orchestrators/sequence'],
+      ['GET', '/runtime/webhooks/durabletask/instances/'],
+      ['DELETE', '/runtime/webhooks/durabletask/instances/?runtimeStatus=Completed'],
+      ['POST', '/durabletask/orchestrators/sequence'],
+      ['POST', '/runtime/webhooks/EventGrid?functionName=onPush'],
+      ['GET', '/admin/host/status'],
+      ['GET', '/fx/keyed/admin'],
+    ] as const;
+    const wrongKeys = [
+      '',
+      'x',
+      host.keys.system.slice(1),
+      `${host.keys.system}x`,
+      host.keys.system.toUpperCase(),
+      encodeURIComponent(' ' + host.keys.system),
+      'null',
+      'undefined',
+      '%00',
+      'a'.repeat(500),
+    ];
+    for (const [method, target] of keyed)
+      for (const key of wrongKeys) {
+        const sep = target.includes('?') ? '&' : '?';
+        jobs.push(
+          raw(`wrong key header ${method} ${target}`, requestText(method, target, [`x-functions-key: ${key}`], '{}')),
+          raw(`wrong key code ${method} ${target}`, requestText(method, `${target}${sep}code=${key}`, [], '{}')),
+        );
+      }
     const results = await Promise.all(jobs);
+    const opened = answers.filter((a) => a.what.startsWith('wrong key') && a.status !== 401);
+    expect(opened).toEqual([]);
     expect(results.every((r) => r.status > 0)).toBe(true);
 
     const fiveXx = answers.filter((a) => a.status >= 500 && a.what !== 'boom');
@@ -238,7 +270,7 @@ describe('volume', () => {
     const errors = answers.filter((a) => a.status >= 400 && !a.what.startsWith('HEAD '));
     const withoutCode = errors.filter((a) => typeof code(a) !== 'string');
     expect(withoutCode).toEqual([]);
-    expect(answers.length).toBeGreaterThan(150);
+    expect(answers.length).toBeGreaterThan(300);
     expect(host.proc.exitCode).toBeNull();
     expect((await fetch(`${host.url}/fx/hello/World`)).status).toBe(200);
   });
