@@ -98,7 +98,11 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   for await (const chunk of req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > limit) throw new HttpError('body_too_large', `The request body is larger than ${limit} bytes.`, 413);
+    if (size > limit)
+      // The rest of the body is not read: close the connection rather than leave it to be drained.
+      throw new HttpError('body_too_large', `The request body is larger than ${limit} bytes.`, 413, {
+        connection: 'close',
+      });
     chunks.push(buf);
   }
   return Buffer.concat(chunks);

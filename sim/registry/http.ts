@@ -11,6 +11,7 @@ import {
   type RegistryStore,
   type RepositoryRecord,
 } from './store';
+import { HttpError, readBody } from '../../devhost/http-guard';
 import { deliver, imagePushedEvent, type Delivery, type DeliveryOptions } from './eventgrid';
 
 export interface RegistryHttpDeps {
@@ -45,8 +46,15 @@ export function createRegistryHandler(
     const started = Date.now();
     res.on('finish', () => deps.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
     await handle(deps, req, res, url).catch((err: unknown) => {
-      const e = err instanceof RegistryError ? err : new RegistryError(500, 'UNKNOWN', 'internal error');
+      const e =
+        err instanceof RegistryError
+          ? err
+          : err instanceof HttpError
+            ? new RegistryError(err.status, err.code, err.message)
+            : new RegistryError(500, 'UNKNOWN', 'internal error');
       if (res.headersSent) return void res.end();
+      // A body that was not read to its end cannot leave the connection reusable.
+      if (e.status === 413) res.setHeader('Connection', 'close');
       // The sim's own API answers {code, message}; registry routes answer in the registry error format.
       const body = (req.url ?? '').startsWith('/_sim/')
         ? { code: e.code, message: e.message }
@@ -61,13 +69,18 @@ async function handle(deps: RegistryHttpDeps, req: IncomingMessage, res: ServerR
   const method = req.method ?? 'GET';
   const head = method === 'HEAD';
   if (path === '/_sim/push') {
-    if (method !== 'POST') throw new RegistryError(405, 'UNSUPPORTED', 'use POST');
+    if (method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      throw new RegistryError(405, 'UNSUPPORTED', 'use POST');
+    }
     const body = await readJson(req);
     const out = await push(deps, body);
     return send(res, 201, out);
   }
-  if (method !== 'GET' && !head)
+  if (method !== 'GET' && !head) {
+    res.setHeader('Allow', 'GET, HEAD');
     throw new RegistryError(405, 'UNSUPPORTED', 'the sim registry is read-only except for POST /_sim/push');
+  }
   if (path === '/v2' || path === '/v2/') {
     res.setHeader('Docker-Distribution-Api-Version', 'registry/2.0');
     return send(res, 200, {}, head);
@@ -315,15 +328,9 @@ async function push(deps: RegistryHttpDeps, body: unknown): Promise<PushResult> 
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > 64 * 1024) throw new RegistryError(413, 'invalid_request', 'body too large');
-    chunks.push(c as Buffer);
-  }
+  const body = await readBody(req, 64 * 1024);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
     throw new RegistryError(400, 'invalid_json', 'body must be JSON');
   }

@@ -108,6 +108,29 @@ describe('the sim under hostile requests', () => {
     }
   });
 
+  it('refuses a chunked body that grows past the limit with 413 and closes the connection', async () => {
+    const chunk = 'a'.repeat(16 * 1024);
+    const body = `${Array.from({ length: 6 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`).join('')}0\r\n\r\n`;
+    const answer = await raw(
+      'chunked 96 KiB push',
+      registryPort,
+      `POST /_sim/push HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n${body}`,
+      5_000,
+    );
+    expect([answer.status, codeOf(answer.json)]).toEqual([413, 'body_too_large']);
+    expect(answer.closedAfterMs).toBeLessThan(3_000);
+  });
+
+  it('answers wrong methods 405 with Allow', async () => {
+    const faults = await fetch(`http://127.0.0.1:${k8sPort}/_sim/faults`, { method: 'PUT' });
+    expect([faults.status, faults.headers.get('allow')]).toEqual([405, 'DELETE, GET, POST']);
+    expect(await faults.json()).toMatchObject({ code: 'method_not_allowed' });
+    const pushGet = await fetch(`http://127.0.0.1:${registryPort}/_sim/push`);
+    expect([pushGet.status, pushGet.headers.get('allow')]).toEqual([405, 'POST']);
+    const v2Post = await fetch(`http://127.0.0.1:${registryPort}/v2/`, { method: 'POST' });
+    expect([v2Post.status, v2Post.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+  });
+
   it('answers a body that stops half-way with 408 and closes the connection', async () => {
     const slow = await raw(
       'slow push',
