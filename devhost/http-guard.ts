@@ -204,8 +204,11 @@ export function createGuardedServer(handler: GuardedHandler, options: GuardOptio
   );
 
   async function guard(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // For the log line: the method and path only (keys travel in the query or a header, never in the path).
+    let where = `${req.method ?? '?'} request`;
     try {
       const url = parseTarget(req.url, options.origin?.());
+      where = `${req.method ?? '?'} ${url.pathname.slice(0, 200)}`;
       if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1 && !req.headers.host)
         throw new HttpError('missing_host', 'HTTP/1.1 requests need a Host header.', 400);
       const declared = req.headers['content-length'];
@@ -217,7 +220,7 @@ export function createGuardedServer(handler: GuardedHandler, options: GuardOptio
       }
       await handler(req, res, url);
     } catch (err) {
-      sendThrown(res, err, options.log, `${req.method ?? '?'} request `);
+      sendThrown(res, err, options.log, `${where} `);
     }
   }
 
