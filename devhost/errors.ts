@@ -1,11 +1,9 @@
+import { HttpError } from './http-guard.js';
+
 /** An error the devhost reports to its caller with a machine-readable code (startup problems, bad requests). */
-export class DevhostError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
+export class DevhostError extends HttpError {
+  constructor(code: string, message: string, status = 400, headers: Record<string, string> = {}) {
+    super(code, message, status, headers);
     this.name = 'DevhostError';
   }
 }

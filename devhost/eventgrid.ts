@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DevhostError } from './errors.js';
 import type { Invoker } from './invoke.js';
+import { methodNotAllowed } from './http-guard.js';
 import { parseJsonBody, readBody, sendJson } from './http-util.js';
 import type { Registry } from './registry.js';
 
@@ -29,8 +30,7 @@ export async function handleEventGrid(
     res.end();
     return true;
   }
-  if (req.method !== 'POST')
-    throw new DevhostError('method_not_allowed', 'The Event Grid webhook accepts POST only.', 405);
+  if (req.method !== 'POST') throw methodNotAllowed(['OPTIONS', 'POST']);
   const name = url.searchParams.get('functionName');
   if (!name) throw new DevhostError('function_name_required', 'The functionName query parameter is required.', 400);
   const fn = registry.find(name, 'eventGridTrigger');
@@ -68,7 +68,15 @@ export async function handleEventGrid(
     const outcome = await invoker.invoke(fn, event);
     if (outcome.error !== undefined) failed++;
   }
-  res.writeHead(failed === 0 ? 202 : 500, { 'content-length': 0 });
+  if (failed > 0) {
+    // 500 so that Event Grid retries the batch; the invocation log lines carry the causes.
+    sendJson(res, 500, {
+      code: 'internal_error',
+      message: `${failed} of ${events.length} event(s) failed; see the devhost log.`,
+    });
+    return true;
+  }
+  res.writeHead(202, { 'content-length': 0 });
   res.end();
   return true;
 }

@@ -1,19 +1,20 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { applySettings, readHostConfig, readLocalSettings, readMain, type HostConfig } from './config.js';
 import { installCoreStandin } from './core-standin.js';
 import { DurableEngine } from './durable/engine.js';
-import { durableClientValue, handleDurableApi } from './durable/http-api.js';
+import { durableClientValue, handleDurableApi, RPC_BASE, WEBHOOK_BASE } from './durable/http-api.js';
 import { type DurableInternals, loadDurableInternals, VERIFIED_DURABLE_VERSION } from './durable/internals.js';
 import { InstanceStore } from './durable/store.js';
 import { DevhostError, oneLine } from './errors.js';
-import { handleEventGrid } from './eventgrid.js';
+import { EVENT_GRID_PATH, handleEventGrid } from './eventgrid.js';
 import { expandMain } from './glob.js';
 import { HttpTriggers } from './http-triggers.js';
-import { sendError, sendJson } from './http-util.js';
+import { createGuardedServer, methodNotAllowed } from './http-guard.js';
+import { MAX_BODY_BYTES, sendJson } from './http-util.js';
+import { type HostKeys, loadOrCreateKeys, requireKey } from './keys.js';
 import { type FunctionsLib, Invoker } from './invoke.js';
 import { Registry } from './registry.js';
 import { TimerTriggers } from './timer-triggers.js';
@@ -34,6 +35,8 @@ export interface RunningDevhost {
   config: HostConfig;
   registry: Registry;
   engine?: DurableEngine;
+  /** The master and system keys of this state dir (docs/devhost.md "Keys"). */
+  keys: HostKeys;
   close(): Promise<void>;
 }
 
@@ -78,11 +81,12 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
     );
   }
 
+  const keys = loadOrCreateKeys(options.stateDir, write);
   let origin = '';
   const invoker = new Invoker({
     lib,
     registry,
-    durableClientValue: () => durableClientValue(origin, config.hubName),
+    durableClientValue: () => durableClientValue(origin, config.hubName, keys.system),
     write,
   });
   const triggers = new HttpTriggers(registry, config.routePrefix, invoker, lib);
@@ -109,30 +113,44 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
 
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
-  const server = http.createServer((req, res) => {
-    void (async () => {
+  const server = createGuardedServer(
+    async (req, res, url) => {
       await ready;
-      const url = new URL(req.url ?? '/', origin);
-      try {
-        if (
-          engine &&
-          (await handleDurableApi(req, res, url, { engine, hubName: config.hubName, origin: () => origin }))
-        )
-          return;
-        if (await handleEventGrid(req, res, url, registry, invoker)) return;
-        if (url.pathname === '/admin/host/status') {
-          sendJson(res, 200, { state: 'Running', version: 'elb-devhost', functions: [...registry.functions.keys()] });
-          return;
-        }
-        if (await triggers.handle(req, res, url)) return;
-        res.writeHead(404, { 'content-length': 0 });
-        res.end();
-      } catch (err) {
-        if (!(err instanceof DevhostError)) write(`devhost: ${req.method} ${url.pathname} failed: ${oneLine(err)}`);
-        sendError(res, err);
+      const path = url.pathname.toLowerCase();
+      if (path.startsWith(WEBHOOK_BASE) || path.startsWith(RPC_BASE)) {
+        // The Durable HTTP API starts, lists, purges and terminates instances: the system key, as in Azure.
+        requireKey(keys, 'system', req, url);
+        if (!engine) throw new DevhostError('not_found', 'This app has no durable functions.', 404);
+        await handleDurableApi(req, res, url, {
+          engine,
+          hubName: config.hubName,
+          origin: () => origin,
+          systemKey: keys.system,
+        });
+        return;
       }
-    })();
-  });
+      if (path.replace(/\/+$/, '') === EVENT_GRID_PATH) {
+        requireKey(keys, 'system', req, url);
+        await handleEventGrid(req, res, url, registry, invoker);
+        return;
+      }
+      if (path === '/admin' || path.startsWith('/admin/')) {
+        requireKey(keys, 'admin', req, url);
+        if (path.replace(/\/+$/, '') !== '/admin/host/status')
+          throw new DevhostError('not_found', `No admin route ${url.pathname}.`, 404);
+        if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(['GET', 'HEAD']);
+        sendJson(res, 200, { state: 'Running', version: 'elb-devhost', functions: [...registry.functions.keys()] });
+        return;
+      }
+      if (await triggers.handle(req, res, url, keys)) return;
+      throw new DevhostError('not_found', `No function or route for ${url.pathname}.`, 404);
+    },
+    {
+      maxBodyBytes: MAX_BODY_BYTES,
+      origin: () => origin || 'http://localhost',
+      log: (line) => write(`devhost: ${line}`),
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(
@@ -166,6 +184,7 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
     config,
     registry,
     engine,
+    keys,
     async close() {
       if (closed) return;
       closed = true;

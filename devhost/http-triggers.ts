@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FunctionsLib, Invoker } from './invoke.js';
-import { flatHeaders, readBody } from './http-util.js';
+import { methodNotAllowed } from './http-guard.js';
+import { flatHeaders, readBody, sendJson } from './http-util.js';
+import { type HostKeys, type KeyLevel, requireKey } from './keys.js';
 import type { RegisteredFunction, Registry } from './registry.js';
 import { compareRoutes, compileRoute, type CompiledRoute, matchRoute } from './routes.js';
 
@@ -59,8 +61,11 @@ export class HttpTriggers {
     return `/${[this.routePrefix, route.route.template.replace(/^\/+/, '')].filter(Boolean).join('/')}`;
   }
 
-  /** Serves the request if a trigger matches it; returns false otherwise. */
-  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+  /**
+   * Serves the request if a trigger matches it; returns false when no route matches the path. A path some route
+   * matches for other methods only is a 405 with Allow; a function's authLevel is checked before its body is read.
+   */
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL, keys: HostKeys): Promise<boolean> {
     const prefix = this.routePrefix === '' ? '' : `/${this.routePrefix}`;
     const path = url.pathname;
     if (
@@ -78,13 +83,19 @@ export class HttpTriggers {
     }
     if (segments.length > 0 && segments[segments.length - 1] === '') segments.pop();
     const method = (req.method ?? 'GET').toUpperCase();
+    const allowed = new Set<string>();
     for (const candidate of this.routes) {
-      if (candidate.methods && !candidate.methods.has(method)) continue;
       const params = matchRoute(candidate.route, segments);
       if (!params) continue;
+      if (candidate.methods && !candidate.methods.has(method)) {
+        for (const m of candidate.methods) allowed.add(m);
+        continue;
+      }
+      requireKey(keys, authLevelOf(candidate.fn), req, url);
       await this.invoke(candidate.fn, req, res, url, params);
       return true;
     }
+    if (allowed.size > 0) throw methodNotAllowed(allowed);
     return false;
   }
 
@@ -109,9 +120,8 @@ export class HttpTriggers {
       query: Object.fromEntries(url.searchParams),
     });
     if (outcome.error !== undefined) {
-      // As in Azure: a failed function is a bare 500; the details are in the invocation log line.
-      res.writeHead(500, { 'content-length': 0 });
-      res.end();
+      // Azure answers a bare 500; here it carries a code, and the details stay in the invocation log line.
+      sendJson(res, 500, { code: 'internal_error', message: `The function '${fn.name}' failed; see the devhost log.` });
       return;
     }
     const response = (
@@ -130,6 +140,14 @@ export class HttpTriggers {
     res.writeHead(response.status, headers);
     res.end(req.method === 'HEAD' ? undefined : bytes);
   }
+}
+
+/** A function's authLevel as the host reads it: anonymous, function or admin (admin needs the master key). */
+function authLevelOf(fn: RegisteredFunction): KeyLevel {
+  const level = String(fn.trigger.authLevel ?? 'anonymous').toLowerCase();
+  if (level === 'anonymous') return 'anonymous';
+  if (level === 'admin' || level === 'system') return 'admin';
+  return 'function';
 }
 
 function serializeCookie(cookie: CookieLike): string {

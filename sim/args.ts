@@ -23,6 +23,7 @@ export type Command =
 export const USAGE = `elb-sim: a simulated Kubernetes cluster and container registry
 
   elb-sim [serve] [--k8s-port N] [--registry-port N] [--state-dir DIR] [--webhook URL | --no-webhook]
+                  [--webhook-key-file FILE]
                   [--ready-delay-ms N] [--lb-delay-ms N] [--registry-host NAME] [--lb-ip-start IP]
                   [--registry-resource-id ID] [--fresh] [--log-requests]
   elb-sim push REPO:TAG [--broken crash-loop|image-pull] [--no-event] [--registry-url URL]
@@ -38,6 +39,7 @@ const VALUE_FLAGS = new Set([
   'registry-port',
   'state-dir',
   'webhook',
+  'webhook-key-file',
   'ready-delay-ms',
   'lb-delay-ms',
   'registry-host',
@@ -120,6 +122,7 @@ export function parseArgs(argv: string[]): Command {
       registryPort: int(flags, 'registry-port', DEFAULTS.registryPort),
       stateDir: flags.get('state-dir') ?? DEFAULTS.stateDir,
       webhook: flags.has('no-webhook') ? undefined : url(flags, 'webhook', DEFAULTS.webhook),
+      webhookKeyFile: flags.get('webhook-key-file'),
       readyDelayMs: int(flags, 'ready-delay-ms', DEFAULTS.readyDelayMs, 3_600_000),
       lbDelayMs: int(flags, 'lb-delay-ms', DEFAULTS.lbDelayMs, 3_600_000),
       registryHost,

@@ -1,5 +1,6 @@
 // The sim's control API on the Kubernetes port: faults (list/add/remove/clear) and a state summary.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError, methodNotAllowed, readBody } from '../devhost/http-guard';
 import { FaultInputError, type FaultRegistry } from './faults';
 
 export interface ControlDeps {
@@ -7,19 +8,24 @@ export interface ControlDeps {
   summary: () => Record<string, unknown>;
 }
 
-export async function handleControl(deps: ControlDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://sim').pathname.replace(/\/+$/, '');
+export async function handleControl(
+  deps: ControlDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const path = url.pathname.replace(/\/+$/, '');
   const method = req.method ?? 'GET';
   try {
     if (path === '/_sim/faults') {
       if (method === 'GET') return send(res, 200, { faults: deps.faults.list() });
       if (method === 'POST') return send(res, 201, deps.faults.add(await readJson(req)));
       if (method === 'DELETE') return send(res, 200, { removed: deps.faults.clear() });
-      return send(res, 405, { code: 'method_not_allowed', message: 'use GET, POST or DELETE' });
+      throw methodNotAllowed(['GET', 'POST', 'DELETE']);
     }
     const m = path.match(/^\/_sim\/faults\/([A-Za-z0-9-]{1,64})$/);
     if (m) {
-      if (method !== 'DELETE') return send(res, 405, { code: 'method_not_allowed', message: 'use DELETE' });
+      if (method !== 'DELETE') throw methodNotAllowed(['DELETE']);
       if (!deps.faults.remove(m[1]!))
         return send(res, 404, { code: 'fault_not_found', message: `no fault with id ${m[1]}` });
       return send(res, 200, { removed: 1 });
@@ -29,6 +35,7 @@ export async function handleControl(deps: ControlDeps, req: IncomingMessage, res
   } catch (err) {
     if (err instanceof FaultInputError) return send(res, 400, { code: err.code, message: err.message });
     if (err instanceof BodyError) return send(res, 400, { code: err.code, message: err.message });
+    if (err instanceof HttpError) throw err;
     return send(res, 500, { code: 'internal_error', message: 'the sim failed to handle the request' });
   }
 }
@@ -43,15 +50,10 @@ class BodyError extends Error {
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > 64 * 1024) throw new BodyError('body_too_large', 'the body is limited to 64 KiB');
-    chunks.push(c as Buffer);
-  }
+  // The guard's reader: over 64 KiB is an HttpError 413 body_too_large, answered by the guard.
+  const body = await readBody(req, 64 * 1024);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
     throw new BodyError('invalid_json', 'the body must be JSON');
   }

@@ -1,6 +1,6 @@
 // Assembles the sim: the Kubernetes API server and its controllers, the registry, faults, stand-in services and
 // persistence, listening on loopback.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ObjectStore } from './k8s/store';
 import { ClusterApi } from './k8s/api';
@@ -25,12 +25,15 @@ import { handleControl } from './control';
 import { DebouncedSaver, loadState, objectsOf, saveState, type SimState } from './persistence';
 import { writeKubeconfig } from './kubeconfig';
 import { apiVersionOf } from './k8s/resources';
+import { createGuardedServer } from '../devhost/http-guard';
 
 export interface SimOptions {
   k8sPort: number;
   registryPort: number;
   stateDir: string;
   webhook?: string | undefined;
+  /** File holding the key the webhook needs (the devhost's system key), read at each delivery; absent → no key. */
+  webhookKeyFile?: string | undefined;
   readyDelayMs: number;
   lbDelayMs: number;
   /** Extra host name that means this registry in image references and ACR answers, e.g. elbacr01.azurecr.io. */
@@ -57,6 +60,9 @@ export const DEFAULTS = {
 };
 
 const HOST = '127.0.0.1';
+/** Largest request bodies: the Kubernetes API server's own limit is 3 MiB; the registry takes only small pushes. */
+const K8S_MAX_BODY_BYTES = 3 * 1024 * 1024;
+const REGISTRY_MAX_BODY_BYTES = 64 * 1024;
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export interface RunningSim {
@@ -203,10 +209,11 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
     serverAddress: () => `${HOST}:${k8sPort}`,
     log: opts.log ? (l) => log(`k8s ${l}`) : undefined,
   });
-  const k8sServer = createServer((req, res) => {
-    if ((req.url ?? '').startsWith('/_sim/')) {
-      handleControl(
-        {
+  // Both ports go through the guard (devhost/http-guard.ts): no request-target, header or body can end the sim.
+  const k8sServer = createGuardedServer(
+    async (req, res, url) => {
+      if (url.pathname.startsWith('/_sim/')) {
+        const control = {
           faults,
           summary: () => ({
             resourceVersion: store.resourceVersion,
@@ -214,23 +221,25 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
             stand_ins: standIns.serving(),
             faults: faults.list(),
           }),
-        },
-        req,
-        res,
-      ).catch(() => res.destroy());
-      return;
-    }
-    k8sHandler(req, res);
-  });
-  const registryServer = createServer(
+        };
+        await handleControl(control, req, res, url);
+        return;
+      }
+      await k8sHandler(req, res, url);
+    },
+    { maxBodyBytes: K8S_MAX_BODY_BYTES, log: (line) => log(`kubernetes port: ${line}`) },
+  );
+  const registryServer = createGuardedServer(
     createRegistryHandler({
       store: registry,
       loginServer,
       webhook: opts.webhook,
+      webhookKeyFile: opts.webhookKeyFile,
       topic: opts.registryResourceId,
       delivery: { attempts: 3, backoffMs: 500, timeoutMs: 10_000, subscriptionName: 'elb-sim-acr-push' },
       log: opts.log ? (l) => log(`registry ${l}`) : undefined,
     }),
+    { maxBodyBytes: REGISTRY_MAX_BODY_BYTES, log: (line) => log(`registry port: ${line}`) },
   );
   try {
     k8sPort = await listen(k8sServer, opts.k8sPort);

@@ -72,9 +72,11 @@ function historyWith(activities: number): HistoryEvent[] {
   return h;
 }
 
-async function waitDone(url: string, id: string): Promise<void> {
+async function waitDone(url: string, id: string, systemKey: string): Promise<void> {
   for (;;) {
-    const res = await fetch(`${url}/runtime/webhooks/durabletask/instances/${id}`);
+    const res = await fetch(`${url}/runtime/webhooks/durabletask/instances/${id}`, {
+      headers: { 'x-functions-key': systemKey },
+    });
     const body = (await res.json()) as { runtimeStatus: string };
     if (body.runtimeStatus === 'Completed') return;
     if (body.runtimeStatus === 'Failed') throw new Error(`${id} failed`);
@@ -92,10 +94,11 @@ async function main(): Promise<void> {
     const start = performance.now();
     const res = await fetch(`${host.url}/runtime/webhooks/durabletask/orchestrators/${name}`, {
       method: 'POST',
+      headers: { 'x-functions-key': host.keys.system },
       body: String(N),
     });
     const { id } = (await res.json()) as { id: string };
-    await waitDone(host.url, id);
+    await waitDone(host.url, id, host.keys.system);
     const ms = performance.now() - start;
     console.log(
       `${name === 'chain' ? 'sequential' : 'fan-out   '} ${N} activities: ${ms.toFixed(0)} ms total, ${(ms / N).toFixed(2)} ms per activity call`,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DevhostError } from '../errors.js';
+import { methodNotAllowed } from '../http-guard.js';
 import { parseJsonBody, readBody, sendJson } from '../http-util.js';
 import type { DurableEngine } from './engine.js';
 import { isTerminal } from './history.js';
@@ -13,12 +14,24 @@ export interface DurableApiOptions {
   hubName: string;
   /** http://host:port of this devhost, for the URLs handed to clients. */
   origin: () => string;
+  /** The system key the handed-out URLs carry (as the extension's do), so whoever holds them can use them. */
+  systemKey: string;
+}
+
+/** The query every Durable API URL carries: task hub, connection and, as in Azure, the system key as `code`. */
+function requiredQuery(hubName: string, systemKey: string): string {
+  return `taskHub=${hubName}&connection=Storage&code=${encodeURIComponent(systemKey)}`;
 }
 
 /** URLs of the extension's management API for one instance (the shape of HttpManagementPayload). */
-export function managementPayload(origin: string, hubName: string, instanceId: string): Record<string, string> {
+export function managementPayload(
+  origin: string,
+  hubName: string,
+  instanceId: string,
+  systemKey: string,
+): Record<string, string> {
   const base = `${origin}/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}`;
-  const query = `taskHub=${hubName}&connection=Storage`;
+  const query = requiredQuery(hubName, systemKey);
   return {
     id: instanceId,
     statusQueryGetUri: `${base}?${query}`,
@@ -32,11 +45,15 @@ export function managementPayload(origin: string, hubName: string, instanceId: s
   };
 }
 
-/** The durable client binding value the extension would send (see BindingHelper); rpcBaseUrl ends with a slash. */
-export function durableClientValue(origin: string, hubName: string): Record<string, unknown> {
+/**
+ * The durable client binding value the extension would send (see BindingHelper), with the system key in every URL.
+ * No `rpcBaseUrl`: the extension's RPC endpoint is a separate listener only the worker can reach, and its URLs
+ * cannot carry a key, so the client uses the keyed webhook URLs instead (docs/devhost.md "Keys").
+ */
+export function durableClientValue(origin: string, hubName: string, systemKey: string): Record<string, unknown> {
   const webhook = `${origin}/runtime/webhooks/durabletask`;
-  const query = `taskHub=${hubName}&connection=Storage`;
-  const management = managementPayload(origin, hubName, 'INSTANCEID');
+  const query = requiredQuery(hubName, systemKey);
+  const management = managementPayload(origin, hubName, 'INSTANCEID', systemKey);
   management.id = 'INSTANCEID';
   return {
     taskHubName: hubName,
@@ -47,7 +64,6 @@ export function durableClientValue(origin: string, hubName: string): Record<stri
     managementUrls: management,
     baseUrl: webhook,
     requiredQueryStringParameters: query,
-    rpcBaseUrl: `${origin}${RPC_BASE}`,
   };
 }
 
@@ -72,11 +88,13 @@ export async function handleDurableApi(
   const method = req.method ?? 'GET';
   const { engine } = options;
   const [area, id, action, extra] = segments;
+  const allowed = allowedMethods(segments);
+  if (allowed && !allowed.includes(method)) throw methodNotAllowed(allowed);
 
   if (area === 'orchestrators' && method === 'POST' && id && segments.length <= 3) {
     const input = parseJsonBody(await readBody(req));
     const rec = engine.startNew(id, action, input);
-    const payload = managementPayload(options.origin(), options.hubName, rec.instanceId);
+    const payload = managementPayload(options.origin(), options.hubName, rec.instanceId, options.systemKey);
     const { id: _placeholder, ...urls } = payload;
     sendJson(
       res,
@@ -123,7 +141,8 @@ export async function handleDurableApi(
       const payload = statusPayload(rec, showOptions(url));
       if (isTerminal(rec.status)) sendJson(res, 200, payload);
       else {
-        const location = managementPayload(options.origin(), options.hubName, id).statusQueryGetUri as string;
+        const location = managementPayload(options.origin(), options.hubName, id, options.systemKey)
+          .statusQueryGetUri as string;
         sendJson(res, 202, payload, { location, 'retry-after': '5' });
       }
       return true;
@@ -141,14 +160,14 @@ export async function handleDurableApi(
       }
       const data = parseJsonBody(body);
       const outcome = engine.raiseEvent(id, extra, data === undefined ? undefined : JSON.stringify(data));
-      sendEmpty(res, outcome === 'gone' ? 410 : 202);
+      sendOutcome(res, outcome);
       return true;
     }
     if ((action === 'terminate' || action === 'suspend' || action === 'resume') && method === 'POST') {
       await readBody(req);
       const reason = url.searchParams.get('reason') ?? undefined;
       const outcome = engine[action](id, reason);
-      sendEmpty(res, outcome === 'gone' ? 410 : 202);
+      sendOutcome(res, outcome);
       return true;
     }
     if ((action === 'rewind' || action === 'restart') && method === 'POST') {
@@ -177,7 +196,24 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function sendEmpty(res: ServerResponse, status: number): void {
-  res.writeHead(status, { 'content-length': 0 });
+/** 202 (accepted, no body) or, for an instance that has finished, 410 with a code. */
+function sendOutcome(res: ServerResponse, outcome: unknown): void {
+  if (outcome === 'gone') {
+    sendJson(res, 410, { code: 'instance_finished', message: 'The instance has already finished.' });
+    return;
+  }
+  res.writeHead(202, { 'content-length': 0 });
   res.end();
+}
+
+/** The methods a Durable API path takes, or undefined when the path is not one of its routes (then: 404). */
+function allowedMethods(segments: string[]): string[] | undefined {
+  const [area, id, action, extra] = segments;
+  if (area === 'orchestrators' && id && segments.length <= 3) return ['POST'];
+  if (area !== 'instances') return undefined;
+  if (segments.length <= 2) return ['GET', 'DELETE'];
+  if (action === 'raiseEvent' && extra && segments.length === 4) return ['POST'];
+  if (segments.length === 3 && ['terminate', 'suspend', 'resume', 'rewind', 'restart'].includes(action ?? ''))
+    return ['POST'];
+  return undefined;
 }

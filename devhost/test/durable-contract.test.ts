@@ -211,17 +211,17 @@ describe('durable-functions contract', () => {
     expect((result as { output: string }).output).toBe('R \n D');
   });
 
-  it('lets the client work from the binding value (rpcBaseUrl, WEBSITE_HOSTNAME keeps the real origin)', async () => {
+  it('lets the client work from the binding value (keyed webhook URLs, WEBSITE_HOSTNAME keeps the real origin)', async () => {
     const { durableClientValue } = await import('../durable/http-api.js');
     process.env.WEBSITE_HOSTNAME = '127.0.0.1:1234';
     const ctx = new InvocationContext({
       options: { extraInputs: [df.input.durableClient()] },
     });
-    ctx.extraInputs.set(df.input.durableClient(), durableClientValue('http://127.0.0.1:1234', 'Hub'));
+    ctx.extraInputs.set(df.input.durableClient(), durableClientValue('http://127.0.0.1:1234', 'Hub', 'sys-key_1'));
     const client = df.getClient(ctx);
     const payload = client.createHttpManagementPayload('abc');
     expect(payload.statusQueryGetUri).toBe(
-      'http://127.0.0.1:1234/runtime/webhooks/durabletask/instances/abc?taskHub=Hub&connection=Storage',
+      'http://127.0.0.1:1234/runtime/webhooks/durabletask/instances/abc?taskHub=Hub&connection=Storage&code=sys-key_1',
     );
     expect(df.input.durableClient().name).toBe('durableClientInputd82f0ee27b');
   });

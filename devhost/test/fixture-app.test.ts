@@ -9,7 +9,7 @@ let fx: string;
 
 beforeAll(async () => {
   host = await startDevhost({ stateDir: tempDir('fixture'), env: { FIXTURE_MARK_DIR: tempDir('marks') } });
-  api = new DurableApi(host.url);
+  api = new DurableApi(host.url, host.keys.system);
   fx = `${host.url}/fx`;
 });
 
@@ -40,14 +40,18 @@ describe('HTTP triggers', () => {
   it('honours the methods list and passes bodies and statuses through', async () => {
     const put = await json(fetch(`${fx}/items/3`, { method: 'PUT', body: 'payload' }));
     expect(put).toMatchObject({ status: 201, body: { id: '3', body: 'payload' } });
-    expect((await fetch(`${fx}/items/3`, { method: 'DELETE' })).status).toBe(404);
-    expect((await fetch(`${fx}/flip/variantA`, { method: 'GET' })).status).toBe(404);
+    // A route that matches for other methods only: 405 with Allow (Azure answers a bare 404 here).
+    const del = await json(fetch(`${fx}/items/3`, { method: 'DELETE' }));
+    expect(del).toMatchObject({ status: 405, body: { code: 'method_not_allowed' } });
+    expect(del.headers.get('allow')).toBe('GET, PUT');
+    expect((await fetch(`${fx}/flip/variantA`, { method: 'GET' })).status).toBe(405);
+    expect(await json(fetch(`${fx}/nothing/here`))).toMatchObject({ status: 404, body: { code: 'not_found' } });
   });
 
-  it('answers 500 with no details when a handler throws, and logs one line per invocation', async () => {
-    const res = await fetch(`${fx}/boom`);
+  it('answers 500 internal_error without details when a handler throws, and logs one line per invocation', async () => {
+    const res = await json(fetch(`${fx}/boom`));
     expect(res.status).toBe(500);
-    expect(await res.text()).toBe('');
+    expect(res.body).toEqual({ code: 'internal_error', message: "The function 'boom' failed; see the devhost log." });
     await waitFor(
       () =>
         /Executed 'Functions\.boom' \(Failed, Id=[0-9a-f-]{36}, Duration=\d+ms\) Error: handler failed/.test(
@@ -89,7 +93,7 @@ describe('Event Grid webhook', () => {
 
   it('answers the SubscriptionValidation handshake', async () => {
     const res = await json(
-      fetch(webhook(), {
+      api.fetch(webhook(), {
         method: 'POST',
         headers: { 'aeg-event-type': 'SubscriptionValidation', 'content-type': 'application/json' },
         body: JSON.stringify([
@@ -105,7 +109,7 @@ describe('Event Grid webhook', () => {
   });
 
   it('invokes the function once per event of a Notification batch', async () => {
-    const res = await fetch(webhook(), {
+    const res = await api.fetch(webhook(), {
       method: 'POST',
       headers: { 'aeg-event-type': 'Notification', 'content-type': 'application/json' },
       body: JSON.stringify([event('e1'), event('e2')]),
@@ -118,19 +122,21 @@ describe('Event Grid webhook', () => {
   });
 
   it('reports a failed delivery with 500 so Event Grid retries, and rejects bad requests with a code', async () => {
-    const failed = await fetch(webhook(), {
+    const failed = await api.fetch(webhook(), {
       method: 'POST',
       headers: { 'aeg-event-type': 'Notification' },
       body: JSON.stringify([event('bad', { fail: true })]),
     });
-    expect(failed.status).toBe(500);
+    expect(await json(failed)).toMatchObject({ status: 500, body: { code: 'internal_error' } });
     expect(
-      await json(fetch(webhook('nope'), { method: 'POST', headers: { 'aeg-event-type': 'Notification' }, body: '[]' })),
+      await json(
+        api.fetch(webhook('nope'), { method: 'POST', headers: { 'aeg-event-type': 'Notification' }, body: '[]' }),
+      ),
     ).toMatchObject({
       status: 404,
       body: { code: 'unknown_function' },
     });
-    expect(await json(fetch(webhook(), { method: 'POST', body: '[]' }))).toMatchObject({
+    expect(await json(api.fetch(webhook(), { method: 'POST', body: '[]' }))).toMatchObject({
       status: 400,
       body: { code: 'bad_event_type_header' },
     });
@@ -182,7 +188,7 @@ describe('durable client binding and orchestrations', () => {
     ]);
   });
 
-  it('answers the client status call through the app (getStatus via rpcBaseUrl)', async () => {
+  it('answers the client status call through the app (getStatus via the keyed webhook URLs)', async () => {
     // No body: the JS client posts the two bytes "" as input, exactly as against the real extension.
     const started = await fetch(`${fx}/orchestrators/nothingReturned`, { method: 'POST' });
     const id = ((await started.json()) as { id: string }).id;
@@ -356,25 +362,27 @@ describe('instance management over the Durable HTTP API', () => {
   });
 
   it('answers status 404 for unknown ids, 202 while running, and lists with filters and continuation tokens', async () => {
-    expect((await fetch(`${host.url}/runtime/webhooks/durabletask/instances/missing`)).status).toBe(404);
+    expect((await api.fetch(`${host.url}/runtime/webhooks/durabletask/instances/missing`)).status).toBe(404);
     const id = await api.startId('approval', { timeoutMs: 60_000 });
-    const running = await fetch(`${host.url}/runtime/webhooks/durabletask/instances/${id}`);
+    const running = await api.fetch(`${host.url}/runtime/webhooks/durabletask/instances/${id}`);
     expect(running.status).toBe(202);
     expect(running.headers.get('location')).toContain(`/instances/${id}`);
-    const list = await json(fetch(`${host.url}/runtime/webhooks/durabletask/instances/?runtimeStatus=Running,Pending`));
+    const list = await json(
+      api.fetch(`${host.url}/runtime/webhooks/durabletask/instances/?runtimeStatus=Running,Pending`),
+    );
     expect((list.body as { instanceId: string }[]).map((s) => s.instanceId)).toContain(id);
-    const page = await fetch(`${host.url}/runtime/webhooks/durabletask/instances/?top=1`);
+    const page = await api.fetch(`${host.url}/runtime/webhooks/durabletask/instances/?top=1`);
     const token = page.headers.get('x-ms-continuation-token');
     expect(token).toBeTruthy();
     const next = await json(
-      fetch(`${host.url}/runtime/webhooks/durabletask/instances/?top=1`, {
+      api.fetch(`${host.url}/runtime/webhooks/durabletask/instances/?top=1`, {
         headers: { 'x-ms-continuation-token': token as string },
       }),
     );
     expect((next.body as unknown[]).length).toBe(1);
     const future = new Date(Date.now() + 3_600_000).toISOString();
     expect(
-      (await json(fetch(`${host.url}/runtime/webhooks/durabletask/instances/?createdTimeFrom=${future}`))).body,
+      (await json(api.fetch(`${host.url}/runtime/webhooks/durabletask/instances/?createdTimeFrom=${future}`))).body,
     ).toEqual([]);
     // The app's client follows continuation tokens and filters by status.
     const all = (await json(fetch(`${fx}/instances`))).body as { instanceId: string }[];
@@ -382,7 +390,7 @@ describe('instance management over the Durable HTTP API', () => {
     expect(all.length).toBeGreaterThan(completed.length);
     expect(completed.every((s) => s.runtimeStatus === 'Completed')).toBe(true);
     expect(
-      await json(fetch(`${host.url}/runtime/webhooks/durabletask/instances/?runtimeStatus=Sleeping`)),
+      await json(api.fetch(`${host.url}/runtime/webhooks/durabletask/instances/?runtimeStatus=Sleeping`)),
     ).toMatchObject({
       status: 400,
       body: { code: 'bad_runtime_status' },
@@ -393,7 +401,7 @@ describe('instance management over the Durable HTTP API', () => {
   it('purges finished instances only', async () => {
     const running = await api.startId('approval', { timeoutMs: 60_000 });
     expect(
-      (await fetch(`${host.url}/runtime/webhooks/durabletask/instances/${running}`, { method: 'DELETE' })).status,
+      (await api.fetch(`${host.url}/runtime/webhooks/durabletask/instances/${running}`, { method: 'DELETE' })).status,
     ).toBe(412);
     await api.post(running, 'terminate');
     await api.waitForStatus(running, ['Terminated']);
@@ -402,7 +410,7 @@ describe('instance management over the Durable HTTP API', () => {
     });
     expect(await api.status(running)).toBeUndefined();
     const purged = await json(
-      fetch(`${host.url}/runtime/webhooks/durabletask/instances/?runtimeStatus=Terminated`, { method: 'DELETE' }),
+      api.fetch(`${host.url}/runtime/webhooks/durabletask/instances/?runtimeStatus=Terminated`, { method: 'DELETE' }),
     );
     expect([200, 404]).toContain(purged.status);
   });

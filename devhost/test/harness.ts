@@ -7,8 +7,15 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(REPO_ROOT, 'devhost', 'cli.ts');
 export const FIXTURE_APP = path.join(REPO_ROOT, 'test', 'fixtures', 'devhost-app');
 
+export interface DevhostKeys {
+  master: string;
+  system: string;
+}
+
 export interface DevhostProcess {
   url: string;
+  /** The host keys the devhost generated in its state dir (STATE/keys). */
+  keys: DevhostKeys;
   proc: ChildProcess;
   output(): string;
   /** Resolves with the exit code (or signal) once the process has ended. */
@@ -59,7 +66,13 @@ export async function startDevhost(options: {
     { timeoutMs: 90_000, what: 'the READY line', onTimeout: child.output },
     child.exited,
   );
-  return { url, ...child };
+  return { url, keys: readKeys(options.stateDir), ...child };
+}
+
+/** The keys a devhost keeps in STATE/keys (docs/devhost.md "Keys"). */
+export function readKeys(stateDir: string): DevhostKeys {
+  const read = (name: string): string => fs.readFileSync(path.join(stateDir, 'keys', `${name}.key`), 'utf8').trim();
+  return { master: read('master'), system: read('system') };
 }
 
 export function killAll(): void {
@@ -96,12 +109,23 @@ export interface Status {
   historyEvents?: { EventType: string; [k: string]: unknown }[];
 }
 
-/** Talks to the Durable HTTP API directly, as the extension's clients do. */
+/** Talks to the Durable HTTP API directly, as the extension's clients do (with the system key). */
 export class DurableApi {
-  constructor(readonly url: string) {}
+  constructor(
+    readonly url: string,
+    readonly systemKey: string,
+  ) {}
+
+  /** fetch with the system key in `x-functions-key`. */
+  fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(url, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), 'x-functions-key': this.systemKey },
+    });
+  }
 
   async start(name: string, input?: unknown, instanceId?: string): Promise<Response> {
-    return fetch(
+    return this.fetch(
       `${this.url}/runtime/webhooks/durabletask/orchestrators/${name}${instanceId ? `/${instanceId}` : ''}`,
       {
         method: 'POST',
@@ -118,13 +142,15 @@ export class DurableApi {
   }
 
   async status(id: string, query = ''): Promise<Status | undefined> {
-    const res = await fetch(`${this.url}/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}${query}`);
+    const res = await this.fetch(
+      `${this.url}/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}${query}`,
+    );
     if (res.status === 404) return undefined;
     return (await res.json()) as Status;
   }
 
   async raise(id: string, event: string, data: unknown): Promise<number> {
-    const res = await fetch(
+    const res = await this.fetch(
       `${this.url}/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}/raiseEvent/${event}`,
       {
         method: 'POST',
@@ -136,7 +162,7 @@ export class DurableApi {
   }
 
   async post(id: string, action: string, reason = 'test'): Promise<number> {
-    const res = await fetch(
+    const res = await this.fetch(
       `${this.url}/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}/${action}?reason=${reason}`,
       { method: 'POST' },
     );

@@ -19,7 +19,7 @@ describe('durability across kill -9', () => {
   it('resumes an orchestration whose durable timer was pending, firing the timer at its time', async () => {
     const stateDir = tempDir('restart-timer');
     let host = await startDevhost({ stateDir });
-    let api = new DurableApi(host.url);
+    let api = new DurableApi(host.url, host.keys.system);
     const id = await api.startId('waitThenGreet', { timerMs: 3000 });
     const timer = await waitFor(
       async () =>
@@ -28,7 +28,7 @@ describe('durability across kill -9', () => {
     );
     await kill9(host);
     host = await startDevhost({ stateDir });
-    api = new DurableApi(host.url);
+    api = new DurableApi(host.url, host.keys.system);
     expect(host.output()).toContain('resumed 1 unfinished orchestration instance(s)');
     const done = await api.waitForStatus(id, ['Completed', 'Failed']);
     expect(done.output).toBe('Hello after timer');
@@ -44,7 +44,7 @@ describe('durability across kill -9', () => {
     const marks = tempDir('restart-marks');
     const env = { FIXTURE_MARK_DIR: marks };
     let host = await startDevhost({ stateDir, env });
-    let api = new DurableApi(host.url);
+    let api = new DurableApi(host.url, host.keys.system);
     const id = await api.startId('slowThenGreet', { ms: 2500 });
     await waitFor(() => (lines(path.join(marks, 'slow-start.log')).includes(id) ? true : undefined), {
       what: 'the slow activity to start',
@@ -52,7 +52,7 @@ describe('durability across kill -9', () => {
     await kill9(host);
     expect(lines(path.join(marks, 'slow-end.log'))).not.toContain(id);
     host = await startDevhost({ stateDir, env });
-    api = new DurableApi(host.url);
+    api = new DurableApi(host.url, host.keys.system);
     const done = await api.waitForStatus(id, ['Completed', 'Failed']);
     expect(done.output).toEqual({ slept: 'slept 2500', greeting: 'Hello after slow' });
     expect(lines(path.join(marks, 'slow-start.log')).filter((k) => k === id)).toHaveLength(2);
@@ -65,7 +65,7 @@ describe('durability across kill -9', () => {
     // Attempt counters in files, so the flaky activities' "fail N times" holds across restarts.
     const env = { FIXTURE_MARK_DIR: tempDir('chaos-marks') };
     let host = await startDevhost({ stateDir, env });
-    let api = new DurableApi(host.url);
+    let api = new DurableApi(host.url, host.keys.system);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       ids.push(await api.startId('sequence', { name: `n${i}`, timerMs: 300 }));
@@ -76,7 +76,7 @@ describe('durability across kill -9', () => {
       await new Promise((r) => setTimeout(r, delay));
       await kill9(host);
       host = await startDevhost({ stateDir, env });
-      api = new DurableApi(host.url);
+      api = new DurableApi(host.url, host.keys.system);
     }
     for (const id of ids) {
       const done = await api.waitForStatus(id, ['Completed', 'Failed'], 60_000);

@@ -4,7 +4,9 @@
 # 127.0.0.1 and keeps its state under $ELB_LOCAL_DIR (default .local/ in the checkout).
 #
 # Each child runs in its own process group, recorded in $ELB_LOCAL_DIR/run/<name>.pid, so `stop` (or Ctrl-C on
-# `all`) ends exactly what this script started, grandchildren included, and nothing else.
+# `all`) ends exactly what this script started, grandchildren included, and nothing else. Under `all` a part that dies
+# is restarted with a capped backoff while the others keep running; logs (run/<name>.log) are appended, never
+# truncated, so a crash trace survives the restart.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,13 +25,19 @@ SIM_K8S_PORT=${ELB_SIM_K8S_PORT:-8001}
 SIM_REGISTRY_PORT=${ELB_SIM_REGISTRY_PORT:-5001}
 AZURITE_TABLE_PORT=${ELB_AZURITE_TABLE_PORT:-10002}
 START_TIMEOUT=${ELB_START_TIMEOUT_SECONDS:-60}
+# Restart backoff under `all`: 1s, 2s, 4s … capped at RESTART_MAX_DELAY; a part that stayed up RESTART_RESET seconds
+# starts again from 1s.
+RESTART_MAX_DELAY=${ELB_RESTART_MAX_DELAY_SECONDS:-30}
+RESTART_RESET=${ELB_RESTART_RESET_SECONDS:-60}
 SERVICES=(azurite sim terminal-exec api web)
+# Written by `stop` before it ends anything, so a supervisor that is restarting a part at that moment stops too.
+STOP_MARK=$RUN_DIR/stop-requested
 
 usage() {
   cat <<EOF
 usage: scripts/dev/local-run.sh [command]
 
-  all (default)      start everything, print the dashboard URL, stop everything on Ctrl-C
+  all (default)      start everything, print the dashboard URL, restart a part that dies, stop everything on Ctrl-C
   azurite            start Azurite (tables) in the background
   sim                start the simulated cluster + registry in the background
   terminal-exec      start the exec server in the background (checks kubectl first)
@@ -71,9 +79,12 @@ start_detached() {
     log "$name is already running (pid $(cat "$(pid_file "$name")"))"
     return 0
   fi
-  : >"$(log_file "$name")"
+  # Appended, never truncated: the previous run's last lines are what explains a crash.
+  printf '\n===== %s local-run: starting %s =====\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$(log_file "$name")"
   setsid "$@" >>"$(log_file "$name")" 2>&1 </dev/null &
   echo $! >"$(pid_file "$name")"
+  # Out of the job table: its death is reported by the supervisor's own line, not by bash's "Killed" notice.
+  disown
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -115,6 +126,7 @@ stop_one() {
 
 stop_all() {
   local i
+  touch "$STOP_MARK"
   for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do stop_one "${SERVICES[$i]}"; done
 }
 
@@ -126,6 +138,10 @@ exec_token() {
   fi
   cat "$f"
 }
+
+# The devhost's system key (it creates the file on first start; docs/devhost.md "Keys"). The sim reads it at each
+# push to authenticate its Event Grid delivery, so the key never appears on a command line.
+system_key_file() { echo "$LOCAL_DIR/devhost/keys/system.key"; }
 
 # Sets EXEC_TOKEN and TERMINAL_EXEC_UPSTREAM for the app and the exec server unless the caller set them.
 with_terminal_exec_env() {
@@ -175,7 +191,8 @@ start_sim() {
   ensure_port_free sim "$SIM_REGISTRY_PORT"
   start_detached sim node dist/sim/cli.js --k8s-port "$SIM_K8S_PORT" --registry-port "$SIM_REGISTRY_PORT" \
     --state-dir "$LOCAL_DIR/sim" --lb-ip-start "${ELB_SIM_LB_IP_START:-127.0.0.2}" \
-    --webhook "http://127.0.0.1:$API_PORT/runtime/webhooks/EventGrid?functionName=acrImagePushed"
+    --webhook "http://127.0.0.1:$API_PORT/runtime/webhooks/EventGrid?functionName=acrImagePushed" \
+    --webhook-key-file "$(system_key_file)"
   wait_ready sim "$SIM_K8S_PORT"
   wait_ready sim "$SIM_REGISTRY_PORT"
   log "sim: Kubernetes API http://127.0.0.1:$SIM_K8S_PORT, registry http://127.0.0.1:$SIM_REGISTRY_PORT"
@@ -225,10 +242,32 @@ status() {
   done
 }
 
+# Ends whatever is left of a part's process group (a dead leader can leave children holding its ports).
+reap_group() {
+  local f pid
+  f=$(pid_file "$1")
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  kill -KILL -- "-$pid" 2>/dev/null || true
+}
+
+# Starts one part in a subshell, so a failed start (die) is reported instead of ending the supervisor.
+start_part() {
+  case "$1" in
+    azurite) (start_azurite) ;;
+    sim) (start_sim) ;;
+    terminal-exec) (start_terminal_exec) ;;
+    api) (start_api) ;;
+    web) (start_web) ;;
+  esac
+}
+
 run_all() {
   trap 'stop_all; exit 130' INT
   trap 'stop_all; exit 143' TERM
+  trap 'stop_all; exit 129' HUP
   trap 'stop_all' EXIT
+  rm -f "$STOP_MARK"
   ensure_built
   start_azurite
   start_sim
@@ -236,17 +275,56 @@ run_all() {
   start_api
   start_web
   log "elb-control is running. Dashboard: http://127.0.0.1:$WEB_PORT/docs  (Ctrl-C stops everything)"
-  # Stay in the foreground while the children live; if one dies, stop the rest and say which.
+  supervise
+}
+
+# Stays in the foreground while the parts run. A part that dies is restarted after a backoff (1s, doubling, capped at
+# RESTART_MAX_DELAY) while the others keep running; `local-run.sh stop` from another terminal ends the loop.
+supervise() {
+  local name delay n
+  declare -A failures=() retry_at=() up_since=()
+  for name in "${SERVICES[@]}"; do
+    failures[$name]=0
+    up_since[$name]=$SECONDS
+  done
   while true; do
     for name in "${SERVICES[@]}"; do
-      # `local-run.sh stop` from another terminal removes the pid files: end quietly.
-      if [ ! -f "$(pid_file "$name")" ]; then
+      if [ -f "$STOP_MARK" ] || [ ! -f "$(pid_file "$name")" ]; then
         log "stopped by 'local-run.sh stop'"
+        stop_all
         exit 0
       fi
-      if ! is_running "$name"; then
-        tail -n 20 "$(log_file "$name")" >&2 || true
-        die "$name stopped unexpectedly (log: $(log_file "$name"))"
+      if [ -z "${retry_at[$name]:-}" ]; then
+        if is_running "$name"; then
+          [ $((SECONDS - ${up_since[$name]})) -lt "$RESTART_RESET" ] || failures[$name]=0
+          continue
+        fi
+        # Just noticed: say so once, with the log's last lines, and schedule the restart.
+        n=$((${failures[$name]} + 1))
+        failures[$name]=$n
+        delay=$RESTART_MAX_DELAY
+        [ "$n" -gt 6 ] || [ $((1 << (n - 1))) -ge "$delay" ] || delay=$((1 << (n - 1)))
+        retry_at[$name]=$((SECONDS + delay))
+        reap_group "$name"
+        tail -n 5 "$(log_file "$name")" 2>/dev/null | sed 's/^/    /' >&2 || true
+        log "$name stopped unexpectedly; restarting in ${delay}s (restart $n, log: $(log_file "$name"))"
+        continue
+      fi
+      [ "$SECONDS" -ge "${retry_at[$name]}" ] || continue
+      unset "retry_at[$name]"
+      if start_part "$name"; then
+        up_since[$name]=$SECONDS
+        log "$name restarted (pid $(cat "$(pid_file "$name")"))"
+      else
+        # Handled like a crash: the next pass schedules another attempt, with a longer delay. A start that timed out
+        # may have left its process running without a port: end it.
+        if is_running "$name"; then reap_group "$name"; fi
+        log "$name did not come back (log: $(log_file "$name"))"
+      fi
+      # A `stop` that arrived while the part was starting must not leave it running.
+      if [ -f "$STOP_MARK" ]; then
+        stop_all
+        exit 0
       fi
     done
     sleep 1

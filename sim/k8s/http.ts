@@ -39,16 +39,18 @@ interface Route {
 
 const SCALABLE = new Set(['deployments', 'replicasets']);
 
-export function createK8sHandler(deps: K8sHttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
+/** The handler behind the guard (sim/sim.ts), which has already parsed and checked the request-target. */
+export function createK8sHandler(
+  deps: K8sHttpDeps,
+): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
+  return async (req, res, url) => {
     const started = Date.now();
     res.on('finish', () => deps.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
-    handle(deps, req, res).catch((err: unknown) => sendError(res, err));
+    await handle(deps, req, res, url).catch((err: unknown) => sendError(res, err));
   };
 }
 
-async function handle(deps: K8sHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://sim');
+async function handle(deps: K8sHttpDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const path = url.pathname.replace(/\/+$/, '') || '/';
   await injectApiFaults(deps.faults);
   if (path === '/version') return sendJson(res, 200, SERVER_VERSION);

@@ -1,6 +1,7 @@
 // Event Grid delivery of ACR `ImagePushed` events: the Event Grid schema envelope Azure sends, posted to a webhook
 // the way an Event Grid subscription delivers it (JSON array, aeg-* headers), with a few retries.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 export interface ImagePushedInput {
   topic: string;
@@ -66,6 +67,22 @@ export interface DeliveryOptions {
   backoffMs: number;
   timeoutMs: number;
   subscriptionName: string;
+  /**
+   * File holding the key the webhook requires (the devhost's system key), sent as `x-functions-key` — a header, so
+   * it never shows in a URL or a log line. Read at every attempt: the devhost may create it after the sim starts.
+   * A missing file means no key (`func start` does not check keys locally).
+   */
+  keyFile?: string | undefined;
+}
+
+function readKey(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    const key = readFileSync(file, 'utf8').trim();
+    return key === '' ? undefined : key;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Posts one event; retries on 5xx, 408/429 and connection errors, as Event Grid does. */
@@ -73,10 +90,12 @@ export async function deliver(webhook: string, event: EventGridEvent, opts: Deli
   const result: Delivery = { event_id: event.id, webhook: redactUrl(webhook), delivered: false, attempts: 0 };
   for (let attempt = 1; attempt <= opts.attempts; attempt++) {
     result.attempts = attempt;
+    const key = readKey(opts.keyFile);
     try {
       const res = await fetch(webhook, {
         method: 'POST',
         headers: {
+          ...(key ? { 'x-functions-key': key } : {}),
           'content-type': 'application/json',
           'aeg-event-type': 'Notification',
           'aeg-subscription-name': opts.subscriptionName,

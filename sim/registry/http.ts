@@ -11,6 +11,7 @@ import {
   type RegistryStore,
   type RepositoryRecord,
 } from './store';
+import { HttpError, readBody } from '../../devhost/http-guard';
 import { deliver, imagePushedEvent, type Delivery, type DeliveryOptions } from './eventgrid';
 
 export interface RegistryHttpDeps {
@@ -18,6 +19,8 @@ export interface RegistryHttpDeps {
   /** Host name images and ACR responses use for this registry (`127.0.0.1:5001` or `elbacr01.azurecr.io`). */
   loginServer: () => string;
   webhook: string | undefined;
+  /** File with the webhook's key (sent as x-functions-key), read at each delivery. */
+  webhookKeyFile?: string | undefined;
   topic: string;
   delivery: DeliveryOptions;
   log?: (line: string) => void;
@@ -35,13 +38,23 @@ class RegistryError extends Error {
   }
 }
 
-export function createRegistryHandler(deps: RegistryHttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
+/** The handler behind the guard (sim/sim.ts), which has already parsed and checked the request-target. */
+export function createRegistryHandler(
+  deps: RegistryHttpDeps,
+): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
+  return async (req, res, url) => {
     const started = Date.now();
     res.on('finish', () => deps.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
-    handle(deps, req, res).catch((err: unknown) => {
-      const e = err instanceof RegistryError ? err : new RegistryError(500, 'UNKNOWN', 'internal error');
+    await handle(deps, req, res, url).catch((err: unknown) => {
+      const e =
+        err instanceof RegistryError
+          ? err
+          : err instanceof HttpError
+            ? new RegistryError(err.status, err.code, err.message)
+            : new RegistryError(500, 'UNKNOWN', 'internal error');
       if (res.headersSent) return void res.end();
+      // A body that was not read to its end cannot leave the connection reusable.
+      if (e.status === 413) res.setHeader('Connection', 'close');
       // The sim's own API answers {code, message}; registry routes answer in the registry error format.
       const body = (req.url ?? '').startsWith('/_sim/')
         ? { code: e.code, message: e.message }
@@ -51,19 +64,23 @@ export function createRegistryHandler(deps: RegistryHttpDeps): (req: IncomingMes
   };
 }
 
-async function handle(deps: RegistryHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://registry');
+async function handle(deps: RegistryHttpDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const path = url.pathname;
   const method = req.method ?? 'GET';
   const head = method === 'HEAD';
   if (path === '/_sim/push') {
-    if (method !== 'POST') throw new RegistryError(405, 'UNSUPPORTED', 'use POST');
+    if (method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      throw new RegistryError(405, 'UNSUPPORTED', 'use POST');
+    }
     const body = await readJson(req);
     const out = await push(deps, body);
     return send(res, 201, out);
   }
-  if (method !== 'GET' && !head)
+  if (method !== 'GET' && !head) {
+    res.setHeader('Allow', 'GET, HEAD');
     throw new RegistryError(405, 'UNSUPPORTED', 'the sim registry is read-only except for POST /_sim/push');
+  }
   if (path === '/v2' || path === '/v2/') {
     res.setHeader('Docker-Distribution-Api-Version', 'registry/2.0');
     return send(res, 200, {}, head);
@@ -302,7 +319,7 @@ async function push(deps: RegistryHttpDeps, body: unknown): Promise<PushResult> 
       size: Buffer.byteLength(image.content),
       now: new Date(),
     });
-    result.event = await deliver(deps.webhook, event, deps.delivery);
+    result.event = await deliver(deps.webhook, event, { ...deps.delivery, keyFile: deps.webhookKeyFile });
     deps.log?.(
       `push ${repository}:${tag}${defect ? ` (broken: ${defect})` : ''} ${image.digest} event ${result.event.delivered ? 'delivered' : 'not delivered'}`,
     );
@@ -311,15 +328,9 @@ async function push(deps: RegistryHttpDeps, body: unknown): Promise<PushResult> 
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > 64 * 1024) throw new RegistryError(413, 'invalid_request', 'body too large');
-    chunks.push(c as Buffer);
-  }
+  const body = await readBody(req, 64 * 1024);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
     throw new RegistryError(400, 'invalid_json', 'body must be JSON');
   }

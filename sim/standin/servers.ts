@@ -1,7 +1,8 @@
 // One stand-in elb-openapi HTTP server per (LoadBalancer address, Service port) while the Service has ready
 // endpoints. Each request is answered "by" one of the ready pods, so during a rollout answers may come from either
 // version, as behind a real load balancer.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createGuardedServer } from '../../devhost/http-guard';
 import { RESOURCE } from '../k8s/resources';
 import { arr, str, type KObject } from '../k8s/object';
 import { servicePods } from '../controllers/service';
@@ -50,7 +51,11 @@ export class StandInServers implements Controller {
   }
 
   private listen(key: string, ip: string, port: number, service: string, now: number): void {
-    const server = createServer((req, res) => this.answer(service, req.method ?? 'GET', req.url ?? '/', res));
+    // Guarded like the sim's own ports: a malformed request gets a JSON 400, never an exception in the sim.
+    const server = createGuardedServer(
+      (req, res, url) => this.answer(service, req.method ?? 'GET', `${url.pathname}${url.search}`, res),
+      { maxBodyBytes: 1024 * 1024 },
+    );
     const entry: Listener = { server, service, listening: false };
     this.listeners.set(key, entry);
     server.on('error', (err: NodeJS.ErrnoException) => {

@@ -31,6 +31,12 @@ export interface Stack {
   run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Process groups of the running parts (local-run.sh records one per part). */
   processGroups(): number[];
+  /** The recorded process (and group) id of each running part, by name (azurite, sim, terminal-exec, api, web). */
+  partPids(): Record<string, number>;
+  /** A part's log file (run/<name>.log; appended across restarts). */
+  logFile(name: string): string;
+  /** The devhost's host keys (STATE/devhost/keys): the system key opens the Durable API and the Event Grid webhook. */
+  hostKeys(): { master: string; system: string };
   /** Resolves with local-run.sh's exit code when it ends on its own. */
   exited: Promise<number | null>;
   /** Ctrl-C, as a developer would; resolves with local-run.sh's exit code. */
@@ -134,6 +140,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return readdirSync(runDir)
         .filter((f) => f.endsWith('.pid'))
         .map((f) => Number(readFileSync(join(runDir, f), 'utf8')));
+    },
+    partPids() {
+      const runDir = join(localDir, 'run');
+      return Object.fromEntries(
+        readdirSync(runDir)
+          .filter((f) => f.endsWith('.pid'))
+          .map((f) => [f.slice(0, -'.pid'.length), Number(readFileSync(join(runDir, f), 'utf8'))]),
+      );
+    },
+    logFile: (name: string) => join(localDir, 'run', `${name}.log`),
+    hostKeys() {
+      const read = (name: string) => readFileSync(join(localDir, 'devhost', 'keys', `${name}.key`), 'utf8').trim();
+      return { master: read('master'), system: read('system') };
     },
     async stop() {
       if (child.exitCode === null) child.kill('SIGINT');
