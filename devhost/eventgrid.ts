@@ -10,8 +10,8 @@ export const EVENT_GRID_PATH = '/runtime/webhooks/eventgrid';
 /**
  * The Event Grid extension's webhook: `POST /runtime/webhooks/EventGrid?functionName=NAME`. `aeg-event-type:
  * SubscriptionValidation` answers the handshake with the validation code; `Notification` delivers a batch, one
- * invocation per event, 202 when all succeeded and 500 otherwise so Event Grid retries. CloudEvents' OPTIONS
- * handshake is answered too.
+ * invocation per event, 202 when all succeeded and 500 otherwise so Event Grid retries. Any other delivery (a
+ * CloudEvents envelope, no header) is 400. CloudEvents' OPTIONS handshake is answered, as the host does.
  */
 export async function handleEventGrid(
   req: IncomingMessage,
@@ -38,7 +38,6 @@ export async function handleEventGrid(
   const body = parseJsonBody(await readBody(req));
   const kind = String(req.headers['aeg-event-type'] ?? '');
   const events = Array.isArray(body) ? (body as unknown[]) : body === undefined ? [] : [body];
-  const isCloudEvents = /cloudevents/i.test(String(req.headers['content-type'] ?? ''));
 
   if (kind === 'SubscriptionValidation') {
     const code = (events[0] as { data?: { validationCode?: unknown } } | undefined)?.data?.validationCode;
@@ -47,15 +46,12 @@ export async function handleEventGrid(
     sendJson(res, 200, { validationResponse: code });
     return true;
   }
-  if (kind === 'Unsubscribe') {
-    res.writeHead(202, { 'content-length': 0 });
-    res.end();
-    return true;
-  }
-  if (kind !== 'Notification' && !isCloudEvents) {
+  // Only the Event Grid schema's two deliveries, as the Functions host's extension takes them: a CloudEvents
+  // envelope or a missing header is refused before any function runs.
+  if (kind !== 'Notification') {
     throw new DevhostError(
       'bad_event_type_header',
-      `aeg-event-type must be Notification, SubscriptionValidation or Unsubscribe, got '${kind}'.`,
+      `aeg-event-type must be Notification or SubscriptionValidation, got '${kind.slice(0, 64)}'.`,
       400,
     );
   }

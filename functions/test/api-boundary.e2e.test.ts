@@ -61,11 +61,17 @@ function imagePushed(digest: string): object[] {
   ];
 }
 
-async function deliver(events: object[]): Promise<number> {
+/** Posts to the Event Grid webhook as a subscription does (system key, aeg-event-type); `headers` override. */
+async function deliver(events: object[], headers: Record<string, string> = {}): Promise<number> {
   const webhook = `${stack.apiUrl.replace(/\/api$/, '')}/runtime/webhooks/EventGrid?functionName=acrImagePushed`;
   const res = await fetch(webhook, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+    headers: {
+      'content-type': 'application/json',
+      'aeg-event-type': 'Notification',
+      'x-functions-key': stack.hostKeys().system,
+      ...headers,
+    },
     body: JSON.stringify(events),
   });
   await res.arrayBuffer();
@@ -138,6 +144,25 @@ describe('registry pushes are verified before they act', () => {
     await waitForDeployed(stack, current);
     const added = (await deployIds()).filter((id) => !before.includes(id));
     expect(added).toHaveLength(1);
+  });
+
+  it('refuses a delivery without the system key or without the Event Grid schema header', async () => {
+    await waitForIdle<Summary>(stack);
+    const before = await deployIds();
+    const current = await simPush(false);
+    const event = imagePushed(current);
+    expect(await deliver(event, { 'x-functions-key': 'not-the-key' })).toBe(401);
+    expect(await deliver(event, { 'x-functions-key': '' })).toBe(401);
+    expect(await deliver(event, { 'aeg-event-type': '' })).toBe(400);
+    expect(await deliver(event, { 'aeg-event-type': 'Unsubscribe' })).toBe(400);
+    expect(
+      await deliver(event, {
+        'aeg-event-type': '',
+        'content-type': 'application/cloudevents-batch+json; charset=utf-8',
+      }),
+    ).toBe(400);
+    expect(await deliver(event, { 'aeg-event-type': '', 'content-type': 'text/plain;profile=cloudevents' })).toBe(400);
+    await expectNoNewDeploy(before);
   });
 
   it('drops what is not an Event Grid event without starting anything', async () => {

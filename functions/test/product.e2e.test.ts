@@ -221,7 +221,11 @@ describe('the deploy API on the local stack', () => {
       Array.from({ length: 4 }, () =>
         fetch(webhook, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+          headers: {
+            'content-type': 'application/json',
+            'aeg-event-type': 'Notification',
+            'x-functions-key': stack.hostKeys().system,
+          },
           body: JSON.stringify(event),
         }),
       ),
