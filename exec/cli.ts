@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // elb-exec-server: reads its settings from the environment (docs/exec.md), prints
-// `READY exec http://HOST:PORT` once it accepts requests, and stops cleanly on SIGTERM/SIGINT.
+// `READY exec http://HOST:PORT` once it accepts requests, and stops cleanly on SIGTERM/SIGINT/SIGHUP. However it
+// ends — signal, crash or normal exit — the commands still running are killed and its work dirs removed.
 import { auditTo } from './audit';
 import { loadPolicy } from './policy-file';
+import { ProcessGroups } from './process-groups';
 import { ExecServer } from './server';
 import { loadSettings, SETTINGS_HELP } from './settings';
-import { prepareWorkRoot } from './workdir';
+import { claimWorkRoot, removeInstanceDirSync } from './workdir';
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -15,13 +17,30 @@ async function main(): Promise<void> {
   }
   const settings = loadSettings(process.env);
   const policy = loadPolicy(settings.policyFile);
-  const workRoot = await prepareWorkRoot(settings.workRoot);
+  const claimed = await claimWorkRoot(settings.workRoot);
+  const groups = new ProcessGroups(claimed.dir);
+  // The last word on every way out: nothing this server started outlives it, nor any request's files.
+  process.once('exit', () => {
+    groups.killAll();
+    removeInstanceDirSync(claimed.dir);
+  });
+  const fatal = (event: string) => (err: unknown) => {
+    log({ event, message: err instanceof Error ? err.message : String(err) });
+    process.exit(1);
+  };
+  process.on('uncaughtException', fatal('exec_server_crashed'));
+  process.on('unhandledRejection', fatal('exec_server_crashed'));
+  if (claimed.swept.instances > 0) {
+    log({ event: 'exec_work_root_swept', instances: claimed.swept.instances, process_groups: claimed.swept.groups });
+  }
+
   const server = new ExecServer({
     settings,
     policy,
-    workRoot,
+    workRoot: claimed.dir,
     audit: auditTo(settings.auditFile),
     parentEnv: process.env,
+    groups,
   });
   const address = await server.listen();
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -35,7 +54,8 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = (signal: string): void => {
-    if (stopping) return;
+    // A second signal means "now": the exit hook still kills the commands and removes the work dirs.
+    if (stopping) process.exit(1);
     stopping = true;
     log({ event: 'exec_server_stopping', signal });
     server.close().then(
@@ -43,8 +63,7 @@ async function main(): Promise<void> {
       () => process.exit(1),
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
 }
 
 function log(fields: Record<string, unknown>): void {

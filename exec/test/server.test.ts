@@ -1,15 +1,17 @@
 // End-to-end tests of the exec server CLI: real HTTP, the real /usr/bin/kubectl, fixture scripts for the
 // stdin/stdout, timeout and process-group cases. Every server here binds 127.0.0.1 on a free port.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
+  instanceDirs,
   isAlive,
   markedProcesses,
   post,
+  requestDirs,
   SIM_LIKE_KUBECONFIG,
   startServer,
   startupFailure,
@@ -247,7 +249,9 @@ describe('exec server', () => {
         ['ELB_EXEC_TEST_MARKER', 'ELB_EXEC_TEST_PASSED', 'HOME', 'KUBECONFIG', 'LANG', 'PATH', 'TMPDIR'].sort(),
       );
       expect(report.env.HOME).toBe(report.cwd);
-      expect(path.dirname(report.cwd)).toBe(s.workRoot);
+      // <work root>/srv-<this server>/req-<this request>
+      expect(path.dirname(path.dirname(report.cwd))).toBe(s.workRoot);
+      expect(path.basename(path.dirname(report.cwd))).toBe(instanceDirs(s.workRoot)[0]);
       expect(report.files).toEqual(['kubeconfig', 'values.yaml']);
       expect(existsSync(report.cwd)).toBe(false); // removed when the request ended
     });
@@ -264,7 +268,7 @@ describe('exec server', () => {
       expect(r.body.exit_code).toBe(3);
       const cwd = (JSON.parse(steps[0]?.stdout as string) as { cwd: string }).cwd;
       expect(existsSync(cwd)).toBe(false);
-      expect(readdirSync(s.workRoot)).toEqual([]);
+      expect(requestDirs(s.workRoot)).toEqual([]);
     });
 
     it('pass 2 MiB of stdin to a command that writes 2 MiB back without deadlock', async () => {
