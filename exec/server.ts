@@ -77,9 +77,12 @@ export class ExecServer {
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const controller of this.active.values()) controller.abort('cancelled');
+    // Keep-alive connections go as soon as their answer is out, not after the keep-alive timeout.
     this.server.closeIdleConnections();
+    const idle = setInterval(() => this.server.closeIdleConnections(), 100);
     const deadline = setTimeout(() => this.server.closeAllConnections(), 10_000);
     await closed;
+    clearInterval(idle);
     clearTimeout(deadline);
   }
 
