@@ -2,6 +2,10 @@
 // elb-exec-server: reads its settings from the environment (docs/exec.md), prints
 // `READY exec http://HOST:PORT` once it accepts requests, and stops cleanly on SIGTERM/SIGINT/SIGHUP. However it
 // ends — signal, crash or normal exit — the commands still running are killed and its work dirs removed.
+import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import * as path from 'node:path';
+
 import { auditTo } from './audit';
 import { loadPolicy } from './policy-file';
 import { ProcessGroups } from './process-groups';
@@ -19,6 +23,7 @@ async function main(): Promise<void> {
   const policy = loadPolicy(settings.policyFile);
   const claimed = await claimWorkRoot(settings.workRoot);
   const groups = new ProcessGroups(claimed.dir);
+  const watchdogPid = startWatchdog(claimed.dir);
   // The last word on every way out: nothing this server started outlives it, nor any request's files.
   process.once('exit', () => {
     groups.killAll();
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
     policy: policy.name,
     max_concurrency: settings.maxConcurrency,
     port: address.port,
+    watchdog_pid: watchdogPid ?? null,
   });
   process.stdout.write(`READY exec http://${host}:${address.port}\n`);
 
@@ -64,6 +70,24 @@ async function main(): Promise<void> {
     );
   };
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
+}
+
+/**
+ * Starts the watchdog (watchdog.ts) that cleans up if this process is killed with SIGKILL. It runs in its own
+ * process group, so signals for this server's group do not reach it, and it keeps nothing of ours alive.
+ */
+function startWatchdog(instanceDir: string): number | undefined {
+  const script = path.join(__dirname, `watchdog${path.extname(__filename)}`);
+  // The same loader flags (tsx when run from source), but never a debugger port the server already holds.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--inspect'));
+  const child = spawn(process.execPath, [...execArgv, script, instanceDir], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+  child.on('error', (err) => log({ event: 'exec_watchdog_failed', message: err.message }));
+  child.unref();
+  (child.stdin as Socket | null)?.unref();
+  return child.pid;
 }
 
 function log(fields: Record<string, unknown>): void {

@@ -63,8 +63,7 @@ export async function sweepWorkRoot(root: string): Promise<SweepReport> {
     if (!entry.startsWith(INSTANCE_PREFIX)) continue;
     const dir = path.join(root, entry);
     if (!(await ownerIsGone(dir))) continue;
-    report.groups += await killRecordedGroups(dir);
-    await fs.rm(dir, { recursive: true, force: true, maxRetries: 3 });
+    report.groups += await reapInstanceDir(dir);
     report.instances++;
   }
   return report;
@@ -92,12 +91,14 @@ async function ownerIsGone(dir: string): Promise<boolean> {
 }
 
 /**
- * Kills each recorded group that still exists and is still the dead server's: one of its processes has HOME inside
- * that instance dir (every command's HOME is its request dir), so a reused group id is never hit.
+ * Ends what a dead server left in its instance dir: kills each recorded process group that still exists and is still
+ * that server's — one of its processes has HOME inside the dir (every command's HOME is its request dir), so a reused
+ * group id is never hit — then removes the dir with every request dir in it. Returns the number of groups killed.
  */
-async function killRecordedGroups(dir: string): Promise<number> {
+export async function reapInstanceDir(dir: string): Promise<number> {
   let killed = 0;
-  for (const entry of await fs.readdir(dir)) {
+  const entries = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const entry of entries) {
     if (!entry.startsWith(GROUP_FILE_PREFIX)) continue;
     const pgid = Number(entry.slice(GROUP_FILE_PREFIX.length));
     if (!Number.isInteger(pgid) || pgid <= 1) continue;
@@ -110,6 +111,7 @@ async function killRecordedGroups(dir: string): Promise<number> {
       // gone meanwhile
     }
   }
+  await fs.rm(dir, { recursive: true, force: true, maxRetries: 3 });
   return killed;
 }
 

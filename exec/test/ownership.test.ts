@@ -1,6 +1,6 @@
 // Exec servers own their processes and work dirs: two servers sharing the default work root leave each other's
-// requests alone; a server killed with kill -9 leaves a running command and a request dir with credentials behind,
-// and the next server to start on that root kills the one and removes the other; SIGTERM ends the commands too.
+// requests alone; a server killed with kill -9 is cleaned up after by its watchdog at once, and — when the watchdog
+// is killed too — by the next server to start on that root; SIGTERM/SIGINT/SIGHUP end the commands too.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -69,38 +69,65 @@ describe('exec server ownership of work dirs and processes', () => {
     expect(instanceDirs(root)).toEqual([]);
   });
 
-  it('after a kill -9 during a request, the next start kills the orphaned command and removes its request dir', async () => {
-    const root = path.join(scratchDir(), 'work');
-    const a = await startServer({ EXEC_WORK_ROOT: root });
-    const pending = post(a, {
-      argv: ['sleeper', '120'],
-      files: { kubeconfig: KUBECONFIG },
-      timeout_seconds: 600,
-    }).catch(
+  /** Starts a long request holding a kubeconfig; resolves once its command runs, with its request dir. */
+  async function longRequest(server: RunningServer, root: string): Promise<string> {
+    void post(server, { argv: ['sleeper', '120'], files: { kubeconfig: KUBECONFIG }, timeout_seconds: 600 }).catch(
       () => undefined, // the server dies under it
     );
-    await waitFor(() => markedProcesses(a.marker).length >= 2, 30_000, 'the command and its grandchild to start');
+    await waitFor(() => markedProcesses(server.marker).length >= 2, 30_000, 'the command and its grandchild to start');
     const [reqDir] = requestDirs(root);
     expect(readFileSync(path.join(reqDir as string, 'kubeconfig'), 'utf8')).toContain('credential-in-a-file');
+    return reqDir as string;
+  }
 
-    const exited = new Promise((resolve) => a.proc.once('exit', resolve));
-    a.proc.kill('SIGKILL');
-    await exited;
-    await pending;
-    // What a kill -9 leaves: the command (now an orphan) and the credential on disk.
+  async function kill9(pid: number): Promise<void> {
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !isAlive(pid), 10_000, `pid ${pid} to die`);
+  }
+
+  function watchdogPid(server: RunningServer): number {
+    const m = /"watchdog_pid":(\d+)/.exec(server.stderr());
+    expect(m).not.toBeNull();
+    return Number(m?.[1]);
+  }
+
+  it('after a kill -9 during a request, the watchdog kills the command and removes the credential at once', async () => {
+    const root = path.join(scratchDir(), 'work');
+    const a = await startServer({ EXEC_WORK_ROOT: root });
+    try {
+      const reqDir = await longRequest(a, root);
+      const killedAt = Date.now();
+      await kill9(a.proc.pid as number);
+      await waitFor(() => markedProcesses(a.marker).length === 0, 10_000, 'the command to be killed');
+      await waitFor(() => !existsSync(reqDir), 10_000, 'the request dir to go');
+      expect(Date.now() - killedAt).toBeLessThan(10_000);
+      expect(instanceDirs(root)).toEqual([]);
+      await waitFor(() => !isAlive(watchdogPid(a)), 10_000, 'the watchdog to end');
+    } finally {
+      await a.stop();
+    }
+  });
+
+  it('when the watchdog is killed too, the next start kills the orphaned command and removes its request dir', async () => {
+    const root = path.join(scratchDir(), 'work');
+    const a = await startServer({ EXEC_WORK_ROOT: root });
+    const reqDir = await longRequest(a, root);
+    await kill9(watchdogPid(a));
+    await kill9(a.proc.pid as number);
+    // What a kill -9 of both leaves: the command (now an orphan) and the credential on disk.
+    await new Promise((r) => setTimeout(r, 500));
     const orphans = markedProcesses(a.marker);
     expect(orphans.length).toBeGreaterThanOrEqual(2);
-    expect(existsSync(reqDir as string)).toBe(true);
+    expect(existsSync(reqDir)).toBe(true);
 
     const b = await startServer({ EXEC_WORK_ROOT: root });
     try {
       await waitFor(() => markedProcesses(a.marker).length === 0, 10_000, 'the orphans to be killed');
       for (const pid of orphans) expect(isAlive(pid)).toBe(false);
-      expect(existsSync(reqDir as string)).toBe(false);
+      expect(existsSync(reqDir)).toBe(false);
       expect(requestDirs(root)).toEqual([]);
       expect(instanceDirs(root)).toHaveLength(1); // B's own
       expect(b.stderr()).toMatch(/"event":"exec_work_root_swept","instances":1,"process_groups":1/);
-      // And B works.
       expect((await post(b, { argv: ['report-env'] })).status).toBe(200);
     } finally {
       await b.stop();
