@@ -48,7 +48,7 @@ export async function runSteps(
   const env = childEnv(ctx, workDir);
   for (const [i, step] of input.steps.entries()) {
     const decision = decisions[i] as Allowed;
-    const denial = await checkPaths(policy, decision, roots);
+    const denial = await checkPaths(policy, decision, workDir, roots);
     if (denial) {
       // Before anything ran the request can still be refused as a whole; later, the step reports it.
       if (results.length === 0) {
@@ -116,9 +116,9 @@ function childEnv(ctx: StepsContext, workDir: string): Record<string, string> {
 async function checkPaths(
   policy: Policy,
   decision: Allowed,
+  workDir: string,
   roots: string[],
 ): Promise<{ rule: string; message: string } | undefined> {
-  const workDir = roots[0] as string;
   for (const p of decision.paths) {
     const { ok, resolved } = await realPathInside(workDir, p.value, roots);
     if (!ok) {
