@@ -8,13 +8,16 @@ import type { Duplex } from 'node:stream';
 import { writeSocketJson } from './http-answers';
 import type { ExecErrorBody } from './protocol';
 
-/** Headers come first and are small: they get at most this long, whatever the client timeout. */
-export const MAX_HEADERS_TIMEOUT_MS = 10_000;
+/**
+ * Headers are small and a body moves steadily: a sender gets at most this long for its headers, and at most this
+ * long between two pieces of its body, whatever the client timeout (which bounds the whole request).
+ */
+export const MAX_STALL_MS = 10_000;
 /** Node's own request timer backs up the body deadline readBody() enforces with a clearer answer. */
 const BACKSTOP_MS = 2_000;
 
 export function guardServer(server: http.Server, clientTimeoutMs: number): void {
-  server.headersTimeout = Math.min(clientTimeoutMs, MAX_HEADERS_TIMEOUT_MS);
+  server.headersTimeout = stallTimeoutMs(clientTimeoutMs);
   server.requestTimeout = clientTimeoutMs + BACKSTOP_MS;
   server.maxHeadersCount = 64;
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
@@ -27,6 +30,10 @@ export function guardServer(server: http.Server, clientTimeoutMs: number): void 
   server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => {
     writeSocketJson(socket, 405, { code: 'method_not_allowed', message: 'CONNECT is not served here' });
   });
+}
+
+export function stallTimeoutMs(clientTimeoutMs: number): number {
+  return Math.min(clientTimeoutMs, MAX_STALL_MS);
 }
 
 /** What to answer for an error Node's HTTP parser or timers raised, or undefined when the peer is gone. */

@@ -12,7 +12,7 @@ import { digest, presentedToken, tokenMatches } from './auth';
 import { readBody } from './body';
 import { Executables } from './executables';
 import { armStuckClientTimer, HttpError, sendError, sendJson, UNAUTHORIZED } from './http-answers';
-import { guardServer } from './http-guard';
+import { guardServer, stallTimeoutMs } from './http-guard';
 import { BusyError, ConcurrencyGate } from './limiter';
 import { endStream, startStream, streamSummary } from './ndjson';
 import { evaluate, type Policy } from './policy';
@@ -166,7 +166,7 @@ export class ExecServer {
       throw UNAUTHORIZED();
     }
     const s = this.opts.settings;
-    const body = await readBody(req, s.maxBodyBytes, receivedAt + s.clientTimeoutMs);
+    const body = await readBody(req, s.maxBodyBytes, receivedAt + s.clientTimeoutMs, stallTimeoutMs(s.clientTimeoutMs));
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));

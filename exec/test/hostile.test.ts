@@ -3,11 +3,15 @@
 // production policy — every dangerous command the issue lists. Assertions: the process never exits, nothing answers
 // 5xx but the induced internal_error, every refusal is JSON with a `code`, and every connection is closed in time.
 import { mkdirSync, renameSync, rmdirSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { applyArgv } from '../../adapters/cluster-exec';
+import { readBody } from '../body';
+import { HttpError, sendError, sendJson } from '../http-answers';
 import { post, REPO_ROOT, SIM_LIKE_KUBECONFIG, startServer, type RunningServer } from './harness';
 
 interface RawAnswer {
@@ -360,5 +364,45 @@ describe('the production policy through the real server', () => {
     const r = await post(s, { argv: applyArgv(), stdin: '---\n{}\n', files: { kubeconfig: SIM_LIKE_KUBECONFIG } });
     expect(r.status).toBe(200);
     expect([127, 1]).toContain(r.body.exit_code);
+  });
+});
+
+describe('readBody deadlines (a real socket, an in-process server)', () => {
+  let server: http.Server;
+  let url: string;
+  beforeAll(async () => {
+    // Stall limit 300 ms, whole body 1.5 s: as the exec server uses them, scaled down.
+    server = http.createServer((req, res) => {
+      readBody(req, 1024, Date.now() + 1500, 300).then(
+        (body) => sendJson(res, 200, { size: body.length }),
+        (err: HttpError) => sendError(res, err),
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const head = 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n';
+
+  it('cuts off a stalled sender after the stall limit, not the whole deadline', async () => {
+    const a = await raw(url, [head, 'ab'], 5000);
+    expectJsonError(a, 408, 'request_timeout');
+    expect(a.closed).toBe(true);
+    expect(a.ms).toBeGreaterThanOrEqual(250);
+    expect(a.ms).toBeLessThan(1200);
+  });
+
+  it('cuts off a steady trickle at the whole deadline', async () => {
+    const a = await raw(url, [head, ...Array.from({ length: 60 }, () => 'x')], 5000, 100);
+    expectJsonError(a, 408, 'request_timeout');
+    expect(a.ms).toBeGreaterThanOrEqual(1400);
+    expect(a.ms).toBeLessThan(3500);
+  });
+
+  it('reads a body that arrives in time', async () => {
+    const a = await raw(url, [head, 'x'.repeat(50), 'y'.repeat(50)], 2000, 100);
+    expect(a.status).toBe(200);
+    expect(JSON.parse(a.body)).toEqual({ size: 100 });
   });
 });
