@@ -233,6 +233,40 @@ describe('the shipped exec policies are least privilege', () => {
     expect(policyParts(local).filter((part) => !used.has(part))).toEqual([]);
   });
 
+  it('denies every product command with a hostile flag added, before or after its subcommand', async () => {
+    const product = await productCommands();
+    const hostile = [
+      ['--admin'],
+      ['--debug'],
+      ['-v=9'],
+      ['--v', '9'],
+      ['--token', 'stolen'],
+      ['--server', 'https://evil.example'],
+      ['--as', 'system:admin'],
+      ['--insecure-skip-tls-verify'],
+      ['--kubeconfig', '/etc/kubernetes/admin.conf'],
+      ['--subscription', 'not-a-guid'],
+      ['--output', 'yaml'],
+      ['--role', 'Owner'],
+      ['--scope', '/'],
+      ['--file', '/root/.kube/config'],
+      ['--login', 'azurecli'],
+    ];
+    let checked = 0;
+    for (const argv of [...product.aks, ...product.kubeconfig]) {
+      const words = argv[0] === 'kubectl' ? 4 : argv[0] === 'kubelogin' ? 2 : argv.findIndex((a) => a.startsWith('-'));
+      for (const extra of hostile) {
+        for (const at of [argv.length, words]) {
+          const mutated = [...argv.slice(0, at), ...extra, ...argv.slice(at)];
+          const d = evaluate(production, mutated);
+          expect(d.allowed, mutated.join(' ')).toBe(false);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
+  });
+
   it('lists each operator command with its reason, and only commands the policy defines', () => {
     expect([...production.operatorCommands.keys()].sort()).toEqual(['az account show', 'kubectl version']);
     expect([...local.operatorCommands.keys()]).toEqual(['kubectl version']);
