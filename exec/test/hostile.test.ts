@@ -130,6 +130,12 @@ describe('exec server under hostile input', () => {
     ],
     ['a CONNECT', `CONNECT evil.example:443 HTTP/1.1\r\n${host}\r\n`, 405, 'method_not_allowed'],
     [
+      'a protocol upgrade',
+      `GET /ws HTTP/1.1\r\n${host}Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n`,
+      404,
+      'not_found',
+    ],
+    [
       'headers over the size cap',
       `GET /healthz HTTP/1.1\r\n${host}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
       431,
