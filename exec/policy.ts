@@ -25,6 +25,11 @@ export interface CommandRule {
   positionals?: PositionalRule;
   /** Flags (by any of their names) that must be present, e.g. `az login --identity`. */
   required_flags?: string[];
+  /**
+   * Values that are only allowed together: the request's values of the named flags must satisfy every rule of at
+   * least one entry (e.g. a role only on its own kind of scope). Each named flag may then appear at most once.
+   */
+  flag_combinations?: Array<Record<string, ValueRule>>;
 }
 
 export interface BinaryRule {
@@ -55,24 +60,33 @@ export interface PolicyDocument {
     exec_commands?: string[];
   };
   binaries: Record<string, BinaryRule>;
+  /**
+   * Commands allowed for people operating the server, not emitted by the product: `"<binary> <subcommand>"` → why.
+   * Everything else in `binaries` must be a command the product builds (exec/test/policy-coverage.test.ts checks).
+   */
+  operator?: { description?: string; commands: Record<string, string> };
 }
 
 export interface CompiledValueRule extends ValueRule {
   regex?: RegExp;
 }
 
-interface CompiledCommand {
+export type CompiledFlags = Map<string, { canonical: string; rule: CompiledValueRule }>;
+
+export interface CompiledCommand {
   key: string;
   words: string[];
   required: string[];
-  flags: Map<string, { canonical: string; rule: CompiledValueRule }>;
+  flags: CompiledFlags;
   positionals: (PositionalRule & { regex?: RegExp }) | undefined;
+  /** Canonical flag name → rule, one map per allowed combination. */
+  combinations: Array<Map<string, CompiledValueRule>>;
 }
 
-interface CompiledBinary {
+export interface CompiledBinary {
   name: string;
   executable: string;
-  globalFlags: Map<string, { canonical: string; rule: CompiledValueRule }>;
+  globalFlags: CompiledFlags;
   commands: CompiledCommand[];
 }
 
@@ -82,6 +96,8 @@ export interface Policy {
   env: { path: string; pass: string[]; set: Record<string, string> };
   kubeconfigExecCommands: string[];
   binaries: Map<string, CompiledBinary>;
+  /** `"<binary> <subcommand>"` → why an operator needs it (see PolicyDocument.operator). */
+  operatorCommands: Map<string, string>;
 }
 
 export class PolicyFormatError extends Error {
@@ -95,6 +111,13 @@ export interface PathArgument {
   kubeconfig: boolean;
 }
 
+/** One flag an allowed argv used, by its canonical name; `global` when it matched the binary's global_flags. */
+export interface UsedFlag {
+  flag: string;
+  global: boolean;
+  value: string | undefined;
+}
+
 export type Decision =
   | {
       allowed: true;
@@ -103,6 +126,11 @@ export type Decision =
       executable: string;
       args: string[];
       paths: PathArgument[];
+      /** What matched, so a test can tell which parts of a policy are used (exec/test/policy-coverage.test.ts). */
+      flags: UsedFlag[];
+      positionals: number;
+      /** The index of the flag_combinations entry that matched. */
+      combination: number | undefined;
     }
   | { allowed: false; rule: string; message: string; binary?: string; verb?: string };
 
@@ -115,7 +143,7 @@ const VALUE_KINDS: ValueKind[] = ['none', 'string', 'name', 'path', 'kubeconfig'
 /** Validates a parsed policy document and prepares it for fast evaluation. Throws PolicyFormatError. */
 export function compilePolicy(doc: unknown): Policy {
   const d = asObject(doc, 'policy');
-  allowKeys(d, ['version', 'name', 'description', 'path_roots', 'env', 'kubeconfig', 'binaries'], 'policy');
+  allowKeys(d, ['version', 'name', 'description', 'path_roots', 'env', 'kubeconfig', 'binaries', 'operator'], 'policy');
   if (d.version !== 1) fail('policy.version must be 1');
   if (typeof d.name !== 'string' || !d.name) fail('policy.name must be a non-empty string');
   const pathRoots = stringArray(d.path_roots ?? [], 'policy.path_roots').map((root) => {
@@ -150,7 +178,23 @@ export function compilePolicy(doc: unknown): Policy {
     env: { path: (env.path as string | undefined) ?? DEFAULT_CHILD_PATH, pass, set: set as Record<string, string> },
     kubeconfigExecCommands: stringArray(kube.exec_commands ?? [], 'policy.kubeconfig.exec_commands'),
     binaries,
+    operatorCommands: compileOperator(d.operator, binaries),
   };
+}
+
+function compileOperator(raw: unknown, binaries: Map<string, CompiledBinary>): Map<string, string> {
+  const o = asObject(raw ?? { commands: {} }, 'policy.operator');
+  allowKeys(o, ['description', 'commands'], 'policy.operator');
+  const out = new Map<string, string>();
+  for (const [key, why] of Object.entries(asObject(o.commands, 'policy.operator.commands'))) {
+    if (typeof why !== 'string' || !why.trim()) fail(`policy.operator.commands["${key}"] must say why it is needed`);
+    const [binary = '', ...words] = key.split(' ');
+    if (!binaries.get(binary)?.commands.some((c) => c.key === words.join(' '))) {
+      fail(`policy.operator.commands: "${key}" is not a command of policy.binaries`);
+    }
+    out.set(key, why);
+  }
+  return out;
 }
 
 function compileBinary(name: string, raw: unknown): CompiledBinary {
@@ -166,7 +210,7 @@ function compileBinary(name: string, raw: unknown): CompiledBinary {
   for (const [key, rawCmd] of Object.entries(asObject(b.commands, `${where}.commands`))) {
     const cw = `${where}.commands.${key || '""'}`;
     const c = asObject(rawCmd, cw);
-    allowKeys(c, ['flags', 'positionals', 'required_flags'], cw);
+    allowKeys(c, ['flags', 'positionals', 'required_flags', 'flag_combinations'], cw);
     const words = key === '' ? [] : key.split(' ');
     if (words.some((w) => !/^[a-z0-9][a-z0-9-]*$/.test(w))) fail(`${cw}: subcommand words must be lower-case words`);
     let positionals: CompiledCommand['positionals'];
@@ -188,7 +232,19 @@ function compileBinary(name: string, raw: unknown): CompiledBinary {
       if (!found) fail(`${cw}.required_flags: "${name}" is not one of its flags`);
       return found.canonical;
     });
-    commands.push({ key, words, required, flags, positionals });
+    const combinations = (
+      c.flag_combinations === undefined ? [] : asArray(c.flag_combinations, `${cw}.flag_combinations`)
+    ).map((rawSet, i) => {
+      const set = new Map<string, CompiledValueRule>();
+      for (const [flag, rawRule] of Object.entries(asObject(rawSet, `${cw}.flag_combinations[${i}]`))) {
+        const found = flags.get(flag) ?? globals.get(flag);
+        if (!found) fail(`${cw}.flag_combinations[${i}]: "${flag}" is not one of its flags`);
+        set.set(found.canonical, compileValueRule(rawRule, `${cw}.flag_combinations[${i}].${flag}`, []));
+      }
+      if (set.size === 0) fail(`${cw}.flag_combinations[${i}] names no flag`);
+      return set;
+    });
+    commands.push({ key, words, required, flags, positionals, combinations });
   }
   if (commands.length === 0) fail(`${where}.commands must name at least one subcommand`);
   if (commands.some((c) => c.key === '') && commands.length > 1) {
@@ -258,6 +314,9 @@ export function evaluate(policy: Policy, argv: readonly string[]): Decision {
   let positionalCount = 0;
   let flagsEnded = false;
   const seenFlags = new Set<string>();
+  /** Canonical flag → every value it was given (for flag_combinations). */
+  const values = new Map<string, string[]>();
+  const used: UsedFlag[] = [];
 
   for (let i = 1; i < argv.length; i++) {
     const token = argv[i] as string;
@@ -268,7 +327,8 @@ export function evaluate(policy: Policy, argv: readonly string[]): Decision {
     if (!flagsEnded && token.startsWith('-') && token !== '-') {
       const eq = token.indexOf('=');
       const flagName = eq > 0 ? token.slice(0, eq) : token;
-      const found = command?.flags.get(flagName) ?? binary.globalFlags.get(flagName);
+      const own = command?.flags.get(flagName);
+      const found = own ?? binary.globalFlags.get(flagName);
       if (!found) {
         const scope = command ? `${ruleBase}.commands.${command.key || '""'}.flags` : `${ruleBase}.global_flags`;
         return deny(
@@ -276,15 +336,21 @@ export function evaluate(policy: Policy, argv: readonly string[]): Decision {
           `${name}${command?.key ? ` ${command.key}` : ''}: flag ${printable(flagName)} is not allowed`,
         );
       }
+      // The rule that decided, as the policy file spells its place.
+      const flagRule = own
+        ? `${ruleBase}.commands.${command?.key || '""'}.flags.${found.canonical}`
+        : `${ruleBase}.global_flags.${found.canonical}`;
       let value: string | undefined;
       if (eq > 0) value = token.slice(eq + 1);
       else if (found.rule.value !== 'none') {
-        if (i + 1 >= argv.length) return deny(`${ruleBase}.flags`, `${name}: flag ${flagName} needs a value`);
+        if (i + 1 >= argv.length) return deny(flagRule, `${name}: flag ${flagName} needs a value`);
         value = argv[++i] as string;
       }
       const problem = checkValue(found.rule, value, policy);
-      if (problem) return deny(`${ruleBase}.flags.${found.canonical}`, `${name}: flag ${flagName} ${problem}`);
+      if (problem) return deny(flagRule, `${name}: flag ${flagName} ${problem}`);
       if (value !== 'false') seenFlags.add(found.canonical);
+      if (value !== undefined) values.set(found.canonical, [...(values.get(found.canonical) ?? []), value]);
+      used.push({ flag: found.canonical, global: !own, value });
       if (value !== undefined && isPathKind(found.rule) && value !== '-') {
         paths.push({ where: flagName, value, kubeconfig: found.rule.value === 'kubeconfig' });
       }
@@ -329,11 +395,45 @@ export function evaluate(policy: Policy, argv: readonly string[]): Decision {
   if (positionalCount < min) {
     return deny(`${ruleBase}.commands.${command.key || '""'}.positionals`, `${name}: needs at least ${min} arguments`);
   }
-  return { allowed: true, binary: name, verb: command.key, executable: binary.executable, args: argv.slice(1), paths };
+  let combination: number | undefined;
+  if (command.combinations.length > 0) {
+    const match = matchCombination(command.combinations, values, policy);
+    if (typeof match === 'string') {
+      return deny(`${ruleBase}.commands.${command.key}.flag_combinations`, `${name} ${command.key}: ${match}`);
+    }
+    combination = match;
+  }
+  return {
+    allowed: true,
+    binary: name,
+    verb: command.key,
+    executable: binary.executable,
+    args: argv.slice(1),
+    paths,
+    flags: used,
+    positionals: positionalCount,
+    combination,
+  };
 
   function deny(rule: string, message: string): Decision {
     return { allowed: false, rule, message, binary: name || undefined, verb: command?.key ?? undefined };
   }
+}
+
+/** The index of the combination the flags' values satisfy (each such flag given once), or what is wrong. */
+function matchCombination(
+  combinations: Array<Map<string, CompiledValueRule>>,
+  values: Map<string, string[]>,
+  policy: Policy,
+): number | string {
+  const named = new Set(combinations.flatMap((set) => [...set.keys()]));
+  for (const flag of named) {
+    if ((values.get(flag)?.length ?? 0) > 1) return `flag ${flag} may be given only once`;
+  }
+  const index = combinations.findIndex((set) =>
+    [...set].every(([flag, rule]) => checkValue(rule, values.get(flag)?.[0], policy) === undefined),
+  );
+  return index >= 0 ? index : `${[...named].join(' and ')} are not an allowed combination`;
 }
 
 function isPathKind(rule: ValueRule): boolean {
@@ -390,6 +490,11 @@ function printable(s: string): string {
 function asObject(value: unknown, where: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${where} must be an object`);
   return value as Record<string, unknown>;
+}
+
+function asArray(value: unknown, where: string): unknown[] {
+  if (!Array.isArray(value)) fail(`${where} must be an array`);
+  return value;
 }
 
 function stringArray(value: unknown, where: string): string[] {

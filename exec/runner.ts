@@ -4,6 +4,8 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 
+import type { GroupHooks } from './process-groups';
+
 export type StreamName = 'stdout' | 'stderr';
 
 /** Where streamed output goes. `write` returning false pauses the child's pipes until `drained` resolves. */
@@ -24,6 +26,8 @@ export interface RunSpec {
   signal?: AbortSignal;
   /** When set, output is handed here instead of being collected. The cap still applies. */
   sink?: OutputSink;
+  /** Told when the command's process group starts and when it has been killed (process-groups.ts). */
+  groups?: GroupHooks;
 }
 
 export interface RunOutcome {
@@ -65,6 +69,7 @@ export function runCommand(spec: RunSpec): Promise<RunOutcome> {
       windowsHide: true,
     });
 
+    if (child.pid !== undefined) spec.groups?.started(child.pid);
     const out = capture(child.stdout, 'stdout');
     const err = capture(child.stderr, 'stderr');
 
@@ -128,6 +133,7 @@ export function runCommand(spec: RunSpec): Promise<RunOutcome> {
     function finish(code: number, signal: NodeJS.Signals | null, spawnError: string | undefined): void {
       if (finished) return;
       finished = true;
+      if (child.pid !== undefined) spec.groups?.ended(child.pid);
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       spec.signal?.removeEventListener('abort', onAbort);

@@ -1,10 +1,9 @@
 // Bounded fuzz: a few hundred malformed and hostile requests (seeded, so a failure can be replayed), over HTTP
 // and raw sockets. Afterwards the server must still answer /healthz, have no child left and no work dir left.
-import { readdirSync } from 'node:fs';
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { markedProcesses, startServer, waitFor, type RunningServer } from './harness';
+import { markedProcesses, requestDirs, startServer, waitFor, type RunningServer } from './harness';
 
 const SEED = Number(process.env.EXEC_FUZZ_SEED ?? 20261129);
 const ROUNDS = 300;
@@ -198,7 +197,7 @@ describe('exec server fuzz', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', active: 0, queued: 0 });
     await waitFor(() => markedProcesses(s.marker).length === 0, 30_000, 'no child left');
-    await waitFor(() => readdirSync(s.workRoot).length === 0, 30_000, 'no work dir left');
+    await waitFor(() => requestDirs(s.workRoot).length === 0, 30_000, 'no work dir left');
     expect(s.stderr()).not.toContain('exec_internal_error');
     expect(statuses.get(500)).toBeUndefined();
     // The mix really reached every layer: auth, validation, policy, and commands that ran.

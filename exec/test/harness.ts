@@ -145,6 +145,30 @@ export function startupFailure(env: Record<string, string>): Promise<{ code: num
   });
 }
 
+/** Every request dir (srv-X/req-Y) under a work root: what a request left behind, if anything. */
+export function requestDirs(workRoot: string): string[] {
+  const found: string[] = [];
+  for (const instance of safeList(workRoot)) {
+    for (const entry of safeList(path.join(workRoot, instance))) {
+      if (entry.startsWith('req-')) found.push(path.join(workRoot, instance, entry));
+    }
+  }
+  return found;
+}
+
+/** The instance dirs (`srv-*`) under a work root. */
+export function instanceDirs(workRoot: string): string[] {
+  return safeList(workRoot).filter((e) => e.startsWith('srv-'));
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /** Pids of live processes whose environment carries the marker (children and grandchildren of the server). */
 export function markedProcesses(marker: string): number[] {
   const found: number[] = [];

@@ -1,9 +1,11 @@
-// Pure modules: kubeconfig check, redaction, settings, request validation.
+// Pure modules: kubeconfig check, redaction, settings, request validation, routing, parser-error answers.
 import { describe, expect, it } from 'vitest';
 
+import { clientErrorAnswer } from '../http-guard';
 import { checkKubeconfig } from '../kubeconfig-check';
 import { redactSecrets } from '../redact';
 import { BadRequest, parseExecRequest } from '../request';
+import { routeOf } from '../routes';
 import { isLoopback, loadSettings, SettingsError } from '../settings';
 
 const WORK = '/tmp/elb-exec-0/req-1';
@@ -178,5 +180,47 @@ describe('parseExecRequest', () => {
     } catch (err) {
       expect((err as BadRequest).code).toBe(code);
     }
+  });
+});
+
+describe('routeOf', () => {
+  it.each([
+    ['/healthz', 'GET', { kind: 'healthz' }],
+    ['/healthz?x=1', 'HEAD', { kind: 'healthz' }],
+    ['/exec', 'POST', { kind: 'exec', streaming: false }],
+    ['/exec/stream', 'POST', { kind: 'exec', streaming: true }],
+    ['/exec/req-1', 'DELETE', { kind: 'cancel', id: 'req-1' }],
+    ['/exec/a%20b', 'DELETE', { kind: 'cancel', id: 'a b' }],
+    ['/exec/%E0%A4%A', 'DELETE', { kind: 'cancel', id: '%E0%A4%A' }],
+    ['/exec', 'GET', { kind: 'method_not_allowed', allow: 'POST' }],
+    ['/healthz', 'POST', { kind: 'method_not_allowed', allow: 'GET, HEAD' }],
+    ['/exec/x', 'POST', { kind: 'method_not_allowed', allow: 'DELETE' }],
+    ['//', 'GET', { kind: 'not_found' }],
+    ['*', 'OPTIONS', { kind: 'not_found' }],
+    ['http://[::1', 'GET', { kind: 'not_found' }],
+    ['http://x/exec', 'POST', { kind: 'not_found' }],
+    ['/exec/a/b', 'DELETE', { kind: 'not_found' }],
+    [undefined, undefined, { kind: 'not_found' }],
+  ])('%s %s', (target, method, route) => {
+    expect(routeOf(target, method)).toEqual(route);
+  });
+});
+
+describe('clientErrorAnswer', () => {
+  const err = (code: string) => Object.assign(new Error(code), { code });
+  it('maps Node parser and timer errors to JSON answers, and a gone peer to none', () => {
+    expect(clientErrorAnswer(err('HPE_INVALID_METHOD'))).toMatchObject({
+      status: 400,
+      body: { code: 'malformed_request' },
+    });
+    expect(clientErrorAnswer(err('HPE_HEADER_OVERFLOW'))).toMatchObject({
+      status: 431,
+      body: { code: 'headers_too_large' },
+    });
+    expect(clientErrorAnswer(err('ERR_HTTP_REQUEST_TIMEOUT'))).toMatchObject({
+      status: 408,
+      body: { code: 'request_timeout' },
+    });
+    expect(clientErrorAnswer(err('ECONNRESET'))).toBeUndefined();
   });
 });

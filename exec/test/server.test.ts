@@ -1,15 +1,17 @@
 // End-to-end tests of the exec server CLI: real HTTP, the real /usr/bin/kubectl, fixture scripts for the
 // stdin/stdout, timeout and process-group cases. Every server here binds 127.0.0.1 on a free port.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
+  instanceDirs,
   isAlive,
   markedProcesses,
   post,
+  requestDirs,
   SIM_LIKE_KUBECONFIG,
   startServer,
   startupFailure,
@@ -18,6 +20,9 @@ import {
 } from './harness';
 
 const KUBECTL = existsSync('/usr/bin/kubectl') ? '/usr/bin/kubectl' : undefined;
+/** The one command elb-control sends for a kubeconfig target (adapters/cluster-exec.ts). */
+const APPLY_FLAGS = ['apply', '--server-side', '--field-manager=elb-control', '--force-conflicts', '-f', '-'];
+const APPLY = ['kubectl', '--kubeconfig', 'kubeconfig', ...APPLY_FLAGS];
 
 describe('exec server', () => {
   let s: RunningServer;
@@ -141,17 +146,17 @@ describe('exec server', () => {
 
     it('denies flags the policy does not name, and says which rule', async () => {
       const r = await post(s, {
-        argv: ['kubectl', '--kubeconfig', 'kubeconfig', 'get', 'pods', '--token=secret-token-value'],
+        argv: [...APPLY, '--token=secret-token-value'],
       });
       expect(r.status).toBe(403);
-      expect(r.body.rule).toBe('binaries.kubectl.commands.get.flags');
+      expect(r.body.rule).toBe('binaries.kubectl.commands.apply.flags');
       expect(JSON.stringify(r.body)).not.toContain('secret-token-value');
     });
 
     it.each([
-      ['a parent-relative kubeconfig', ['kubectl', '--kubeconfig', '../kubeconfig', 'get', 'ns']],
-      ['an absolute kubeconfig', ['kubectl', '--kubeconfig', '/etc/passwd', 'get', 'ns']],
-      ['a sneaky relative path', ['kubectl', '--kubeconfig=a/../../../etc/passwd', 'get', 'ns']],
+      ['a parent-relative kubeconfig', ['kubectl', '--kubeconfig', '../kubeconfig', ...APPLY_FLAGS]],
+      ['an absolute kubeconfig', ['kubectl', '--kubeconfig', '/etc/passwd', ...APPLY_FLAGS]],
+      ['a sneaky relative path', ['kubectl', '--kubeconfig=a/../../../etc/passwd', ...APPLY_FLAGS]],
       ['an absolute manifest', ['kubectl', '--kubeconfig', 'kubeconfig', 'apply', '--server-side', '-f', '/etc/hosts']],
       ['a manifest URL', ['kubectl', '--kubeconfig', 'kubeconfig', 'apply', '-f', 'https://example.com/x.yaml']],
     ])('denies %s', async (_name, argv) => {
@@ -169,7 +174,7 @@ describe('exec server', () => {
       ['reads a token file outside the work dir', 'user:\n    tokenFile: /proc/self/environ', 'path_roots'],
     ])('denies a kubeconfig that %s', async (_what, user, rule) => {
       const r = await post(s, {
-        argv: ['kubectl', '--kubeconfig', 'kubeconfig', 'get', 'ns'],
+        argv: APPLY,
         files: { kubeconfig: SIM_LIKE_KUBECONFIG.replace('user: {}', user) },
       });
       expect(r.status).toBe(403);
@@ -178,7 +183,10 @@ describe('exec server', () => {
 
     it('stops a later step whose path escapes through a symlink an earlier step made', async () => {
       const r = await post(s, {
-        steps: [{ argv: ['link-out', '/etc'] }, { argv: ['kubectl', '--kubeconfig', 'outside/passwd', 'get', 'ns'] }],
+        steps: [
+          { argv: ['link-out', '/etc'] },
+          { argv: ['kubectl', '--kubeconfig', 'outside/passwd', ...APPLY_FLAGS] },
+        ],
       });
       expect(r.status).toBe(200);
       const steps = r.body.steps as Array<Record<string, unknown>>;
@@ -202,7 +210,8 @@ describe('exec server', () => {
 
     it('reports kubectl exit code and stderr against an unreachable server, with the kubeconfig from files', async () => {
       const r = await post(s, {
-        argv: ['kubectl', '--kubeconfig', 'kubeconfig', '--request-timeout=5s', 'get', 'ns', '-o', 'json'],
+        argv: APPLY,
+        stdin: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: elb-openapi\n',
         files: { kubeconfig: SIM_LIKE_KUBECONFIG },
         request_id: 'kubectl-unreachable-1',
       });
@@ -214,19 +223,7 @@ describe('exec server', () => {
 
     it('accepts the deploy path apply command shape (and kubectl fails only on the network)', async () => {
       const r = await post(s, {
-        argv: [
-          'kubectl',
-          '--kubeconfig',
-          'kubeconfig',
-          '--context',
-          'elb-sim',
-          'apply',
-          '--server-side',
-          '--field-manager=elb-control',
-          '--force-conflicts',
-          '-f',
-          '-',
-        ],
+        argv: APPLY,
         stdin: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: elb-openapi\n',
         files: { kubeconfig: SIM_LIKE_KUBECONFIG },
         timeout_seconds: 30,
@@ -252,7 +249,9 @@ describe('exec server', () => {
         ['ELB_EXEC_TEST_MARKER', 'ELB_EXEC_TEST_PASSED', 'HOME', 'KUBECONFIG', 'LANG', 'PATH', 'TMPDIR'].sort(),
       );
       expect(report.env.HOME).toBe(report.cwd);
-      expect(path.dirname(report.cwd)).toBe(s.workRoot);
+      // <work root>/srv-<this server>/req-<this request>
+      expect(path.dirname(path.dirname(report.cwd))).toBe(s.workRoot);
+      expect(path.basename(path.dirname(report.cwd))).toBe(instanceDirs(s.workRoot)[0]);
       expect(report.files).toEqual(['kubeconfig', 'values.yaml']);
       expect(existsSync(report.cwd)).toBe(false); // removed when the request ended
     });
@@ -269,7 +268,7 @@ describe('exec server', () => {
       expect(r.body.exit_code).toBe(3);
       const cwd = (JSON.parse(steps[0]?.stdout as string) as { cwd: string }).cwd;
       expect(existsSync(cwd)).toBe(false);
-      expect(readdirSync(s.workRoot)).toEqual([]);
+      expect(requestDirs(s.workRoot)).toEqual([]);
     });
 
     it('pass 2 MiB of stdin to a command that writes 2 MiB back without deadlock', async () => {
@@ -372,9 +371,9 @@ describe('exec server', () => {
       await post(
         s,
         {
-          argv: ['kubectl', '--kubeconfig', 'kubeconfig', 'get', 'very-secret-positional', '--request-timeout=2s'],
+          argv: APPLY,
           stdin: 'stdin-secret-content',
-          files: { kubeconfig: SIM_LIKE_KUBECONFIG },
+          files: { kubeconfig: SIM_LIKE_KUBECONFIG.replace('user: {}', 'user: {token: very-secret-file-content}') },
           request_id: 'audit-1',
         },
         { headers: { 'x-correlation-id': 'corr-1', 'x-exec-caller': 'audit-test' } },
@@ -390,7 +389,7 @@ describe('exec server', () => {
         correlation_id: 'corr-1',
         caller: { address: '127.0.0.1', name: 'audit-test' },
         binary: 'kubectl',
-        verb: 'get',
+        verb: 'apply',
         exit_code: KUBECTL ? 1 : 127,
         outcome: 'failed',
       });
@@ -401,7 +400,7 @@ describe('exec server', () => {
       });
       expect(lines.some((a) => a.outcome === 'unauthorized')).toBe(true);
       const all = JSON.stringify(lines) + s.stderr();
-      for (const secret of [s.token, 'stdin-secret-content', 'very-secret-positional', 'wrong-token']) {
+      for (const secret of [s.token, 'stdin-secret-content', 'very-secret-file-content', 'wrong-token']) {
         expect(all).not.toContain(secret);
       }
     });
