@@ -200,7 +200,7 @@ start_sim() {
 
 start_terminal_exec() {
   local need=(kubectl) missing=() bin
-  aks_target_configured && need+=(az azcopy kubelogin)
+  aks_target_configured && need+=(az kubelogin)
   for bin in "${need[@]}"; do command -v "$bin" >/dev/null 2>&1 || missing+=("$bin"); done
   [ ${#missing[@]} -eq 0 ] || die "terminal-exec needs ${missing[*]} on PATH (kubectl: apt-get install kubernetes-client)"
   ensure_port_free terminal-exec "$EXEC_PORT_LOCAL"
