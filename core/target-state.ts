@@ -1,5 +1,7 @@
 // Per-target state kept in the `targets` table, and the pure decisions taken on it: who holds the single-flight
-// lease, whether a registry push starts a deploy, waits for the running one, or is ignored.
+// lease, whether a registry push starts a deploy, waits for the running one, or is ignored, and which digests
+// failed (so auto-updates never retry them).
+import type { DeployOutput } from './deploy-model';
 
 export interface TargetState {
   name: string;
@@ -158,4 +160,24 @@ export function withoutFailedDigest(state: TargetState, digest: string | null): 
   if (!failedDigest(state, digest)) return state;
   const list = failedDigestsOf(state).filter((e) => e.digest !== digest);
   return { ...state, failedDigests: list.length ? JSON.stringify(list) : null };
+}
+
+/**
+ * The failed-digest entry a finished deploy leaves, or null: only a failure or rollback that reached the cluster
+ * and is not blamed on a dependency marks its digest (docs/deploy.md "Failed digests").
+ */
+export function failedDigestEntry(output: DeployOutput): FailedDigest | null {
+  if (output.status !== 'failed' && output.status !== 'rolled_back') return null;
+  const digest = output.openapi_deploy.digest;
+  if (!digest || !output.error || DEPENDENCY_ERROR_CODES.has(output.error.code)) return null;
+  if (output.cluster_state.startsWith('unchanged')) return null;
+  return {
+    digest,
+    tag: output.openapi_deploy.tag,
+    deploy_id: output.deploy_id,
+    failed_at: output.finished_at,
+    outcome: output.status,
+    code: output.error.code,
+    message: output.error.message,
+  };
 }

@@ -33,6 +33,9 @@ export interface StartRequest {
   requester: string;
 }
 
+/** customStatus phases published once the outcome is decided (only the finish step is left). */
+const DECIDED_PHASES = new Set(['completed', 'failed', 'rolled_back', 'cancelled']);
+
 export type StartOutcome = { started: true; instanceId: string } | { started: false; activeInstanceId: string };
 
 /** Readable, unique, safe in URLs: `<target>-<utc time>-<random>`. */
@@ -209,6 +212,14 @@ export class DeployService {
     if (TERMINAL_RUNTIME.has(status.runtimeStatus)) {
       throw new DomainError('deploy_not_running', `deploy ${id} already ended (${status.runtimeStatus})`, 409, {
         runtime_status: status.runtimeStatus,
+      });
+    }
+    const phase = (status.customStatus as { phase?: string } | null)?.phase;
+    if (mode === 'cancel' && phase && DECIDED_PHASES.has(phase)) {
+      // Its outcome is decided and being recorded; a cancel now could not change it.
+      throw new DomainError('deploy_not_running', `deploy ${id} has already ended (${phase})`, 409, {
+        runtime_status: status.runtimeStatus,
+        phase,
       });
     }
     if (mode === 'cancel') {
