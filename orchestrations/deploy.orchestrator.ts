@@ -116,6 +116,8 @@ export const deployOpenApiOrchestrator: OrchestrationHandler = function* (contex
       if (onCancel !== 'ignore' && !cancelEvent.isCompleted) {
         const winner = yield context.df.Task.any([task, cancelEvent]);
         if (winner === cancelEvent && onCancel === 'abandon') throw new Cancelled(name);
+        // Seen, to be honoured once the change in flight ends: say so now ("Cancelling…").
+        if (winner === cancelEvent) publish();
       }
       result = (task.isCompleted ? unwrap(task) : yield task) as ActivityResult<T>;
     } catch (err) {
