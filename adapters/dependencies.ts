@@ -40,7 +40,9 @@ export async function probeExec(execUpstream: string, timeoutMs = PROBE_TIMEOUT_
 /** The target's cluster API answers a read of the elb-openapi Deployment (a 404 is an answer too). */
 export async function probeCluster(target: Target, timeoutMs = PROBE_TIMEOUT_MS): Promise<string | null> {
   try {
-    await withTimeout((async () => (await kubeReaderFor(target)).deployment())(), timeoutMs);
+    // Building the client (loading the library, for AKS the ARM lookup) is not the cluster's answer time.
+    const kube = await kubeReaderFor(target);
+    await withTimeout(kube.deployment(), timeoutMs);
     return null;
   } catch (err) {
     const code = (err as { code?: unknown })?.code;

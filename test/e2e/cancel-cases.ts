@@ -169,7 +169,7 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
         },
       });
       const install = await post<{ id: string }>('/targets/local/openapi/deployments');
-      expect(install.status).toBe(202);
+      expect(install.status, JSON.stringify(install.body)).toBe(202);
       const out = (await finished(install.body.id)).output!;
       expect(out.status).toBe('succeeded');
       good = cluster().image;

@@ -83,13 +83,20 @@ const clearFaults = () => fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'DELETE
 /** Starts an update whose apply is slow (every cluster request 2 s late), and resolves once it is applying. */
 async function updateStuckInApply(): Promise<string> {
   await pushNewBuild();
-  await fault({ type: 'api_latency', ms: 2000 });
   const started = await post<{ id: string }>('/targets/local/openapi/deployments', { reason: 'update' });
-  expect(started.status).toBe(202);
+  expect(started.status, JSON.stringify(started.body)).toBe(202);
+  // After the preflight (a 2 s-late API server would fail its 2 s probe), before the apply reaches the cluster.
+  await fault({ type: 'api_latency', ms: 2000 });
   const id = started.body.id;
-  await eventually(async () => ((await phase(id)) === 'applying_manifests' ? true : undefined), 'the apply', 30_000, 50);
-  // The apply request is now with the exec server (kubectl waits on the slow API).
-  await new Promise((ok) => setTimeout(ok, 700));
+  await eventually(
+    async () => ((await phase(id)) === 'applying_manifests' ? true : undefined),
+    'the apply',
+    30_000,
+    50,
+  );
+  // The apply first reads the service token (one 2 s-late request), then sends the apply to the exec server,
+  // whose kubectl then waits on the slow API for several seconds: kill it in there.
+  await new Promise((ok) => setTimeout(ok, 3500));
   return id;
 }
 
@@ -104,7 +111,7 @@ beforeAll(async () => {
     },
   });
   const install = await post<{ id: string }>('/targets/local/openapi/deployments');
-  expect(install.status).toBe(202);
+  expect(install.status, JSON.stringify(install.body)).toBe(202);
   expect((await finished(install.body.id)).status).toBe('succeeded');
   good = clusterImage();
 }, 120_000);
@@ -158,6 +165,7 @@ describe('a dependency down before or during a deploy', () => {
     await new Promise((ok) => setTimeout(ok, 2000));
     await stack.start('terminal-exec');
     const out = await finished(id);
+    console.log(`exec back: ended ${Date.now() - killedAt} ms after the kill`);
     expect(Date.now() - killedAt).toBeLessThan(25_000);
     expect(out.error?.code).toBe('exec_unavailable');
     expect(out).toMatchObject({ status: 'rolled_back', rollback: { status: 'succeeded', image: good } });
@@ -192,9 +200,9 @@ describe('a dependency down before or during a deploy', () => {
   it('the sim killed during a rollout wait: cluster_unavailable within the retry bound, not the 600 s rollout timeout', async () => {
     await pushNewBuild();
     // Slow cluster reads keep the deploy in its rollout check when the cluster goes away.
-    await fault({ type: 'api_latency', ms: 1500 });
     const started = await post<{ id: string }>('/targets/local/openapi/deployments', { reason: 'update' });
-    expect(started.status).toBe(202);
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    await fault({ type: 'api_latency', ms: 700 });
     const id = started.body.id;
     await eventually(
       async () => ((await phase(id)) === 'waiting_for_rollout' ? true : undefined),
@@ -208,6 +216,7 @@ describe('a dependency down before or during a deploy', () => {
     try {
       const out = await finished(id);
       const took = Date.now() - killedAt;
+      console.log(`sim down: ended ${took} ms after the kill`);
       // Check (5 s), rollback apply (5 s), read-back (5 s), with slack for a busy machine.
       expect(took).toBeLessThan(35_000);
       expect(out.status).toBe('failed');
@@ -215,6 +224,7 @@ describe('a dependency down before or during a deploy', () => {
       // The cluster cannot be read at all: only then "unknown".
       expect(out.cluster_state).toMatch(/^unknown: the cluster cannot be read \(cluster_unavailable: /);
 
+      const t0 = Date.now();
       // Before the user clicks: the summary names the cluster (and the registry, the same sim) with its command.
       const s = await summary();
       expect(s.service.error_code).toBe('cluster_unavailable');
@@ -230,6 +240,7 @@ describe('a dependency down before or during a deploy', () => {
       const refused = await post<Problem>('/targets/local/openapi/deployments', { reason: 'update' });
       expect(refused.status).toBe(503);
       expect(refused.body).toMatchObject({ code: 'cluster_unavailable', part: 'cluster' });
+      console.log(`sim down: summary and refused deploy took ${Date.now() - t0} ms`);
     } finally {
       await stack.start('sim');
     }
