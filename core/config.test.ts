@@ -21,6 +21,15 @@ describe('loadConfig', () => {
     expect(c.taskHub).toBe('elbcontrol');
   });
 
+  it('reads ELB_DEPENDENCY_RETRY_SECONDS (default 30, 0–600) into the timings, and marks a local run by ELB_LOCAL_DIR', () => {
+    expect(loadConfig({}).timings.dependencyRetrySeconds).toBe(30);
+    expect(loadConfig({ ELB_DEPENDENCY_RETRY_SECONDS: '5' }).timings.dependencyRetrySeconds).toBe(5);
+    expect(() => loadConfig({ ELB_DEPENDENCY_RETRY_SECONDS: '601' })).toThrow(/ELB_DEPENDENCY_RETRY_SECONDS/);
+    expect(() => loadConfig({ ELB_DEPENDENCY_RETRY_SECONDS: 'soon' })).toThrow(/ELB_DEPENDENCY_RETRY_SECONDS/);
+    expect(loadConfig({}).localRun).toBe(false);
+    expect(loadConfig({ ELB_LOCAL_DIR: '/tmp/x' }).localRun).toBe(true);
+  });
+
   it('follows ELB_LOCAL_DIR for the default kubeconfig', () => {
     expect(loadConfig({ ELB_LOCAL_DIR: '/tmp/x/' }).targets[0]).toMatchObject({ kubeconfig: '/tmp/x/sim/kubeconfig' });
   });
