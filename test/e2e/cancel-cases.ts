@@ -106,6 +106,8 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
       pods: pods.items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.spec.containers[0]!.image),
     };
   }
+  const deployedImage = async () =>
+    (await api<{ deployed: { image: string } }>('/targets/local/openapi')).body.deployed.image;
   async function pushNewBuild(): Promise<string> {
     const r = await stack.run('push-image', 'elb-openapi:3.4', '--no-event');
     expect(r.code, r.stderr).toBe(0);
@@ -141,10 +143,16 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
       expect(honouredMs, `the cancel was honoured after ${honouredMs} ms`).toBeLessThan(3000);
     }
     // What the cluster runs, read back with kubectl: the previous image, Ready, and no pod of the cancelled one.
-    const now = cluster();
+    const now = await eventually(
+      async () => {
+        const c = cluster();
+        return c.pods.every((p) => p === good) ? c : undefined;
+      },
+      'only pods of the previous image',
+      15_000,
+    );
     expect(now.image).toBe(good);
     expect(now.ready).toBe(1);
-    await eventually(async () => (cluster().pods.every((p) => p === good) ? true : undefined), 'old pods only', 15_000);
     // The summary and the cheap activity feed say the same.
     const feed = await activity();
     expect(feed.last_deploy).toMatchObject({ deploy_id: id, status: 'cancelled', cancel_requested: true });
@@ -181,7 +189,7 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
     });
 
     it('during resolve: ends cancelled, nothing applied, the cluster unchanged', async () => {
-      good = cluster().image;
+      good = await deployedImage();
       await pushNewBuild();
       // Slow registry reads (the app's, not the cluster's pulls) keep the deploy in its resolve step.
       stack.setRegistryDelay(700);
@@ -197,7 +205,7 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
     }, 60_000);
 
     it('right after the apply: ends cancelled (never succeeded), previous image restored and verified', async () => {
-      good = cluster().image;
+      good = await deployedImage();
       await pushNewBuild();
       // Pods are Ready at the first check (the case that used to end `succeeded`); a little API latency leaves the
       // cancel time to arrive before the deploy has decided its outcome.
@@ -205,6 +213,7 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
       try {
         const id = await start();
         const sentAt = await cancelWhen(id, (s) => entry(s, 'applying_manifests') === 'done');
+        if (o.apiLatencyMs === 0) await clearFaults();
         const end = await expectCancelled(id, sentAt, true);
         expect(entry(end, 'rolling_back')).toBe('done');
         expect(entry(end, 'verifying_service')).not.toBe('done');
@@ -214,7 +223,7 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
     }, 60_000);
 
     it('during the rollout wait: the check is abandoned, the previous image restored', async () => {
-      good = cluster().image;
+      good = await deployedImage();
       await pushNewBuild();
       // With a zero-delay sim the pods are Ready at once: slow cluster reads keep the deploy inside its rollout check.
       if (o.apiLatencyMs === 0) await fault({ type: 'api_latency', ms: 700 });
@@ -233,7 +242,7 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
     }, 60_000);
 
     it('while waiting for an address that never comes: cancelled within seconds, previous image restored', async () => {
-      good = cluster().image;
+      good = await deployedImage();
       await pushNewBuild();
       // A cloud load balancer that has lost the Service's address and cannot hand out another one.
       await fault({ type: 'lb_ip', mode: 'never' });
