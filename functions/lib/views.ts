@@ -24,7 +24,9 @@ import { deployStores } from './services';
 
 let registry: RegistryReader | null = null;
 export function registryReader(config: AppConfig): RegistryReader {
-  registry ??= new RegistryReader(createRegistryClient(config.registryEndpoint));
+  // One retry: a registry that is down shows as such in the summary within a second or two, not after the SDK's
+  // full backoff (the deploy's own reads keep the default retries).
+  registry ??= new RegistryReader(createRegistryClient(config.registryEndpoint, 1));
   return registry;
 }
 

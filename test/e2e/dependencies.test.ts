@@ -165,7 +165,6 @@ describe('a dependency down before or during a deploy', () => {
     await new Promise((ok) => setTimeout(ok, 2000));
     await stack.start('terminal-exec');
     const out = await finished(id);
-    console.log(`exec back: ended ${Date.now() - killedAt} ms after the kill`);
     expect(Date.now() - killedAt).toBeLessThan(25_000);
     expect(out.error?.code).toBe('exec_unavailable');
     expect(out).toMatchObject({ status: 'rolled_back', rollback: { status: 'succeeded', image: good } });
@@ -216,7 +215,6 @@ describe('a dependency down before or during a deploy', () => {
     try {
       const out = await finished(id);
       const took = Date.now() - killedAt;
-      console.log(`sim down: ended ${took} ms after the kill`);
       // Check (5 s), rollback apply (5 s), read-back (5 s), with slack for a busy machine.
       expect(took).toBeLessThan(35_000);
       expect(out.status).toBe('failed');
@@ -240,7 +238,8 @@ describe('a dependency down before or during a deploy', () => {
       const refused = await post<Problem>('/targets/local/openapi/deployments', { reason: 'update' });
       expect(refused.status).toBe(503);
       expect(refused.body).toMatchObject({ code: 'cluster_unavailable', part: 'cluster' });
-      console.log(`sim down: summary and refused deploy took ${Date.now() - t0} ms`);
+      // Both answered in seconds although the cluster and the registry are gone.
+      expect(Date.now() - t0).toBeLessThan(6000);
     } finally {
       await stack.start('sim');
     }
