@@ -11,9 +11,19 @@ import { appConfig, execToken } from './settings';
 
 const MAX_OUTPUT_IN_RESULT = 4000;
 
+/** The app's exec client: a restarting exec server is waited for up to ELB_DEPENDENCY_RETRY_SECONDS. */
 export function execClient(): ExecClient {
-  return new ExecClient({ baseUrl: appConfig().execUpstream, token: execToken() });
+  const config = appConfig();
+  return new ExecClient({
+    baseUrl: config.execUpstream,
+    token: execToken(),
+    retryForMs: config.timings.dependencyRetrySeconds * 1000,
+  });
 }
+
+/** kubectl's words for "the API server could not be reached": the request never reached the cluster. */
+const KUBECTL_UNREACHABLE =
+  /Unable to connect to the server|connection refused|no such host|i\/o timeout|the server is currently unable/i;
 
 /** The argv of the apply: server-side, owned by elb-control, taking over fields other managers left behind. */
 export function applyArgv(): string[] {
@@ -71,10 +81,29 @@ export class ClusterExec {
     private readonly client: ExecClient = execClient(),
     private readonly timeoutSeconds = appConfig().execTimeoutSeconds,
     private readonly execIdentityClientId: string | null = process.env.ELB_EXEC_IDENTITY_CLIENT_ID || null,
+    private readonly retrySeconds = appConfig().timings.dependencyRetrySeconds,
   ) {}
 
-  /** `kubectl apply --server-side` of the documents on stdin, against the target's cluster. */
+  /**
+   * `kubectl apply --server-side` of the documents on stdin, against the target's cluster. An apply that certainly
+   * did not reach the cluster (exec server or cluster API down) is tried again with backoff for
+   * ELB_DEPENDENCY_RETRY_SECONDS (the exec client itself waits that long for its server).
+   */
   async apply(target: Target, document: string): Promise<ApplyOutcome> {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.applyOnce(target, document);
+      } catch (err) {
+        const unreachableCluster =
+          err instanceof DomainError && err.code === 'cluster_unavailable' && err.details.not_applied === true;
+        if (!unreachableCluster || Date.now() - started >= this.retrySeconds * 1000) throw err;
+        await new Promise((ok) => setTimeout(ok, Math.min(4000, 250 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async applyOnce(target: Target, document: string): Promise<ApplyOutcome> {
     const apply: ExecStep = { argv: applyArgv(), stdin: document, timeout_seconds: this.timeoutSeconds };
     const result =
       target.kind === 'kubeconfig'
@@ -87,6 +116,16 @@ export class ClusterExec {
         : await this.run({ steps: [...aksCredentialSteps(target, this.execIdentityClientId), apply] });
     if (result.timed_out)
       throw new DomainError('apply_timeout', `kubectl apply did not finish within ${this.timeoutSeconds}s`, 504);
+    if (result.exit_code !== 0 && KUBECTL_UNREACHABLE.test(result.stderr)) {
+      // kubectl could not reach the API server, so nothing was applied; a partial apply would name the objects.
+      const applied = /(serverside-applied|configured|created|unchanged)\b/.test(result.stdout);
+      throw new DomainError(
+        'cluster_unavailable',
+        `kubectl could not reach the cluster API: ${firstLines(result.stderr)}`,
+        503,
+        applied ? {} : { not_applied: true },
+      );
+    }
     if (result.exit_code !== 0) {
       throw new DomainError(
         'apply_failed',
@@ -119,6 +158,7 @@ export class ClusterExec {
           err.code === 'denied_by_policy' ? 'exec_denied' : 'exec_unavailable',
           `exec server: ${err.message}`,
           502,
+          err.notRun ? { not_applied: true } : {},
         );
       }
       throw err;

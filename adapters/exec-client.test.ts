@@ -182,6 +182,13 @@ describe('ExecClient', () => {
     expect(lines.join('\n')).not.toContain('abc123');
   });
 
+  it('marks refusals as not run: a wrong token (401) and a policy denial (403)', async () => {
+    const wrong = new ExecClient({ baseUrl: s.url, token: 'w'.repeat(40) });
+    const unauthorized = await rejectionOf(wrong.run({ argv: ['emit', '1'] }));
+    expect(unauthorized).toBeInstanceOf(ExecUnauthorizedError);
+    expect((unauthorized as ExecUnauthorizedError).notRun).toBe(true);
+  });
+
   it('reports health', async () => {
     expect(await client.health()).toMatchObject({ status: 'ok', max_concurrency: 1 });
   });
@@ -194,6 +201,47 @@ describe('ExecClient when the server is not there', () => {
     const err = await rejectionOf(client.run({ argv: ['emit', '1'] }));
     expect(err).toBeInstanceOf(ExecUnreachableError);
     expect(err.message).toContain('ECONNREFUSED');
+    // Never connected: the command certainly did not run.
+    expect((err as ExecUnreachableError).notRun).toBe(true);
+  });
+
+  it('keeps retrying a refused connection for retryForMs, then gives up (bounded, not at the first attempts)', async () => {
+    const port = await freePort();
+    const client = new ExecClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      token: 't',
+      maxAttempts: 1,
+      baseDelayMs: 50,
+      maxDelayMs: 200,
+      retryForMs: 1500,
+    });
+    const started = Date.now();
+    const err = await rejectionOf(client.run({ argv: ['emit', '1'] }));
+    const took = Date.now() - started;
+    expect(err).toBeInstanceOf(ExecUnreachableError);
+    expect((err as ExecUnreachableError).notRun).toBe(true);
+    expect(took).toBeGreaterThanOrEqual(1500);
+    expect(took).toBeLessThan(4000);
+  });
+
+  it('a connection lost after the request was sent may have run it: not retried, notRun false', async () => {
+    // A server that reads the request and drops the connection without answering (as a killed exec server does).
+    const server = net.createServer((socket) => socket.once('data', () => socket.destroy()));
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
+    const port = (server.address() as net.AddressInfo).port;
+    let connections = 0;
+    server.on('connection', () => connections++);
+    try {
+      const client = new ExecClient({ baseUrl: `http://127.0.0.1:${port}`, token: 't', retryForMs: 5000 });
+      const started = Date.now();
+      const err = await rejectionOf(client.run({ argv: ['emit', '1'] }));
+      expect(err).toBeInstanceOf(ExecUnreachableError);
+      expect((err as ExecUnreachableError).notRun).toBe(false);
+      expect(connections).toBe(1);
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      await new Promise((ok) => server.close(ok));
+    }
   });
 
   it('retries connection refusals until the server comes up', async () => {

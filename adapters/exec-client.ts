@@ -1,7 +1,8 @@
 // Typed client for the exec server (docs/contracts.md "Exec server request", docs/exec.md).
 // One call = one request id, kept across retries; only "busy" (503) and "could not connect" are retried, with
 // exponential backoff and jitter (honouring Retry-After), because those are the only failures where the command
-// certainly did not run. Everything it returns has secrets redacted.
+// certainly did not run. Every error says whether the command certainly did not run (`notRun`), so a caller can
+// tell "nothing changed" from "it may have run". Everything it returns has secrets redacted.
 import { randomUUID } from 'node:crypto';
 
 import type {
@@ -27,6 +28,11 @@ export class ExecError extends Error {
     super(message);
     this.name = new.target.name;
   }
+  /**
+   * True when the server certainly did not run the command: it could not be connected to, or it answered with an
+   * HTTP error (refused, busy, bad request) instead of running it.
+   */
+  notRun = false;
 }
 /** 401: the token is missing or wrong. */
 export class ExecUnauthorizedError extends ExecError {}
@@ -65,6 +71,11 @@ export interface ExecClientOptions {
   caller?: string;
   /** Attempts in total for busy/unreachable (default 4). */
   maxAttempts?: number;
+  /**
+   * Keep retrying busy/unreachable beyond maxAttempts until this much time has passed since the first attempt
+   * (default 0: attempts only). A server restarting for a few seconds is then waited for, not reported down.
+   */
+  retryForMs?: number;
   /** First backoff delay (default 250 ms); doubles per attempt, with full jitter, up to maxDelayMs (default 8 s). */
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -117,6 +128,7 @@ export class ExecClient {
     this.token = options.token;
     this.options = {
       maxAttempts: Math.max(1, options.maxAttempts ?? 4),
+      retryForMs: Math.max(0, options.retryForMs ?? 0),
       baseDelayMs: options.baseDelayMs ?? 250,
       maxDelayMs: options.maxDelayMs ?? 8000,
       answerMarginMs: options.answerMarginMs ?? 30_000,
@@ -247,7 +259,10 @@ export class ExecClient {
     const answerWithinMs = totalTimeoutSeconds(request) * 1000 + this.options.answerMarginMs;
     const body = JSON.stringify(request);
     let lastError: ExecError | undefined;
-    for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
+    const started = Date.now();
+    const mayRetry = (attempt: number) =>
+      attempt < this.options.maxAttempts || Date.now() - started < this.options.retryForMs;
+    for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw this.aborted(request.request_id);
       const attemptSignal = options.signal
         ? AbortSignal.any([options.signal, AbortSignal.timeout(answerWithinMs)])
@@ -285,6 +300,8 @@ export class ExecClient {
           request.request_id,
         );
         if (!code || !NOT_CONNECTED.has(code)) throw lastError; // it may have run: never repeat it blindly
+        lastError.notRun = true;
+        if (!mayRetry(attempt)) throw lastError;
         await this.pause(attempt, undefined, options.signal);
         continue;
       }
@@ -294,9 +311,9 @@ export class ExecClient {
       lastError = error;
       // A hint longer than the caller would want to sit waiting is passed up instead of slept through.
       if ((error.retryAfterSeconds ?? 0) * 1000 > this.options.maxRetryAfterMs) throw error;
-      if (attempt < this.options.maxAttempts) await this.pause(attempt, error.retryAfterSeconds, options.signal);
+      if (!mayRetry(attempt)) throw error;
+      await this.pause(attempt, error.retryAfterSeconds, options.signal);
     }
-    throw lastError ?? new ExecUnreachableError('exec_unreachable', 'exec server is unreachable');
   }
 
   /**
@@ -385,6 +402,20 @@ async function errorFrom(response: Response, requestId: string): Promise<ExecErr
   const body = (await response.json().catch(() => ({}))) as Partial<Record<keyof ExecErrorBody, unknown>>;
   const status = response.status;
   const code = typeof body.code === 'string' ? body.code : `http_${status}`;
+  const error = errorOfStatus(status, code, body, response, requestId);
+  // A refusal (4xx) or "busy" (503) is answered instead of running the command; another 5xx may come from a proxy
+  // after the server started it.
+  error.notRun = (status >= 400 && status < 500) || status === 503;
+  return error;
+}
+
+function errorOfStatus(
+  status: number,
+  code: string,
+  body: Partial<Record<keyof ExecErrorBody, unknown>>,
+  response: Response,
+  requestId: string,
+): ExecError {
   const message = redactSecrets(typeof body.message === 'string' ? body.message : `exec server answered ${status}`);
   if (status === 401) return new ExecUnauthorizedError(code, message, status, requestId);
   if (status === 403) {

@@ -26,10 +26,16 @@ type WithPipeline = {
   client?: { pipeline?: { removePolicy(o: { name: string }): unknown; addPolicy(p: PipelinePolicy): void } };
 };
 
-export function createRegistryClient(endpoint: string): ContainerRegistryClient {
+/**
+ * @param maxRetries the SDK's retries of a failed request (its default: 3, with backoff — seconds of waiting
+ *   when the registry is down); read models that must answer quickly pass fewer.
+ */
+export function createRegistryClient(endpoint: string, maxRetries?: number): ContainerRegistryClient {
+  const retryOptions = maxRetries === undefined ? {} : { retryOptions: { maxRetries } };
   if (endpoint.startsWith('https://')) {
     return new ContainerRegistryClient(endpoint, azureCredential(), {
       audience: 'https://containerregistry.azure.net',
+      ...retryOptions,
     });
   }
   if (!LOOPBACK_HTTP.test(endpoint)) {
@@ -37,7 +43,10 @@ export function createRegistryClient(endpoint: string): ContainerRegistryClient 
   }
   // Anonymous over http: the SDK's bearer policy refuses non-TLS URLs outright, and anonymous access needs no
   // token, so it is removed from this client's pipeline (@azure/container-registry is pinned; see registry.test.ts).
-  const client = new ContainerRegistryClient(endpoint, { audience: 'https://containerregistry.azure.net' });
+  const client = new ContainerRegistryClient(endpoint, {
+    audience: 'https://containerregistry.azure.net',
+    ...retryOptions,
+  });
   const pipeline = (client as unknown as WithPipeline).client?.pipeline;
   if (!pipeline) throw new Error('unexpected @azure/container-registry internals: no pipeline');
   pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });

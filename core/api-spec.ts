@@ -22,7 +22,7 @@ const modeQuery = {
   required: false,
   schema: { type: 'string', enum: ['cancel', 'terminate'], default: 'cancel' },
   description:
-    '`cancel` is honoured between waits (and restores the previous image when something was applied); `terminate` stops at once and leaves the cluster as it is.',
+    '`cancel` is honoured after every step and at once inside waits (and restores the previous image when something was applied); `terminate` stops at once and leaves the cluster as it is.',
 };
 const common = { '401': err('Not signed in'), '403': err('Missing role'), '500': err('Unexpected error') };
 
@@ -37,8 +37,15 @@ const startDeploy = {
     ),
     '404': err('unknown_target'),
     '409': { description: 'deploy_in_progress, with active_instance_id', content: jsonContent(ref('Error')) },
+    '503': err(
+      'exec_unavailable or cluster_unavailable (preflight: nothing recorded), with part and hint; storage_unavailable',
+    ),
     ...common,
   },
+};
+const activity = {
+  summary: 'Cheap change feed (state tables only), safe to poll every second',
+  'x-required-role': 'reader',
 };
 const status = {
   summary: 'Status of a deploy',
@@ -130,6 +137,32 @@ export const API_DOCUMENT = {
         responses: {
           '200': { description: 'Summary', content: jsonContent(ref('TargetSummary')) },
           '404': err('unknown_target'),
+          ...common,
+        },
+      },
+    },
+    '/targets/{target}/openapi/activity': {
+      parameters: [targetParam],
+      get: {
+        ...activity,
+        responses: {
+          '200': { description: 'Activity', content: jsonContent(ref('Activity')) },
+          '404': err('unknown_target'),
+          ...common,
+        },
+      },
+    },
+    '/activity': {
+      get: {
+        ...activity,
+        responses: {
+          '200': {
+            description: 'Activity of every target',
+            content: jsonContent({
+              type: 'object',
+              properties: { targets: { type: 'array', items: ref('Activity') } },
+            }),
+          },
           ...common,
         },
       },
@@ -263,6 +296,7 @@ export const API_DOCUMENT = {
             ],
           },
           rollback: { type: ['object', 'null'] },
+          cancel_requested: { type: 'boolean' },
           cluster_state: { type: 'string' },
           timeline: { type: 'array', items: ref('TimelineEntry') },
           elapsed_seconds: { type: 'integer' },
@@ -299,8 +333,62 @@ export const API_DOCUMENT = {
           registry: { type: 'object' },
           update_available: { type: 'boolean' },
           drift: { type: 'object' },
-          service: { type: 'object' },
+          service: {
+            type: 'object',
+            description: 'error_code: cluster_unavailable when the cluster cannot be reached',
+          },
           active_deploy: { type: ['object', 'null'] },
+          last_deploy: { oneOf: [ref('DeployBrief'), { type: 'null' }] },
+          failed_digests: { type: 'array', maxItems: 10, items: ref('FailedDigest') },
+          registry_digest_failed: { oneOf: [ref('FailedDigest'), { type: 'null' }] },
+          dependencies: { type: 'array', items: ref('DependencyProblem') },
+          change_token: { type: 'string' },
+        },
+      },
+      DeployBrief: {
+        type: 'object',
+        properties: {
+          deploy_id: { type: 'string' },
+          reason: { enum: ['install', 'update', 'auto', 'rollback'] },
+          requester: { type: 'string' },
+          status: { enum: ['queued', 'running', 'succeeded', 'failed', 'rolled_back', 'cancelled', 'terminated'] },
+          cancel_requested: { type: 'boolean' },
+          started_at: { type: 'string' },
+          finished_at: { type: ['string', 'null'] },
+          tag: { type: ['string', 'null'] },
+          digest: { type: ['string', 'null'] },
+          error: { type: ['object', 'null'] },
+          cluster_state: { type: ['string', 'null'] },
+        },
+      },
+      FailedDigest: {
+        type: 'object',
+        properties: {
+          digest: { type: 'string' },
+          tag: { type: ['string', 'null'] },
+          deploy_id: { type: 'string' },
+          failed_at: { type: 'string' },
+          outcome: { enum: ['failed', 'rolled_back'] },
+          code: { type: 'string' },
+          message: { type: 'string' },
+        },
+      },
+      DependencyProblem: {
+        type: 'object',
+        properties: {
+          part: { enum: ['exec', 'cluster', 'registry', 'storage'] },
+          code: { enum: ['exec_unavailable', 'cluster_unavailable', 'registry_unavailable', 'storage_unavailable'] },
+          message: { type: 'string' },
+          hint: { type: ['string', 'null'] },
+        },
+      },
+      Activity: {
+        type: 'object',
+        properties: {
+          target: { type: 'string' },
+          change_token: { type: 'string' },
+          active_deploy: { type: ['object', 'null'] },
+          last_deploy: { oneOf: [ref('DeployBrief'), { type: 'null' }] },
         },
       },
       DeploymentRecord: {

@@ -35,6 +35,15 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads ELB_DEPENDENCY_RETRY_SECONDS (default 30, 0–600) into the timings, and marks a local run by ELB_LOCAL_DIR', () => {
+    expect(load({}).timings.dependencyRetrySeconds).toBe(30);
+    expect(load({ ELB_DEPENDENCY_RETRY_SECONDS: '5' }).timings.dependencyRetrySeconds).toBe(5);
+    expect(() => load({ ELB_DEPENDENCY_RETRY_SECONDS: '601' })).toThrow(/ELB_DEPENDENCY_RETRY_SECONDS/);
+    expect(() => load({ ELB_DEPENDENCY_RETRY_SECONDS: 'soon' })).toThrow(/ELB_DEPENDENCY_RETRY_SECONDS/);
+    expect(load({}).localRun).toBe(false);
+    expect(load({ ELB_LOCAL_DIR: '/tmp/x' }).localRun).toBe(true);
+  });
+
   it('follows ELB_LOCAL_DIR for the default kubeconfig', () => {
     expect(load({ ELB_LOCAL_DIR: '/tmp/x/' }).targets[0]).toMatchObject({ kubeconfig: '/tmp/x/sim/kubeconfig' });
   });
@@ -91,6 +100,46 @@ describe('loadConfig', () => {
     [{ TERMINAL_EXEC_UPSTREAM: 'ftp://x' }, 'invalid_settings'],
   ])('rejects %j with %s', (env, code) => {
     expect(() => load(env)).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+describe('target role assignments', () => {
+  const SUB = '00000000-0000-0000-0000-000000000001';
+  const storage = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/elbsa`;
+  const cluster = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks`;
+  const withGrant = (role: string, scope: string) =>
+    load({
+      ELB_TARGETS: JSON.stringify([
+        {
+          name: 'prod',
+          kind: 'aks',
+          subscriptionId: SUB,
+          resourceGroup: 'rg',
+          clusterName: 'aks',
+          roleAssignments: [{ role, scope }],
+        },
+      ]),
+    });
+  it('accepts exactly the grants the production exec policy allows', () => {
+    for (const [role, scope] of [
+      ['Storage Blob Data Contributor', storage],
+      ['ba92f5b4-2d11-453d-a403-e96b0029c9fe', storage],
+      ['Azure Kubernetes Service Cluster User Role', cluster],
+    ]) {
+      expect(withGrant(role!, scope!).targets[0]).toMatchObject({ roleAssignments: [{ role, scope }] });
+    }
+  });
+  it('refuses any other role or scope when the settings load', () => {
+    for (const [role, scope] of [
+      ['Owner', storage],
+      ['Contributor', cluster],
+      ['Storage Blob Data Contributor', `/subscriptions/${SUB}`],
+      ['Storage Blob Data Contributor', `/subscriptions/${SUB}/resourceGroups/rg`],
+      ['Storage Blob Data Contributor', cluster],
+      ['Azure Kubernetes Service Cluster User Role', storage],
+    ]) {
+      expect(() => withGrant(role!, scope!), `${role} on ${scope}`).toThrow(/only Storage Blob Data Contributor/);
+    }
   });
 });
 

@@ -15,6 +15,11 @@ export interface Timings {
   rolloutTimeoutSeconds: number;
   externalIpTimeoutSeconds: number;
   verifyTimeoutSeconds: number;
+  /**
+   * How long a transiently unavailable exec server or cluster API is retried (with backoff) before a phase fails
+   * with exec_unavailable / cluster_unavailable (ELB_DEPENDENCY_RETRY_SECONDS).
+   */
+  dependencyRetrySeconds: number;
 }
 
 export interface AppConfig {
@@ -30,6 +35,8 @@ export interface AppConfig {
   dashboardOrigins: string[];
   timings: Timings;
   execTimeoutSeconds: number;
+  /** Started by scripts/dev/local-run.sh (it sets ELB_LOCAL_DIR): problems then come with the command that fixes them. */
+  localRun: boolean;
   /** A deploy still Pending after this long is reported as stuck. */
   pendingWarnSeconds: number;
   /** Deploy records kept per target. */
@@ -143,8 +150,10 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
       rolloutTimeoutSeconds: intSetting(env, 'ELB_ROLLOUT_TIMEOUT_SECONDS', 600, 1, 7200),
       externalIpTimeoutSeconds: intSetting(env, 'ELB_EXTERNAL_IP_TIMEOUT_SECONDS', 300, 1, 7200),
       verifyTimeoutSeconds: intSetting(env, 'ELB_VERIFY_TIMEOUT_SECONDS', 120, 1, 3600),
+      dependencyRetrySeconds: intSetting(env, 'ELB_DEPENDENCY_RETRY_SECONDS', 30, 0, 600),
     },
     execTimeoutSeconds: intSetting(env, 'ELB_EXEC_TIMEOUT_SECONDS', 120, 5, 1800),
+    localRun: Boolean(env.ELB_LOCAL_DIR && env.ELB_LOCAL_DIR.trim() !== ''),
     pendingWarnSeconds: intSetting(env, 'ELB_PENDING_WARN_SECONDS', 60, 5, 86400),
     historyLimit: intSetting(env, 'ELB_HISTORY_LIMIT', 50, 1, 1000),
     taskHub,

@@ -26,6 +26,8 @@ export interface DeployError {
   code: string;
   message: string;
   diagnostics?: Diagnostics;
+  /** Set by the apply when the exec server certainly did not run it: nothing reached the cluster. */
+  not_applied?: boolean;
 }
 
 /** Activities return domain failures as values (codes survive intact); only unexpected faults throw. */
@@ -87,6 +89,13 @@ export interface VerifyCheck {
   base_url: string;
 }
 
+/** What the cluster runs, read back when a rollback could not be verified. */
+export interface ClusterInspection {
+  deployment_image: string | null;
+  pod_images: string[];
+  ready_replicas: number;
+}
+
 export type DeployStatus = 'succeeded' | 'failed' | 'rolled_back' | 'cancelled';
 
 export interface RollbackOutcome {
@@ -120,6 +129,8 @@ export interface DeployOutput {
   previous_image: string | null;
   error: DeployError | null;
   rollback: RollbackOutcome | null;
+  /** Whether a cancel was requested before the outcome was decided (then status is never `succeeded`). */
+  cancel_requested: boolean;
   /** In words, what the cluster looks like after a failure or a cancel. */
   cluster_state: string;
   timeline: TimelineEntry[];

@@ -1,8 +1,12 @@
-// The per-target summary the dashboard reads (docs/contracts.md): pinned/desired tag, what is deployed, what the
-// registry has, whether an update is available, the live service and the active deploy.
+// The per-target summary the dashboard reads (docs/api.md): pinned/desired tag, what is deployed, what the registry
+// has, whether an update is available, the live service, the active and the most recent deploy, the digests that
+// failed, the dependencies that do not answer — and the cheap activity view the page polls (tables only).
+import { createHash } from 'node:crypto';
 import { AppConfig } from './config';
+import { DeployReason } from './deploy-model';
+import { DeploymentRecord } from './deployment-record';
 import { digestRef } from './image';
-import { desiredTag, TargetState } from './target-state';
+import { desiredTag, FailedDigest, failedDigest, failedDigestsOf, TargetState } from './target-state';
 import { Target } from './targets';
 
 export interface RegistryView {
@@ -20,6 +24,8 @@ export interface ServiceView {
   api_version: string | null;
   live_image?: string | null;
   error?: string;
+  /** Why the live service could not be read; `cluster_unavailable` when the cluster API cannot be reached. */
+  error_code?: string;
 }
 
 export interface ActiveDeployView {
@@ -28,6 +34,41 @@ export interface ActiveDeployView {
   phase: string;
   reason: string;
   stuck?: boolean;
+  cancel_requested?: boolean;
+}
+
+/** The most recent deploy of a target (running or finished), from its history record. */
+export interface DeployBrief {
+  deploy_id: string;
+  reason: DeployReason;
+  requester: string;
+  status: DeploymentRecord['status'];
+  cancel_requested: boolean;
+  started_at: string;
+  finished_at: string | null;
+  tag: string | null;
+  digest: string | null;
+  error: { code: string; message: string } | null;
+  cluster_state: string | null;
+}
+
+export type DependencyPart = 'exec' | 'cluster' | 'registry' | 'storage';
+
+/** A part that does not answer right now (no secrets, no URLs). */
+export interface DependencyProblem {
+  part: DependencyPart;
+  code: 'exec_unavailable' | 'cluster_unavailable' | 'registry_unavailable' | 'storage_unavailable';
+  message: string;
+  /** Only on a local run: the command that starts the part. */
+  hint: string | null;
+}
+
+/** What `GET …/activity` answers: tables only, cheap enough to poll every second. */
+export interface ActivityView {
+  target: string;
+  change_token: string;
+  active_deploy: { instance_id: string; reason: string; requester: string; started_at: string | null } | null;
+  last_deploy: DeployBrief | null;
 }
 
 export interface TargetSummary {
@@ -42,6 +83,83 @@ export interface TargetSummary {
   drift: { detected: boolean; live_image: string | null };
   service: ServiceView;
   active_deploy: ActiveDeployView | null;
+  last_deploy: DeployBrief | null;
+  failed_digests: FailedDigest[];
+  registry_digest_failed: FailedDigest | null;
+  dependencies: DependencyProblem[];
+  change_token: string;
+}
+
+/** Which local-run.sh command starts each part (docs/api.md "dependencies"). */
+const LOCAL_START: Record<DependencyPart, string> = {
+  exec: 'scripts/dev/local-run.sh terminal-exec',
+  cluster: 'scripts/dev/local-run.sh sim',
+  registry: 'scripts/dev/local-run.sh sim',
+  storage: 'scripts/dev/local-run.sh azurite',
+};
+
+export function dependencyProblem(config: AppConfig, part: DependencyPart, message: string): DependencyProblem {
+  return {
+    part,
+    code: `${part}_unavailable` as DependencyProblem['code'],
+    message: message.split('\n')[0]!.slice(0, 300),
+    hint: config.localRun ? LOCAL_START[part] : null,
+  };
+}
+
+const ONE_LINE = (text: string) => text.split('\n')[0]!.slice(0, 300);
+
+export function deployBrief(record: DeploymentRecord, liveCancelRequested = false): DeployBrief {
+  return {
+    deploy_id: record.deploy_id,
+    reason: record.reason as DeployReason,
+    requester: record.requester,
+    status: record.status,
+    cancel_requested: record.output?.cancel_requested ?? liveCancelRequested,
+    started_at: record.requested_at,
+    finished_at: record.finished_at,
+    tag: record.tag,
+    digest: record.digest,
+    error: record.error ? { code: record.error.code, message: ONE_LINE(record.error.message) } : null,
+    cluster_state: record.finished_at ? (record.output?.cluster_state ?? null) : null,
+  };
+}
+
+/**
+ * Opaque; changes whenever the active deploy, the last deploy's status or the deployed digest changes (and when a
+ * digest is marked failed), so a page polling the activity route re-reads the summary only then.
+ */
+export function changeToken(state: TargetState, last: DeploymentRecord | null): string {
+  const parts = [
+    state.activeInstanceId,
+    last?.deploy_id,
+    last?.status,
+    last?.finished_at,
+    state.deployedDigest,
+    failedDigestsOf(state)[0]?.deploy_id,
+  ];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 20);
+}
+
+/** The lease holder, unless its history record already says it finished (it is only handing over). */
+export function activityView(state: TargetState, last: DeploymentRecord | null): ActivityView {
+  const holder = state.activeInstanceId;
+  const own = last && last.deploy_id === holder ? last : null;
+  const active =
+    holder && !(own && own.finished_at !== null)
+      ? {
+          instance_id: holder,
+          reason: state.activeReason ?? own?.reason ?? '',
+          requester: own?.requester ?? '',
+          started_at: state.activeSince,
+        }
+      : null;
+  return {
+    target: state.name,
+    change_token: changeToken(state, last),
+    active_deploy: active,
+    last_deploy: last ? deployBrief(last) : null,
+  };
 }
 
 export function buildSummary(
@@ -51,6 +169,8 @@ export function buildSummary(
   registry: RegistryView,
   service: ServiceView,
   active: ActiveDeployView | null,
+  last: DeploymentRecord | null = null,
+  dependencies: DependencyProblem[] = [],
 ): TargetSummary {
   const deployed =
     state.deployedDigest && state.deployedImage
@@ -75,5 +195,12 @@ export function buildSummary(
     drift: { detected: Boolean(expectedLive && liveImage && liveImage !== expectedLive), live_image: liveImage },
     service,
     active_deploy: active,
+    last_deploy: last
+      ? deployBrief(last, active?.instance_id === last.deploy_id && active.cancel_requested === true)
+      : null,
+    failed_digests: failedDigestsOf(state),
+    registry_digest_failed: failedDigest(state, registry.digest),
+    dependencies,
+    change_token: changeToken(state, last),
   };
 }

@@ -1,5 +1,7 @@
 // Per-target state kept in the `targets` table, and the pure decisions taken on it: who holds the single-flight
-// lease, whether a registry push starts a deploy, waits for the running one, or is ignored.
+// lease, whether a registry push starts a deploy, waits for the running one, or is ignored, and which digests
+// failed (so auto-updates never retry them).
+import type { DeployOutput } from './deploy-model';
 
 export interface TargetState {
   name: string;
@@ -26,6 +28,8 @@ export interface TargetState {
   /** A push that arrived while a deploy was running, applied once it ends. */
   pendingPushTag: string | null;
   pendingPushDigest: string | null;
+  /** JSON of FailedDigest[] (newest first, at most MAX_FAILED_DIGESTS): digests auto-updates must not retry. */
+  failedDigests: string | null;
 }
 
 export function emptyTargetState(name: string): TargetState {
@@ -49,6 +53,7 @@ export function emptyTargetState(name: string): TargetState {
     lastAutoDigest: null,
     pendingPushTag: null,
     pendingPushDigest: null,
+    failedDigests: null,
   };
 }
 
@@ -80,7 +85,7 @@ export interface PushEvent {
 }
 
 export type PushDecision =
-  | { action: 'ignore'; reason: 'tag_not_desired' | 'already_deployed' | 'duplicate' }
+  | { action: 'ignore'; reason: 'tag_not_desired' | 'already_deployed' | 'duplicate' | 'failed_before' }
   | { action: 'start' }
   | { action: 'queue' };
 
@@ -88,11 +93,91 @@ export function decidePush(state: TargetState, pinnedTag: string, push: PushEven
   if (desiredTag(state, pinnedTag) !== push.tag) return { action: 'ignore', reason: 'tag_not_desired' };
   if (state.deployedDigest === push.digest) return { action: 'ignore', reason: 'already_deployed' };
   if (state.lastAutoDigest === push.digest) return { action: 'ignore', reason: 'duplicate' };
+  if (failedDigest(state, push.digest)) return { action: 'ignore', reason: 'failed_before' };
   if (leaseHeld) return { action: 'queue' };
   return { action: 'start' };
 }
 
 /** After a deploy ends: whether a push queued during it still needs deploying. */
 export function needsFollowUp(state: TargetState): boolean {
-  return state.pendingPushDigest !== null && state.pendingPushDigest !== state.deployedDigest;
+  return (
+    state.pendingPushDigest !== null &&
+    state.pendingPushDigest !== state.deployedDigest &&
+    failedDigest(state, state.pendingPushDigest) === null
+  );
+}
+
+/** A digest whose deploy failed or rolled back (docs/deploy.md "Failed digests"). */
+export interface FailedDigest {
+  digest: string;
+  tag: string | null;
+  deploy_id: string;
+  failed_at: string;
+  outcome: 'failed' | 'rolled_back';
+  code: string;
+  message: string;
+}
+
+export const MAX_FAILED_DIGESTS = 10;
+
+/** Error codes that blame a dependency (exec server, cluster API, storage), not the image: no digest is marked. */
+export const DEPENDENCY_ERROR_CODES: ReadonlySet<string> = new Set([
+  'exec_unavailable',
+  'exec_denied',
+  'exec_not_configured',
+  'cluster_unavailable',
+  'cluster_forbidden',
+  'storage_unavailable',
+  'kubeconfig_unreadable',
+  'internal_error',
+]);
+
+export function failedDigestsOf(state: TargetState): FailedDigest[] {
+  if (!state.failedDigests) return [];
+  try {
+    const list = JSON.parse(state.failedDigests) as unknown;
+    return Array.isArray(list) ? (list as FailedDigest[]).filter((e) => typeof e?.digest === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+export function failedDigest(state: TargetState, digest: string | null): FailedDigest | null {
+  if (!digest) return null;
+  return failedDigestsOf(state).find((e) => e.digest === digest) ?? null;
+}
+
+/** Records a failure (replacing an older entry for the digest), newest first, bounded. */
+export function withFailedDigest(state: TargetState, entry: FailedDigest): TargetState {
+  const rest = failedDigestsOf(state).filter((e) => e.digest !== entry.digest);
+  const message = entry.message.split('\n')[0]!.slice(0, 200);
+  const list = [{ ...entry, message }, ...rest].slice(0, MAX_FAILED_DIGESTS);
+  return { ...state, failedDigests: JSON.stringify(list) };
+}
+
+/** A later success of the digest clears its mark. */
+export function withoutFailedDigest(state: TargetState, digest: string | null): TargetState {
+  if (!failedDigest(state, digest)) return state;
+  const list = failedDigestsOf(state).filter((e) => e.digest !== digest);
+  return { ...state, failedDigests: list.length ? JSON.stringify(list) : null };
+}
+
+/**
+ * The failed-digest entry a finished deploy leaves, or null: only a failure or rollback that reached the cluster
+ * and is not blamed on a dependency marks its digest (docs/deploy.md "Failed digests").
+ */
+export function failedDigestEntry(output: DeployOutput): FailedDigest | null {
+  if (output.status !== 'failed' && output.status !== 'rolled_back') return null;
+  const digest = output.openapi_deploy.digest;
+  if (!digest || !output.error || DEPENDENCY_ERROR_CODES.has(output.error.code)) return null;
+  if (output.cluster_state.startsWith('unchanged')) return null;
+  return {
+    digest,
+    tag: output.openapi_deploy.tag,
+    deploy_id: output.deploy_id,
+    failed_at: output.finished_at,
+    outcome: output.status,
+    code: output.error.code,
+    message: output.error.message,
+  };
 }

@@ -104,6 +104,24 @@ function parseEnv(v: unknown, where: string): Record<string, string> {
   return out;
 }
 
+/**
+ * The only grants a target may ask for its workload identity: what elb-openapi needs (blob data on a storage
+ * account) and the cluster user role it always gets. The production exec policy allows exactly these
+ * (docs/exec.md), so anything else is refused here, when the settings load, not half-way through a deploy.
+ */
+const GRANTABLE: readonly { roles: readonly string[]; scope: RegExp }[] = [
+  {
+    roles: ['Storage Blob Data Contributor', 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'],
+    scope:
+      /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]{1,90}\/providers\/Microsoft\.Storage\/storageAccounts\/[a-z0-9]{3,24}$/,
+  },
+  {
+    roles: ['Azure Kubernetes Service Cluster User Role', '4abbcc35-e782-43d8-92c5-2d3473bafce6'],
+    scope:
+      /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]{1,90}\/providers\/Microsoft\.ContainerService\/managedClusters\/[A-Za-z0-9][-\w]{0,62}$/,
+  },
+];
+
 function parseRoleAssignments(v: unknown, where: string): RoleAssignmentSpec[] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) fail(`${where}: "roleAssignments" must be an array`);
@@ -117,6 +135,12 @@ function parseRoleAssignments(v: unknown, where: string): RoleAssignmentSpec[] {
       `${where}.roleAssignments[${i}]`,
       /^\/subscriptions\/[0-9a-fA-F-]{36}(\/[-\w.()]+)*$/,
     );
+    if (!GRANTABLE.some((g) => g.roles.includes(role) && g.scope.test(scope))) {
+      fail(
+        `${where}.roleAssignments[${i}]: only Storage Blob Data Contributor on a storage account (or the AKS Cluster ` +
+          'User Role on a cluster) may be granted; the exec policy refuses anything else',
+      );
+    }
     return { role, scope };
   });
 }

@@ -11,6 +11,17 @@ export const PHASES = [
 ] as const;
 
 export type PhaseName = (typeof PHASES)[number] | 'rolling_back';
+/** Phase names in words, for messages ("cancelled on request during the rollout"). */
+export const PHASE_LABEL: Record<PhaseName, string> = {
+  resolving_image: 'resolving the image',
+  setup_workload_identity: 'the workload identity setup',
+  applying_manifests: 'the apply',
+  waiting_for_rollout: 'the rollout',
+  waiting_for_external_ip: 'the wait for a LoadBalancer address',
+  verifying_service: 'the service check',
+  rolling_back: 'the rollback',
+};
+
 export type PhaseStatus = 'pending' | 'running' | 'done' | 'skipped' | 'failed';
 /** What customStatus.phase says: a phase name or a terminal word. */
 export type CurrentPhase = PhaseName | 'queued' | 'completed' | 'failed' | 'rolled_back' | 'cancelled';

@@ -13,7 +13,8 @@ import { DeploymentRecord } from '../core/deployment-record';
 import { cancelDeploy, deployStatus, startDeploy } from './lib/deploy-handlers';
 import { guarded, json } from './lib/http';
 import { deployStores } from './lib/services';
-import { registryTags, settle, targetSummary } from './lib/views';
+import { probeExec } from '../adapters/dependencies';
+import { registryTags, settle, targetActivity, targetSummary } from './lib/views';
 
 function targetFromRoute(raw: string | undefined) {
   return selectTarget(appConfig().targets, parseTargetParam(raw));
@@ -25,8 +26,11 @@ df.app.client.http('targetsList', {
   authLevel: 'anonymous',
   handler: guarded('reader', async (_req, _caller, client) => {
     const config = appConfig();
-    const tags = await settle(registryTags(config));
-    return json(200, await Promise.all(config.targets.map((t) => targetSummary(config, t, client, tags))));
+    const [tags, execProblem] = [settle(registryTags(config)), probeExec(config.execUpstream)];
+    return json(
+      200,
+      await Promise.all(config.targets.map(async (t) => targetSummary(config, t, client, await tags, execProblem))),
+    );
   }),
 });
 
@@ -36,6 +40,22 @@ df.app.client.http('targetSummary', {
   authLevel: 'anonymous',
   handler: guarded('reader', async (req, _caller, client) =>
     json(200, await targetSummary(appConfig(), targetFromRoute(req.params.target), client)),
+  ),
+});
+
+df.app.client.http('targetActivity', {
+  route: 'targets/{target}/openapi/activity',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: guarded('reader', async (req) => json(200, await targetActivity(targetFromRoute(req.params.target)))),
+});
+
+df.app.client.http('activity', {
+  route: 'activity',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: guarded('reader', async () =>
+    json(200, { targets: await Promise.all(appConfig().targets.map(targetActivity)) }),
   ),
 });
 

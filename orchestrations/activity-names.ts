@@ -6,5 +6,6 @@ export const ACTIVITY = {
   checkRollout: 'deployCheckRollout',
   checkExternalIp: 'deployCheckExternalIp',
   verifyService: 'deployVerifyService',
+  inspectCluster: 'deployInspectCluster',
   finish: 'deployFinish',
 } as const;

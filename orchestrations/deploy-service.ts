@@ -33,6 +33,9 @@ export interface StartRequest {
   requester: string;
 }
 
+/** customStatus phases published once the outcome is decided (only the finish step is left). */
+const DECIDED_PHASES = new Set(['completed', 'failed', 'rolled_back', 'cancelled']);
+
 export type StartOutcome = { started: true; instanceId: string } | { started: false; activeInstanceId: string };
 
 /** Readable, unique, safe in URLs: `<target>-<utc time>-<random>`. */
@@ -193,7 +196,35 @@ export class DeployService {
     return { ...decision, instanceId: id };
   }
 
-  /** Cancel (honoured between waits) or terminate (immediate; the cluster is left as it is). */
+  /**
+   * Waits briefly until the orchestration has seen the cancel (its status says cancel_requested), so a cancel that
+   * arrived after the outcome was decided is answered 409 instead of being accepted and then ignored. A deploy that
+   * is inside a change (the apply) may not say so within the wait; it honours the cancel right after it.
+   */
+  private async acknowledged(id: string, waitMs = 3000): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    while (Date.now() < deadline) {
+      let status;
+      try {
+        status = await this.client.getStatus(id);
+      } catch {
+        return;
+      }
+      const custom = status.customStatus as { phase?: string; cancel_requested?: boolean } | null;
+      if (custom?.cancel_requested === true) return;
+      if (TERMINAL_RUNTIME.has(status.runtimeStatus) || (custom?.phase && DECIDED_PHASES.has(custom.phase))) {
+        throw new DomainError(
+          'deploy_not_running',
+          `deploy ${id} had already ended (${custom?.phase ?? status.runtimeStatus}) when the cancel arrived`,
+          409,
+          { runtime_status: status.runtimeStatus, phase: custom?.phase ?? null },
+        );
+      }
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+  }
+
+  /** Cancel (honoured after every step, at once inside waits) or terminate (immediate; the cluster is left as it is). */
   async cancel(id: string, mode: 'cancel' | 'terminate', requester: string, expectedTarget: string | null = null) {
     let status;
     try {
@@ -211,8 +242,17 @@ export class DeployService {
         runtime_status: status.runtimeStatus,
       });
     }
+    const phase = (status.customStatus as { phase?: string } | null)?.phase;
+    if (mode === 'cancel' && phase && DECIDED_PHASES.has(phase)) {
+      // Its outcome is decided and being recorded; a cancel now could not change it.
+      throw new DomainError('deploy_not_running', `deploy ${id} has already ended (${phase})`, 409, {
+        runtime_status: status.runtimeStatus,
+        phase,
+      });
+    }
     if (mode === 'cancel') {
       await this.client.raiseEvent(id, CANCEL_EVENT, { requester });
+      await this.acknowledged(id);
       return { instance_id: id, cancel_requested: true, mode };
     }
     await this.client.terminate(id, `terminated by ${requester.replace(/[^\w@.-]/g, '_')}`);

@@ -25,6 +25,7 @@ const input: DeployInput = {
     rolloutTimeoutSeconds: 600,
     externalIpTimeoutSeconds: 300,
     verifyTimeoutSeconds: 120,
+    dependencyRetrySeconds: 30,
   },
 };
 
@@ -68,6 +69,7 @@ function scenario(
         api_version: '3.4.0',
         base_url: 'http://127.0.0.2:8080',
       }),
+    [ACTIVITY.inspectCluster]: () => ok({ deployment_image: IMAGE, pod_images: [IMAGE, OLD_IMAGE], ready_replicas: 1 }),
     [ACTIVITY.finish]: () => ({ follow_up_instance_id: null }),
   };
   return { ...base, ...overrides } as Record<string, ActivityHandler>;
@@ -206,7 +208,31 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
     expect(out.status).toBe('failed');
     expect(out.error?.code).toBe('crash_loop');
     expect(out.rollback).toMatchObject({ status: 'failed', image: OLD_IMAGE, error: { code: 'crash_loop' } });
-    expect(out.cluster_state).toMatch(/unknown/);
+    // Not "unknown": what the cluster runs is read back from it.
+    expect(out.cluster_state).toBe(
+      `runs ${IMAGE} (read back from the cluster; pods run ${IMAGE}, ${OLD_IMAGE}, 1 ready)`,
+    );
+    expect(r.calls.at(-2)!.name).toBe(ACTIVITY.inspectCluster);
+  });
+
+  it('says "unknown" only when a rollback did not verify and the cluster cannot be read at all', async () => {
+    const r = await replay(
+      deployOpenApiOrchestrator,
+      input,
+      scenario({
+        [ACTIVITY.checkRollout]: () =>
+          ok({ state: 'failed', detail: 'x', error: { code: 'crash_loop', message: 'crashing' } }),
+        [ACTIVITY.inspectCluster]: () => ({
+          ok: false,
+          error: { code: 'cluster_unavailable', message: 'the cluster API did not answer for 30s' },
+        }),
+      }),
+    );
+    const out = r.output as DeployOutput;
+    expect(out.status).toBe('failed');
+    expect(out.cluster_state).toBe(
+      'unknown: the cluster cannot be read (cluster_unavailable: the cluster API did not answer for 30s)',
+    );
   });
 
   it('does not pretend to roll back a first install', async () => {
@@ -291,6 +317,273 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
     expect(out.status).toBe('cancelled');
     expect(out.cluster_state).toMatch(/unchanged/);
     expect(r.calls.some((c) => c.name === ACTIVITY.applyManifests)).toBe(false);
+  });
+
+  describe('cancel at every boundary (never succeeded with a cancel requested)', () => {
+    const applies = (r: { calls: { name: string; input: unknown }[] }) =>
+      r.calls.filter((c) => c.name === ACTIVITY.applyManifests).map((c) => (c.input as { mode: string }).mode);
+
+    it('during resolve: the resolve finishes (it writes the record), nothing is applied, cluster unchanged', async () => {
+      const r = await replay(
+        deployOpenApiOrchestrator,
+        input,
+        scenario({
+          [ACTIVITY.resolveImage]: (i, ctx) => {
+            ctx.raise('cancel', { requester: 'tester' }, 'during');
+            return scenario()[ACTIVITY.resolveImage]!(i, ctx);
+          },
+        }),
+      );
+      const out = r.output as DeployOutput;
+      expect(out).toMatchObject({ status: 'cancelled', cancel_requested: true, rollback: null });
+      expect(out.error).toEqual({ code: 'cancelled', message: 'cancelled on request during resolving the image' });
+      expect(out.cluster_state).toBe('unchanged: nothing was applied');
+      expect(applies(r)).toEqual([]);
+      expect(phases(out)).toMatchObject({ resolving_image: 'done', applying_manifests: 'pending' });
+    });
+
+    it('arriving in the same batch as the resolve result: the checkpoint before the apply sees it', async () => {
+      const r = await replay(
+        deployOpenApiOrchestrator,
+        input,
+        scenario({
+          [ACTIVITY.resolveImage]: (i, ctx) => {
+            ctx.raise('cancel', null, 'with');
+            return scenario()[ACTIVITY.resolveImage]!(i, ctx);
+          },
+        }),
+      );
+      const out = r.output as DeployOutput;
+      expect(out.status).toBe('cancelled');
+      expect(out.cluster_state).toBe('unchanged: nothing was applied');
+      expect(applies(r)).toEqual([]);
+    });
+
+    it('during the apply: the apply is finished first, then the previous deployment is restored and verified', async () => {
+      const r = await replay(
+        deployOpenApiOrchestrator,
+        input,
+        scenario({
+          [ACTIVITY.applyManifests]: (i: { mode: string }, ctx) => {
+            if (i.mode === 'deploy') ctx.raise('cancel', null, 'during');
+            return scenario()[ACTIVITY.applyManifests]!(i, ctx);
+          },
+        }),
+      );
+      const out = r.output as DeployOutput;
+      expect(out).toMatchObject({ status: 'cancelled', rollback: { status: 'succeeded', image: OLD_IMAGE } });
+      expect(out.error!.message).toBe('cancelled on request during the apply');
+      expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
+      expect(applies(r)).toEqual(['deploy', 'rollback']);
+      // No rollout check of the new image ran: the cancel was honoured right after the apply.
+      const checked = r.calls.filter((c) => c.name === ACTIVITY.checkRollout).map((c) => c.input);
+      expect(checked).toEqual([expect.objectContaining({ image: OLD_IMAGE })]);
+      expect(phases(out)).toMatchObject({ applying_manifests: 'done', rolling_back: 'done' });
+    });
+
+    it('right after the apply (same batch as its result): restored, no check of the new image', async () => {
+      const r = await replay(
+        deployOpenApiOrchestrator,
+        input,
+        scenario({
+          [ACTIVITY.applyManifests]: (i: { mode: string }, ctx) => {
+            if (i.mode === 'deploy') ctx.raise('cancel', null, 'with');
+            return scenario()[ACTIVITY.applyManifests]!(i, ctx);
+          },
+        }),
+      );
+      const out = r.output as DeployOutput;
+      expect(out.status).toBe('cancelled');
+      expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
+      // The abandoned race is visible as at most one check of the new image, never a success.
+      const newChecks = r.calls.filter(
+        (c) => c.name === ACTIVITY.checkRollout && (c.input as { image: string }).image === IMAGE,
+      );
+      expect(newChecks.length).toBeLessThanOrEqual(1);
+    });
+
+    it('during a rollout that is Ready at once: never succeeded, restored', async () => {
+      const r = await replay(
+        deployOpenApiOrchestrator,
+        input,
+        scenario({
+          [ACTIVITY.checkRollout]: (i: { image: string }, ctx) => {
+            if (i.image === IMAGE) ctx.raise('cancel', null, 'with');
+            return ok({ state: 'ready', detail: '1/1 pods ready', ready_replicas: 1, desired_replicas: 1 });
+          },
+        }),
+      );
+      const out = r.output as DeployOutput;
+      expect(out.status).toBe('cancelled');
+      expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
+      expect(r.calls.some((c) => c.name === ACTIVITY.verifyService)).toBe(false);
+    });
+
+    it('inside a long bounded watch: the check is abandoned at once, not waited out', async () => {
+      const r = await replay(
+        deployOpenApiOrchestrator,
+        input,
+        scenario({
+          [ACTIVITY.checkRollout]: (i: { image: string; watchSeconds: number }, ctx) => {
+            if (i.image === OLD_IMAGE)
+              return ok({ state: 'ready', detail: 'restored', ready_replicas: 1, desired_replicas: 1 });
+            ctx.raise('cancel', null, 'during');
+            ctx.advance(i.watchSeconds);
+            return ok({ state: 'progressing', detail: '0/1 replicas ready' });
+          },
+        }),
+      );
+      const out = r.output as DeployOutput;
+      expect(out.status).toBe('cancelled');
+      expect(out.error!.message).toBe('cancelled on request during the rollout');
+      expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
+      expect(phases(out)).toMatchObject({ waiting_for_rollout: 'failed', rolling_back: 'done' });
+    });
+
+    it('while waiting for an address that never comes: cancelled within one poll interval, restored', async () => {
+      let cancelAt = -1;
+      const r = await replay(
+        deployOpenApiOrchestrator,
+        input,
+        scenario({
+          [ACTIVITY.checkExternalIp]: (i: { watchSeconds: number }, ctx) => {
+            ctx.advance(Math.min(i.watchSeconds, 2));
+            if (ctx.callIndex === 2) {
+              cancelAt = ctx.elapsedSeconds;
+              ctx.raise('cancel', null, 'after');
+            }
+            return ok({ external_ip: null, detail: 'the LoadBalancer has no address yet' });
+          },
+        }),
+      );
+      const out = r.output as DeployOutput;
+      expect(out.status).toBe('cancelled');
+      expect(out.error!.message).toBe('cancelled on request during the wait for a LoadBalancer address');
+      expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
+      const rollbackApply = r.calls.find(
+        (c) => c.name === ACTIVITY.applyManifests && (c.input as { mode: string }).mode === 'rollback',
+      )!;
+      expect(rollbackApply.at - cancelAt).toBeLessThanOrEqual(input.timings.pollIntervalSeconds + 2);
+      expect(r.calls.filter((c) => c.name === ACTIVITY.checkExternalIp)).toHaveLength(3);
+    });
+
+    it('with the verify result: the deploy ends cancelled and restored, not succeeded', async () => {
+      const r = await replay(
+        deployOpenApiOrchestrator,
+        input,
+        scenario({
+          [ACTIVITY.verifyService]: (_i, ctx) => {
+            ctx.raise('cancel', null, 'with');
+            return ok({ healthy: true, detail: 'ok', api_version: '3.4.0', base_url: 'http://127.0.0.2:8080' });
+          },
+        }),
+      );
+      const out = r.output as DeployOutput;
+      expect(out).toMatchObject({ status: 'cancelled', cancel_requested: true });
+      expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
+      expect(phases(out).verifying_service).toBe('done');
+    });
+
+    it('a first install cancelled after the apply is left as applied (documented choice)', async () => {
+      const r = await replay(
+        deployOpenApiOrchestrator,
+        { ...input, reason: 'install' },
+        scenario(
+          {
+            [ACTIVITY.applyManifests]: (i: { mode: string }, ctx) => {
+              ctx.raise('cancel', null, 'during');
+              return scenario()[ACTIVITY.applyManifests]!(i, ctx);
+            },
+          },
+          { canRollBack: false },
+        ),
+      );
+      const out = r.output as DeployOutput;
+      expect(out).toMatchObject({ status: 'cancelled', rollback: { status: 'skipped' } });
+      expect(out.cluster_state).toBe(`left as applied (${IMAGE}); the service is not verified`);
+      expect(applies(r)).toEqual(['deploy']);
+    });
+
+    it('a cancel does not interrupt the rollback it started: the rollback waits until the restore is Ready', async () => {
+      const r = await replay(
+        deployOpenApiOrchestrator,
+        input,
+        scenario({
+          [ACTIVITY.checkRollout]: (i: { image: string }, ctx) => {
+            if (i.image === IMAGE) {
+              ctx.raise('cancel', null, 'during');
+              return ok({ state: 'progressing', detail: '0/1' });
+            }
+            return ctx.callIndex < 3
+              ? ok({ state: 'progressing', detail: 'restoring' })
+              : ok({ state: 'ready', detail: 'restored', ready_replicas: 1, desired_replicas: 1 });
+          },
+        }),
+      );
+      const out = r.output as DeployOutput;
+      expect(out).toMatchObject({ status: 'cancelled', rollback: { status: 'succeeded', image: OLD_IMAGE } });
+      expect(r.calls.filter((c) => c.name === ACTIVITY.checkRollout)).toHaveLength(4);
+    });
+  });
+
+  describe('honest cluster state', () => {
+    it('an apply the exec server certainly did not run: unchanged, no rollback attempted', async () => {
+      const r = await replay(
+        deployOpenApiOrchestrator,
+        input,
+        scenario({
+          [ACTIVITY.applyManifests]: () => ({
+            ok: false,
+            error: { code: 'exec_unavailable', message: 'exec server: unreachable: ECONNREFUSED', not_applied: true },
+          }),
+        }),
+      );
+      const out = r.output as DeployOutput;
+      expect(out).toMatchObject({ status: 'failed', rollback: null, error: { code: 'exec_unavailable' } });
+      expect(out.cluster_state).toBe('unchanged: the exec server did not run the apply');
+      expect(r.calls.filter((c) => c.name === ACTIVITY.applyManifests)).toHaveLength(1);
+    });
+
+    it('an apply that may have run (connection lost mid-request) is rolled back', async () => {
+      const r = await replay(
+        deployOpenApiOrchestrator,
+        input,
+        scenario({
+          [ACTIVITY.applyManifests]: (i: { mode: string }, ctx) =>
+            i.mode === 'deploy'
+              ? { ok: false, error: { code: 'exec_unavailable', message: 'exec server: the connection broke' } }
+              : scenario()[ACTIVITY.applyManifests]!(i, ctx),
+        }),
+      );
+      const out = r.output as DeployOutput;
+      expect(out).toMatchObject({ status: 'rolled_back', rollback: { status: 'succeeded' } });
+      expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
+    });
+
+    it('a cluster that stops answering during the rollout fails the phase with cluster_unavailable', async () => {
+      const r = await replay(
+        deployOpenApiOrchestrator,
+        input,
+        scenario({
+          [ACTIVITY.checkRollout]: (i: { image: string; retrySeconds: number }, ctx) => {
+            ctx.advance(i.retrySeconds);
+            return {
+              ok: false,
+              error: { code: 'cluster_unavailable', message: 'the cluster API did not answer for 30s' },
+            };
+          },
+          [ACTIVITY.inspectCluster]: () => ({ ok: false, error: { code: 'cluster_unavailable', message: 'down' } }),
+        }),
+      );
+      const out = r.output as DeployOutput;
+      expect(out.error).toMatchObject({ code: 'cluster_unavailable' });
+      expect(out.status).toBe('failed');
+      expect(out.cluster_state).toMatch(/^unknown: the cluster cannot be read/);
+      const first = r.calls.find((c) => c.name === ACTIVITY.checkRollout)!;
+      expect(first.input).toMatchObject({ retrySeconds: 30 });
+      // Bounded by the retry setting, not the 600 s rollout timeout.
+      expect(out.elapsed_seconds).toBeLessThan(100);
+    });
   });
 
   it('turns an unexpected activity fault into internal_error without a stack trace', async () => {

@@ -10,11 +10,34 @@ import { shapeStatus } from '../../core/status';
 import { initialTimeline } from '../../core/timeline';
 import { selectTarget } from '../../core/targets';
 import { appConfig } from '../../adapters/settings';
+import { probeCluster, probeExec } from '../../adapters/dependencies';
+import { AppConfig } from '../../core/config';
+import { dependencyProblem } from '../../core/summary';
+import { Target } from '../../core/targets';
 import { json, readBody } from './http';
 import { deployService, deployStores } from './services';
 
 export function statusPath(id: string): string {
   return `/api/aks/openapi/deploy/${id}/status`;
+}
+
+/**
+ * Refuses a deploy, before anything is recorded or leased, when the exec server or the target's cluster API does
+ * not answer (each probe ≤ 2 s): 503 with the part's code, its reason and, locally, the command that starts it.
+ */
+async function preflight(config: AppConfig, target: Target): Promise<void> {
+  const [exec, cluster] = await Promise.all([probeExec(config.execUpstream), probeCluster(target)]);
+  const problem = exec
+    ? dependencyProblem(config, 'exec', exec)
+    : cluster
+      ? dependencyProblem(config, 'cluster', cluster)
+      : null;
+  if (problem) {
+    throw new DomainError(problem.code, `not started: ${problem.message}`, 503, {
+      part: problem.part,
+      hint: problem.hint,
+    });
+  }
 }
 
 export async function startDeploy(
@@ -26,6 +49,7 @@ export async function startDeploy(
   const body = parseDeployRequest(await readBody(req), routeTarget);
   const config = appConfig();
   const target = selectTarget(config.targets, body.target);
+  await preflight(config, target);
   let reason: DeployReason | null = body.reason;
   if (reason === null) {
     const { state } = await deployStores().targets.get(target.name);

@@ -3,17 +3,30 @@ import type { DurableClient } from 'durable-functions';
 import { AppConfig } from '../../core/config';
 import { DomainError } from '../../core/errors';
 import { ACTIVE_RUNTIME, shapeStatus } from '../../core/status';
-import { ActiveDeployView, buildSummary, RegistryView, ServiceView, TargetSummary } from '../../core/summary';
+import {
+  ActiveDeployView,
+  activityView,
+  ActivityView,
+  buildSummary,
+  DependencyProblem,
+  dependencyProblem,
+  RegistryView,
+  ServiceView,
+  TargetSummary,
+} from '../../core/summary';
 import { desiredTag, TargetState } from '../../core/target-state';
 import { Target } from '../../core/targets';
 import { kubeReaderFor } from '../../adapters/cluster-reader';
+import { probeExec } from '../../adapters/dependencies';
 import { createRegistryClient, RegistryReader, RegistryTags } from '../../adapters/registry';
 import { serviceBaseUrl } from '../../adapters/service-probe';
 import { deployStores } from './services';
 
 let registry: RegistryReader | null = null;
 export function registryReader(config: AppConfig): RegistryReader {
-  registry ??= new RegistryReader(createRegistryClient(config.registryEndpoint));
+  // One retry: a registry that is down shows as such in the summary within a second or two, not after the SDK's
+  // full backoff (the deploy's own reads keep the default retries).
+  registry ??= new RegistryReader(createRegistryClient(config.registryEndpoint, 1));
   return registry;
 }
 
@@ -49,6 +62,7 @@ export function serviceView(target: Target, state: TargetState, live: LiveServic
       api_version: state.apiVersion,
       live_image: null,
       error: live.code,
+      error_code: live.code,
     };
   }
   const base = live.externalIp ? serviceBaseUrl(live.externalIp, target.servicePort) : null;
@@ -78,6 +92,7 @@ export async function activeDeploy(
       phase: shaped.custom_status.phase,
       reason: state.activeReason ?? shaped.custom_status.reason,
       stuck: shaped.stuck,
+      cancel_requested: shaped.custom_status.cancel_requested === true,
     };
   } catch {
     // Not visible yet (just started) or Durable unreachable: report the lease as it stands.
@@ -99,17 +114,39 @@ async function settle<T>(p: Promise<T>): Promise<T | DomainError> {
   }
 }
 
+/** Which parts do not answer, from what the summary already read plus the exec server's health check. */
+export function dependencyProblems(
+  config: AppConfig,
+  execProblem: string | null,
+  live: LiveService | DomainError,
+  registry: RegistryTags | DomainError,
+): DependencyProblem[] {
+  const out: DependencyProblem[] = [];
+  if (execProblem) out.push(dependencyProblem(config, 'exec', execProblem));
+  if (live instanceof DomainError && live.code === 'cluster_unavailable')
+    out.push(dependencyProblem(config, 'cluster', live.message));
+  if (registry instanceof DomainError && registry.code === 'registry_unavailable')
+    out.push(dependencyProblem(config, 'registry', registry.message));
+  return out;
+}
+
 export async function targetSummary(
   config: AppConfig,
   target: Target,
   client: DurableClient,
   tags?: RegistryTags | DomainError,
+  execProblem?: Promise<string | null>,
 ): Promise<TargetSummary> {
-  const { state } = await deployStores().targets.get(target.name);
-  const [registryTagsOrError, live, active] = await Promise.all([
+  const stores = deployStores();
+  const [{ state }, [last]] = await Promise.all([
+    stores.targets.get(target.name),
+    stores.deployments.list(target.name, 1),
+  ]);
+  const [registryTagsOrError, live, active, exec] = await Promise.all([
     tags ?? settle(registryTags(config)),
     settle(liveService(target)),
     activeDeploy(state, client, config),
+    execProblem ?? probeExec(config.execUpstream),
   ]);
   return buildSummary(
     config,
@@ -118,7 +155,19 @@ export async function targetSummary(
     registryView(config, state, registryTagsOrError),
     serviceView(target, state, live),
     active,
+    last ?? null,
+    dependencyProblems(config, exec, live, registryTagsOrError),
   );
+}
+
+/** The activity view of one target: two table reads, no registry, no cluster, no Durable. */
+export async function targetActivity(target: Target): Promise<ActivityView> {
+  const stores = deployStores();
+  const [{ state }, [last]] = await Promise.all([
+    stores.targets.get(target.name),
+    stores.deployments.list(target.name, 1),
+  ]);
+  return activityView(state, last ?? null);
 }
 
 export { settle };

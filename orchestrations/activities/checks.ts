@@ -1,6 +1,7 @@
 // Bounded checks used while the orchestration waits: each polls for at most `watchSeconds`, then reports where
 // things stand, so the orchestration's history grows by a few events per check instead of one per poll.
-import { ActivityResult, AddressCheck, RolloutCheck, VerifyCheck } from '../../core/deploy-model';
+import { ActivityResult, AddressCheck, ClusterInspection, RolloutCheck, VerifyCheck } from '../../core/deploy-model';
+import { DomainError } from '../../core/errors';
 import { evaluateRollout } from '../../core/rollout';
 import { probeService, serviceBaseUrl } from '../../adapters/service-probe';
 import { ActivityDeps, activityDeps, asResult, sleep, targetNamed } from './context';
@@ -8,40 +9,104 @@ import { ActivityDeps, activityDeps, asResult, sleep, targetNamed } from './cont
 /** One look at the cluster or service: a final answer, or a note of where things stand. */
 type Look<T> = { done: T } | { progress: string };
 
+/** Default for ELB_DEPENDENCY_RETRY_SECONDS when an input predates the setting. */
+const DEFAULT_RETRY_SECONDS = 30;
+
 /**
  * Looks every `pollMs` until a look is final or `watchSeconds` (at most 10 minutes) run out; then `unfinished`
- * turns the last note into the check's answer. A read that throws counts as a note: a passing API hiccup is not a
- * failure, and the phase timeout in the orchestrator bounds a lasting one.
+ * turns the last note into the check's answer. A read that throws counts as a note — a passing API hiccup is not a
+ * failure — but reads failing without a break for `retrySeconds` fail the check with cluster_unavailable (the watch
+ * runs on past its own end to see that out), so a cluster that stopped answering fails the phase in seconds rather
+ * than at the phase timeout.
  */
 async function watch<T>(
   watchSeconds: number,
+  retrySeconds: number | undefined,
   pollMs: number,
   look: () => Promise<Look<T>>,
   unfinished: (detail: string) => T,
 ): Promise<T> {
   const deadline = Date.now() + Math.max(1, Math.min(watchSeconds, 600)) * 1000;
+  const retryMs = Math.max(0, retrySeconds ?? DEFAULT_RETRY_SECONDS) * 1000;
+  let failingSince: number | null = null;
   for (;;) {
     let detail: string;
     try {
-      const seen = await look();
+      // A cluster that accepts connections but never answers must not hang the check: a look has a time limit.
+      const seen = await withinMs(look(), Math.min(10_000, Math.max(2000, retryMs)));
+      failingSince = null;
       if ('done' in seen) return seen.done;
       detail = seen.progress;
     } catch (err) {
-      detail = `cluster read failed: ${err instanceof Error ? err.message.split('\n')[0] : 'error'}`;
+      const reason = err instanceof Error ? err.message.split('\n')[0]! : 'error';
+      detail = `cluster read failed: ${reason}`;
+      failingSince ??= Date.now();
+      if (Date.now() - failingSince >= retryMs) {
+        throw new DomainError(
+          'cluster_unavailable',
+          `the cluster API did not answer for ${Math.round((Date.now() - failingSince) / 1000)}s: ${reason}`,
+          503,
+          {
+            diagnostics: {
+              likely_cause: 'The cluster API server is down or unreachable from the control plane.',
+              what_to_do: 'Check that the cluster is running and reachable, then deploy again.',
+            },
+          },
+        );
+      }
     }
-    if (Date.now() + pollMs > deadline) return unfinished(detail);
-    await sleep(pollMs);
+    const now = Date.now();
+    if (now + pollMs > deadline && failingSince === null) return unfinished(detail);
+    await sleep(failingSince === null ? pollMs : Math.min(pollMs, failingSince + retryMs - now + 1));
   }
 }
 
+function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_ok, fail) => {
+    timer = setTimeout(() => fail(new Error(`no answer within ${Math.round(ms / 1000)}s`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** What the cluster runs (Deployment image, pod images), with failing reads retried for `retrySeconds`. */
+export async function inspectCluster(
+  input: { target: string; retrySeconds?: number },
+  d: ActivityDeps = activityDeps(),
+): Promise<ActivityResult<ClusterInspection>> {
+  return asResult(async () => {
+    const kube = await d.kube(targetNamed(d, input.target));
+    return watch<ClusterInspection>(
+      0,
+      input.retrySeconds,
+      d.pollMs,
+      async () => {
+        const [dep, pods] = await Promise.all([kube.deployment(), kube.pods()]);
+        const live = pods.filter((p) => !p.terminating);
+        return {
+          done: {
+            deployment_image: dep?.image ?? null,
+            pod_images: live.map((p) => p.image),
+            ready_replicas: dep?.readyReplicas ?? 0,
+          },
+        };
+      },
+      () => {
+        throw new DomainError('cluster_unavailable', 'the cluster could not be read', 503);
+      },
+    );
+  });
+}
+
 export async function checkRollout(
-  input: { target: string; image: string; watchSeconds: number },
+  input: { target: string; image: string; watchSeconds: number; retrySeconds?: number },
   d: ActivityDeps = activityDeps(),
 ): Promise<ActivityResult<RolloutCheck>> {
   return asResult(async () => {
     const kube = await d.kube(targetNamed(d, input.target));
     return watch<RolloutCheck>(
       input.watchSeconds,
+      input.retrySeconds,
       d.pollMs,
       async () => {
         const verdict = evaluateRollout(input.image, await kube.observe());
@@ -72,13 +137,14 @@ export async function checkRollout(
 }
 
 export async function checkExternalIp(
-  input: { target: string; watchSeconds: number },
+  input: { target: string; watchSeconds: number; retrySeconds?: number },
   d: ActivityDeps = activityDeps(),
 ): Promise<ActivityResult<AddressCheck>> {
   return asResult(async () => {
     const kube = await d.kube(targetNamed(d, input.target));
     return watch<AddressCheck>(
       input.watchSeconds,
+      input.retrySeconds,
       d.pollMs,
       async () => {
         const svc = await kube.service();
@@ -91,13 +157,14 @@ export async function checkExternalIp(
 }
 
 export async function verifyService(
-  input: { target: string; externalIp: string; watchSeconds: number },
+  input: { target: string; externalIp: string; watchSeconds: number; retrySeconds?: number },
   d: ActivityDeps = activityDeps(),
 ): Promise<ActivityResult<VerifyCheck>> {
   return asResult(async () => {
     const baseUrl = serviceBaseUrl(input.externalIp, targetNamed(d, input.target).servicePort);
     return watch<VerifyCheck>(
       input.watchSeconds,
+      input.retrySeconds,
       d.pollMs,
       async () => {
         const probe = await probeService(baseUrl);

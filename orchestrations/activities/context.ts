@@ -49,8 +49,16 @@ export async function asResult<T>(work: () => Promise<T>): Promise<ActivityResul
     return { ok: true, value: await work() };
   } catch (err) {
     if (isDomainError(err)) {
-      const diagnostics = (err.details as { diagnostics?: Record<string, unknown> }).diagnostics;
-      return { ok: false, error: { code: err.code, message: err.message, ...(diagnostics ? { diagnostics } : {}) } };
+      const details = err.details as { diagnostics?: Record<string, unknown>; not_applied?: boolean };
+      return {
+        ok: false,
+        error: {
+          code: err.code,
+          message: err.message,
+          ...(details.diagnostics ? { diagnostics: details.diagnostics } : {}),
+          ...(details.not_applied ? { not_applied: true } : {}),
+        },
+      };
     }
     throw err;
   }

@@ -1,7 +1,9 @@
-// The deploy's last step: record the result in the history table and the target row, then release the
-// single-flight lease or hand it to a follow-up deploy for an image pushed meanwhile.
+// The deploy's last step: record the result in the history table and the target row (including a digest that
+// failed, or clearing it once it succeeded), then release the single-flight lease or hand it to a follow-up deploy
+// for an image pushed meanwhile.
 import type { DurableClient } from 'durable-functions';
 import { FinishInput, FinishResult } from '../../core/deploy-model';
+import { failedDigestEntry, withFailedDigest, withoutFailedDigest } from '../../core/target-state';
 import { phaseDurations } from '../../core/timeline';
 import { DeployService } from '../deploy-service';
 import { ActivityDeps, activityDeps, targetNamed } from './context';
@@ -27,8 +29,12 @@ export async function finishDeploy(
     rollback_status: output.rollback?.status ?? null,
     output,
   });
+  const failure = failedDigestEntry(output);
   await d.targets.update(target.name, (s) => {
-    if (output.status !== 'succeeded') return { next: { ...s, appliedManifest: null }, result: undefined };
+    if (output.status !== 'succeeded') {
+      const next = { ...s, appliedManifest: null };
+      return { next: failure ? withFailedDigest(next, failure) : next, result: undefined };
+    }
     const changed = s.deployedDigest !== output.openapi_deploy.digest;
     const tag = output.openapi_deploy.tag;
     // A manual deploy that succeeded records its tag as the target's choice (the pin needs no override); an
@@ -37,7 +43,8 @@ export async function finishDeploy(
       output.reason === 'auto' || tag === null ? s.desiredTagOverride : tag === d.config.pinnedTag ? null : tag;
     return {
       next: {
-        ...s,
+        // A later success of a digest that failed clears its mark.
+        ...withoutFailedDigest(s, output.openapi_deploy.digest),
         desiredTagOverride,
         previousTag: changed ? s.deployedTag : s.previousTag,
         previousDigest: changed ? s.deployedDigest : s.previousDigest,

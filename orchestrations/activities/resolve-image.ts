@@ -2,7 +2,7 @@
 import { ActivityResult, DeployReason, ResolvedImage } from '../../core/deploy-model';
 import { DomainError } from '../../core/errors';
 import { digestOf, digestRef } from '../../core/image';
-import { desiredTag } from '../../core/target-state';
+import { desiredTag, failedDigest } from '../../core/target-state';
 import { ActivityDeps, activityDeps, asResult, targetNamed } from './context';
 
 export interface ResolveInput {
@@ -43,6 +43,15 @@ export async function resolveImage(
       }
     } else {
       digest = await d.registry.resolveTag(repo, tag);
+    }
+    const failed = input.reason === 'auto' ? failedDigest(state, digest) : null;
+    if (failed) {
+      // An automatic update never retries a digest that failed; an operator may deploy it explicitly.
+      throw new DomainError(
+        'digest_failed_before',
+        `${digest.slice(0, 19)} failed on ${failed.failed_at} (${failed.code}); automatic updates skip it`,
+        409,
+      );
     }
     const image = digestRef(d.config.image, digest);
     const previous = state.deployedImage

@@ -42,8 +42,12 @@ export interface ScenarioContext {
   elapsedSeconds: number;
   /** Lets the activity take simulated time (e.g. a bounded watch that ran to its limit). */
   advance(seconds: number): void;
-  /** Raise an external event after this activity completes (delivered before the next timer fires). */
-  raise(eventName: string, data?: unknown): void;
+  /**
+   * Raise an external event. `after` (default): once the orchestrator waits (before the next timer fires);
+   * `during`: while this activity runs, so it reaches the orchestrator just before the activity's result; `with`:
+   * in the same batch as the result, just after it (what a host delivers when both arrived meanwhile).
+   */
+  raise(eventName: string, data?: unknown, when?: 'after' | 'during' | 'with'): void;
   /** How many times this activity was called before (0 for the first call). */
   callIndex: number;
 }
@@ -165,11 +169,13 @@ export async function replay(
         calls.push({ name, input: activityInput, at: (clock - START) / 1000 });
         let advance = 0;
         const raised: HistoryEvent[] = [];
+        const during: HistoryEvent[] = [];
+        const withResult: HistoryEvent[] = [];
         const sctx: ScenarioContext = {
           elapsedSeconds: (clock - START) / 1000,
           advance: (s) => (advance += s),
-          raise: (eventName, data) =>
-            raised.push({
+          raise: (eventName, data, when = 'after') =>
+            (when === 'during' ? during : when === 'with' ? withResult : raised).push({
               EventType: 15,
               EventId: -1,
               IsPlayed: false,
@@ -200,7 +206,9 @@ export async function replay(
           };
         }
         clock += Math.max(advance, 0.05) * 1000;
+        inbox.push(...during.map((e) => ({ ...e, Timestamp: stamp() })));
         inbox.push({ ...completion, Timestamp: stamp() });
+        inbox.push(...withResult.map((e) => ({ ...e, Timestamp: stamp() })));
         pendingEvents.push(...raised);
       } else if (a.actionType === 5) {
         history.push({ EventType: 10, EventId: a.id, IsPlayed: false, Timestamp: stamp(), FireAt: a.fireAt });

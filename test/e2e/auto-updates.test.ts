@@ -1,0 +1,249 @@
+// Automatic updates are visible and a failed digest is remembered, on the real local stack (test/support/parts.ts:
+// devhost, exec server, Azurite, the sim sending real Event Grid deliveries on push): the activity feed shows an
+// auto deploy within 2 s of the push and its outcome within 2 s of it ending; a broken push is rolled back, marked
+// on the target and never deployed again automatically — not by a redelivered event after the target moved on —
+// while an operator may still deploy it explicitly.
+// Runs the compiled app (dist/), like `npm start`; build first (`npx tsc -p tsconfig.build.json`).
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startParts, type PartsStack } from '../support/parts';
+import { eventually } from '../support/stack';
+
+interface Brief {
+  deploy_id: string;
+  reason: string;
+  requester: string;
+  status: string;
+  finished_at: string | null;
+  digest: string | null;
+  error: { code: string; message: string } | null;
+  cluster_state: string | null;
+}
+interface Activity {
+  target: string;
+  change_token: string;
+  active_deploy: { instance_id: string; reason: string; requester: string; started_at: string | null } | null;
+  last_deploy: Brief | null;
+}
+interface Failed {
+  digest: string;
+  tag: string | null;
+  deploy_id: string;
+  outcome: string;
+  code: string;
+  message: string;
+}
+interface Summary {
+  deployed: { digest: string } | null;
+  registry: { digest: string | null };
+  update_available: boolean;
+  last_deploy: Brief | null;
+  failed_digests: Failed[];
+  registry_digest_failed: Failed | null;
+  change_token: string;
+}
+
+let stack: PartsStack;
+
+async function api<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${stack.apiUrl}${path}`, init);
+  return { status: res.status, body: (await res.json()) as T };
+}
+const activity = async () => (await api<Activity>('/targets/local/openapi/activity')).body;
+const summary = async () => (await api<Summary>('/targets/local/openapi')).body;
+const history = async () => (await api<{ deploy_id: string }[]>('/targets/local/openapi/deployments')).body;
+
+async function push(...args: string[]): Promise<string> {
+  const r = await stack.run('push-image', 'elb-openapi:3.4', ...args);
+  expect(r.code, r.stderr).toBe(0);
+  const answer = JSON.parse(r.stdout) as { digest: string; event: { delivered: boolean } };
+  if (!args.includes('--no-event')) expect(answer.event.delivered).toBe(true);
+  return answer.digest;
+}
+
+/** Follows the feed as a page polling every second would (here every 200 ms, to measure): the auto deploy's start
+ *  and its end, each with the delay after which the feed showed it. */
+async function followAutoDeploy(pushedAt: number): Promise<{ brief: Brief; seenMs: number; lagMs: number }> {
+  const started = await eventually(
+    async () => {
+      const a = await activity();
+      return a.active_deploy?.reason === 'auto' ? a : undefined;
+    },
+    'the auto deploy to show',
+    15_000,
+    200,
+  );
+  const seenMs = Date.now() - pushedAt;
+  expect(started.active_deploy).toMatchObject({ reason: 'auto', requester: 'event-grid' });
+  const id = started.active_deploy!.instance_id;
+  const ended = await eventually(
+    async () => {
+      const a = await activity();
+      return a.active_deploy === null && a.last_deploy?.deploy_id === id && a.last_deploy.finished_at ? a : undefined;
+    },
+    'the auto deploy to end',
+    60_000,
+    200,
+  );
+  const lagMs = Date.now() - Date.parse(ended.last_deploy!.finished_at!);
+  return { brief: ended.last_deploy!, seenMs, lagMs };
+}
+
+beforeAll(async () => {
+  stack = await startParts({
+    sim: { readyDelayMs: 500, lbDelayMs: 300 },
+    env: {
+      ELB_WATCH_SECONDS: '5',
+      ELB_POLL_INTERVAL_SECONDS: '1',
+      ELB_CHECK_POLL_MS: '200',
+      ELB_DEPENDENCY_RETRY_SECONDS: '5',
+    },
+  });
+  const install = await api<{ id: string }>('/targets/local/openapi/deployments', {
+    method: 'POST',
+    body: '{}',
+    headers: { 'content-type': 'application/json' },
+  });
+  expect(install.status, JSON.stringify(install.body)).toBe(202);
+  await eventually(
+    async () => ((await activity()).last_deploy?.status === 'succeeded' ? true : undefined),
+    'the install',
+    60_000,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('automatic updates are visible; a failed digest is remembered', () => {
+  it('a push shows as an auto deploy within 2 s, and its result within 2 s of it ending', async () => {
+    const before = await activity();
+    const pushedAt = Date.now();
+    const digest = await push();
+    const { brief, seenMs, lagMs } = await followAutoDeploy(pushedAt);
+    expect(seenMs).toBeLessThan(2000 + 1000); // the push itself (event delivery) is part of it
+    expect(lagMs).toBeLessThan(2000);
+    expect(brief).toMatchObject({ reason: 'auto', requester: 'event-grid', status: 'succeeded', digest, error: null });
+    expect(brief.cluster_state).toMatch(/^running \S+@sha256:/);
+    const now = await activity();
+    expect(now.change_token).not.toBe(before.change_token);
+    const s = await summary();
+    expect(s.change_token).toBe(now.change_token);
+    expect(s.last_deploy).toEqual(now.last_deploy);
+    // The feed of all targets says the same.
+    const all = (await api<{ targets: Activity[] }>('/activity')).body;
+    expect(all.targets).toEqual([now]);
+  }, 60_000);
+
+  it('a broken push is rolled back, marked failed, and not deployed again by itself', async () => {
+    const good = (await summary()).deployed!.digest;
+    const pushedAt = Date.now();
+    const broken = await push('--broken', 'crash-loop');
+    const { brief, lagMs } = await followAutoDeploy(pushedAt);
+    expect(lagMs).toBeLessThan(2000);
+    expect(brief).toMatchObject({
+      reason: 'auto',
+      status: 'rolled_back',
+      digest: broken,
+      error: { code: 'crash_loop' },
+    });
+    expect(brief.error!.message).not.toContain('\n');
+
+    const s = await summary();
+    expect(s.deployed!.digest).toBe(good);
+    expect(s.failed_digests[0]).toMatchObject({
+      digest: broken,
+      tag: '3.4',
+      deploy_id: brief.deploy_id,
+      outcome: 'rolled_back',
+      code: 'crash_loop',
+    });
+    // The registry's 3.4 is that digest: an update is available, and the summary says it failed before.
+    expect(s.update_available).toBe(true);
+    expect(s.registry_digest_failed).toEqual(s.failed_digests[0]);
+
+    // No second deploy of it.
+    const count = (await history()).length;
+    await new Promise((ok) => setTimeout(ok, 3000));
+    expect((await history()).length).toBe(count);
+    expect((await activity()).active_deploy).toBeNull();
+  }, 90_000);
+
+  it('a redelivered push of the failed digest is ignored even after the target moved on', async () => {
+    const broken = (await summary()).failed_digests[0]!.digest;
+    // A good build rolls out by itself, so the "once per digest" bookkeeping now points at it …
+    await push();
+    await followAutoDeploy(Date.now());
+    const count = (await history()).length;
+    // … and Event Grid delivers the old push of the broken digest once more.
+    const host = `127.0.0.1:${stack.ports.simRegistry}`;
+    const event = {
+      id: randomUUID(),
+      topic:
+        '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerRegistry/registries/elbsim',
+      subject: 'elb-openapi:3.4',
+      eventType: 'Microsoft.ContainerRegistry.ImagePushed',
+      eventTime: new Date().toISOString(),
+      dataVersion: '1.0',
+      metadataVersion: '1',
+      data: {
+        id: randomUUID(),
+        timestamp: new Date().toISOString(),
+        action: 'push',
+        target: {
+          repository: 'elb-openapi',
+          tag: '3.4',
+          digest: broken,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        },
+        request: { id: randomUUID(), host, method: 'PUT', useragent: 'test' },
+      },
+    };
+    const res = await fetch(
+      `http://127.0.0.1:${stack.ports.api}/runtime/webhooks/EventGrid?functionName=acrImagePushed`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'aeg-event-type': 'Notification',
+          'x-functions-key': readFileSync(join(stack.localDir, 'devhost', 'keys', 'system.key'), 'utf8').trim(),
+        },
+        body: JSON.stringify([event]),
+      },
+    );
+    expect(res.status).toBeLessThan(300);
+    await new Promise((ok) => setTimeout(ok, 3000));
+    expect((await history()).length).toBe(count);
+    expect((await activity()).active_deploy).toBeNull();
+    expect((await summary()).failed_digests.map((f) => f.digest)).toContain(broken);
+  }, 60_000);
+
+  it('an operator may still deploy the failed digest explicitly; failing again updates its mark', async () => {
+    const broken = (await summary()).failed_digests[0]!;
+    const started = await api<{ id: string }>('/targets/local/openapi/deployments', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ digest: broken.digest, reason: 'update' }),
+    });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const ended = await eventually(
+      async () => {
+        const a = await activity();
+        return a.active_deploy === null && a.last_deploy?.deploy_id === started.body.id && a.last_deploy.finished_at
+          ? a.last_deploy
+          : undefined;
+      },
+      'the explicit deploy to end',
+      60_000,
+      200,
+    );
+    expect(ended).toMatchObject({ reason: 'update', status: 'rolled_back', digest: broken.digest });
+    const s = await summary();
+    expect(s.failed_digests.filter((f) => f.digest === broken.digest)).toEqual([
+      expect.objectContaining({ deploy_id: started.body.id, code: 'crash_loop' }),
+    ]);
+  }, 60_000);
+});
