@@ -28,6 +28,7 @@ function inputs(s: TargetSummary | null, t: TrackedDeploy | null = null, extra: 
     summary: s ? ok(s) : { value: null, error: null, consecutiveErrors: 0 },
     tracked: t,
     startError: null,
+    startDependency: null,
     starting: false,
     now: NOW,
     ...extra,
@@ -262,9 +263,11 @@ describe('nextTrackedId', () => {
     const active = parseSummary(
       summary({ active: { instance_id: 'auto-7', runtime_status: 'Running', phase: null, reason: 'auto' } }),
     );
+    const mine = { instanceId: 'mine', terminal: false, createdMs: NOW };
     expect(nextTrackedId(null, active)).toBe('auto-7');
-    expect(nextTrackedId('mine', active)).toBe('auto-7');
-    expect(nextTrackedId('mine', parseSummary(summary()))).toBe('mine');
+    expect(nextTrackedId(mine, active)).toBe('auto-7');
+    expect(nextTrackedId(mine, parseSummary(summary()))).toBe('mine');
+    expect(nextTrackedId({ ...mine, terminal: true }, parseSummary(summary()))).toBe('mine');
     expect(nextTrackedId(null, parseSummary(summary()))).toBeNull();
   });
 });

@@ -32,3 +32,13 @@ export function nextPollDelay(input: PollInput): number | null {
   const backedOff = base * 2 ** Math.min(input.consecutiveErrors, 10);
   return Math.min(backedOff, Math.max(base, POLL.maxErrorBackoffMs));
 }
+
+/** The change feed (`…/activity`): cheap for the server, so read every second while the tab is visible. */
+export const ACTIVITY_POLL = { everyMs: 1_000, maxErrorBackoffMs: 30_000 } as const;
+
+/** Milliseconds until the next change-feed read, or null to pause (hidden tab); failures back off ×2 each. */
+export function nextActivityDelay(input: { consecutiveErrors: number; hidden: boolean }): number | null {
+  if (input.hidden) return null;
+  const errors = Math.max(0, Math.min(input.consecutiveErrors, 10));
+  return Math.min(ACTIVITY_POLL.everyMs * 2 ** errors, ACTIVITY_POLL.maxErrorBackoffMs);
+}
