@@ -74,6 +74,8 @@ export interface DeployView {
   /** Set after repeated status-read failures; the page keeps polling with back-off. */
   statusTrouble: string | null;
   error: DeployError | null;
+  /** The error's code when it says something the words do not (not for a plain cancel). */
+  errorCode: string | null;
   /** The result's one-line headline; for an automatic update it names the digest, the time and the cause. */
   headline: string;
   /** The error in words (phase labels, short digests), unless the headline already says it. */
@@ -224,12 +226,18 @@ function deployView(tracked: TrackedDeploy, summary: TargetSummary, now: number)
         now,
       )
     : null;
+  const cancelled = outcome === 'cancelled';
+  // A cancel's "error" is its own story ("cancelled on request during …"): it becomes the headline, said once.
+  const cancelStory =
+    cancelled && !auto && error?.code === 'cancelled' && /^cancell?ed\b/i.test(error.message)
+      ? `Deploy ${readableMessage(error.message)}`
+      : null;
   const headline = cancelTooLate
     ? 'Deploy succeeded: it finished before the cancel took effect'
-    : (auto ?? outcomeHeadline(outcome));
-  // An automatic update's headline already carries the cause.
-  const message = error && !(auto && outcome !== 'cancelled') ? readableMessage(error.message) : null;
-  const cancelled = outcome === 'cancelled';
+    : (auto ?? cancelStory ?? outcomeHeadline(outcome));
+  // An automatic update's headline already carries the cause (except a cancel's, which names the step).
+  const message =
+    error && !cancelStory && !(auto && !cancelled) ? readableMessage(error.message) : null;
   const stoppedAt = cancelled
     ? []
     : steps
@@ -254,6 +262,7 @@ function deployView(tracked: TrackedDeploy, summary: TargetSummary, now: number)
       ? `Lost contact with the deploy status (${tracked.status.consecutiveErrors} failed reads: ${tracked.status.error?.message ?? 'unknown error'}). Still retrying; the deploy itself continues on the server.`
       : null,
     error,
+    errorCode: error && error.code !== 'cancelled' ? error.code : null,
     headline,
     message,
     stoppedAt,

@@ -52,12 +52,12 @@ export class ElbDependencyBanners extends LitElement {
     return this.dependencies.map((dep) => {
       const name = partName(dep.part);
       return html`<div class="notice error" role="alert" tabindex="-1" data-part=${dep.part}>
-        <strong>${name.charAt(0).toUpperCase() + name.slice(1)} does not answer.</strong>
+        <strong>${name.charAt(0).toUpperCase() + name.slice(1)} is unavailable:</strong>
         ${dep.message} <code>${dep.code}</code>
         ${
           dep.hint
             ? html`<div class="hint">
-                Start it with <code>${dep.hint}</code>
+                Locally, start it with <code>${dep.hint}</code>
                 <elb-copy-button .value=${dep.hint} label="Copy command"></elb-copy-button>
               </div>`
             : nothing

@@ -107,7 +107,7 @@ export class ElbDeployResult extends LitElement {
     const running = deploy.image
       ? html`: now running <code title=${deploy.image}>${shortImage(deploy.image)}</code>`
       : nothing;
-    const code = deploy.error ? html` <code>${deploy.error.code}</code>` : nothing;
+    const code = deploy.errorCode ? html` <code>${deploy.errorCode}</code>` : nothing;
     const body = ok
       ? html`<div class="notice ok" role="status">
           ${deploy.headline}${deploy.reason === 'auto' ? nothing : running}.

@@ -139,6 +139,7 @@ export class ElbDocsPage extends LitElement {
         activeForMs: deploy?.ageMs ?? 0,
         consecutiveErrors: read.consecutiveErrors,
         hidden: isHidden(),
+        degraded: (read.value?.dependencies.length ?? 0) > 0 || this.startDependency !== null,
       });
     },
   });

@@ -40,6 +40,7 @@ export class ElbOverviewPage extends LitElement {
         activeForMs: 0,
         consecutiveErrors: read.consecutiveErrors,
         hidden: document.visibilityState === 'hidden',
+        degraded: (read.value ?? []).some((t) => t.dependencies.length > 0),
       }),
   });
 

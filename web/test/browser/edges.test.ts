@@ -304,7 +304,7 @@ describe('dashboard at the edges (contract fixtures, Chromium)', () => {
     const page = await open(api, '/docs');
     const banner = page.locator('elb-dependency-banners [role="alert"]');
     await banner.waitFor(WAIT);
-    await expect(banner.innerText()).resolves.toContain('The exec server does not answer.');
+    await expect(banner.innerText()).resolves.toContain('The exec server is unavailable: The exec server does not answer at 127.0.0.1:8001.');
     await expect(banner.innerText()).resolves.toContain('scripts/dev/local-run.sh terminal-exec');
     const update = page.locator('elb-update-card').getByRole('button', { name: 'Update to v3.4' });
     await expect(update.isDisabled()).resolves.toBe(true);
@@ -351,7 +351,7 @@ describe('dashboard at the edges (contract fixtures, Chromium)', () => {
     await second.getByText('Cannot reach the cluster').first().waitFor(WAIT);
     const all = await shownText(second, 'elb-docs-page');
     expect(all).not.toContain('no external address');
-    expect(all).toContain('The cluster API does not answer.');
+    expect(all).toContain('The cluster API is unavailable: The cluster API at 127.0.0.1:6443 does not answer.');
     // The banner says it; the "Service state unknown" card does not repeat the cluster's error.
     expect(all.split('cluster_unavailable').length - 1).toBe(1);
     expect(all.split('127.0.0.1:6443').length - 1).toBe(1);
@@ -427,10 +427,10 @@ describe('dashboard at the edges (contract fixtures, Chromium)', () => {
       }),
     };
     const result = page.locator('elb-deploy-result');
-    await result.getByText('Deploy cancelled').waitFor(WAIT);
+    await result.getByText('Deploy cancelled on request during waiting for pods to roll out').waitFor(WAIT);
     const text = await shownText(page, 'elb-deploy-result');
     expect(text).toContain('What the cluster runs now: Restored to 127.0.0.1:5001/elb-openapi@sha256:111111111111');
-    expect(text).toContain('cancelled on request during waiting for pods to roll out');
+    expect(text.split('cancelled').length - 1).toBe(1);
     expect(text).not.toContain('Failed');
     expect(text).not.toMatch(/waiting for rollout|waiting_for/);
     await waitForFocusIn(page, 'elb-deploy-result');
