@@ -17,15 +17,7 @@ import { withPhaseLabels } from '../src/core/phases.js';
 import { ACTIVITY_POLL, nextActivityDelay, nextPollDelay } from '../src/core/polling.js';
 import { parseRoute } from '../src/core/routes.js';
 import { targetState } from '../src/core/target-row.js';
-import {
-  activity,
-  deployBrief,
-  DIGEST_BROKEN,
-  DIGEST_NEW,
-  DIGEST_OLD,
-  failedDigest,
-  summary,
-} from './fixtures.js';
+import { activity, deployBrief, DIGEST_BROKEN, DIGEST_NEW, DIGEST_OLD, failedDigest, summary } from './fixtures.js';
 
 const NOW = Date.parse('2026-05-15T12:10:00Z');
 
@@ -65,13 +57,17 @@ describe('deploy sentences', () => {
     expect(autoUpdateHeadline(broken, 'rolled_back', NOW)).toBe(
       'An automatic update to sha256:960f00000000 failed and was rolled back: crash loop',
     );
-    expect(autoUpdateHeadline(broken, 'failed', NOW)).toBe('An automatic update to sha256:960f00000000 failed: crash loop');
+    expect(autoUpdateHeadline(broken, 'failed', NOW)).toBe(
+      'An automatic update to sha256:960f00000000 failed: crash loop',
+    );
     expect(autoUpdateHeadline({ ...brief, reason: 'update' }, 'succeeded', NOW)).toBeNull();
     expect(autoUpdateHeadline(brief, 'running', NOW)).toBeNull();
   });
 
   it('says a failed digest and a brief in one sentence', () => {
-    expect(failedDigestText(failedDigest(), NOW)).toBe('sha256:960f00000000 failed on 12:03 UTC: crash loop; rolled back');
+    expect(failedDigestText(failedDigest(), NOW)).toBe(
+      'sha256:960f00000000 failed on 12:03 UTC: crash loop; rolled back',
+    );
     expect(failedDigestText(failedDigest({ outcome: 'failed' }), NOW)).toMatch(/; not rolled back$/);
     expect(
       briefText(
@@ -95,7 +91,9 @@ describe('deploy sentences', () => {
     expect(distinctDetail('crash loop', error)).toBeNull();
     expect(distinctDetail('cancelled', null)).toBeNull();
     expect(distinctDetail('', error)).toBeNull();
-    expect(distinctDetail('pod elb-openapi-6d9f: ImagePullBackOff', error)).toBe('pod elb-openapi-6d9f: ImagePullBackOff');
+    expect(distinctDetail('pod elb-openapi-6d9f: ImagePullBackOff', error)).toBe(
+      'pod elb-openapi-6d9f: ImagePullBackOff',
+    );
   });
 
   it('tells the cluster state as a sentence and names the parts that block a deploy', () => {
@@ -103,7 +101,9 @@ describe('deploy sentences', () => {
     expect(clusterStateText('unchanged: nothing was applied')).toBe('Unchanged: nothing was applied');
     const dep = (part: 'exec' | 'cluster') => ({ part, code: `${part}_unavailable`, message: 'down', hint: null });
     expect(blockedReason([])).toBeNull();
-    expect(blockedReason([dep('exec')])).toBe('Deploying is unavailable until the exec server answers again (see above).');
+    expect(blockedReason([dep('exec')])).toBe(
+      'Deploying is unavailable until the exec server answers again (see above).',
+    );
     expect(blockedReason([dep('exec'), dep('cluster')])).toBe(
       'Deploying is unavailable until the exec server and the cluster API answer again (see above).',
     );
@@ -117,18 +117,20 @@ describe('Overview target state', () => {
     expect(
       s({ active: { instance_id: 'a', runtime_status: 'Running', phase: 'applying_manifests', reason: 'auto' } }),
     ).toEqual({ label: 'Updating automatically', tone: 'accent', detail: 'Applying manifests' });
-    expect(
-      s({ installed: false, serviceError: { error: 'no route', error_code: 'cluster_unavailable' } }).label,
-    ).toBe('Cannot reach the cluster');
+    expect(s({ installed: false, serviceError: { error: 'no route', error_code: 'cluster_unavailable' } }).label).toBe(
+      'Cannot reach the cluster',
+    );
     expect(s({ registryDigest: DIGEST_BROKEN, failedDigests: [failedDigest()] })).toEqual({
       label: 'Update failed before',
       tone: 'danger',
       detail: 'sha256:960f00000000 failed on 12:03 UTC: crash loop; rolled back',
     });
     expect(s({ registryDigest: DIGEST_NEW }).label).toBe('Update available');
-    expect(
-      s({ dependencies: [{ part: 'exec', code: 'exec_unavailable', message: 'down', hint: null }] }),
-    ).toEqual({ label: 'Running', tone: 'ok', detail: 'the exec server does not answer' });
+    expect(s({ dependencies: [{ part: 'exec', code: 'exec_unavailable', message: 'down', hint: null }] })).toEqual({
+      label: 'Running',
+      tone: 'ok',
+      detail: 'the exec server does not answer',
+    });
   });
 });
 

@@ -310,9 +310,9 @@ describe('issue 12: every deploy, failed digests, parts that are down', () => {
     // An older finished deploy gives way to the newer last deploy.
     expect(nextTrackedId({ instanceId: 'old', terminal: true, createdMs: 0 }, last)).toBe('auto-1');
     // One the page started itself after it (the summary lags) is kept.
-    expect(nextTrackedId({ instanceId: 'mine', terminal: true, createdMs: Date.parse('2026-05-15T12:05:00Z') }, last)).toBe(
-      'mine',
-    );
+    expect(
+      nextTrackedId({ instanceId: 'mine', terminal: true, createdMs: Date.parse('2026-05-15T12:05:00Z') }, last),
+    ).toBe('mine');
     expect(nextTrackedId({ instanceId: 'mine', terminal: false, createdMs: null }, last)).toBe('mine');
   });
 
@@ -324,7 +324,10 @@ describe('issue 12: every deploy, failed digests, parts that are down', () => {
         lastDeploy: deployBrief({ deploy_id: 'auto-1', reason: 'auto', requester: 'event-grid' }),
       }),
     );
-    for (const t of [tracked('auto-1', null, { reason: null }), tracked('auto-1', null, { reason: null, notFound: true })]) {
+    for (const t of [
+      tracked('auto-1', null, { reason: null }),
+      tracked('auto-1', null, { reason: null, notFound: true }),
+    ]) {
       const state = deriveDocsState(inputs(s, t));
       expect(state.kind).toBe('installed');
       if (state.kind !== 'installed') continue;
@@ -355,7 +358,9 @@ describe('issue 12: every deploy, failed digests, parts that are down', () => {
         createdMs: NOW - 60_000,
       }),
     );
-    const s = parseSummary(summary({ registryDigest: DIGEST_BROKEN, failedDigests: [failedDigest()], lastDeploy: brief }));
+    const s = parseSummary(
+      summary({ registryDigest: DIGEST_BROKEN, failedDigests: [failedDigest()], lastDeploy: brief }),
+    );
     const state = deriveDocsState(inputs(s, tracked('auto-2', st, { reason: null })));
     expect(state.kind).toBe('installed');
     if (state.kind !== 'installed') return;
@@ -420,6 +425,9 @@ describe('issue 12: every deploy, failed digests, parts that are down', () => {
       ...inputs(null),
       summary: { value: null, error: { code: 'unknown_target', message: 'no target named "x"' }, consecutiveErrors: 1 },
     });
-    expect(state).toEqual({ kind: 'unknown_target', error: { code: 'unknown_target', message: 'no target named "x"' } });
+    expect(state).toEqual({
+      kind: 'unknown_target',
+      error: { code: 'unknown_target', message: 'no target named "x"' },
+    });
   });
 });

@@ -125,7 +125,12 @@ export interface DependencyProblem {
 export interface TargetActivity {
   target: string;
   change_token: string;
-  active_deploy: { instance_id: string; reason: string | null; requester: string | null; started_at: string | null } | null;
+  active_deploy: {
+    instance_id: string;
+    reason: string | null;
+    requester: string | null;
+    started_at: string | null;
+  } | null;
   last_deploy: DeployBrief | null;
 }
 

@@ -55,10 +55,7 @@ export function outcomeOfBrief(status: string): DeployOutcome {
  * A finished step's detail, unless it only repeats the deploy's error (the server writes `code: message` into
  * the failed step) or says nothing more than "cancelled": each error is said once.
  */
-export function distinctDetail(
-  detail: string | null,
-  error: { code: string; message: string } | null,
-): string | null {
+export function distinctDetail(detail: string | null, error: { code: string; message: string } | null): string | null {
   const text = detail?.trim() ?? '';
   if (text === '' || text === 'cancelled') return null;
   if (error) {

@@ -167,7 +167,8 @@ export function nextTrackedId(
   if (!last) return current?.instanceId ?? null;
   if (current && current.instanceId !== last.deploy_id) {
     const lastStarted = parseTime(last.started_at);
-    if (current.createdMs !== null && lastStarted !== null && current.createdMs > lastStarted) return current.instanceId;
+    if (current.createdMs !== null && lastStarted !== null && current.createdMs > lastStarted)
+      return current.instanceId;
   }
   return dismissed(last.deploy_id) ? null : last.deploy_id;
 }
@@ -220,11 +221,7 @@ function deployView(tracked: TrackedDeploy, summary: TargetSummary, now: number)
   const finishedAt = brief?.finished_at ?? (terminal ? (status?.last_updated_time ?? null) : null);
   const cancelTooLate = outcome === 'succeeded' && cancel === 'requested';
   const auto = terminal
-    ? autoUpdateHeadline(
-        { reason, tag: brief?.tag ?? null, digest, finished_at: finishedAt, error },
-        outcome,
-        now,
-      )
+    ? autoUpdateHeadline({ reason, tag: brief?.tag ?? null, digest, finished_at: finishedAt, error }, outcome, now)
     : null;
   const cancelled = outcome === 'cancelled';
   // A cancel's "error" is its own story ("cancelled on request during …"): it becomes the headline, said once.
@@ -236,8 +233,7 @@ function deployView(tracked: TrackedDeploy, summary: TargetSummary, now: number)
     ? 'Deploy succeeded: it finished before the cancel took effect'
     : (auto ?? cancelStory ?? outcomeHeadline(outcome));
   // An automatic update's headline already carries the cause (except a cancel's, which names the step).
-  const message =
-    error && !cancelStory && !(auto && !cancelled) ? readableMessage(error.message) : null;
+  const message = error && !cancelStory && !(auto && !cancelled) ? readableMessage(error.message) : null;
   const stoppedAt = cancelled
     ? []
     : steps
@@ -323,9 +319,7 @@ export function deriveDocsState(inputs: DocsInputs): DocsPageState {
     starting: inputs.starting,
     dependencies,
     blocked: blockedReason(summary.dependencies),
-    failedDigest: summary.registry_digest_failed
-      ? failedDigestText(summary.registry_digest_failed, inputs.now)
-      : null,
+    failedDigest: summary.registry_digest_failed ? failedDigestText(summary.registry_digest_failed, inputs.now) : null,
   };
   const installed = summary.service.installed;
   const deploy = inputs.tracked ? deployView(inputs.tracked, summary, inputs.now) : null;

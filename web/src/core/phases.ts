@@ -31,10 +31,7 @@ export function phaseLabel(name: string | null | undefined): string {
 
 const PHASE_NAMES = Object.keys(LABELS).filter((name) => name.includes('_'));
 // A phase name as the server writes it in messages: `waiting_for_external_ip` or `waiting for external ip`.
-const RAW_PHASE = new RegExp(
-  `\\b(${PHASE_NAMES.map((name) => name.replace(/_/g, '[_ ]')).join('|')})\\b`,
-  'gi',
-);
+const RAW_PHASE = new RegExp(`\\b(${PHASE_NAMES.map((name) => name.replace(/_/g, '[_ ]')).join('|')})\\b`, 'gi');
 
 /**
  * Replaces raw phase names inside a server message with their labels ("cancelled on request during waiting for

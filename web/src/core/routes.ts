@@ -8,7 +8,12 @@ export interface Route {
   target: string | null;
 }
 
-const PATHS: Record<string, PageName> = { '/': 'overview', '/index.html': 'overview', '/docs': 'docs', '/history': 'history' };
+const PATHS: Record<string, PageName> = {
+  '/': 'overview',
+  '/index.html': 'overview',
+  '/docs': 'docs',
+  '/history': 'history',
+};
 
 export function parseRoute(pathname: string, search: string): Route {
   const target = new URLSearchParams(search).get('target');

@@ -69,9 +69,7 @@ export class ElbDeployCard extends DeployOfferCard {
             </div>`
       }
       ${
-        this.failedDigest
-          ? html`<p><span class="badge danger">Failed before</span> ${this.failedDigest}.</p>`
-          : nothing
+        this.failedDigest ? html`<p><span class="badge danger">Failed before</span> ${this.failedDigest}.</p>` : nothing
       }
       ${this.renderStartError('deploy')} ${this.renderBlocked()}
       <div class="actions">${this.renderButton()} ${this.renderRetryDiscovery()}</div>

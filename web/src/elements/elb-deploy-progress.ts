@@ -132,9 +132,9 @@ export class ElbDeployProgress extends LitElement {
       <p role="status" aria-live="polite" class="phase">
         ${
           cancelling
-            ? html`<strong>Cancel requested:</strong> the deploy stops at its next step${
-                this.installed ? ', restores the previous image if it applied anything' : ''
-              } and then reports what the cluster runs. Now: ${phaseText}.`
+            ? html`<strong>Cancel requested:</strong> the deploy stops at its next
+                step${this.installed ? ', restores the previous image if it applied anything' : ''} and then reports
+                what the cluster runs. Now: ${phaseText}.`
             : html`Current step: <strong>${phaseText}</strong>`
         }
       </p>

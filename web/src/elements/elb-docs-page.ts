@@ -44,7 +44,12 @@ const freshTracked = (instanceId: string, reason: string | null): TrackedDeploy 
 const isHidden = (): boolean => document.visibilityState === 'hidden';
 
 /** Deploy start refusals that mean a part is down: shown as that part's banner, not as a start error. */
-const DEPENDENCY_CODES = new Set(['exec_unavailable', 'cluster_unavailable', 'registry_unavailable', 'storage_unavailable']);
+const DEPENDENCY_CODES = new Set([
+  'exec_unavailable',
+  'cluster_unavailable',
+  'registry_unavailable',
+  'storage_unavailable',
+]);
 
 /** Nothing has focus any more: the focused element was removed (a card replaced by another). */
 const focusLost = (): boolean => document.activeElement === null || document.activeElement === document.body;

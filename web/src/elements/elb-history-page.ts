@@ -111,7 +111,9 @@ export class ElbHistoryPage extends LitElement {
   private renderError(r: DeploymentRecord) {
     const cancelled = r.status === 'cancelled' || r.status === 'canceled';
     const where = r.failed_phase
-      ? html`<br /><span class="muted">${cancelled ? 'Cancelled during' : 'Failed in'}: ${phaseLabel(r.failed_phase)}</span>`
+      ? html`<br /><span class="muted"
+            >${cancelled ? 'Cancelled during' : 'Failed in'}: ${phaseLabel(r.failed_phase)}</span
+          >`
       : nothing;
     const error = r.error
       ? cancelled

@@ -56,8 +56,8 @@ export class ElbOverviewPage extends LitElement {
   private stateCell(summary: TargetSummary, now: number) {
     const state = targetState(summary, now);
     return html`<span class="badge ${state.tone}">${state.label}</span>${
-      state.detail ? html`<span class="detail">${state.detail}</span>` : nothing
-    }`;
+        state.detail ? html`<span class="detail">${state.detail}</span>` : nothing
+      }`;
   }
 
   private lastDeployCell(summary: TargetSummary, now: number) {

@@ -142,7 +142,9 @@ export class ElbPhaseChart extends LitElement {
       <ul class="legend" aria-label="Phases">
         ${chart.phases.map((name) => html`<li><span class="swatch" style="background-color:${colour(name)}"></span>${phaseLabel(name)}</li>`)}
         ${
-          chart.rows.some((row, i) => row.segments.some((seg) => mark(seg, isCancelled(this.records[i]!)) === 'cancelled'))
+          chart.rows.some((row, i) =>
+            row.segments.some((seg) => mark(seg, isCancelled(this.records[i]!)) === 'cancelled'),
+          )
             ? html`<li>
                 <span
                   class="swatch"

@@ -112,7 +112,9 @@ export class ElbServiceHero extends LitElement {
       return 'Cannot reach the cluster, so the service state is unknown.';
     }
     if (service.error) return 'The cluster could not be read, so the service state is unknown.';
-    return service.installed ? 'The service has no external address yet.' : 'The service is not installed on this target.';
+    return service.installed
+      ? 'The service has no external address yet.'
+      : 'The service is not installed on this target.';
   }
 
   override render() {

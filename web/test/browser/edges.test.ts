@@ -90,20 +90,23 @@ async function waitForFocusIn(page: Page, tag: string): Promise<string[]> {
  * hidden and visually-hidden parts and closed dialogs are left out.
  */
 async function shownText(page: Page, selector: string): Promise<string> {
-  return page.locator(selector).first().evaluate((host) => {
-    const walk = (node: Node): string => {
-      if (node.nodeType === Node.TEXT_NODE) return node.textContent ?? '';
-      if (!(node instanceof Element)) return '';
-      if (['STYLE', 'SCRIPT', 'TEMPLATE'].includes(node.tagName)) return '';
-      if (node.hasAttribute('hidden') || node.classList.contains('visually-hidden')) return '';
-      if (getComputedStyle(node).display === 'none') return '';
-      if (node instanceof HTMLSlotElement) return node.assignedNodes().map(walk).join('');
-      const children = node.shadowRoot ? node.shadowRoot.childNodes : node.childNodes;
-      const text = [...children].map(walk).join('');
-      return getComputedStyle(node).display === 'inline' ? text : `${text}\n`;
-    };
-    return walk(host).replace(/[ \t]+/g, ' ');
-  });
+  return page
+    .locator(selector)
+    .first()
+    .evaluate((host) => {
+      const walk = (node: Node): string => {
+        if (node.nodeType === Node.TEXT_NODE) return node.textContent ?? '';
+        if (!(node instanceof Element)) return '';
+        if (['STYLE', 'SCRIPT', 'TEMPLATE'].includes(node.tagName)) return '';
+        if (node.hasAttribute('hidden') || node.classList.contains('visually-hidden')) return '';
+        if (getComputedStyle(node).display === 'none') return '';
+        if (node instanceof HTMLSlotElement) return node.assignedNodes().map(walk).join('');
+        const children = node.shadowRoot ? node.shadowRoot.childNodes : node.childNodes;
+        const text = [...children].map(walk).join('');
+        return getComputedStyle(node).display === 'inline' ? text : `${text}\n`;
+      };
+      return walk(host).replace(/[ \t]+/g, ' ');
+    });
 }
 
 async function noHorizontalOverflow(page: Page): Promise<void> {
@@ -159,7 +162,9 @@ describe('dashboard at the edges (contract fixtures, Chromium)', () => {
     // A registry push starts a deploy on the server: the stepper shows within 2 s.
     const created = Date.now();
     state.statuses.set('auto-1', runningStatus('waiting_for_rollout', created));
-    state.summary = { active: { instance_id: 'auto-1', runtime_status: 'Running', phase: 'waiting_for_rollout', reason: 'auto' } };
+    state.summary = {
+      active: { instance_id: 'auto-1', runtime_status: 'Running', phase: 'waiting_for_rollout', reason: 'auto' },
+    };
     expect(await msUntilVisible(page, 'Updating elb-openapi automatically')).toBeLessThan(NOTICE_WITHIN_MS);
     await expect(page.locator('elb-deploy-progress li[aria-current="step"]').innerText()).resolves.toContain(
       'Waiting for pods to roll out',
@@ -182,7 +187,12 @@ describe('dashboard at the edges (contract fixtures, Chromium)', () => {
     state.summary = {
       deployedDigest: DIGEST_NEW,
       registryDigest: DIGEST_NEW,
-      lastDeploy: deployBrief({ deploy_id: 'auto-1', reason: 'auto', requester: 'event-grid', finished_at: finishedAt }),
+      lastDeploy: deployBrief({
+        deploy_id: 'auto-1',
+        reason: 'auto',
+        requester: 'event-grid',
+        finished_at: finishedAt,
+      }),
     };
     const notice = /Updated automatically to 3\.4 \(sha256:222222222222\) at \d\d:\d\d UTC/;
     expect(await msUntilVisible(page, notice)).toBeLessThan(NOTICE_WITHIN_MS);
@@ -221,7 +231,13 @@ describe('dashboard at the edges (contract fixtures, Chromium)', () => {
           ...timeline('waiting_for_rollout', 'failed', created).map((entry) =>
             entry.status === 'failed' ? { ...entry, detail: 'crash_loop: crash loop' } : entry,
           ),
-          { name: 'rolling_back', status: 'done', startedAt: null, endedAt: null, detail: `restored ${IMAGE(DIGEST_OLD)}` },
+          {
+            name: 'rolling_back',
+            status: 'done',
+            startedAt: null,
+            endedAt: null,
+            detail: `restored ${IMAGE(DIGEST_OLD)}`,
+          },
         ],
         output: {
           status: 'rolled_back',
@@ -304,7 +320,9 @@ describe('dashboard at the edges (contract fixtures, Chromium)', () => {
     const page = await open(api, '/docs');
     const banner = page.locator('elb-dependency-banners [role="alert"]');
     await banner.waitFor(WAIT);
-    await expect(banner.innerText()).resolves.toContain('The exec server is unavailable: The exec server does not answer at 127.0.0.1:8001.');
+    await expect(banner.innerText()).resolves.toContain(
+      'The exec server is unavailable: The exec server does not answer at 127.0.0.1:8001.',
+    );
     await expect(banner.innerText()).resolves.toContain('scripts/dev/local-run.sh terminal-exec');
     const update = page.locator('elb-update-card').getByRole('button', { name: 'Update to v3.4' });
     await expect(update.isDisabled()).resolves.toBe(true);
@@ -322,7 +340,10 @@ describe('dashboard at the edges (contract fixtures, Chromium)', () => {
     await expect(update.isDisabled()).resolves.toBe(false);
     api.on('POST', START, () => {
       state.summary = { registryDigest: DIGEST_NEW, dependencies: [execDown] };
-      return { status: 503, body: { code: 'exec_unavailable', message: execDown.message, part: 'exec', hint: execDown.hint } };
+      return {
+        status: 503,
+        body: { code: 'exec_unavailable', message: execDown.message, part: 'exec', hint: execDown.hint },
+      };
     });
     await update.click();
     await page.locator('elb-update-card dialog').getByRole('button', { name: 'Update to v3.4' }).click();
@@ -365,7 +386,12 @@ describe('dashboard at the edges (contract fixtures, Chromium)', () => {
     const created = Date.now() - 20_000;
     const { state, api } = world({
       registryDigest: DIGEST_NEW,
-      active: { instance_id: 'deploy-local-1', runtime_status: 'Running', phase: 'waiting_for_rollout', reason: 'update' },
+      active: {
+        instance_id: 'deploy-local-1',
+        runtime_status: 'Running',
+        phase: 'waiting_for_rollout',
+        reason: 'update',
+      },
     });
     state.statuses.set('deploy-local-1', runningStatus('waiting_for_rollout', created));
     api.on('POST', CANCEL, () => {
@@ -499,7 +525,10 @@ describe('dashboard at the edges (contract fixtures, Chromium)', () => {
         installed: false,
         active: { instance_id: 'deploy-inst', runtime_status: 'Running', phase: 'resolving_image', reason: 'install' },
       };
-      return { status: 202, body: { id: 'deploy-inst', instance_id: 'deploy-inst', target: 'local', status: 'queued' } };
+      return {
+        status: 202,
+        body: { id: 'deploy-inst', instance_id: 'deploy-inst', target: 'local', status: 'queued' },
+      };
     });
     const second = await open(install.api, '/docs');
     const deploy = second.getByRole('button', { name: 'Deploy elb-openapi' });
@@ -540,7 +569,12 @@ describe('dashboard at the edges (contract fixtures, Chromium)', () => {
     // A push deploys elsewhere: the new row shows within 2 s of the token moving.
     state.history = [
       {
-        ...historyRow({ id: 'auto-9', status: 'succeeded', startMs: now - 5_000, timeline: timeline(null, 'done', now - 5_000) }),
+        ...historyRow({
+          id: 'auto-9',
+          status: 'succeeded',
+          startMs: now - 5_000,
+          timeline: timeline(null, 'done', now - 5_000),
+        }),
         reason: 'auto',
         requester: 'event-grid',
       },
@@ -587,8 +621,18 @@ describe('dashboard at the edges (contract fixtures, Chromium)', () => {
     const second = summary({ target: 'production-westeurope', registryDigest: DIGEST_NEW });
     api.on('GET', TARGETS, () => ({ status: 200, body: [summary(state.summary), second] }));
     state.history = [
-      historyRow({ id: 'deploy-20260515-120200-abcdef', status: 'rolled_back', startMs: now - 60_000, timeline: timeline('waiting_for_rollout', 'failed', now - 60_000) }),
-      historyRow({ id: 'deploy-20260515-110000-123456', status: 'succeeded', startMs: now - 3_600_000, timeline: timeline(null, 'done', now - 3_600_000) }),
+      historyRow({
+        id: 'deploy-20260515-120200-abcdef',
+        status: 'rolled_back',
+        startMs: now - 60_000,
+        timeline: timeline('waiting_for_rollout', 'failed', now - 60_000),
+      }),
+      historyRow({
+        id: 'deploy-20260515-110000-123456',
+        status: 'succeeded',
+        startMs: now - 3_600_000,
+        timeline: timeline(null, 'done', now - 3_600_000),
+      }),
     ];
 
     for (const width of [390, 1280]) {
