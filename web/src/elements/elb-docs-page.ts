@@ -358,6 +358,9 @@ export class ElbDocsPage extends LitElement {
     if (state.kind === 'installed' || state.kind === 'not_installed' || state.kind === 'service_unknown') {
       // Remembered per deploy id: the same result does not come back on the next summary or a reload.
       if (this.tracked) dismissals.add(this.tracked.instanceId);
+      // A summary that lags may still name an older deploy as the last one: the user has seen past it too.
+      const last = this.summary.state.value?.last_deploy?.deploy_id;
+      if (last) dismissals.add(last);
       this.tracked = null;
       this.focusFollow = false;
       await this.updateComplete;

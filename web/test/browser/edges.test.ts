@@ -103,9 +103,9 @@ async function shownText(page: Page, selector: string): Promise<string> {
         if (node instanceof HTMLSlotElement) return node.assignedNodes().map(walk).join('');
         const children = node.shadowRoot ? node.shadowRoot.childNodes : node.childNodes;
         const text = [...children].map(walk).join('');
-        return getComputedStyle(node).display === 'inline' ? text : `${text}\n`;
+        return getComputedStyle(node).display === 'inline' ? text : ` ${text} `;
       };
-      return walk(host).replace(/[ \t]+/g, ' ');
+      return walk(host).replace(/\s+/g, ' ');
     });
 }
 
