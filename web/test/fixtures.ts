@@ -108,13 +108,24 @@ export function summary(options: SummaryOptions = {}) {
       registryDigest === null ? null : { tag: '3.4', digest: registryDigest, tags: options.tags ?? ['3.3', '3.4'] },
     update_available: installed && registryDigest !== null && registryDigest !== deployedDigest,
     service: installed
-      ? {
-          installed: true,
-          external_ip: '127.0.0.2',
-          base_url: 'http://127.0.0.2:8080',
-          swagger_url: 'http://127.0.0.2:8080/docs',
-          api_version: '3.4.0',
-        }
+      ? options.serviceError
+        ? // As the server answers when the cluster cannot be read: installed per its own record, no address.
+          {
+            installed: true,
+            external_ip: null,
+            base_url: null,
+            swagger_url: null,
+            api_version: '3.4.0',
+            live_image: null,
+            ...options.serviceError,
+          }
+        : {
+            installed: true,
+            external_ip: '127.0.0.2',
+            base_url: 'http://127.0.0.2:8080',
+            swagger_url: 'http://127.0.0.2:8080/docs',
+            api_version: '3.4.0',
+          }
       : {
           installed: false,
           external_ip: null,

@@ -348,6 +348,8 @@ export class ElbDocsPage extends LitElement {
     } catch (error) {
       if (this.tracked?.instanceId === event.instanceId)
         this.tracked = { ...this.tracked, cancel: describeError(error) };
+      // A 409 means the deploy had already decided its outcome: read it now so the result shows at once.
+      this.statusPoller.now();
     }
     await this.updateComplete;
     this.focusDeployRegion();

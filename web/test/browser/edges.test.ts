@@ -380,6 +380,23 @@ describe('dashboard at the edges (contract fixtures, Chromium)', () => {
     await screenshot(second, 'edges-dependency-cluster');
     await expectAxeClean(second);
     await second.close();
+
+    // Installed before, cluster unreachable now (the server keeps `installed` from its record, without an address):
+    // still "Cannot reach the cluster", and Update is disabled with the reason.
+    const installed = world({
+      registryDigest: DIGEST_NEW,
+      serviceError: { error: 'cluster_unavailable', error_code: 'cluster_unavailable' },
+      dependencies: [
+        { part: 'cluster', code: 'cluster_unavailable', message: 'no route to the cluster API', hint: null },
+      ],
+    });
+    const third = await open(installed.api, '/docs');
+    await third.locator('elb-service-hero').getByText('Cannot reach the cluster').waitFor(WAIT);
+    expect(await shownText(third, 'elb-docs-page')).not.toContain('no external address');
+    await expect(
+      third.locator('elb-update-card').getByRole('button', { name: 'Update to v3.4' }).isDisabled(),
+    ).resolves.toBe(true);
+    await third.close();
   });
 
   it('cancel: "Cancelling…" until the end, then the outcome and what the cluster runs; focus follows', async () => {
