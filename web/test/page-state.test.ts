@@ -420,6 +420,22 @@ describe('issue 12: every deploy, failed digests, parts that are down', () => {
     expect(merged.kind === 'installed' && merged.blocked).toBeNull();
   });
 
+  it("tells a deploy's end from the change feed's record while the summary still says it runs", () => {
+    const running = deployBrief({ deploy_id: 'auto-3', reason: 'auto', status: 'running' });
+    const s = parseSummary(summary({ lastDeploy: running }));
+    const feed = parseSummary(
+      summary({ lastDeploy: deployBrief({ deploy_id: 'auto-3', reason: 'auto' }) }),
+    ).last_deploy;
+    const before = deriveDocsState(inputs(s, tracked('auto-3', null, { reason: null })));
+    expect(before.kind).toBe('updating');
+    const after = deriveDocsState(inputs(s, tracked('auto-3', null, { reason: null }), { feedLastDeploy: feed }));
+    expect(after.kind === 'installed' && after.lastDeploy?.headline).toBe(
+      'Updated automatically to 3.4 (sha256:222222222222) at 12:03 UTC',
+    );
+    // The feed's shape is enough to choose what to follow.
+    expect(nextTrackedId(null, { active_deploy: null, last_deploy: feed })).toBe('auto-3');
+  });
+
   it('turns a 404 for the named target into the unknown-target state', () => {
     const state = deriveDocsState({
       ...inputs(null),

@@ -50,6 +50,11 @@ export interface DocsInputs {
   startDependency: DependencyProblem | null;
   starting: boolean;
   now: number;
+  /**
+   * `last_deploy` from the change feed, which answers faster than the summary: a deploy that just ended is told
+   * from it before the summary is re-read.
+   */
+  feedLastDeploy?: DeployBrief | null;
 }
 
 export interface StoppedStep {
@@ -157,7 +162,7 @@ export interface FollowedDeploy {
  */
 export function nextTrackedId(
   current: FollowedDeploy | null,
-  summary: TargetSummary | null,
+  summary: { active_deploy: { instance_id: string } | null; last_deploy: DeployBrief | null } | null,
   dismissed: (deployId: string) => boolean = () => false,
 ): string | null {
   const active = summary?.active_deploy?.instance_id;
@@ -192,10 +197,16 @@ function outcomeFor(
   return 'queued';
 }
 
-function deployView(tracked: TrackedDeploy, summary: TargetSummary, now: number): DeployView {
+/** The record of the followed deploy: the summary's or the feed's, whichever says it finished (the feed is fresher). */
+function briefOf(instanceId: string, summary: TargetSummary, feed: DeployBrief | null): DeployBrief | null {
+  const candidates = [summary.last_deploy, feed].filter((b): b is DeployBrief => b?.deploy_id === instanceId);
+  return candidates.find((b) => b.finished_at !== null) ?? candidates[0] ?? null;
+}
+
+function deployView(tracked: TrackedDeploy, summary: TargetSummary, now: number, feed: DeployBrief | null): DeployView {
   const status = tracked.status.value;
   const active = summary.active_deploy?.instance_id === tracked.instanceId ? summary.active_deploy : null;
-  const brief = summary.last_deploy?.deploy_id === tracked.instanceId ? summary.last_deploy : null;
+  const brief = briefOf(tracked.instanceId, summary, feed);
   const outcome = outcomeFor(tracked, active, brief);
   const phase = status?.phase ?? active?.phase ?? null;
   const created = parseTime(status?.created_time ?? brief?.started_at);
@@ -322,7 +333,7 @@ export function deriveDocsState(inputs: DocsInputs): DocsPageState {
     failedDigest: summary.registry_digest_failed ? failedDigestText(summary.registry_digest_failed, inputs.now) : null,
   };
   const installed = summary.service.installed;
-  const deploy = inputs.tracked ? deployView(inputs.tracked, summary, inputs.now) : null;
+  const deploy = inputs.tracked ? deployView(inputs.tracked, summary, inputs.now, inputs.feedLastDeploy ?? null) : null;
   // A deploy the server reports as active but whose status the page has not read yet is still a running deploy.
   const running = deploy !== null && !deploy.terminal;
   if (!installed && !running && summary.service.error) {

@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { Task, TaskStatus, initialState } from '@lit/task';
 import { ApiError, api, describeError } from '../api/client.js';
-import type { DependencyProblem, TargetActivity, TargetSummary } from '../api/types.js';
+import type { DependencyProblem, DeployBrief, TargetActivity, TargetSummary } from '../api/types.js';
 import { partOfCode } from '../core/deploy-text.js';
 import { parseTime } from '../core/format.js';
 import { isTerminal, outcomeOf } from '../core/outcome.js';
@@ -94,6 +94,8 @@ export class ElbDocsPage extends LitElement {
   declare startError: { code: string; message: string } | null;
   declare startDependency: DependencyProblem | null;
   declare specRefresh: number;
+  /** `last_deploy` as the change feed said it last (it answers before the summary). */
+  private feedLastDeploy: DeployBrief | null = null;
   /** The user started, updated or cancelled: keep focus on the deploy's region as it turns into the result. */
   private focusFollow = false;
   private lastRegion: string | null = null;
@@ -107,6 +109,7 @@ export class ElbDocsPage extends LitElement {
       this.tracked = null;
       this.startError = null;
       this.startDependency = null;
+      this.feedLastDeploy = null;
     },
   );
 
@@ -238,9 +241,13 @@ export class ElbDocsPage extends LitElement {
    */
   private onActivity(activity: TargetActivity, first: boolean): void {
     const active = activity.active_deploy;
-    if (active && active.instance_id !== this.tracked?.instanceId) {
-      this.tracked = freshTracked(active.instance_id, active.reason);
+    this.feedLastDeploy = activity.last_deploy;
+    const followed = nextTrackedId(this.followed(), activity, dismissals.has);
+    if (followed !== null && followed !== this.tracked?.instanceId) {
+      const reason = active?.instance_id === followed ? active.reason : (activity.last_deploy?.reason ?? null);
+      this.tracked = freshTracked(followed, reason);
     }
+    this.requestUpdate();
     if (first) return;
     this.summary.now();
     if (this.tracked && !active) this.statusPoller.now();
@@ -261,6 +268,7 @@ export class ElbDocsPage extends LitElement {
       startDependency: this.startDependency,
       starting: this.starting,
       now: Date.now(),
+      feedLastDeploy: this.feedLastDeploy,
     });
   }
 

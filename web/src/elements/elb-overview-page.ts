@@ -24,10 +24,6 @@ export class ElbOverviewPage extends LitElement {
       .last.danger {
         color: var(--elb-danger);
       }
-      .url {
-        overflow-wrap: anywhere;
-        white-space: normal;
-      }
     `,
   ];
 
@@ -101,9 +97,7 @@ export class ElbOverviewPage extends LitElement {
                   <code>${t.pinned_tag}</code>
                   ${t.registry?.digest ? html`<code>${shortDigest(t.registry.digest)}</code>` : html`<span class="muted">unknown</span>`}
                 </td>
-                <td data-label="Address">
-                  ${t.service.base_url ? html`<code class="url">${t.service.base_url}</code>` : '—'}
-                </td>
+                <td data-label="Address">${t.service.base_url ? html`<code>${t.service.base_url}</code>` : '—'}</td>
               </tr>`,
           )}
         </tbody>

@@ -214,6 +214,23 @@ describe('dashboard at the edges (contract fixtures, Chromium)', () => {
     await page.close();
   });
 
+  it("tells a deploy's end from the change feed within 2 s even when the summary answers slowly", async () => {
+    const { state, api } = world({});
+    // The summary probes the cluster and the registry; here it takes 3 s to answer, the feed does not.
+    api.on('GET', SUMMARY, () => ({ status: 200, body: summary(state.summary), delayMs: 3_000 }));
+    const page = await open(api, '/docs');
+    await page.getByText('Up to date').waitFor(WAIT);
+    await page.waitForTimeout(3_500); // let the first slow summary read finish; the next one starts on the token
+    state.summary = {
+      deployedDigest: DIGEST_NEW,
+      registryDigest: DIGEST_NEW,
+      lastDeploy: deployBrief({ deploy_id: 'auto-fast', reason: 'auto', finished_at: new Date().toISOString() }),
+    };
+    const notice = /Updated automatically to 3\.4 \(sha256:222222222222\) at \d\d:\d\d UTC/;
+    expect(await msUntilVisible(page, notice)).toBeLessThan(NOTICE_WITHIN_MS);
+    await page.close();
+  });
+
   it('shows a failed automatic update once, and the failed digest on the Update card as a secondary, confirmed action', async () => {
     const { state, api } = world({});
     const page = await open(api, '/docs');

@@ -109,7 +109,9 @@ export interface RecordedRequest {
   body: unknown;
 }
 
-type Handler = (request: RecordedRequest) => { status: number; body: unknown } | undefined;
+/** An answer; `delayMs` holds it back that long first (a slow route, e.g. a summary that probes a dead part). */
+type Answer = { status: number; body: unknown; delayMs?: number };
+type Handler = (request: RecordedRequest) => Answer | undefined;
 
 /**
  * A contract fixture of the HTTP API: tests set what each route answers, and every request the page makes
@@ -153,6 +155,7 @@ export class FixtureApi {
       if (method !== recorded.method || !pattern.test(url.pathname)) continue;
       const answer = handler(recorded);
       if (answer) {
+        if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
         await route.fulfill({
           status: answer.status,
           contentType: 'application/json',
