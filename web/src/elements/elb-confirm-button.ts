@@ -55,11 +55,6 @@ export class ElbConfirmButton extends LitElement {
     this.description = '';
   }
 
-  /** Focuses the trigger button. */
-  override focus(options?: FocusOptions): void {
-    this.renderRoot.querySelector<HTMLButtonElement>('button')?.focus(options);
-  }
-
   private get dialog(): HTMLDialogElement | null {
     return this.renderRoot.querySelector('dialog');
   }
