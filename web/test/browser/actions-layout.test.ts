@@ -78,6 +78,10 @@ describe('actions, parts that are down and narrow screens (contract fixtures, Ch
       .waitFor(WAIT);
     await expect(update.getAttribute('aria-describedby')).resolves.toBe('description');
     await screenshot(page, 'edges-dependency-exec');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await noHorizontalOverflow(page);
+    await screenshot(page, 'edges-dependency-exec-390');
+    await page.setViewportSize({ width: 1280, height: 900 });
     await expectAxeClean(page);
 
     // The part comes back: the button is offered again. Then a start is refused with 503 all the same.
@@ -224,6 +228,10 @@ describe('actions, parts that are down and narrow screens (contract fixtures, Ch
     expect(text).not.toMatch(/waiting for rollout|waiting_for/);
     await waitForFocusIn(page, 'elb-deploy-result');
     await screenshot(page, 'edges-cancelled');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await noHorizontalOverflow(page);
+    await screenshot(page, 'edges-cancelled-390');
+    await page.setViewportSize({ width: 1280, height: 900 });
     await expectAxeClean(page);
     await page.close();
   });

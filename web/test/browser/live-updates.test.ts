@@ -18,8 +18,10 @@ import {
 } from '../fixtures.js';
 import { axeViolations, FixtureApi, launchBrowser, screenshot, startDashboard } from './harness.js';
 import {
+  ACTIVITY,
   IMAGE,
   msUntilVisible,
+  noHorizontalOverflow,
   NOTICE_WITHIN_MS,
   shownText,
   START,
@@ -101,6 +103,10 @@ describe('deploys started elsewhere show without a reload (contract fixtures, Ch
     expect(await msUntilVisible(page, notice)).toBeLessThan(NOTICE_WITHIN_MS);
     await page.locator('elb-service-hero code', { hasText: 'sha256:222222222222' }).waitFor(WAIT);
     await screenshot(page, 'edges-auto-succeeded');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await noHorizontalOverflow(page);
+    await screenshot(page, 'edges-auto-succeeded-390');
+    await page.setViewportSize({ width: 1280, height: 900 });
     await expectAxeClean(page);
 
     // It stays through summary re-reads and a reload, until dismissed; the dismissal survives a reload.
@@ -131,6 +137,43 @@ describe('deploys started elsewhere show without a reload (contract fixtures, Ch
     };
     const notice = /Updated automatically to 3\.4 \(sha256:222222222222\) at \d\d:\d\d UTC/;
     expect(await msUntilVisible(page, notice)).toBeLessThan(NOTICE_WITHIN_MS);
+    await page.close();
+  });
+
+  it('reads the change feed every second while visible, not at all while hidden, and backs off on errors', async () => {
+    const { api } = world({});
+    const page = await open(api, '/docs');
+    await page.getByText('Up to date').waitFor(WAIT);
+    const count = () => api.count('GET', ACTIVITY);
+    let before = count();
+    await page.waitForTimeout(3_000);
+    expect(count() - before).toBeGreaterThanOrEqual(2);
+    expect(count() - before).toBeLessThanOrEqual(4);
+
+    // Hidden: the browser says so (as a background tab does) and the page stops reading.
+    const setHidden = (hidden: boolean) =>
+      page.evaluate((value) => {
+        Object.defineProperty(document, 'visibilityState', {
+          configurable: true,
+          get: () => (value ? 'hidden' : 'visible'),
+        });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    await page.waitForTimeout(300);
+    before = count();
+    await page.waitForTimeout(3_000);
+    expect(count() - before).toBe(0);
+    await setHidden(false);
+    await page.waitForTimeout(500);
+    expect(count() - before).toBeGreaterThanOrEqual(1);
+
+    // Failing: each failure doubles the wait (1, 2, 4, 8 s …), so 6 s see at most 4 reads, not 6.
+    api.on('GET', ACTIVITY, { status: 503, body: { code: 'storage_unavailable', message: 'Storage is down.' } });
+    await page.waitForTimeout(1_200);
+    before = count();
+    await page.waitForTimeout(6_000);
+    expect(count() - before).toBeLessThanOrEqual(3);
     await page.close();
   });
 
@@ -213,6 +256,10 @@ describe('deploys started elsewhere show without a reload (contract fixtures, Ch
     const update = card.getByRole('button', { name: 'Update to v3.4' });
     await expect(update.getAttribute('class')).resolves.toBe('');
     await screenshot(page, 'edges-failed-digest');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await noHorizontalOverflow(page);
+    await screenshot(page, 'edges-failed-digest-390');
+    await page.setViewportSize({ width: 1280, height: 900 });
     await expectAxeClean(page);
     await update.click();
     const dialog = card.locator('dialog');
