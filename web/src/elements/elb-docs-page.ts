@@ -327,6 +327,8 @@ export class ElbDocsPage extends LitElement {
       (this.startDependency ? root.querySelector<FocusRegion>('elb-dependency-banners') : null) ??
       root.querySelector<FocusRegion>('elb-update-card, elb-deploy-card');
     region?.focusRegion();
+    // The action's story ends with its result: a later deploy (say, a push) does not take focus from the user.
+    if (region?.localName === 'elb-deploy-result') this.focusFollow = false;
   }
 
   private currentRegion(): string | null {
