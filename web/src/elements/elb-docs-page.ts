@@ -159,11 +159,18 @@ export class ElbDocsPage extends LitElement {
     onComplete: (status) => {
       const tracked = this.tracked;
       if (!tracked) return;
+      const before = tracked.status.value;
       this.tracked = { ...tracked, status: { value: status, error: null, consecutiveErrors: 0 } };
       if (isTerminal(outcomeOf(status))) {
-        // The deploy ended: the service's state (address, digest, spec) has changed, so re-read it now.
-        this.summary.now();
-        this.specRefresh++;
+        // The deploy ended while the page watched: the service's state (address, digest, spec) has changed, so
+        // re-read it now. A summary that already knew it ended (a last deploy shown on load) is current already.
+        const known = [this.summary.state.value?.last_deploy, this.feedLastDeploy].some(
+          (brief) => brief?.deploy_id === tracked.instanceId && brief.finished_at !== null,
+        );
+        if (!known && (before === null || !isTerminal(outcomeOf(before)))) {
+          this.summary.now();
+          this.specRefresh++;
+        }
       } else {
         this.statusPoller.scheduleNext();
       }
