@@ -75,7 +75,13 @@ export interface SummaryOptions {
   deployedDigest?: string;
   registryDigest?: string | null;
   tags?: string[];
-  active?: { instance_id: string; runtime_status: string; phase: string | null; reason: string } | null;
+  active?: {
+    instance_id: string;
+    runtime_status: string;
+    phase: string | null;
+    reason: string;
+    cancel_requested?: boolean;
+  } | null;
   target?: string;
   lastDeploy?: DeployBriefFixture | null;
   failedDigests?: FailedDigestFixture[];

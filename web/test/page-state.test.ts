@@ -190,6 +190,12 @@ describe('deriveDocsState', () => {
     expect(state.deploy.canCancel).toBe(false);
   });
 
+  it("shows a cancel another tab asked for from the summary's active deploy, before the status is read", () => {
+    const s = parseSummary(summary({ active: { ...activeDeploy('waiting_for_rollout'), cancel_requested: true } }));
+    const state = deriveDocsState(inputs(s, tracked('deploy-local-1', null)));
+    expect(state.kind === 'updating' && state.deploy.cancel).toBe('requested');
+  });
+
   it('never offers cancel during a rollback', () => {
     const st = parseDeployStatus(status({ runtime: 'Running', phase: 'rolling_back', createdMs: NOW - 5_000 }));
     const state = deriveDocsState(inputs(parseSummary(summary()), tracked('deploy-local-1', st)));

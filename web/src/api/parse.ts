@@ -140,6 +140,7 @@ function parseActiveDeploy(value: unknown): ActiveDeploy | null {
     phase: optionalString(value, 'phase'),
     reason: optionalString(value, 'reason'),
     stuck: value['stuck'] === true,
+    cancel_requested: value['cancel_requested'] === true,
   };
 }
 

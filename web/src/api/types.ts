@@ -52,6 +52,8 @@ export interface ActiveDeploy {
   reason: string | null;
   /** The server considers the deploy stuck (Pending far too long). */
   stuck: boolean;
+  /** Someone (any tab, the API) asked to cancel it. */
+  cancel_requested: boolean;
 }
 
 export interface TargetSummary {

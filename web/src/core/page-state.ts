@@ -214,7 +214,9 @@ function deployView(tracked: TrackedDeploy, summary: TargetSummary, now: number,
   const terminal = isTerminal(outcome);
   // A cancel the server has recorded counts even if it was requested from another tab or before a reload.
   const cancel =
-    tracked.cancel === 'none' && (status?.cancel_requested || brief?.cancel_requested) ? 'requested' : tracked.cancel;
+    tracked.cancel === 'none' && (status?.cancel_requested || active?.cancel_requested || brief?.cancel_requested)
+      ? 'requested'
+      : tracked.cancel;
   const troubled = !terminal && tracked.status.consecutiveErrors >= STATUS_ERRORS_BEFORE_WARNING;
   const notFoundError: DeployError | null =
     tracked.notFound && !brief
