@@ -171,7 +171,7 @@ describe('issue 6: install, update by button, auto-update, rollback, cancel', ()
       broken = await pushImage('--broken', 'crash-loop');
       expect(broken).toMatchObject({ broken: 'crash_loop', event: { delivered: true } });
       await page.goto(`${stack.webUrl}/docs`);
-      const alert = page.getByRole('alert').filter({ hasText: 'Deploy failed and was rolled back' });
+      const alert = page.getByRole('alert').filter({ hasText: 'failed and was rolled back' });
       await alert.waitFor(WAIT);
       await expect(alert.innerText()).resolves.toContain('crash_loop');
       await page.getByText('Likely cause').first().waitFor(WAIT);

@@ -6,19 +6,96 @@ import { PHASES, phaseDurations, type TimelineEntry } from '../../core/timeline.
 export const DIGEST_OLD = 'sha256:1111111111111111111111111111111111111111111111111111111111111111';
 export const DIGEST_NEW = 'sha256:2222222222222222222222222222222222222222222222222222222222222222';
 
+export const DIGEST_BROKEN = 'sha256:960f0000000000000000000000000000000000000000000000000000000000aa';
+
+/** `last_deploy` of a summary (and of the activity feed): a deploy's short record, as the contract shapes it. */
+export interface DeployBriefFixture {
+  deploy_id: string;
+  reason: 'install' | 'update' | 'auto' | 'rollback';
+  requester: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'cancelled' | 'terminated';
+  cancel_requested: boolean;
+  started_at: string;
+  finished_at: string | null;
+  tag: string | null;
+  digest: string | null;
+  error: { code: string; message: string } | null;
+  cluster_state: string | null;
+}
+
+export function deployBrief(options: Partial<DeployBriefFixture> & { deploy_id: string }): DeployBriefFixture {
+  const finished = options.status !== 'running' && options.status !== 'queued';
+  return {
+    reason: 'update',
+    requester: 'local-dev',
+    status: 'succeeded',
+    cancel_requested: false,
+    started_at: '2026-05-15T12:02:00Z',
+    finished_at: finished ? '2026-05-15T12:03:00Z' : null,
+    tag: '3.4',
+    digest: DIGEST_NEW,
+    error: null,
+    cluster_state: finished ? `running 127.0.0.1:5001/elb-openapi@${DIGEST_NEW}` : null,
+    ...options,
+  };
+}
+
+export interface FailedDigestFixture {
+  digest: string;
+  tag: string | null;
+  deploy_id: string;
+  failed_at: string;
+  outcome: 'failed' | 'rolled_back';
+  code: string;
+  message: string;
+}
+
+export function failedDigest(options: Partial<FailedDigestFixture> = {}): FailedDigestFixture {
+  return {
+    digest: DIGEST_BROKEN,
+    tag: '3.4',
+    deploy_id: 'auto-broken',
+    failed_at: '2026-05-15T12:03:00Z',
+    outcome: 'rolled_back',
+    code: 'crash_loop',
+    message: 'crash loop',
+    ...options,
+  };
+}
+
+export interface DependencyFixture {
+  part: 'exec' | 'cluster' | 'registry' | 'storage';
+  code: 'exec_unavailable' | 'cluster_unavailable' | 'registry_unavailable' | 'storage_unavailable';
+  message: string;
+  hint: string | null;
+}
+
 export interface SummaryOptions {
   installed?: boolean;
   deployedDigest?: string;
   registryDigest?: string | null;
   tags?: string[];
-  active?: { instance_id: string; runtime_status: string; phase: string | null; reason: string } | null;
+  active?: {
+    instance_id: string;
+    runtime_status: string;
+    phase: string | null;
+    reason: string;
+    cancel_requested?: boolean;
+  } | null;
   target?: string;
+  lastDeploy?: DeployBriefFixture | null;
+  failedDigests?: FailedDigestFixture[];
+  dependencies?: DependencyFixture[];
+  /** `service.error`/`error_code` when the cluster cannot be read. */
+  serviceError?: { error: string; error_code: string } | null;
+  changeToken?: string;
 }
 
 export function summary(options: SummaryOptions = {}) {
   const installed = options.installed ?? true;
   const deployedDigest = options.deployedDigest ?? DIGEST_OLD;
   const registryDigest = options.registryDigest === undefined ? DIGEST_OLD : options.registryDigest;
+  const failed = options.failedDigests ?? [];
   return {
     target: options.target ?? 'local',
     kind: 'kubeconfig',
@@ -37,15 +114,65 @@ export function summary(options: SummaryOptions = {}) {
       registryDigest === null ? null : { tag: '3.4', digest: registryDigest, tags: options.tags ?? ['3.3', '3.4'] },
     update_available: installed && registryDigest !== null && registryDigest !== deployedDigest,
     service: installed
-      ? {
-          installed: true,
-          external_ip: '127.0.0.2',
-          base_url: 'http://127.0.0.2:8080',
-          swagger_url: 'http://127.0.0.2:8080/docs',
-          api_version: '3.4.0',
-        }
-      : { installed: false, external_ip: null, base_url: null, swagger_url: null, api_version: null },
+      ? options.serviceError
+        ? // As the server answers when the cluster cannot be read: installed per its own record, no address.
+          {
+            installed: true,
+            external_ip: null,
+            base_url: null,
+            swagger_url: null,
+            api_version: '3.4.0',
+            live_image: null,
+            ...options.serviceError,
+          }
+        : {
+            installed: true,
+            external_ip: '127.0.0.2',
+            base_url: 'http://127.0.0.2:8080',
+            swagger_url: 'http://127.0.0.2:8080/docs',
+            api_version: '3.4.0',
+          }
+      : {
+          installed: false,
+          external_ip: null,
+          base_url: null,
+          swagger_url: null,
+          api_version: null,
+          ...(options.serviceError ?? {}),
+        },
     active_deploy: options.active ?? null,
+    last_deploy: options.lastDeploy ?? null,
+    failed_digests: failed,
+    registry_digest_failed: failed.find((f) => f.digest === registryDigest) ?? null,
+    dependencies: options.dependencies ?? [],
+    change_token: options.changeToken ?? changeToken(options),
+  };
+}
+
+/** As the server derives it: changes with the active deploy, the last deploy's status and the deployed digest. */
+function changeToken(options: SummaryOptions): string {
+  const installed = options.installed ?? true;
+  return [
+    options.active?.instance_id ?? '-',
+    options.lastDeploy ? `${options.lastDeploy.deploy_id}:${options.lastDeploy.status}` : '-',
+    installed ? (options.deployedDigest ?? DIGEST_OLD) : '-',
+  ].join('|');
+}
+
+/** `GET …/activity` for a summary built by `summary()`. */
+export function activity(s: ReturnType<typeof summary>) {
+  return {
+    target: s.target,
+    change_token: s.change_token,
+    active_deploy: s.active_deploy
+      ? {
+          instance_id: s.active_deploy.instance_id,
+          reason: s.active_deploy.reason,
+          requester: s.active_deploy.reason === 'auto' ? 'event-grid' : 'local-dev',
+          started_at: '2026-05-15T12:02:00Z',
+        }
+      : null,
+    last_deploy: s.last_deploy,
   };
 }
 

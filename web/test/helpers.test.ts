@@ -66,6 +66,8 @@ describe('phase chart', () => {
   const record = (id: string, phases: [string, number][]): DeploymentRecord => ({
     instance_id: id,
     reason: 'update',
+    requester: null,
+    cluster_state: null,
     status: 'succeeded',
     tag: '3.4',
     digest: null,

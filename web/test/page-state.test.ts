@@ -9,7 +9,19 @@ import {
   type DocsInputs,
   type TrackedDeploy,
 } from '../src/core/page-state.js';
-import { activeDeploy, DIGEST_NEW, DIGEST_OLD, rolledBackStatus, runningStatus, status, summary } from './fixtures.js';
+import {
+  activeDeploy,
+  deployBrief,
+  DIGEST_BROKEN,
+  DIGEST_NEW,
+  DIGEST_OLD,
+  failedDigest,
+  rolledBackStatus,
+  runningStatus,
+  status,
+  summary,
+  timeline,
+} from './fixtures.js';
 
 const NOW = Date.parse('2026-05-15T10:10:00Z');
 
@@ -28,6 +40,7 @@ function inputs(s: TargetSummary | null, t: TrackedDeploy | null = null, extra: 
     summary: s ? ok(s) : { value: null, error: null, consecutiveErrors: 0 },
     tracked: t,
     startError: null,
+    startDependency: null,
     starting: false,
     now: NOW,
     ...extra,
@@ -177,6 +190,12 @@ describe('deriveDocsState', () => {
     expect(state.deploy.canCancel).toBe(false);
   });
 
+  it("shows a cancel another tab asked for from the summary's active deploy, before the status is read", () => {
+    const s = parseSummary(summary({ active: { ...activeDeploy('waiting_for_rollout'), cancel_requested: true } }));
+    const state = deriveDocsState(inputs(s, tracked('deploy-local-1', null)));
+    expect(state.kind === 'updating' && state.deploy.cancel).toBe('requested');
+  });
+
   it('never offers cancel during a rollback', () => {
     const st = parseDeployStatus(status({ runtime: 'Running', phase: 'rolling_back', createdMs: NOW - 5_000 }));
     const state = deriveDocsState(inputs(parseSummary(summary()), tracked('deploy-local-1', st)));
@@ -262,9 +281,175 @@ describe('nextTrackedId', () => {
     const active = parseSummary(
       summary({ active: { instance_id: 'auto-7', runtime_status: 'Running', phase: null, reason: 'auto' } }),
     );
+    const mine = { instanceId: 'mine', terminal: false, createdMs: NOW };
     expect(nextTrackedId(null, active)).toBe('auto-7');
-    expect(nextTrackedId('mine', active)).toBe('auto-7');
-    expect(nextTrackedId('mine', parseSummary(summary()))).toBe('mine');
+    expect(nextTrackedId(mine, active)).toBe('auto-7');
+    expect(nextTrackedId(mine, parseSummary(summary()))).toBe('mine');
+    expect(nextTrackedId({ ...mine, terminal: true }, parseSummary(summary()))).toBe('mine');
     expect(nextTrackedId(null, parseSummary(summary()))).toBeNull();
+  });
+});
+
+describe('issue 12: every deploy, failed digests, parts that are down', () => {
+  const cancelledStatus = (createdMs: number) =>
+    parseDeployStatus(
+      status({
+        runtime: 'Completed',
+        phase: 'cancelled',
+        timeline: timeline('waiting_for_external_ip', 'failed', createdMs).map((e) =>
+          e.status === 'failed' ? { ...e, detail: 'cancelled' } : e,
+        ),
+        output: {
+          status: 'cancelled',
+          error: { code: 'cancelled', message: 'cancelled on request during waiting for external ip' },
+          cluster_state: `restored to 127.0.0.1:5001/elb-openapi@${DIGEST_OLD}`,
+        },
+        createdMs,
+        cancelRequested: true,
+      }),
+    );
+
+  it('follows the last deploy until it is dismissed, keeps a newer one of its own, and prefers the active one', () => {
+    const last = parseSummary(summary({ lastDeploy: deployBrief({ deploy_id: 'auto-1', reason: 'auto' }) }));
+    expect(nextTrackedId(null, last)).toBe('auto-1');
+    expect(nextTrackedId(null, last, (id) => id === 'auto-1')).toBeNull();
+    // An older finished deploy gives way to the newer last deploy.
+    expect(nextTrackedId({ instanceId: 'old', terminal: true, createdMs: 0 }, last)).toBe('auto-1');
+    // One the page started itself after it (the summary lags) is kept.
+    expect(
+      nextTrackedId({ instanceId: 'mine', terminal: true, createdMs: Date.parse('2026-05-15T12:05:00Z') }, last),
+    ).toBe('mine');
+    expect(nextTrackedId({ instanceId: 'mine', terminal: false, createdMs: null }, last)).toBe('mine');
+  });
+
+  it("shows an automatic update's result from the summary's record before (or without) a status read", () => {
+    const s = parseSummary(
+      summary({
+        deployedDigest: DIGEST_NEW,
+        registryDigest: DIGEST_NEW,
+        lastDeploy: deployBrief({ deploy_id: 'auto-1', reason: 'auto', requester: 'event-grid' }),
+      }),
+    );
+    for (const t of [
+      tracked('auto-1', null, { reason: null }),
+      tracked('auto-1', null, { reason: null, notFound: true }),
+    ]) {
+      const state = deriveDocsState(inputs(s, t));
+      expect(state.kind).toBe('installed');
+      if (state.kind !== 'installed') continue;
+      expect(state.lastDeploy?.outcome).toBe('succeeded');
+      expect(state.lastDeploy?.headline).toBe('Updated automatically to 3.4 (sha256:222222222222) at 12:03 UTC');
+      expect(state.lastDeploy?.error).toBeNull();
+      expect(state.lastDeploy?.requester).toBe('event-grid');
+    }
+  });
+
+  it('says a failed automatic update once: the cause in the headline, not again as the message or step detail', () => {
+    const brief = deployBrief({
+      deploy_id: 'auto-2',
+      reason: 'auto',
+      status: 'rolled_back',
+      digest: DIGEST_BROKEN,
+      error: { code: 'crash_loop', message: 'crash loop' },
+    });
+    const st = parseDeployStatus(
+      status({
+        instanceId: 'auto-2',
+        runtime: 'Completed',
+        phase: 'rolled_back',
+        timeline: timeline('waiting_for_rollout', 'failed', NOW - 60_000).map((e) =>
+          e.status === 'failed' ? { ...e, detail: 'crash_loop: crash loop' } : e,
+        ),
+        output: { status: 'rolled_back', error: { code: 'crash_loop', message: 'crash loop' } },
+        createdMs: NOW - 60_000,
+      }),
+    );
+    const s = parseSummary(
+      summary({ registryDigest: DIGEST_BROKEN, failedDigests: [failedDigest()], lastDeploy: brief }),
+    );
+    const state = deriveDocsState(inputs(s, tracked('auto-2', st, { reason: null })));
+    expect(state.kind).toBe('installed');
+    if (state.kind !== 'installed') return;
+    expect(state.lastDeploy?.headline).toBe(
+      'An automatic update to sha256:960f00000000 failed and was rolled back: crash loop',
+    );
+    expect(state.lastDeploy?.message).toBeNull();
+    expect(state.lastDeploy?.stoppedAt).toEqual([{ label: 'Waiting for pods to roll out', detail: null }]);
+    // The Update card: the failed digest is named, the update is available but not recommended.
+    expect(state.update.updateAvailable).toBe(true);
+    expect(state.update.recommended).toBe(false);
+    expect(state.update.failedDigest).toBe('sha256:960f00000000 failed on 12:03 UTC: crash loop; rolled back');
+  });
+
+  it('tells a cancel as cancelled, in phase labels, with what the cluster runs now', () => {
+    const s = parseSummary(summary({ registryDigest: DIGEST_NEW }));
+    const state = deriveDocsState(inputs(s, tracked('deploy-local-1', cancelledStatus(NOW - 30_000))));
+    expect(state.kind).toBe('installed');
+    if (state.kind !== 'installed') return;
+    const view = state.lastDeploy!;
+    expect(view.outcome).toBe('cancelled');
+    expect(view.headline).toBe('Deploy cancelled on request during waiting for LoadBalancer address');
+    expect(view.message).toBeNull();
+    expect(view.errorCode).toBeNull();
+    expect(view.stoppedAt).toEqual([]);
+    expect(view.clusterState).toBe('Restored to 127.0.0.1:5001/elb-openapi@sha256:111111111111');
+  });
+
+  it('says when a deploy finished before the cancel took effect instead of a plain success', () => {
+    const st = parseDeployStatus(
+      status({
+        runtime: 'Completed',
+        phase: 'completed',
+        output: { status: 'succeeded' },
+        createdMs: NOW - 10_000,
+        cancelRequested: true,
+      }),
+    );
+    const state = deriveDocsState(inputs(parseSummary(summary()), tracked('deploy-local-1', st)));
+    expect(state.kind === 'installed' && state.lastDeploy?.headline).toBe(
+      'Deploy succeeded: it finished before the cancel took effect',
+    );
+  });
+
+  it('lists the parts that are down once, merges a refused start, and blocks Deploy with the reason', () => {
+    const exec = { part: 'exec' as const, code: 'exec_unavailable' as const, message: 'down', hint: 'run it' };
+    const s = parseSummary(summary({ registryDigest: DIGEST_NEW, dependencies: [exec] }));
+    const state = deriveDocsState(inputs(s, null, { startDependency: { ...exec, message: 'refused' } }));
+    expect(state.kind).toBe('installed');
+    if (state.kind !== 'installed') return;
+    expect(state.dependencies).toHaveLength(1);
+    expect(state.blocked).toMatch(/until the exec server answers/);
+    const cluster = { part: 'cluster', code: 'cluster_unavailable', message: 'no route', hint: null };
+    const merged = deriveDocsState(inputs(parseSummary(summary()), null, { startDependency: cluster }));
+    expect(merged.kind === 'installed' && merged.dependencies.map((d) => d.code)).toEqual(['cluster_unavailable']);
+    // A refused start alone does not block: the summary decides whether the part is still down.
+    expect(merged.kind === 'installed' && merged.blocked).toBeNull();
+  });
+
+  it("tells a deploy's end from the change feed's record while the summary still says it runs", () => {
+    const running = deployBrief({ deploy_id: 'auto-3', reason: 'auto', status: 'running' });
+    const s = parseSummary(summary({ lastDeploy: running }));
+    const feed = parseSummary(
+      summary({ lastDeploy: deployBrief({ deploy_id: 'auto-3', reason: 'auto' }) }),
+    ).last_deploy;
+    const before = deriveDocsState(inputs(s, tracked('auto-3', null, { reason: null })));
+    expect(before.kind).toBe('updating');
+    const after = deriveDocsState(inputs(s, tracked('auto-3', null, { reason: null }), { feedLastDeploy: feed }));
+    expect(after.kind === 'installed' && after.lastDeploy?.headline).toBe(
+      'Updated automatically to 3.4 (sha256:222222222222) at 12:03 UTC',
+    );
+    // The feed's shape is enough to choose what to follow.
+    expect(nextTrackedId(null, { active_deploy: null, last_deploy: feed })).toBe('auto-3');
+  });
+
+  it('turns a 404 for the named target into the unknown-target state', () => {
+    const state = deriveDocsState({
+      ...inputs(null),
+      summary: { value: null, error: { code: 'unknown_target', message: 'no target named "x"' }, consecutiveErrors: 1 },
+    });
+    expect(state).toEqual({
+      kind: 'unknown_target',
+      error: { code: 'unknown_target', message: 'no target named "x"' },
+    });
   });
 });

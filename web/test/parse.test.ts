@@ -6,7 +6,17 @@ import {
   parseOpenApiOperations,
   parseSummary,
 } from '../src/api/parse.js';
-import { DIGEST_NEW, historyRow, openApiSpec, rolledBackStatus, status, summary } from './fixtures.js';
+import {
+  deployBrief,
+  DIGEST_BROKEN,
+  DIGEST_NEW,
+  failedDigest,
+  historyRow,
+  openApiSpec,
+  rolledBackStatus,
+  status,
+  summary,
+} from './fixtures.js';
 
 describe('boundary parsing', () => {
   it('reads the contract summary', () => {
@@ -15,6 +25,39 @@ describe('boundary parsing', () => {
     expect(parsed.update_available).toBe(true);
     expect(parsed.service.base_url).toBe('http://127.0.0.2:8080');
     expect(parsed.deployed?.tag).toBe('3.4');
+  });
+
+  it("reads issue 12's summary fields, and an older server's summary without them", () => {
+    const parsed = parseSummary(
+      summary({
+        registryDigest: DIGEST_BROKEN,
+        failedDigests: [failedDigest()],
+        lastDeploy: deployBrief({ deploy_id: 'auto-1', reason: 'auto', requester: 'event-grid' }),
+        dependencies: [{ part: 'exec', code: 'exec_unavailable', message: 'down', hint: 'run it' }],
+        serviceError: { error: 'cluster_unavailable', error_code: 'cluster_unavailable' },
+      }),
+    );
+    expect(parsed.last_deploy).toMatchObject({ deploy_id: 'auto-1', reason: 'auto', requester: 'event-grid' });
+    expect(parsed.registry_digest_failed).toMatchObject({ digest: DIGEST_BROKEN, outcome: 'rolled_back' });
+    expect(parsed.failed_digests).toHaveLength(1);
+    expect(parsed.dependencies).toEqual([{ part: 'exec', code: 'exec_unavailable', message: 'down', hint: 'run it' }]);
+    expect(parsed.service.error_code).toBe('cluster_unavailable');
+    expect(parsed.change_token).toEqual(expect.any(String));
+
+    const older = summary();
+    for (const key of ['last_deploy', 'failed_digests', 'registry_digest_failed', 'dependencies', 'change_token'])
+      delete (older as Record<string, unknown>)[key];
+    expect(parseSummary(older)).toMatchObject({
+      last_deploy: null,
+      failed_digests: [],
+      registry_digest_failed: null,
+      dependencies: [],
+      change_token: null,
+    });
+    // What is there is checked.
+    expect(() => parseSummary({ ...summary(), dependencies: [{ code: 'exec_unavailable' }] })).toThrow(/part/);
+    expect(() => parseSummary({ ...summary(), dependencies: 'exec' })).toThrow(/not a list/);
+    expect(() => parseSummary({ ...summary(), last_deploy: { status: 'failed' } })).toThrow(/deploy_id/);
   });
 
   it('rejects answers that break the contract with a machine-readable code', () => {

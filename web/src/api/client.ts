@@ -1,6 +1,8 @@
 // The dashboard's only door to the server: same-origin `/api` calls (the platform or Vite proxies them), each
 // answer checked by `parse.ts`. Failures become `ApiError` with the server's machine-readable `code`.
 import {
+  parseActivity,
+  parseActivityList,
   parseDeploymentList,
   parseDeployStatus,
   parseOpenApiOperations,
@@ -8,7 +10,7 @@ import {
   parseSummary,
   parseSummaryList,
 } from './parse.js';
-import type { DeploymentRecord, DeployStatus, StartDeployAnswer, TargetSummary } from './types.js';
+import type { DeploymentRecord, DeployStatus, StartDeployAnswer, TargetActivity, TargetSummary } from './types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -70,6 +72,14 @@ export const api = {
   },
   async summary(target: string, signal?: AbortSignal): Promise<TargetSummary> {
     return parseSummary(await get(path('targets', target, 'openapi'), signal));
+  },
+  /** The cheap change feed of one target (state tables only): polled every second while the page is visible. */
+  async activity(target: string, signal?: AbortSignal): Promise<TargetActivity> {
+    return parseActivity(await get(path('targets', target, 'openapi', 'activity'), signal));
+  },
+  /** The change feed of every target, for the Overview. */
+  async allActivity(signal?: AbortSignal): Promise<TargetActivity[]> {
+    return parseActivityList(await get(path('activity'), signal));
   },
   async deployStatus(target: string, instanceId: string, signal?: AbortSignal): Promise<DeployStatus> {
     return parseDeployStatus(await get(path('targets', target, 'openapi', 'deployments', instanceId), signal));

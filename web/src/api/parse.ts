@@ -3,17 +3,21 @@
 // rendering half a state. Optional fields degrade to null.
 import type {
   ActiveDeploy,
+  DependencyProblem,
+  DeployBrief,
   DeployedImage,
   DeployError,
   DeploymentRecord,
   DeployOutput,
   DeployStatus,
+  FailedDigest,
   OpenApiOperation,
   PhaseDuration,
   PhaseStatus,
   RegistryState,
   ServiceState,
   StartDeployAnswer,
+  TargetActivity,
   TargetSummary,
   TimelineEntry,
 } from './types.js';
@@ -124,6 +128,7 @@ function parseService(value: unknown): ServiceState {
     api_version: optionalString(obj, 'api_version'),
     live_image: optionalString(obj, 'live_image'),
     error: optionalString(obj, 'error'),
+    error_code: optionalString(obj, 'error_code'),
   };
 }
 
@@ -135,12 +140,70 @@ function parseActiveDeploy(value: unknown): ActiveDeploy | null {
     phase: optionalString(value, 'phase'),
     reason: optionalString(value, 'reason'),
     stuck: value['stuck'] === true,
+    cancel_requested: value['cancel_requested'] === true,
   };
 }
 
 function parseDrift(value: unknown): TargetSummary['drift'] {
   if (!isObject(value)) return null;
   return { detected: value['detected'] === true, live_image: optionalString(value, 'live_image') };
+}
+
+function parseShortError(value: unknown): { code: string; message: string } | null {
+  if (!isObject(value)) return null;
+  return {
+    code: optionalString(value, 'code') ?? 'deploy_failed',
+    message: optionalString(value, 'message') ?? 'The deploy failed without a message.',
+  };
+}
+
+/** A deploy's short account (`last_deploy`); null when absent. */
+export function parseDeployBrief(value: unknown): DeployBrief | null {
+  if (value === undefined || value === null) return null;
+  const obj = object(value, 'last_deploy');
+  return {
+    deploy_id: requiredString(obj, 'deploy_id', 'last_deploy'),
+    reason: optionalString(obj, 'reason') ?? 'update',
+    requester: optionalString(obj, 'requester'),
+    status: requiredString(obj, 'status', 'last_deploy'),
+    cancel_requested: obj['cancel_requested'] === true,
+    started_at: optionalString(obj, 'started_at'),
+    finished_at: optionalString(obj, 'finished_at'),
+    tag: optionalString(obj, 'tag'),
+    digest: optionalString(obj, 'digest'),
+    error: parseShortError(obj['error']),
+    cluster_state: optionalString(obj, 'cluster_state'),
+  };
+}
+
+function parseFailedDigest(value: unknown): FailedDigest {
+  const obj = object(value, 'failed digest');
+  return {
+    digest: requiredString(obj, 'digest', 'failed digest'),
+    tag: optionalString(obj, 'tag'),
+    deploy_id: requiredString(obj, 'deploy_id', 'failed digest'),
+    failed_at: optionalString(obj, 'failed_at'),
+    outcome: optionalString(obj, 'outcome') ?? 'failed',
+    code: optionalString(obj, 'code') ?? 'deploy_failed',
+    message: optionalString(obj, 'message') ?? 'the deploy failed',
+  };
+}
+
+function parseDependency(value: unknown): DependencyProblem {
+  const obj = object(value, 'dependency');
+  return {
+    part: requiredString(obj, 'part', 'dependency'),
+    code: requiredString(obj, 'code', 'dependency'),
+    message: optionalString(obj, 'message') ?? 'It does not answer.',
+    hint: optionalString(obj, 'hint'),
+  };
+}
+
+/** A list field added to the contract later: absent means empty (an older server), anything else is checked. */
+function listOf<T>(value: unknown, what: string, parse: (item: unknown) => T): T[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new ApiContractError(`${what} is not a list`);
+  return value.map(parse);
 }
 
 export function parseSummary(value: unknown): TargetSummary {
@@ -157,7 +220,42 @@ export function parseSummary(value: unknown): TargetSummary {
     drift: parseDrift(obj['drift']),
     service: parseService(obj['service']),
     active_deploy: parseActiveDeploy(obj['active_deploy']),
+    last_deploy: parseDeployBrief(obj['last_deploy']),
+    failed_digests: listOf(obj['failed_digests'], 'failed_digests', parseFailedDigest),
+    registry_digest_failed:
+      obj['registry_digest_failed'] === undefined || obj['registry_digest_failed'] === null
+        ? null
+        : parseFailedDigest(obj['registry_digest_failed']),
+    dependencies: listOf(obj['dependencies'], 'dependencies', parseDependency),
+    change_token: optionalString(obj, 'change_token'),
   };
+}
+
+export function parseActivity(value: unknown): TargetActivity {
+  const obj = object(value, 'activity');
+  const active = obj['active_deploy'];
+  let activeDeploy: TargetActivity['active_deploy'] = null;
+  if (active !== undefined && active !== null) {
+    const a = object(active, 'activity.active_deploy');
+    activeDeploy = {
+      instance_id: requiredString(a, 'instance_id', 'activity.active_deploy'),
+      reason: optionalString(a, 'reason'),
+      requester: optionalString(a, 'requester'),
+      started_at: optionalString(a, 'started_at'),
+    };
+  }
+  return {
+    target: requiredString(obj, 'target', 'activity'),
+    change_token: requiredString(obj, 'change_token', 'activity'),
+    active_deploy: activeDeploy,
+    last_deploy: parseDeployBrief(obj['last_deploy']),
+  };
+}
+
+export function parseActivityList(value: unknown): TargetActivity[] {
+  const obj = object(value, 'activity list');
+  if (!Array.isArray(obj['targets'])) throw new ApiContractError('activity list.targets is not a list');
+  return obj['targets'].map(parseActivity);
 }
 
 export function parseSummaryList(value: unknown): TargetSummary[] {
@@ -277,6 +375,8 @@ function parseDeploymentRecord(value: unknown): DeploymentRecord {
       failed_phase: failedPhase(status.timeline),
       error: status.output?.error ?? null,
       rollback_status: null,
+      requester: optionalString(obj, 'requester'),
+      cluster_state: status.output?.cluster_state ?? null,
     };
   }
   const openapi = isObject(obj['openapi_deploy']) ? obj['openapi_deploy'] : {};
@@ -298,6 +398,10 @@ function parseDeploymentRecord(value: unknown): DeploymentRecord {
     failed_phase: failedPhase(timeline),
     error: parseDeployError(obj['error']),
     rollback_status: optionalString(obj, 'rollback_status') ?? optionalString(rollback, 'status'),
+    requester: optionalString(obj, 'requester'),
+    cluster_state:
+      optionalString(obj, 'cluster_state') ??
+      (isObject(obj['output']) ? optionalString(obj['output'], 'cluster_state') : null),
   };
 }
 

@@ -41,6 +41,8 @@ export interface ServiceState {
   live_image: string | null;
   /** Why the cluster could not be read; then `installed: false` means "unknown", not "absent". */
   error: string | null;
+  /** Machine-readable form of `error`: `cluster_unavailable` when the cluster API cannot be reached. */
+  error_code: string | null;
 }
 
 export interface ActiveDeploy {
@@ -50,6 +52,8 @@ export interface ActiveDeploy {
   reason: string | null;
   /** The server considers the deploy stuck (Pending far too long). */
   stuck: boolean;
+  /** Someone (any tab, the API) asked to cancel it. */
+  cancel_requested: boolean;
 }
 
 export interface TargetSummary {
@@ -65,6 +69,71 @@ export interface TargetSummary {
   drift: { detected: boolean; live_image: string | null } | null;
   service: ServiceState;
   active_deploy: ActiveDeploy | null;
+  /** The most recent deploy of the target, running or finished, however it was started. */
+  last_deploy: DeployBrief | null;
+  /** Digests whose deploy failed or rolled back, newest first; automatic updates never retry them. */
+  failed_digests: FailedDigest[];
+  /** The `failed_digests` entry for the registry's current digest, when that digest failed before. */
+  registry_digest_failed: FailedDigest | null;
+  /** Parts that do not answer right now ([] when everything answers). */
+  dependencies: DependencyProblem[];
+  /** Opaque; changes whenever the active deploy, the last deploy's status or the deployed digest changes. */
+  change_token: string | null;
+}
+
+export type DeployBriefStatus =
+  'queued' | 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'cancelled' | 'terminated';
+
+/** The summary's short account of a deploy, from its history record. */
+export interface DeployBrief {
+  deploy_id: string;
+  /** `install`, `update`, `auto` (a registry push) or `rollback`. */
+  reason: string;
+  requester: string | null;
+  status: DeployBriefStatus | string;
+  cancel_requested: boolean;
+  started_at: string | null;
+  /** Null while it runs. */
+  finished_at: string | null;
+  tag: string | null;
+  digest: string | null;
+  /** Short, one line. */
+  error: { code: string; message: string } | null;
+  /** What the cluster runs after it; null while it runs. */
+  cluster_state: string | null;
+}
+
+/** A digest whose deploy failed or rolled back. */
+export interface FailedDigest {
+  digest: string;
+  tag: string | null;
+  deploy_id: string;
+  failed_at: string | null;
+  outcome: 'failed' | 'rolled_back' | string;
+  code: string;
+  message: string;
+}
+
+/** A part elb-control needs that does not answer right now. */
+export interface DependencyProblem {
+  part: 'exec' | 'cluster' | 'registry' | 'storage' | string;
+  code: string;
+  message: string;
+  /** Locally only: the command that starts the part. */
+  hint: string | null;
+}
+
+/** `GET /api/targets/{t}/openapi/activity`: the cheap change feed the pages poll every second. */
+export interface TargetActivity {
+  target: string;
+  change_token: string;
+  active_deploy: {
+    instance_id: string;
+    reason: string | null;
+    requester: string | null;
+    started_at: string | null;
+  } | null;
+  last_deploy: DeployBrief | null;
 }
 
 export interface DeployError {
@@ -135,6 +204,10 @@ export interface DeploymentRecord {
   failed_phase: string | null;
   error: DeployError | null;
   rollback_status: string | null;
+  /** Who asked for it (a user, `event-grid` for a registry push). */
+  requester: string | null;
+  /** What the cluster ran after it, when the record says. */
+  cluster_state: string | null;
 }
 
 export interface OpenApiOperation {
@@ -151,4 +224,7 @@ export interface ApiErrorBody {
   code: string;
   message: string;
   active_instance_id?: string;
+  /** 503 `exec_unavailable` / `cluster_unavailable` from a deploy start: which part, and how to start it locally. */
+  part?: string;
+  hint?: string | null;
 }

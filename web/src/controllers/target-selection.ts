@@ -21,9 +21,19 @@ export class TargetSelection implements ReactiveController {
     this.list = new Task(host, { task: (_args, { signal }) => api.targets(signal), args: () => [] as const });
   }
 
-  /** The target to show, or null while the list is loading or when there is none. */
+  /**
+   * The target to show, or null while the list is loading or when there is none. A named target is used before
+   * the list has answered (so a shared link loads at once), and dropped once the list shows it does not exist.
+   */
   get current(): string | null {
-    return this.named() ?? this.list.value?.[0]?.target ?? null;
+    const named = this.named();
+    if (named === null) return this.list.value?.[0]?.target ?? null;
+    return this.unknown(named) ? null : named;
+  }
+
+  private unknown(named: string): boolean {
+    const list = this.list.value;
+    return list !== undefined && !list.some((summary) => summary.target === named);
   }
 
   /** Every target the server lists, for the picker. */
@@ -34,6 +44,10 @@ export class TargetSelection implements ReactiveController {
   /** Why no target can be shown: the list could not be read, or the server has none. */
   get problem(): { code: string; message: string } | null {
     if (this.current !== null) return null;
+    const named = this.named();
+    if (named !== null && this.unknown(named)) {
+      return { code: 'unknown_target', message: `The server has no target named "${named}".` };
+    }
     if (this.list.status === TaskStatus.ERROR) return describeError(this.list.error);
     if (this.list.status === TaskStatus.COMPLETE) {
       return { code: 'no_targets', message: 'The server has no targets configured (ELB_TARGETS).' };

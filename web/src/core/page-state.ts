@@ -1,9 +1,18 @@
 // The /docs page's one explicit state, derived from what the server said and nothing else. Elements render
 // this value; they do not combine conditions of their own, so two contradictory cards can never stack
 // (reference system bug §15.39) and every state is reachable from a unit test with a fixed clock.
-import type { DeployError, DeployStatus, TargetSummary } from '../api/types.js';
+import type { DependencyProblem, DeployBrief, DeployError, DeployStatus, TargetSummary } from '../api/types.js';
+import {
+  autoUpdateHeadline,
+  blockedReason,
+  clusterStateText,
+  distinctDetail,
+  failedDigestText,
+  outcomeOfBrief,
+  readableMessage,
+} from './deploy-text.js';
 import { newerTags, parseTime, shortDigest } from './format.js';
-import { isTerminal, outcomeOf, outcomeOfRuntime, type DeployOutcome } from './outcome.js';
+import { isTerminal, outcomeHeadline, outcomeOf, outcomeOfRuntime, type DeployOutcome } from './outcome.js';
 import { phaseLabel, phaseSteps, type PhaseStep } from './phases.js';
 
 /** A queued deploy that has not started after this long gets a warning (it is not cleared: the server decides). */
@@ -37,13 +46,27 @@ export interface DocsInputs {
   tracked: TrackedDeploy | null;
   /** Starting a deploy failed (e.g. 400/403/404); shown on the card that offered the button. */
   startError: { code: string; message: string } | null;
+  /** A deploy start was refused because a part is down (503); shown with the other dependency banners. */
+  startDependency: DependencyProblem | null;
   starting: boolean;
   now: number;
+  /**
+   * `last_deploy` from the change feed, which answers faster than the summary: a deploy that just ended is told
+   * from it before the summary is re-read.
+   */
+  feedLastDeploy?: DeployBrief | null;
+}
+
+export interface StoppedStep {
+  label: string;
+  /** What the step says beyond the deploy's error; null when it would only repeat it. */
+  detail: string | null;
 }
 
 export interface DeployView {
   instanceId: string;
   reason: string | null;
+  requester: string | null;
   outcome: DeployOutcome;
   terminal: boolean;
   phase: string | null;
@@ -56,11 +79,22 @@ export interface DeployView {
   /** Set after repeated status-read failures; the page keeps polling with back-off. */
   statusTrouble: string | null;
   error: DeployError | null;
+  /** The error's code when it says something the words do not (not for a plain cancel). */
+  errorCode: string | null;
+  /** The result's one-line headline; for an automatic update it names the digest, the time and the cause. */
+  headline: string;
+  /** The error in words (phase labels, short digests), unless the headline already says it. */
+  message: string | null;
+  /** The steps it failed or stopped in, each detail said only when it adds to the message. */
+  stoppedAt: StoppedStep[];
   rollback: unknown;
-  /** The server's description of the cluster after a failure or cancel. */
+  /** What the cluster runs after it, in words (the server's `cluster_state`); null while it runs. */
   clusterState: string | null;
   image: string | null;
   previousImage: string | null;
+  tag: string | null;
+  digest: string | null;
+  finishedAt: string | null;
   cancel: TrackedDeploy['cancel'];
   /** Cancel is offered only while the deploy can still be stopped and no cancel is pending. */
   canCancel: boolean;
@@ -73,6 +107,10 @@ export interface UpdateAdvice {
   registryDigest: string | null;
   /** The registry's digest for the pinned tag differs from the deployed one (or the deployed tag is not the pin). */
   updateAvailable: boolean;
+  /** An update is available and its digest has not failed before: the Update button is the primary action. */
+  recommended: boolean;
+  /** The registry's digest failed before: "sha256:960f… failed on 12:03 UTC: crash loop; rolled back". */
+  failedDigest: string | null;
   /** The registry could not be read, so the page cannot tell whether an update exists. */
   registryUnknown: boolean;
   /** The server's reason the registry could not be read. */
@@ -88,11 +126,19 @@ interface Base {
   staleWarning: string | null;
   startError: { code: string; message: string } | null;
   starting: boolean;
+  /** Parts that do not answer, each shown once as a banner. */
+  dependencies: DependencyProblem[];
+  /** Why Deploy and Update are disabled (a part is down); null when they are offered. */
+  blocked: string | null;
+  /** The registry's digest failed before (for the Deploy card; the Update card has it in its advice). */
+  failedDigest: string | null;
 }
 
 export type DocsPageState =
   | { kind: 'loading' }
   | { kind: 'unreachable'; error: { code: string; message: string } }
+  /** The URL names a target the server does not have: a link to the target list, not a useless Try again. */
+  | { kind: 'unknown_target'; error: { code: string; message: string } }
   | (Base & { kind: 'not_installed'; lastDeploy: DeployView | null })
   /** The cluster could not be read, so "not installed" would be a guess; Deploy is not offered on a guess. */
   | (Base & { kind: 'service_unknown'; error: string; lastDeploy: DeployView | null })
@@ -100,45 +146,122 @@ export type DocsPageState =
   | (Base & { kind: 'installed'; update: UpdateAdvice; lastDeploy: DeployView | null })
   | (Base & { kind: 'updating'; update: UpdateAdvice; deploy: DeployView });
 
-/**
- * Which deploy the page should follow next. The server is the source: its `active_deploy` always wins (it may
- * have been started by another tab, a user, or a registry push); otherwise the page keeps following the deploy
- * it already follows until the user dismisses its result.
- */
-export function nextTrackedId(current: string | null, summary: TargetSummary | null): string | null {
-  return summary?.active_deploy?.instance_id ?? current;
+/** What nextTrackedId needs to know about the deploy the page follows now. */
+export interface FollowedDeploy {
+  instanceId: string;
+  terminal: boolean;
+  /** When the server created it (ms), if known. */
+  createdMs: number | null;
 }
 
-function deployView(tracked: TrackedDeploy, summary: TargetSummary, now: number): DeployView {
+/**
+ * Which deploy the page should follow next. The server is the source: its `active_deploy` always wins (it may
+ * have been started by another tab, a user, the API or a registry push). A deploy the page started itself is kept
+ * while it runs (the summary may not list it yet). Otherwise the page shows the target's most recent deploy
+ * (`last_deploy`) until the user dismisses it; one the page follows that is newer than a stale summary's is kept.
+ */
+export function nextTrackedId(
+  current: FollowedDeploy | null,
+  summary: { active_deploy: { instance_id: string } | null; last_deploy: DeployBrief | null } | null,
+  dismissed: (deployId: string) => boolean = () => false,
+): string | null {
+  const active = summary?.active_deploy?.instance_id;
+  if (active) return active;
+  if (current && !current.terminal) return current.instanceId;
+  const last = summary?.last_deploy ?? null;
+  if (!last) return current?.instanceId ?? null;
+  if (current && current.instanceId !== last.deploy_id) {
+    const lastStarted = parseTime(last.started_at);
+    if (current.createdMs !== null && lastStarted !== null && current.createdMs > lastStarted)
+      return current.instanceId;
+  }
+  return dismissed(last.deploy_id) ? null : last.deploy_id;
+}
+
+/** The outcome: the status read when it has one; the summary's record when it ended and the status lags. */
+function outcomeFor(
+  tracked: TrackedDeploy,
+  active: TargetSummary['active_deploy'],
+  brief: DeployBrief | null,
+): DeployOutcome {
+  const status = tracked.status.value;
+  const briefOutcome = brief?.finished_at ? outcomeOfBrief(brief.status) : null;
+  if (status) {
+    const fromStatus = outcomeOf(status);
+    return !isTerminal(fromStatus) && briefOutcome && isTerminal(briefOutcome) ? briefOutcome : fromStatus;
+  }
+  // A purged Durable instance still has its history record: the record's outcome is the truth then.
+  if (tracked.notFound) return briefOutcome ?? 'unknown';
+  if (active) return outcomeOfRuntime(active.runtime_status, active.phase);
+  if (brief) return outcomeOfBrief(brief.status);
+  return 'queued';
+}
+
+/** The record of the followed deploy: the summary's or the feed's, whichever says it finished (the feed is fresher). */
+function briefOf(instanceId: string, summary: TargetSummary, feed: DeployBrief | null): DeployBrief | null {
+  const candidates = [summary.last_deploy, feed].filter((b): b is DeployBrief => b?.deploy_id === instanceId);
+  return candidates.find((b) => b.finished_at !== null) ?? candidates[0] ?? null;
+}
+
+function deployView(tracked: TrackedDeploy, summary: TargetSummary, now: number, feed: DeployBrief | null): DeployView {
   const status = tracked.status.value;
   const active = summary.active_deploy?.instance_id === tracked.instanceId ? summary.active_deploy : null;
-  let outcome: DeployOutcome;
-  if (tracked.notFound) outcome = 'unknown';
-  else if (status) outcome = outcomeOf(status);
-  else if (active) outcome = outcomeOfRuntime(active.runtime_status, active.phase);
-  else outcome = 'queued';
+  const brief = briefOf(tracked.instanceId, summary, feed);
+  const outcome = outcomeFor(tracked, active, brief);
   const phase = status?.phase ?? active?.phase ?? null;
-  const created = parseTime(status?.created_time);
+  const created = parseTime(status?.created_time ?? brief?.started_at);
   const ageMs = created === null ? null : Math.max(0, now - created);
   const terminal = isTerminal(outcome);
   // A cancel the server has recorded counts even if it was requested from another tab or before a reload.
-  const cancel = tracked.cancel === 'none' && status?.cancel_requested ? 'requested' : tracked.cancel;
+  const cancel =
+    tracked.cancel === 'none' && (status?.cancel_requested || active?.cancel_requested || brief?.cancel_requested)
+      ? 'requested'
+      : tracked.cancel;
   const troubled = !terminal && tracked.status.consecutiveErrors >= STATUS_ERRORS_BEFORE_WARNING;
-  const notFoundError: DeployError | null = tracked.notFound
-    ? {
-        code: 'deploy_not_found',
-        message: `The server has no record of deploy ${tracked.instanceId}. It may have been purged.`,
-        diagnostics: null,
-      }
+  const notFoundError: DeployError | null =
+    tracked.notFound && !brief
+      ? {
+          code: 'deploy_not_found',
+          message: `The server has no record of deploy ${tracked.instanceId}. It may have been purged.`,
+          diagnostics: null,
+        }
+      : null;
+  const error: DeployError | null =
+    notFoundError ?? status?.output?.error ?? (brief?.error ? { ...brief.error, diagnostics: null } : null);
+  const steps = phaseSteps(status?.timeline ?? [], phase, now);
+  const reason = tracked.reason ?? active?.reason ?? brief?.reason ?? null;
+  const digest = brief?.digest ?? status?.output?.digest ?? null;
+  const finishedAt = brief?.finished_at ?? (terminal ? (status?.last_updated_time ?? null) : null);
+  const cancelTooLate = outcome === 'succeeded' && cancel === 'requested';
+  const auto = terminal
+    ? autoUpdateHeadline({ reason, tag: brief?.tag ?? null, digest, finished_at: finishedAt, error }, outcome, now)
     : null;
+  const cancelled = outcome === 'cancelled';
+  // A cancel's "error" is its own story ("cancelled on request during …"): it becomes the headline, said once.
+  const cancelStory =
+    cancelled && !auto && error?.code === 'cancelled' && /^cancell?ed\b/i.test(error.message)
+      ? `Deploy ${readableMessage(error.message)}`
+      : null;
+  const headline = cancelTooLate
+    ? 'Deploy succeeded: it finished before the cancel took effect'
+    : (auto ?? cancelStory ?? outcomeHeadline(outcome));
+  // An automatic update's headline already carries the cause (except a cancel's, which names the step).
+  const message = error && !cancelStory && !(auto && !cancelled) ? readableMessage(error.message) : null;
+  const stoppedAt = cancelled
+    ? []
+    : steps
+        .filter((step) => step.status === 'failed')
+        .map((step) => ({ label: step.label, detail: distinctDetail(step.detail, error) }));
+  const clusterState = status?.output?.cluster_state ?? brief?.cluster_state ?? null;
   return {
     instanceId: tracked.instanceId,
-    reason: tracked.reason ?? active?.reason ?? null,
+    reason,
+    requester: brief?.requester ?? null,
     outcome,
     terminal,
     phase,
     phaseLabel: outcome === 'queued' ? phaseLabel('queued') : phaseLabel(phase),
-    steps: phaseSteps(status?.timeline ?? [], phase, now),
+    steps,
     ageMs,
     // The server may flag a deploy as stuck too (it knows its own queue); either is enough to warn.
     pendingTooLong:
@@ -147,28 +270,39 @@ function deployView(tracked: TrackedDeploy, summary: TargetSummary, now: number)
     statusTrouble: troubled
       ? `Lost contact with the deploy status (${tracked.status.consecutiveErrors} failed reads: ${tracked.status.error?.message ?? 'unknown error'}). Still retrying; the deploy itself continues on the server.`
       : null,
-    error: notFoundError ?? status?.output?.error ?? null,
+    error,
+    errorCode: error && error.code !== 'cancelled' ? error.code : null,
+    headline,
+    message,
+    stoppedAt,
     rollback: status?.output?.rollback ?? null,
-    clusterState: status?.output?.cluster_state ?? null,
+    clusterState: terminal && clusterState ? clusterStateText(clusterState) : null,
     image: status?.output?.image ?? status?.image ?? null,
     previousImage: status?.output?.previous_image ?? null,
+    tag: brief?.tag ?? null,
+    digest,
+    finishedAt,
     cancel,
     canCancel: !terminal && outcome !== 'rolling_back' && cancel !== 'requested',
   };
 }
 
-export function updateAdvice(summary: TargetSummary): UpdateAdvice {
+export function updateAdvice(summary: TargetSummary, now: number): UpdateAdvice {
   const deployedDigest = summary.deployed?.digest ?? null;
   const registryDigest = summary.registry?.digest ?? null;
   const deployedTag = summary.deployed?.tag ?? null;
   const digestsDiffer = deployedDigest !== null && registryDigest !== null && deployedDigest !== registryDigest;
   const tagDiffers = deployedTag !== null && deployedTag !== summary.pinned_tag;
+  const updateAvailable = summary.update_available || digestsDiffer || tagDiffers;
+  const failed = summary.registry_digest_failed;
   return {
     pinnedTag: summary.pinned_tag,
     deployedTag,
     deployedDigest: shortDigest(deployedDigest),
     registryDigest: shortDigest(registryDigest),
-    updateAvailable: summary.update_available || digestsDiffer || tagDiffers,
+    updateAvailable,
+    recommended: updateAvailable && failed === null,
+    failedDigest: failed ? failedDigestText(failed, now) : null,
     registryUnknown: summary.registry === null || registryDigest === null,
     registryError: summary.registry?.error ?? null,
     driftImage: summary.drift?.detected ? (summary.drift.live_image ?? 'an unknown image') : null,
@@ -179,8 +313,16 @@ export function updateAdvice(summary: TargetSummary): UpdateAdvice {
 export function deriveDocsState(inputs: DocsInputs): DocsPageState {
   const summary = inputs.summary.value;
   if (!summary) {
-    return inputs.summary.error ? { kind: 'unreachable', error: inputs.summary.error } : { kind: 'loading' };
+    const error = inputs.summary.error;
+    if (!error) return { kind: 'loading' };
+    return error.code === 'unknown_target' ? { kind: 'unknown_target', error } : { kind: 'unreachable', error };
   }
+  // A refused start names a part the summary may not list yet; each part is said once.
+  const extra = inputs.startDependency;
+  const dependencies =
+    extra && !summary.dependencies.some((d) => d.code === extra.code)
+      ? [...summary.dependencies, extra]
+      : summary.dependencies;
   const base: Base = {
     summary,
     staleWarning: inputs.summary.error
@@ -188,9 +330,12 @@ export function deriveDocsState(inputs: DocsInputs): DocsPageState {
       : null,
     startError: inputs.startError,
     starting: inputs.starting,
+    dependencies,
+    blocked: blockedReason(summary.dependencies),
+    failedDigest: summary.registry_digest_failed ? failedDigestText(summary.registry_digest_failed, inputs.now) : null,
   };
   const installed = summary.service.installed;
-  const deploy = inputs.tracked ? deployView(inputs.tracked, summary, inputs.now) : null;
+  const deploy = inputs.tracked ? deployView(inputs.tracked, summary, inputs.now, inputs.feedLastDeploy ?? null) : null;
   // A deploy the server reports as active but whose status the page has not read yet is still a running deploy.
   const running = deploy !== null && !deploy.terminal;
   if (!installed && !running && summary.service.error) {
@@ -199,7 +344,7 @@ export function deriveDocsState(inputs: DocsInputs): DocsPageState {
   if (!installed) {
     return running ? { ...base, kind: 'installing', deploy } : { ...base, kind: 'not_installed', lastDeploy: deploy };
   }
-  const update = updateAdvice(summary);
+  const update = updateAdvice(summary, inputs.now);
   return running
     ? { ...base, kind: 'updating', update, deploy }
     : { ...base, kind: 'installed', update, lastDeploy: deploy };

@@ -29,6 +29,22 @@ export function phaseLabel(name: string | null | undefined): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+const PHASE_NAMES = Object.keys(LABELS).filter((name) => name.includes('_'));
+// A phase name as the server writes it in messages: `waiting_for_external_ip` or `waiting for external ip`.
+const RAW_PHASE = new RegExp(`\\b(${PHASE_NAMES.map((name) => name.replace(/_/g, '[_ ]')).join('|')})\\b`, 'gi');
+
+/**
+ * Replaces raw phase names inside a server message with their labels ("cancelled on request during waiting for
+ * external ip" → "… during waiting for LoadBalancer address"), so no message shows an internal name.
+ */
+export function withPhaseLabels(text: string): string {
+  return text.replace(RAW_PHASE, (match, _group, offset: number) => {
+    const label = phaseLabel(match.toLowerCase().replace(/ /g, '_'));
+    // Mid-sentence the label starts in lower case, except for words that are always capitalised.
+    return offset === 0 ? label : label.charAt(0).toLowerCase() + label.slice(1);
+  });
+}
+
 export interface PhaseStep {
   name: string;
   label: string;

@@ -12,6 +12,7 @@ export abstract class DeployOfferCard extends LitElement {
   static override properties: PropertyDeclarations = {
     starting: { type: Boolean },
     startError: { attribute: false },
+    blocked: { attribute: false },
   };
 
   /** The page is sending the start request; the start button is disabled meanwhile. */
@@ -19,10 +20,24 @@ export abstract class DeployOfferCard extends LitElement {
   /** Why the last start request failed (shown as an alert), or null. */
   declare startError: { code: string; message: string } | null;
 
+  /** Why starting is not possible right now (a part is down); the start button is disabled with this reason. */
+  declare blocked: string | null;
+
   constructor() {
     super();
     this.starting = false;
     this.startError = null;
+    this.blocked = null;
+  }
+
+  /** Moves focus to the card (after a dismissed result, or when the start failed). */
+  focusRegion(): void {
+    this.renderRoot.querySelector<HTMLElement>('section')?.focus();
+  }
+
+  /** The reason the start button is disabled, referenced by the button's aria-describedby. */
+  protected renderBlocked() {
+    return this.blocked ? html`<p class="blocked" id="blocked-reason">${this.blocked}</p>` : nothing;
   }
 
   /** The failed start request, as an alert; `what` is the action's noun ("deploy", "update"). */

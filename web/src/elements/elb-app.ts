@@ -12,7 +12,12 @@ const PAGES: { page: PageName; label: string }[] = [
   { page: 'history', label: 'History' },
 ];
 
-const TITLES: Record<PageName, string> = { overview: 'Overview', docs: 'API', history: 'History' };
+const TITLES: Record<Route['page'], string> = {
+  overview: 'Overview',
+  docs: 'API',
+  history: 'History',
+  not_found: 'Page not found',
+};
 
 /** The shell: navigation, client-side routing over the History API, and the current page. */
 export class ElbApp extends LitElement {
@@ -30,10 +35,11 @@ export class ElbApp extends LitElement {
       .bar {
         max-width: 72rem;
         margin: 0 auto;
-        padding: 0 1.25rem;
+        padding: 0.25rem 1.25rem;
         display: flex;
+        flex-wrap: wrap;
         align-items: center;
-        gap: 2rem;
+        gap: 0.25rem 2rem;
         min-height: 3.25rem;
       }
       .brand {
@@ -70,8 +76,21 @@ export class ElbApp extends LitElement {
         margin: 0 auto;
         padding: 1.25rem;
       }
+      h1 {
+        font-size: 1.5rem;
+        margin: 0 0 1rem;
+      }
       main:focus {
         outline: none;
+      }
+      @media (max-width: 40rem) {
+        .bar {
+          gap: 0.25rem 1rem;
+          padding: 0.25rem 0.75rem;
+        }
+        main {
+          padding: 1rem 0.75rem;
+        }
       }
     `,
   ];
@@ -132,7 +151,8 @@ export class ElbApp extends LitElement {
   };
 
   private onTargetChange(event: ElbTargetChangeEvent): void {
-    this.navigate(routeHref(this.route.page, event.targetName));
+    const page = this.route.page === 'not_found' ? 'overview' : this.route.page;
+    this.navigate(routeHref(page, event.targetName));
   }
 
   private renderPage() {
@@ -144,6 +164,16 @@ export class ElbApp extends LitElement {
         return html`<elb-history-page .target=${target}></elb-history-page>`;
       case 'overview':
         return html`<elb-overview-page></elb-overview-page>`;
+      case 'not_found':
+        return html`<h1>Page not found</h1>
+          <div class="card">
+            <p>
+              The dashboard has no page at <code>${location.pathname}</code>. Its pages are
+              <a href=${routeHref('overview', target)}>Overview</a> (every target),
+              <a href=${routeHref('docs', target)}>API</a> (the elb-openapi service) and
+              <a href=${routeHref('history', target)}>History</a> (past deploys).
+            </p>
+          </div>`;
     }
   }
 

@@ -1,4 +1,4 @@
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { ElbConfirmEvent } from './events.js';
 import { sharedStyles } from './shared-styles.js';
 
@@ -30,6 +30,7 @@ export class ElbConfirmButton extends LitElement {
     heading: { type: String },
     confirmLabel: { type: String, attribute: 'confirm-label' },
     cancelLabel: { type: String, attribute: 'cancel-label' },
+    description: { type: String },
   };
 
   /** The button's text. */
@@ -40,6 +41,8 @@ export class ElbConfirmButton extends LitElement {
   declare heading: string;
   declare confirmLabel: string;
   declare cancelLabel: string;
+  /** Why the button is disabled, or other advice, announced with the button (aria-describedby). */
+  declare description: string;
 
   constructor() {
     super();
@@ -49,6 +52,7 @@ export class ElbConfirmButton extends LitElement {
     this.heading = 'Are you sure?';
     this.confirmLabel = 'Confirm';
     this.cancelLabel = 'Cancel';
+    this.description = '';
   }
 
   private get dialog(): HTMLDialogElement | null {
@@ -72,9 +76,16 @@ export class ElbConfirmButton extends LitElement {
   }
 
   override render() {
-    return html`<button type="button" class=${this.variant} ?disabled=${this.disabled} @click=${this.ask}>
+    return html`<button
+        type="button"
+        class=${this.variant}
+        ?disabled=${this.disabled}
+        aria-describedby=${this.description ? 'description' : nothing}
+        @click=${this.ask}
+      >
         ${this.label}
       </button>
+      ${this.description ? html`<span id="description" hidden>${this.description}</span>` : nothing}
       <dialog aria-labelledby="title" @close=${this.onClose}>
         <h2 id="title">${this.heading}</h2>
         <slot></slot>

@@ -1,5 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { DeployView } from '../core/page-state.js';
+import { readableMessage } from '../core/deploy-text.js';
 import { formatDuration } from '../core/format.js';
 import type { PhaseStep } from '../core/phases.js';
 import { ElbCancelRequestEvent } from './events.js';
@@ -80,6 +81,7 @@ export class ElbDeployProgress extends LitElement {
       }
       .detail {
         grid-column: 2 / 4;
+        overflow-wrap: anywhere;
         font-size: 0.875rem;
         color: var(--elb-muted);
       }
@@ -100,13 +102,25 @@ export class ElbDeployProgress extends LitElement {
     this.installed = false;
   }
 
+  /** Moves focus to the progress region (after Deploy, Update or Cancel), not to <body>. */
+  focusRegion(): void {
+    this.renderRoot.querySelector<HTMLElement>('section')?.focus();
+  }
+
   override render() {
     const deploy = this.deploy;
     if (!deploy) return nothing;
-    const title = this.installed ? 'Updating elb-openapi' : 'Installing elb-openapi';
+    const cancelling = deploy.cancel === 'requested';
+    const title = cancelling
+      ? 'Cancelling…'
+      : deploy.reason === 'auto'
+        ? 'Updating elb-openapi automatically'
+        : this.installed
+          ? 'Updating elb-openapi'
+          : 'Installing elb-openapi';
     const phaseText =
       deploy.outcome === 'queued' ? 'Queued, waiting for the orchestration to start' : deploy.phaseLabel;
-    return html`<section class="card" aria-labelledby="progress-title" aria-busy="true">
+    return html`<section class="card" aria-labelledby="progress-title" aria-busy="true" tabindex="-1">
       <header>
         <h2 id="progress-title">${title}</h2>
         <span class="muted"
@@ -115,7 +129,15 @@ export class ElbDeployProgress extends LitElement {
           >${deploy.reason ? html` · ${deploy.reason}` : nothing}${deploy.ageMs !== null ? html` · ${formatDuration(deploy.ageMs)} so far` : nothing}</span
         >
       </header>
-      <p role="status" aria-live="polite" class="phase">Current step: <strong>${phaseText}</strong></p>
+      <p role="status" aria-live="polite" class="phase">
+        ${
+          cancelling
+            ? html`<strong>Cancel requested:</strong> the deploy stops at its next
+                step${this.installed ? ', restores the previous image if it applied anything' : ''} and then reports
+                what the cluster runs. Now: ${phaseText}.`
+            : html`Current step: <strong>${phaseText}</strong>`
+        }
+      </p>
       ${
         deploy.pendingTooLong
           ? html`<div class="notice warn" role="alert">
@@ -135,15 +157,10 @@ export class ElbDeployProgress extends LitElement {
               <span class="time"
                 >${step.elapsedMs !== null && step.status !== 'skipped' ? formatDuration(step.elapsedMs) : ''}</span
               >
-              ${step.detail ? html`<span class="detail">${step.detail}</span>` : nothing}
+              ${step.detail ? html`<span class="detail">${readableMessage(step.detail)}</span>` : nothing}
             </li>`,
         )}
       </ol>
-      ${
-        deploy.cancel === 'requested'
-          ? html`<div class="notice" role="status">Cancel requested. The deploy stops at its next step boundary.</div>`
-          : nothing
-      }
       ${
         typeof deploy.cancel === 'object'
           ? html`<div class="notice error" role="alert">
@@ -153,7 +170,7 @@ export class ElbDeployProgress extends LitElement {
       }
       <div class="actions">
         <elb-confirm-button
-          label="Cancel deploy"
+          label=${cancelling ? 'Cancelling…' : 'Cancel deploy'}
           variant="danger"
           ?disabled=${!deploy.canCancel}
           heading="Cancel this deploy?"

@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { formatDuration, shortImage } from '../core/format.js';
-import { outcomeHeadline } from '../core/outcome.js';
+import { readableMessage, reasonText } from '../core/deploy-text.js';
+import { formatDuration, formatTimestamp, shortImage } from '../core/format.js';
 import type { DeployView } from '../core/page-state.js';
 import { ElbDismissResultEvent } from './events.js';
 import { sharedStyles } from './shared-styles.js';
@@ -42,13 +42,16 @@ export class ElbDeployResult extends LitElement {
       }
     `,
   ];
-  static override properties = { deploy: { attribute: false } };
+  static override properties = { deploy: { attribute: false }, namespace: { attribute: false } };
 
   declare deploy: DeployView | null;
+  /** The target's namespace, filled into the diagnostics' commands. */
+  declare namespace: string | null;
 
   constructor() {
     super();
     this.deploy = null;
+    this.namespace = null;
   }
 
   private dismiss(): void {
@@ -77,14 +80,22 @@ export class ElbDeployResult extends LitElement {
         : r.status === 'failed'
           ? html`the previous image${image} could not be restored`
           : html`not attempted`;
+    // The rollback's own error, unless it is the deploy's error again (each error is said once).
+    const rbMessage = typeof r.error?.message === 'string' ? r.error.message : null;
+    const repeats = rbMessage !== null && rbMessage === deploy.error?.message;
     const error =
-      r.error && typeof r.error.message === 'string'
-        ? html`<br /><span class="error-text">${r.error.message}</span>
-            ${typeof r.error.code === 'string' ? html`<code>${r.error.code}</code>` : nothing}`
+      rbMessage !== null
+        ? html`<br />${repeats ? nothing : html`<span class="error-text">${readableMessage(rbMessage)}</span>`}
+            ${typeof r.error?.code === 'string' ? html`<code>${r.error.code}</code>` : nothing}`
         : nothing;
     return html`<p>
       <strong>Rollback</strong> <span class="badge ${badge}">${r.status}</span>: ${what}${reason}.${error}
     </p>`;
+  }
+
+  /** Moves focus to the result, so keyboard and screen-reader users land on what happened. */
+  focusRegion(): void {
+    this.renderRoot.querySelector<HTMLElement>('section')?.focus();
   }
 
   override render() {
@@ -93,32 +104,46 @@ export class ElbDeployResult extends LitElement {
     const ok = deploy.outcome === 'succeeded';
     // Someone stopped it on purpose: say so plainly rather than as a failure.
     const stopped = deploy.outcome === 'cancelled' || deploy.outcome === 'terminated';
-    const failedSteps = deploy.steps.filter((step) => step.status === 'failed');
     const running = deploy.image
       ? html`: now running <code title=${deploy.image}>${shortImage(deploy.image)}</code>`
       : nothing;
+    const code = deploy.errorCode ? html` <code>${deploy.errorCode}</code>` : nothing;
     const body = ok
-      ? html`<div class="notice ok" role="status">${outcomeHeadline(deploy.outcome)}${running}.</div>`
+      ? html`<div class="notice ok" role="status">
+          ${deploy.headline}${deploy.reason === 'auto' ? nothing : running}.
+        </div>`
       : html`<div class="notice ${stopped ? 'warn' : 'error'}" role=${stopped ? 'status' : 'alert'}>
-          <strong>${outcomeHeadline(deploy.outcome)}.</strong>
-          ${deploy.error ? html`${deploy.error.message} <code>${deploy.error.code}</code>` : nothing}
+          <strong>${deploy.headline}.</strong>
+          ${deploy.message ? html`${deploy.message}${code}` : code}
         </div>`;
-    const meta = html`deploy <code>${deploy.instanceId}</code>${deploy.reason ? ` · ${deploy.reason}` : ''}${
-        deploy.ageMs !== null ? ` · started ${formatDuration(deploy.ageMs)} ago` : ''
-      }`;
-    const failedAt = failedSteps.map(
-      (step) => html`<strong>${step.label}</strong>${step.detail ? ` — ${step.detail}` : ''} `,
+    const when = deploy.finishedAt
+      ? ` · finished ${formatTimestamp(deploy.finishedAt)}`
+      : deploy.ageMs !== null
+        ? ` · started ${formatDuration(deploy.ageMs)} ago`
+        : '';
+    const who = reasonText(deploy.reason, deploy.requester);
+    const meta = html`deploy <code>${deploy.instanceId}</code>${who ? ` · ${who}` : ''}${when}`;
+    const stoppedAt = deploy.stoppedAt.map(
+      (step, i) => html`${i > 0 ? '; ' : ''}<strong>${step.label}</strong>${step.detail ? ` — ${step.detail}` : ''}`,
     );
     const cardClass = ok ? 'succeeded' : stopped ? 'stopped' : 'failed';
-    return html`<section class="card ${cardClass}" aria-labelledby="result-title">
+    return html`<section class="card ${cardClass}" aria-labelledby="result-title" tabindex="-1">
       <header>
         <h2 id="result-title">Last deploy</h2>
         <span class="muted">${meta}</span>
       </header>
-      ${body} ${failedSteps.length > 0 ? html`<p>${stopped ? 'Stopped at' : 'Failed at'}: ${failedAt}</p>` : nothing}
+      ${body} ${stoppedAt.length > 0 ? html`<p>${stopped ? 'Stopped at' : 'Failed at'}: ${stoppedAt}</p>` : nothing}
       ${this.renderRollback(deploy)}
-      ${deploy.clusterState && !ok ? html`<p><strong>Cluster now:</strong> ${deploy.clusterState}</p>` : nothing}
-      <elb-diagnostics heading="Diagnostics" .data=${deploy.error?.diagnostics ?? null}></elb-diagnostics>
+      ${
+        deploy.clusterState && !ok
+          ? html`<p><strong>What the cluster runs now:</strong> ${deploy.clusterState}</p>`
+          : nothing
+      }
+      <elb-diagnostics
+        heading="Diagnostics"
+        .namespace=${this.namespace}
+        .data=${deploy.error?.diagnostics ?? null}
+      ></elb-diagnostics>
       <div class="actions"><button type="button" @click=${this.dismiss}>Dismiss</button></div>
     </section>`;
   }

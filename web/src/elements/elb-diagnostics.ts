@@ -1,4 +1,5 @@
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
+import { fillNamespace, readableMessage } from '../core/deploy-text.js';
 import { sharedStyles } from './shared-styles.js';
 
 const MAX_DEPTH = 4;
@@ -41,10 +42,16 @@ function renderEvent(event: EventLike): TemplateResult {
   </li>`;
 }
 
-/** Renders server-provided evidence of any JSON shape as readable text (Lit escapes every value). */
-function renderValue(value: unknown, depth: number): TemplateResult | string {
+/**
+ * Renders server-provided evidence of any JSON shape as readable text (Lit escapes every value). Strings get the
+ * real namespace in their commands and phase labels instead of raw phase names.
+ */
+function renderValue(value: unknown, depth: number, namespace: string | null): TemplateResult | string {
   if (value === null || value === undefined || value === '') return '—';
-  if (typeof value === 'string') return value.includes('\n') ? html`<pre>${value}</pre>` : value;
+  if (typeof value === 'string') {
+    const text = fillNamespace(readableMessage(value), namespace);
+    return text.includes('\n') ? html`<pre>${text}</pre>` : text;
+  }
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (depth >= MAX_DEPTH) return html`<code>${JSON.stringify(value)}</code>`;
   if (Array.isArray(value)) {
@@ -54,7 +61,7 @@ function renderValue(value: unknown, depth: number): TemplateResult | string {
         ${value.map(renderEvent)}
       </ul>`;
     return html`<ul>
-      ${value.map((item) => html`<li>${renderValue(item, depth + 1)}</li>`)}
+      ${value.map((item) => html`<li>${renderValue(item, depth + 1, namespace)}</li>`)}
     </ul>`;
   }
   const entries = Object.entries(value as Record<string, unknown>);
@@ -63,7 +70,7 @@ function renderValue(value: unknown, depth: number): TemplateResult | string {
     ${entries.map(
       ([key, item]) =>
         html`<dt>${humanKey(key)}</dt>
-          <dd>${renderValue(item, depth + 1)}</dd>`,
+          <dd>${renderValue(item, depth + 1, namespace)}</dd>`,
     )}
   </dl>`;
 }
@@ -117,21 +124,25 @@ export class ElbDiagnostics extends LitElement {
   static override properties = {
     heading: { type: String },
     data: { attribute: false },
+    namespace: { attribute: false },
   };
 
   declare heading: string;
   declare data: unknown;
+  /** The target's namespace, for `<namespace>` in suggested commands. */
+  declare namespace: string | null;
 
   constructor() {
     super();
     this.heading = 'Diagnostics';
     this.data = null;
+    this.namespace = null;
   }
 
   override render() {
     if (this.data === null || this.data === undefined) return nothing;
     return html`<h3>${this.heading}</h3>
-      ${renderValue(this.data, 0)}`;
+      ${renderValue(this.data, 0, this.namespace)}`;
   }
 }
 

@@ -1,7 +1,9 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { Task, TaskStatus, initialState } from '@lit/task';
 import { ApiError, api, describeError } from '../api/client.js';
-import type { TargetSummary } from '../api/types.js';
+import type { DependencyProblem, DeployBrief, TargetActivity, TargetSummary } from '../api/types.js';
+import { partOfCode } from '../core/deploy-text.js';
+import { parseTime } from '../core/format.js';
 import { isTerminal, outcomeOf } from '../core/outcome.js';
 import {
   deriveDocsState,
@@ -9,15 +11,20 @@ import {
   nextTrackedId,
   type DeployView,
   type DocsPageState,
+  type FollowedDeploy,
   type TrackedDeploy,
 } from '../core/page-state.js';
 import { nextPollDelay } from '../core/polling.js';
+import { ChangeFeed } from '../controllers/change-feed.js';
 import { Clock } from '../controllers/clock.js';
+import { dismissals } from '../controllers/dismissals.js';
 import { PolledRead } from '../controllers/polled-read.js';
 import { Poller } from '../controllers/poller.js';
 import { TargetSelection } from '../controllers/target-selection.js';
 import type { ElbCancelRequestEvent, ElbDeployRequestEvent } from './events.js';
 import { pageStyles, sharedStyles } from './shared-styles.js';
+import { unknownTargetView } from './read-view.js';
+import './elb-dependency-banners.js';
 import './elb-deploy-card.js';
 import './elb-deploy-progress.js';
 import './elb-deploy-result.js';
@@ -36,10 +43,26 @@ const freshTracked = (instanceId: string, reason: string | null): TrackedDeploy 
 
 const isHidden = (): boolean => document.visibilityState === 'hidden';
 
+/** Deploy start refusals that mean a part is down: shown as that part's banner, not as a start error. */
+const DEPENDENCY_CODES = new Set([
+  'exec_unavailable',
+  'cluster_unavailable',
+  'registry_unavailable',
+  'storage_unavailable',
+]);
+
+/** Nothing has focus any more: the focused element was removed (a card replaced by another). */
+const focusLost = (): boolean => document.activeElement === null || document.activeElement === document.body;
+
+interface FocusRegion extends HTMLElement {
+  focusRegion(): void;
+}
+
 /**
- * The API page (/docs). It keeps only what the server said (the summary, the followed deploy's status) and
- * derives everything it shows through `deriveDocsState`; the deploy it follows always comes from the server's
- * `active_deploy` or from the answer to its own deploy request, never from browser storage.
+ * The API page (/docs). It keeps only what the server said (the summary, the change feed, the followed deploy's
+ * status) and derives everything it shows through `deriveDocsState`; the deploy it follows comes from the server
+ * (`active_deploy`, `last_deploy`) or from the answer to its own deploy request. The browser keeps only which
+ * results the user dismissed.
  */
 export class ElbDocsPage extends LitElement {
   static override styles = [
@@ -60,6 +83,7 @@ export class ElbDocsPage extends LitElement {
     tracked: { state: true },
     starting: { state: true },
     startError: { state: true },
+    startDependency: { state: true },
     specRefresh: { state: true },
   };
 
@@ -68,25 +92,52 @@ export class ElbDocsPage extends LitElement {
   declare tracked: TrackedDeploy | null;
   declare starting: boolean;
   declare startError: { code: string; message: string } | null;
+  declare startDependency: DependencyProblem | null;
   declare specRefresh: number;
+  /** `last_deploy` as the change feed said it last (it answers before the summary). */
+  private feedLastDeploy: DeployBrief | null = null;
+  /** The user started, updated or cancelled: keep focus on the deploy's region as it turns into the result. */
+  private focusFollow = false;
+  private lastRegion: string | null = null;
 
   private readonly targets = new TargetSelection(
     this,
     () => this.target,
     () => {
       this.summary.reset();
+      this.feed.reset();
       this.tracked = null;
       this.startError = null;
+      this.startDependency = null;
+      this.feedLastDeploy = null;
     },
   );
+
+  /** The change feed: a deploy started or ended anywhere shows within about a second. */
+  private readonly feed = new ChangeFeed<TargetActivity>(this, {
+    read: (signal) => {
+      const target = this.targets.current;
+      return target ? api.activity(target, signal) : null;
+    },
+    token: (activity) => activity.change_token,
+    onChange: (activity, first) => this.onActivity(activity, first),
+  });
 
   private readonly summary = new PolledRead(this, {
     args: () => [this.targets.current] as const,
     read: ([target], signal) => (target ? api.summary(target, signal) : initialState),
     onValue: (summary: TargetSummary) => {
-      const followed = nextTrackedId(this.tracked?.instanceId ?? null, summary);
-      if (followed && followed !== this.tracked?.instanceId) {
-        this.tracked = freshTracked(followed, summary.active_deploy?.reason ?? null);
+      // The summary is the truth again: a part a refused start named is either listed by it or back.
+      this.startDependency = null;
+      const followed = nextTrackedId(this.followed(), summary, dismissals.has);
+      if (followed !== (this.tracked?.instanceId ?? null)) {
+        const reason =
+          summary.active_deploy?.instance_id === followed
+            ? summary.active_deploy.reason
+            : summary.last_deploy?.deploy_id === followed
+              ? summary.last_deploy.reason
+              : null;
+        this.tracked = followed ? freshTracked(followed, reason) : null;
       }
     },
     delay: (read) => {
@@ -96,6 +147,7 @@ export class ElbDocsPage extends LitElement {
         activeForMs: deploy?.ageMs ?? 0,
         consecutiveErrors: read.consecutiveErrors,
         hidden: isHidden(),
+        degraded: (read.value?.dependencies.length ?? 0) > 0 || this.startDependency !== null,
       });
     },
   });
@@ -107,11 +159,18 @@ export class ElbDocsPage extends LitElement {
     onComplete: (status) => {
       const tracked = this.tracked;
       if (!tracked) return;
+      const before = tracked.status.value;
       this.tracked = { ...tracked, status: { value: status, error: null, consecutiveErrors: 0 } };
       if (isTerminal(outcomeOf(status))) {
-        // The deploy ended: the service's state (address, digest, spec) has changed, so re-read it now.
-        this.summary.now();
-        this.specRefresh++;
+        // The deploy ended while the page watched: the service's state (address, digest, spec) has changed, so
+        // re-read it now. A summary that already knew it ended (a last deploy shown on load) is current already.
+        const known = [this.summary.state.value?.last_deploy, this.feedLastDeploy].some(
+          (brief) => brief?.deploy_id === tracked.instanceId && brief.finished_at !== null,
+        );
+        if (!known && (before === null || !isTerminal(outcomeOf(before)))) {
+          this.summary.now();
+          this.specRefresh++;
+        }
       } else {
         this.statusPoller.scheduleNext();
       }
@@ -166,21 +225,57 @@ export class ElbDocsPage extends LitElement {
     this.tracked = null;
     this.starting = false;
     this.startError = null;
+    this.startDependency = null;
     this.specRefresh = 0;
     new Clock(this, () => this.runningDeploy() !== null);
+  }
+
+  /** What nextTrackedId needs to know about the deploy followed now. */
+  private followed(): FollowedDeploy | null {
+    const tracked = this.tracked;
+    if (!tracked) return null;
+    const status = tracked.status.value;
+    return {
+      instanceId: tracked.instanceId,
+      terminal: tracked.notFound || (status !== null && isTerminal(outcomeOf(status))),
+      createdMs: parseTime(status?.created_time),
+    };
+  }
+
+  /**
+   * The change token moved: a deploy started, ended or changed the deployed digest. Follow a new active deploy
+   * at once (the stepper shows before the summary is re-read), then re-read the summary and the followed status.
+   */
+  private onActivity(activity: TargetActivity, first: boolean): void {
+    const active = activity.active_deploy;
+    this.feedLastDeploy = activity.last_deploy;
+    const followed = nextTrackedId(this.followed(), activity, dismissals.has);
+    if (followed !== null && followed !== this.tracked?.instanceId) {
+      const reason = active?.instance_id === followed ? active.reason : (activity.last_deploy?.reason ?? null);
+      this.tracked = freshTracked(followed, reason);
+    }
+    this.requestUpdate();
+    if (first) return;
+    this.summary.now();
+    if (this.tracked && !active) this.statusPoller.now();
   }
 
   private pageState(): DocsPageState {
     if (!this.targets.current) {
       const problem = this.targets.problem;
-      return problem ? { kind: 'unreachable', error: problem } : { kind: 'loading' };
+      if (!problem) return { kind: 'loading' };
+      return problem.code === 'unknown_target'
+        ? { kind: 'unknown_target', error: problem }
+        : { kind: 'unreachable', error: problem };
     }
     return deriveDocsState({
       summary: this.summary.state,
       tracked: this.tracked,
       startError: this.startError,
+      startDependency: this.startDependency,
       starting: this.starting,
       now: Date.now(),
+      feedLastDeploy: this.feedLastDeploy,
     });
   }
 
@@ -196,6 +291,8 @@ export class ElbDocsPage extends LitElement {
     if (!target || !summary || this.starting) return;
     this.starting = true;
     this.startError = null;
+    this.startDependency = null;
+    this.focusFollow = true;
     try {
       const answer = await api.startDeploy(target, { tag: summary.pinned_tag, reason: event.reason });
       this.tracked = freshTracked(answer.instance_id, event.reason);
@@ -204,6 +301,16 @@ export class ElbDocsPage extends LitElement {
       if (error instanceof ApiError && error.code === 'deploy_in_progress' && typeof active === 'string') {
         // Someone (another tab, a user, a registry push) is already deploying: follow that deploy instead.
         this.tracked = freshTracked(active, null);
+      } else if (error instanceof ApiError && error.status === 503 && DEPENDENCY_CODES.has(error.code)) {
+        // Refused before anything was recorded because a part is down: that part's banner says it, once.
+        const part = error.body['part'];
+        const hint = error.body['hint'];
+        this.startDependency = {
+          part: typeof part === 'string' && part !== '' ? part : partOfCode(error.code),
+          code: error.code,
+          message: error.message,
+          hint: typeof hint === 'string' && hint !== '' ? hint : null,
+        };
       } else {
         this.startError = describeError(error);
       }
@@ -211,11 +318,46 @@ export class ElbDocsPage extends LitElement {
       this.starting = false;
     }
     this.summary.now();
+    await this.updateComplete;
+    this.focusDeployRegion();
+  }
+
+  /**
+   * Focus on what the user's action led to: the progress or result, else a banner saying why it could not start,
+   * else the card that offered it (its start error is there).
+   */
+  private focusDeployRegion(): void {
+    const root = this.renderRoot;
+    const region =
+      root.querySelector<FocusRegion>('elb-deploy-progress') ??
+      root.querySelector<FocusRegion>('elb-deploy-result') ??
+      (this.startDependency ? root.querySelector<FocusRegion>('elb-dependency-banners') : null) ??
+      root.querySelector<FocusRegion>('elb-update-card, elb-deploy-card');
+    region?.focusRegion();
+    // The action's story ends with its result: a later deploy (say, a push) does not take focus from the user.
+    if (region?.localName === 'elb-deploy-result') this.focusFollow = false;
+  }
+
+  private currentRegion(): string | null {
+    const root = this.renderRoot;
+    if (root.querySelector('elb-deploy-progress')) return 'progress';
+    if (root.querySelector('elb-deploy-result')) return `result`;
+    return null;
+  }
+
+  override updated(): void {
+    // The region the user's action focused was replaced (progress → result): focus its successor, not <body>.
+    const region = this.currentRegion();
+    if (this.focusFollow && region !== this.lastRegion && focusLost()) {
+      void Promise.resolve().then(() => this.focusDeployRegion());
+    }
+    this.lastRegion = region;
   }
 
   private async onCancelRequest(event: ElbCancelRequestEvent): Promise<void> {
     const target = this.targets.current;
     if (!target || this.tracked?.instanceId !== event.instanceId) return;
+    this.focusFollow = true;
     try {
       await api.cancelDeploy(target, event.instanceId);
       if (this.tracked?.instanceId === event.instanceId) this.tracked = { ...this.tracked, cancel: 'requested' };
@@ -223,13 +365,26 @@ export class ElbDocsPage extends LitElement {
     } catch (error) {
       if (this.tracked?.instanceId === event.instanceId)
         this.tracked = { ...this.tracked, cancel: describeError(error) };
+      // A 409 means the deploy had already decided its outcome: read it now so the result shows at once.
+      this.statusPoller.now();
     }
+    await this.updateComplete;
+    this.focusDeployRegion();
   }
 
-  private onDismiss(): void {
+  private async onDismiss(): Promise<void> {
     const state = this.pageState();
-    if (state.kind === 'installed' || state.kind === 'not_installed' || state.kind === 'service_unknown')
+    if (state.kind === 'installed' || state.kind === 'not_installed' || state.kind === 'service_unknown') {
+      // Remembered per deploy id: the same result does not come back on the next summary or a reload.
+      if (this.tracked) dismissals.add(this.tracked.instanceId);
+      // A summary that lags may still name an older deploy as the last one: the user has seen past it too.
+      const last = this.summary.state.value?.last_deploy?.deploy_id;
+      if (last) dismissals.add(last);
       this.tracked = null;
+      this.focusFollow = false;
+      await this.updateComplete;
+      this.renderRoot.querySelector<FocusRegion>('elb-update-card, elb-deploy-card')?.focusRegion();
+    }
   }
 
   private onRetryDiscovery(): void {
@@ -266,6 +421,9 @@ export class ElbDocsPage extends LitElement {
       case 'loading':
         return html`<h1>elb-openapi API</h1>
           <p class="card muted" role="status">Loading the service state…</p>`;
+      case 'unknown_target':
+        return html`<h1>elb-openapi API</h1>
+          ${unknownTargetView(state.error.message)}`;
       case 'unreachable':
         return html`<h1>elb-openapi API</h1>
           <div class="card">
@@ -283,42 +441,57 @@ export class ElbDocsPage extends LitElement {
     const stale = state.staleWarning
       ? html`<div class="notice warn" role="status">${state.staleWarning}</div>`
       : nothing;
+    const banners =
+      state.dependencies.length > 0
+        ? html`<elb-dependency-banners .dependencies=${state.dependencies}></elb-dependency-banners>`
+        : nothing;
+    const top = html`${hero}${banners}${stale}`;
+    const namespace = state.summary.namespace;
+    const result = (deploy: DeployView | null) =>
+      deploy ? html`<elb-deploy-result .deploy=${deploy} .namespace=${namespace}></elb-deploy-result>` : nothing;
     switch (state.kind) {
       case 'not_installed':
-        return html`${hero}${stale}
-          <elb-deploy-result .deploy=${state.lastDeploy}></elb-deploy-result>
+        return html`${top} ${result(state.lastDeploy)}
           <elb-deploy-card
             .summary=${state.summary}
+            .failedDigest=${state.failedDigest}
+            .blocked=${state.blocked}
             ?starting=${state.starting}
             .startError=${state.startError}
           ></elb-deploy-card>`;
-      case 'service_unknown':
-        return html`${hero}${stale}
-          <elb-deploy-result .deploy=${state.lastDeploy}></elb-deploy-result>
+      case 'service_unknown': {
+        // A banner already says the cluster cannot be reached; the card does not say it again.
+        const said = state.dependencies.some((d) => d.part === 'cluster');
+        return html`${top} ${result(state.lastDeploy)}
           <section class="card" aria-labelledby="unknown-title">
             <h2 id="unknown-title">Service state unknown</h2>
-            <div class="notice error" role="alert">
-              Could not read elb-openapi's state from the cluster: ${state.error}
-            </div>
+            ${
+              said
+                ? nothing
+                : html`<div class="notice error" role="alert">
+                    Could not read elb-openapi's state from the cluster: ${state.error}
+                  </div>`
+            }
             <p>
               Deploy is offered once the dashboard can tell whether the service is installed, so a cluster that cannot
               be read is not mistaken for an empty one.
             </p>
             <div class="actions"><button type="button" @click=${this.onRetryDiscovery}>Retry Discovery</button></div>
           </section>`;
+      }
       case 'installing':
-        return html`${hero}${stale}<elb-deploy-progress .deploy=${state.deploy}></elb-deploy-progress>`;
+        return html`${top}<elb-deploy-progress .deploy=${state.deploy}></elb-deploy-progress>`;
       case 'installed':
-        return html`${hero}${stale}
-          <elb-deploy-result .deploy=${state.lastDeploy}></elb-deploy-result>
+        return html`${top} ${result(state.lastDeploy)}
           <elb-update-card
             .advice=${state.update}
+            .blocked=${state.blocked}
             ?starting=${state.starting}
             .startError=${state.startError}
           ></elb-update-card>
           ${this.renderEndpoints()}`;
       case 'updating':
-        return html`${hero}${stale}<elb-deploy-progress installed .deploy=${state.deploy}></elb-deploy-progress
+        return html`${top}<elb-deploy-progress installed .deploy=${state.deploy}></elb-deploy-progress
           >${this.renderEndpoints()}`;
     }
   }

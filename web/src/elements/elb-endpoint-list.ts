@@ -23,7 +23,9 @@ export class ElbEndpointList extends LitElement {
         padding: 0.375rem 0.625rem;
         border: 1px solid #8c959f;
         border-radius: 6px;
-        min-width: 16rem;
+        min-width: 0;
+        width: 16rem;
+        max-width: 100%;
       }
       section {
         margin-top: 1rem;
@@ -45,6 +47,20 @@ export class ElbEndpointList extends LitElement {
       }
       li:last-child {
         border-bottom: none;
+      }
+      .path {
+        overflow-wrap: anywhere;
+      }
+      /* Narrow screens: method and path on one line, the summary under them; nothing scrolls sideways. */
+      @media (max-width: 40rem) {
+        li {
+          grid-template-columns: 4.5rem minmax(0, 1fr);
+          gap: 0.25rem 0.5rem;
+          padding: 0.5rem;
+        }
+        li > :last-child {
+          grid-column: 1 / 3;
+        }
       }
       .method {
         font-weight: 700;

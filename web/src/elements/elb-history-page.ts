@@ -1,10 +1,12 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { initialState } from '@lit/task';
 import { api } from '../api/client.js';
-import type { DeploymentRecord } from '../api/types.js';
+import type { DeploymentRecord, TargetActivity } from '../api/types.js';
+import { clusterStateText, readableMessage, reasonText } from '../core/deploy-text.js';
 import { formatDuration, formatTimestamp, parseTime, shortDigest } from '../core/format.js';
 import { phaseLabel } from '../core/phases.js';
 import { nextPollDelay } from '../core/polling.js';
+import { ChangeFeed } from '../controllers/change-feed.js';
 import { PolledRead } from '../controllers/polled-read.js';
 import { TargetSelection } from '../controllers/target-selection.js';
 import { readView } from './read-view.js';
@@ -52,6 +54,11 @@ export class ElbHistoryPage extends LitElement {
       .when {
         white-space: nowrap;
       }
+      @media (max-width: 48rem) {
+        .when {
+          white-space: normal;
+        }
+      }
       .error-text {
         color: var(--elb-danger);
       }
@@ -65,8 +72,23 @@ export class ElbHistoryPage extends LitElement {
   private readonly targets = new TargetSelection(
     this,
     () => this.target,
-    () => this.history.reset(),
+    () => {
+      this.history.reset();
+      this.feed.reset();
+    },
   );
+
+  /** A deploy that starts or ends anywhere shows in the table within about a second. */
+  private readonly feed = new ChangeFeed<TargetActivity>(this, {
+    read: (signal) => {
+      const target = this.targets.current;
+      return target ? api.activity(target, signal) : null;
+    },
+    token: (activity) => activity.change_token,
+    onChange: (_activity, first) => {
+      if (!first) this.history.now();
+    },
+  });
 
   private readonly history = new PolledRead(this, {
     args: () => [this.targets.current] as const,
@@ -85,9 +107,31 @@ export class ElbHistoryPage extends LitElement {
     this.target = null;
   }
 
+  /** The error column: the error once, in words, and where it failed — or where it was cancelled. */
+  private renderError(r: DeploymentRecord) {
+    const cancelled = r.status === 'cancelled' || r.status === 'canceled';
+    const where = r.failed_phase
+      ? html`<br /><span class="muted"
+            >${cancelled ? 'Cancelled during' : 'Failed in'}: ${phaseLabel(r.failed_phase)}</span
+          >`
+      : nothing;
+    const error = r.error
+      ? cancelled
+        ? html`<span class="muted">${readableMessage(r.error.message)}</span>`
+        : html`<span class="error-text">${readableMessage(r.error.message)}</span> <code>${r.error.code}</code>`
+      : r.failed_phase
+        ? nothing
+        : '—';
+    const after =
+      r.cluster_state && r.status !== 'succeeded'
+        ? html`<br /><span class="muted">Cluster: ${clusterStateText(r.cluster_state)}</span>`
+        : nothing;
+    return html`${error}${where}${after}`;
+  }
+
   private renderTable(records: DeploymentRecord[]) {
     return html`<div class="table-wrap card">
-      <table>
+      <table class="reflow">
         <caption class="visually-hidden">
           Deploys of elb-openapi, newest first
         </caption>
@@ -105,18 +149,17 @@ export class ElbHistoryPage extends LitElement {
           ${records.map(
             (r) =>
               html`<tr>
-                <td class="when">${formatTimestamp(r.started_at)}<br /><code class="muted">${r.instance_id}</code></td>
-                <td>${r.reason ?? '—'}</td>
-                <td>
+                <td class="when" data-label="Started">
+                  ${formatTimestamp(r.started_at)}<br /><code class="muted">${r.instance_id}</code>
+                </td>
+                <td data-label="Reason">${reasonText(r.reason, r.requester) || '—'}</td>
+                <td data-label="Result">
                   <span class="badge ${RESULT_BADGE[r.status] ?? 'accent'}">${r.status.replace(/_/g, ' ')}</span>
                   ${r.rollback_status ? html`<br /><span class="muted">rollback ${r.rollback_status}</span>` : nothing}
                 </td>
-                <td><code>${r.tag ?? '—'}</code> <code>${shortDigest(r.digest) ?? ''}</code></td>
-                <td>${formatDuration(durationOf(r))}</td>
-                <td>
-                  ${r.error ? html`<span class="error-text">${r.error.message}</span> <code>${r.error.code}</code>` : '—'}
-                  ${r.failed_phase ? html`<br /><span class="muted">Failed in: ${phaseLabel(r.failed_phase)}</span>` : nothing}
-                </td>
+                <td data-label="Image"><code>${r.tag ?? '—'}</code> <code>${shortDigest(r.digest) ?? ''}</code></td>
+                <td data-label="Duration">${formatDuration(durationOf(r))}</td>
+                <td data-label="Error">${this.renderError(r)}</td>
               </tr>`,
           )}
         </tbody>

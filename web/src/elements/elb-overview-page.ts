@@ -1,18 +1,31 @@
-import { LitElement, html, nothing } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { api } from '../api/client.js';
-import type { TargetSummary } from '../api/types.js';
+import type { TargetActivity, TargetSummary } from '../api/types.js';
+import { briefText } from '../core/deploy-text.js';
 import { shortDigest } from '../core/format.js';
-import { phaseLabel } from '../core/phases.js';
-import { updateAdvice } from '../core/page-state.js';
 import { nextPollDelay } from '../core/polling.js';
 import { routeHref } from '../core/routes.js';
+import { targetState } from '../core/target-row.js';
+import { ChangeFeed } from '../controllers/change-feed.js';
 import { PolledRead } from '../controllers/polled-read.js';
 import { readView } from './read-view.js';
 import { pageStyles, sharedStyles } from './shared-styles.js';
 
-/** Every configured target and the state of elb-openapi on it. */
+/** Every configured target, the state of elb-openapi on it and its last deploy, however it was started. */
 export class ElbOverviewPage extends LitElement {
-  static override styles = [sharedStyles, pageStyles];
+  static override styles = [
+    sharedStyles,
+    pageStyles,
+    css`
+      .detail {
+        display: block;
+        font-size: 0.875rem;
+      }
+      .last.danger {
+        color: var(--elb-danger);
+      }
+    `,
+  ];
 
   private readonly targets = new PolledRead(this, {
     args: () => [] as const,
@@ -23,22 +36,38 @@ export class ElbOverviewPage extends LitElement {
         activeForMs: 0,
         consecutiveErrors: read.consecutiveErrors,
         hidden: document.visibilityState === 'hidden',
+        degraded: (read.value ?? []).some((t) => t.dependencies.length > 0),
       }),
   });
 
-  private stateCell(summary: TargetSummary) {
-    if (summary.active_deploy) {
-      return html`<span class="badge accent">Deploying</span> ${phaseLabel(summary.active_deploy.phase)}`;
-    }
-    if (!summary.service.installed) return html`<span class="badge">Not installed</span>`;
-    if (updateAdvice(summary).updateAvailable) return html`<span class="badge warn">Update available</span>`;
-    return html`<span class="badge ok">Running</span>`;
+  /** Any target's change token moving (a deploy started or ended anywhere) re-reads the list at once. */
+  private readonly feed = new ChangeFeed<TargetActivity[]>(this, {
+    read: (signal) => api.allActivity(signal),
+    token: (list) => list.map((a) => `${a.target}=${a.change_token}`).join('\n'),
+    onChange: (_list, first) => {
+      if (!first) this.targets.now();
+    },
+  });
+
+  private stateCell(summary: TargetSummary, now: number) {
+    const state = targetState(summary, now);
+    return html`<span class="badge ${state.tone}">${state.label}</span>${
+        state.detail ? html`<span class="detail">${state.detail}</span>` : nothing
+      }`;
+  }
+
+  private lastDeployCell(summary: TargetSummary, now: number) {
+    const brief = summary.last_deploy;
+    if (!brief) return html`<span class="muted">none yet</span>`;
+    const { text, tone } = briefText(brief, now);
+    return html`<span class="last ${tone}">${text}</span>`;
   }
 
   private renderTable(targets: TargetSummary[]) {
     if (targets.length === 0) return html`<p>The server has no targets configured (<code>ELB_TARGETS</code>).</p>`;
+    const now = Date.now();
     return html`<div class="table-wrap card">
-      <table>
+      <table class="reflow">
         <caption class="visually-hidden">
           Targets and the state of elb-openapi on each
         </caption>
@@ -47,6 +76,7 @@ export class ElbOverviewPage extends LitElement {
             <th scope="col">Target</th>
             <th scope="col">Kind · namespace</th>
             <th scope="col">State</th>
+            <th scope="col">Last deploy</th>
             <th scope="col">Deployed</th>
             <th scope="col">Registry (pinned tag)</th>
             <th scope="col">Address</th>
@@ -57,16 +87,17 @@ export class ElbOverviewPage extends LitElement {
             (t) =>
               html`<tr>
                 <th scope="row"><a href=${routeHref('docs', t.target)}>${t.target}</a></th>
-                <td>${t.kind}${t.namespace ? html` · <code>${t.namespace}</code>` : nothing}</td>
-                <td>${this.stateCell(t)}</td>
-                <td>
+                <td data-label="Kind">${t.kind}${t.namespace ? html` · <code>${t.namespace}</code>` : nothing}</td>
+                <td data-label="State">${this.stateCell(t, now)}</td>
+                <td data-label="Last deploy">${this.lastDeployCell(t, now)}</td>
+                <td data-label="Deployed">
                   ${t.deployed ? html`<code>${t.deployed.tag ?? '?'}</code> <code>${shortDigest(t.deployed.digest) ?? ''}</code>` : '—'}
                 </td>
-                <td>
+                <td data-label="Registry">
                   <code>${t.pinned_tag}</code>
                   ${t.registry?.digest ? html`<code>${shortDigest(t.registry.digest)}</code>` : html`<span class="muted">unknown</span>`}
                 </td>
-                <td>${t.service.base_url ? html`<code>${t.service.base_url}</code>` : '—'}</td>
+                <td data-label="Address">${t.service.base_url ? html`<code>${t.service.base_url}</code>` : '—'}</td>
               </tr>`,
           )}
         </tbody>

@@ -5,9 +5,18 @@ import { phaseChart, type ChartSegment } from '../core/history-chart.js';
 import { phaseLabel } from '../core/phases.js';
 import { sharedStyles } from './shared-styles.js';
 
+/** How a segment ended: the phase a deploy failed in, or (in a cancelled deploy) the one it was cancelled in. */
+const mark = (s: ChartSegment, cancelled: boolean): '' | 'failed' | 'cancelled' =>
+  s.status !== 'failed' ? '' : cancelled ? 'cancelled' : 'failed';
+
 /** A segment in words, for its tooltip and its row's accessible description. */
-const segmentText = (s: ChartSegment): string =>
-  `${phaseLabel(s.name)} ${formatDuration(s.durationMs)}${s.status === 'failed' ? ' (failed)' : ''}`;
+const segmentText = (s: ChartSegment, cancelled: boolean): string => {
+  const how = mark(s, cancelled);
+  return `${phaseLabel(s.name)} ${formatDuration(s.durationMs)}${how ? ` (${how})` : ''}`;
+};
+
+const isCancelled = (record: DeploymentRecord): boolean =>
+  record.status === 'cancelled' || record.status === 'canceled';
 
 // Distinguishable on white and from each other; a phase keeps its colour across rows.
 const PALETTE = ['#0b5cad', '#8250df', '#1a7f37', '#bc4c00', '#0e7490', '#a40e26', '#6e7781', '#7a4e00'];
@@ -48,6 +57,11 @@ export class ElbPhaseChart extends LitElement {
         min-width: 2px;
         border-right: 1px solid #fff;
       }
+      .segment.cancelled {
+        background-image: repeating-linear-gradient(45deg, rgb(255 255 255 / 0.45) 0 4px, transparent 4px 8px);
+        outline: 2px dashed #7a4e00;
+        outline-offset: -2px;
+      }
       .segment.failed {
         background-image: repeating-linear-gradient(45deg, rgb(255 255 255 / 0.45) 0 4px, transparent 4px 8px);
         outline: 2px solid #b42318;
@@ -56,6 +70,15 @@ export class ElbPhaseChart extends LitElement {
       .total {
         text-align: right;
         font-variant-numeric: tabular-nums;
+      }
+      @media (max-width: 48rem) {
+        .row {
+          grid-template-columns: 1fr auto;
+          gap: 0.125rem 0.5rem;
+        }
+        .when {
+          grid-column: 1 / 3;
+        }
       }
       .legend {
         display: flex;
@@ -95,7 +118,8 @@ export class ElbPhaseChart extends LitElement {
       </figcaption>
       ${chart.rows.map((row, index) => {
         const record = this.records[index]!;
-        const description = row.segments.map(segmentText).join(', ');
+        const cancelled = isCancelled(record);
+        const description = row.segments.map((s) => segmentText(s, cancelled)).join(', ');
         return html`<div class="row">
           <span class="when">${formatTimestamp(record.started_at)}</span>
           <div
@@ -106,8 +130,8 @@ export class ElbPhaseChart extends LitElement {
             ${row.segments.map(
               (s) =>
                 html`<span
-                  class="segment ${s.status}"
-                  title=${segmentText(s)}
+                  class="segment ${s.status === 'failed' ? mark(s, cancelled) : s.status}"
+                  title=${segmentText(s, cancelled)}
                   style="left:${(s.start * 100).toFixed(3)}%;width:${(s.width * 100).toFixed(3)}%;background-color:${colour(s.name)}"
                 ></span>`,
             )}
@@ -118,7 +142,20 @@ export class ElbPhaseChart extends LitElement {
       <ul class="legend" aria-label="Phases">
         ${chart.phases.map((name) => html`<li><span class="swatch" style="background-color:${colour(name)}"></span>${phaseLabel(name)}</li>`)}
         ${
-          chart.rows.some((row) => row.segments.some((seg) => seg.status === 'failed'))
+          chart.rows.some((row, i) =>
+            row.segments.some((seg) => mark(seg, isCancelled(this.records[i]!)) === 'cancelled'),
+          )
+            ? html`<li>
+                <span
+                  class="swatch"
+                  style="background-color:#6e7781;outline:2px dashed #7a4e00;outline-offset:-2px"
+                ></span
+                >Phase it was cancelled in
+              </li>`
+            : nothing
+        }
+        ${
+          chart.rows.some((row, i) => row.segments.some((seg) => mark(seg, isCancelled(this.records[i]!)) === 'failed'))
             ? html`<li>
                 <span
                   class="swatch"

@@ -31,6 +31,9 @@ export class ElbServiceHero extends LitElement {
         gap: 0.5rem;
         margin-bottom: 0.75rem;
       }
+      .url-row .url {
+        min-width: 0;
+      }
       .url {
         background: rgb(255 255 255 / 0.14);
         border-radius: 6px;
@@ -102,6 +105,18 @@ export class ElbServiceHero extends LitElement {
     </dl>`;
   }
 
+  /** What the hero says when there is no address. An unreachable cluster is never "no external address yet". */
+  private serviceLine(): string {
+    const service = this.summary!.service;
+    if (service.error_code === 'cluster_unavailable') {
+      return 'Cannot reach the cluster, so the service state is unknown.';
+    }
+    if (service.error) return 'The cluster could not be read, so the service state is unknown.';
+    return service.installed
+      ? 'The service has no external address yet.'
+      : 'The service is not installed on this target.';
+  }
+
   override render() {
     const summary = this.summary;
     if (!summary) return nothing;
@@ -128,9 +143,7 @@ export class ElbServiceHero extends LitElement {
                   : nothing
               }
             </div>`
-          : html`<p class="url-row">
-              ${service.installed ? 'The service has no external address yet.' : 'The service is not installed on this target.'}
-            </p>`
+          : html`<p class="url-row" id="service-line">${this.serviceLine()}</p>`
       }
       ${service.installed || deployed ? this.renderFacts(apiVersion) : nothing}
     </section>`;

@@ -44,6 +44,13 @@ export class ElbUpdateCard extends DeployOfferCard {
         update exists.
       </p>`;
     }
+    if (advice.updateAvailable && advice.failedDigest) {
+      return html`<p role="status">
+        <span class="badge danger">Failed before</span>
+        The registry's <code>${advice.pinnedTag}</code> is still the digest that failed: ${advice.failedDigest}.
+        Automatic updates skip it until a new digest is pushed for the tag.
+      </p>`;
+    }
     if (advice.updateAvailable) {
       return html`<p role="status">
         <span class="badge warn">Update available</span>
@@ -61,7 +68,8 @@ export class ElbUpdateCard extends DeployOfferCard {
     const advice = this.advice;
     if (!advice) return nothing;
     const label = `Update to v${advice.pinnedTag}`;
-    return html`<section class="card" aria-labelledby="update-title">
+    const failed = advice.failedDigest;
+    return html`<section class="card" aria-labelledby="update-title" tabindex="-1">
       <header>
         <h2 id="update-title">Update OpenAPI service</h2>
         <span class="badge accent" title="Pinned tag (ELB_OPENAPI_TAG)">v${advice.pinnedTag}</span>
@@ -88,17 +96,19 @@ export class ElbUpdateCard extends DeployOfferCard {
             </div>`
           : nothing
       }
-      ${this.renderStartError('update')}
+      ${this.renderStartError('update')} ${this.renderBlocked()}
       <div class="actions">
         <elb-confirm-button
           label=${this.starting ? 'Starting update…' : label}
-          variant=${advice.updateAvailable ? 'primary' : ''}
-          ?disabled=${this.starting}
-          heading=${`${label}?`}
-          confirm-label=${label}
+          variant=${advice.recommended ? 'primary' : ''}
+          ?disabled=${this.starting || this.blocked !== null}
+          description=${this.blocked ?? ''}
+          heading=${failed ? 'Deploy a digest that failed before?' : `${label}?`}
+          confirm-label=${failed ? `${label} anyway` : label}
           cancel-label="Not now"
           @elb-confirm=${() => this.dispatchEvent(new ElbDeployRequestEvent('update'))}
         >
+          ${failed ? html`<p class="notice error">${failed}. Deploying it again will most likely fail the same way.</p>` : nothing}
           <p>
             The running service is rolled to
             <code>${advice.pinnedTag}</code

@@ -18,6 +18,8 @@ export function readView<T>(
   options: ReadViewOptions<T>,
 ): TemplateResult {
   const { value, error } = read;
+  // Trying again cannot conjure up a target the server does not have; the list of targets can help.
+  if (error?.code === 'unknown_target' && value === null) return unknownTargetView(error.message);
   return html`${
     error
       ? html`<div class="notice error" role="alert">
@@ -33,4 +35,12 @@ export function readView<T>(
         ? html`<button type="button" @click=${options.retry}>Try again</button>`
         : html`<p class="muted" role="status">${options.loading}</p>`
   }`;
+}
+
+/** A URL naming a target the server does not have: say so once and link to the targets that exist. */
+export function unknownTargetView(message: string): TemplateResult {
+  return html`<div class="card">
+    <div class="notice error" role="alert">${message}</div>
+    <p><a href="/">See the list of targets</a> and pick one of them.</p>
+  </div>`;
 }

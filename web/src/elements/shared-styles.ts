@@ -150,6 +150,10 @@ export const sharedStyles = css`
     background: #dafbe1;
     border-color: #4ac26b;
   }
+  .blocked {
+    color: var(--elb-danger);
+    font-weight: 600;
+  }
   .visually-hidden {
     position: absolute;
     width: 1px;
@@ -182,7 +186,10 @@ export const sharedStyles = css`
   }
 `;
 
-/** What the three pages add: the page itself, its title, and tables that scroll sideways on narrow screens. */
+/**
+ * What the three pages add: the page itself, its title, and tables that reflow on narrow screens: below 48rem each
+ * row becomes a block and each cell is labelled by its column (`data-label`), so nothing scrolls sideways.
+ */
 export const pageStyles = css`
   :host {
     display: block;
@@ -190,8 +197,53 @@ export const pageStyles = css`
   h1 {
     font-size: 1.5rem;
     margin: 0 0 1rem;
+    overflow-wrap: anywhere;
   }
   .table-wrap {
     overflow-x: auto;
+  }
+  @media (max-width: 48rem) {
+    .table-wrap {
+      overflow-x: visible;
+      padding: 0.25rem 0.75rem;
+    }
+    table.reflow,
+    table.reflow tbody,
+    table.reflow tr,
+    table.reflow th,
+    table.reflow td {
+      display: block;
+      width: 100%;
+    }
+    table.reflow thead {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip: rect(0 0 0 0);
+    }
+    table.reflow tr {
+      padding: 0.5rem 0;
+      border-bottom: 1px solid var(--elb-border);
+    }
+    table.reflow tr:last-child {
+      border-bottom: none;
+    }
+    table.reflow th,
+    table.reflow td {
+      border: none;
+      padding: 0.125rem 0;
+      overflow-wrap: anywhere;
+    }
+    table.reflow td code {
+      white-space: normal;
+      overflow-wrap: anywhere;
+    }
+    table.reflow td[data-label]::before {
+      content: attr(data-label) ': ';
+      font-weight: 600;
+      color: var(--elb-muted);
+      font-size: 0.875rem;
+    }
   }
 `;

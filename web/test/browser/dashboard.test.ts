@@ -228,7 +228,7 @@ describe('dashboard in Chromium (contract fixtures)', () => {
     await screenshot(page, 'docs-cancel-confirm');
     expect(api.count('POST', CANCEL)).toBe(0);
     await dialog.getByRole('button', { name: 'Cancel deploy' }).click();
-    await page.getByText('Cancel requested').waitFor(WAIT);
+    await page.getByText('The deploy stops at its next step').waitFor(WAIT);
     expect(api.count('POST', CANCEL)).toBe(1);
     await expect(
       page.locator('elb-deploy-progress > * button.danger, elb-deploy-progress button.danger').first().isDisabled(),

@@ -19,8 +19,22 @@ export async function startDashboard(): Promise<{ url: string; close: () => Prom
   const server: ViteDevServer = await createServer({
     configFile: path.join(webRoot, 'vite.config.ts'),
     logLevel: 'error',
-    // The fixture answers /api inside the browser; the proxy target must never be a real stack on 7071.
-    server: { port: 0, strictPort: false, host: '127.0.0.1', proxy: {} },
+    server: { port: 0, strictPort: false, host: '127.0.0.1' },
+    // The fixture answers /api inside the browser. A request that slips past it (one in flight while a page
+    // closes) must never reach a real stack through the config's proxy (Vite merges `proxy: {}` with it rather
+    // than replacing it): this middleware runs before Vite's own and answers every /api request itself.
+    plugins: [
+      {
+        name: 'elb-test-no-backend',
+        configureServer(server) {
+          server.middlewares.use('/api', (_request, response) => {
+            response.statusCode = 503;
+            response.setHeader('content-type', 'application/json');
+            response.end(JSON.stringify({ code: 'no_backend_in_tests', message: 'Browser tests have no backend.' }));
+          });
+        },
+      },
+    ],
   });
   await server.listen();
   const address = server.httpServer?.address();
@@ -95,7 +109,9 @@ export interface RecordedRequest {
   body: unknown;
 }
 
-type Handler = (request: RecordedRequest) => { status: number; body: unknown } | undefined;
+/** An answer; `delayMs` holds it back that long first (a slow route, e.g. a summary that probes a dead part). */
+type Answer = { status: number; body: unknown; delayMs?: number };
+type Handler = (request: RecordedRequest) => Answer | undefined;
 
 /**
  * A contract fixture of the HTTP API: tests set what each route answers, and every request the page makes
@@ -139,6 +155,7 @@ export class FixtureApi {
       if (method !== recorded.method || !pattern.test(url.pathname)) continue;
       const answer = handler(recorded);
       if (answer) {
+        if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
         await route.fulfill({
           status: answer.status,
           contentType: 'application/json',
