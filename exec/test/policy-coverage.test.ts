@@ -130,7 +130,7 @@ async function productCommands(): Promise<{ aks: string[][]; kubeconfig: string[
   for (const clientId of [CLIENT_ID, null]) {
     for (const existingRoles of [false, true]) {
       const { client, requests } = recordingClient(existingRoles);
-      const clusterExec = new ClusterExec(client, 300, clientId);
+      const clusterExec = new ClusterExec(client, 300, clientId, 0);
       for (const target of AKS_TARGETS) {
         await clusterExec.apply(target, '---\n{"kind":"Namespace"}\n'); // deploy and rollback both apply this way
         const deps = { config: { targets: AKS_TARGETS } as unknown as AppConfig, clusterExec } as ActivityDeps;
@@ -141,7 +141,7 @@ async function productCommands(): Promise<{ aks: string[][]; kubeconfig: string[
     }
   }
   const { client, requests } = recordingClient(false);
-  await new ClusterExec(client, 300, null).apply(KUBECONFIG_TARGET, '---\n{}\n');
+  await new ClusterExec(client, 300, null, 0).apply(KUBECONFIG_TARGET, '---\n{}\n');
   expect(requests[0]?.files).toHaveProperty('kubeconfig');
   return { aks: aksArgvs, kubeconfig: argvsOf(requests) };
 }
