@@ -17,7 +17,8 @@ function reasonOf(err: unknown): string {
     .slice(0, 200);
 }
 
-function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+/** `work`, or a TimeoutError after `timeoutMs` (the work itself is not stopped: a hung peer keeps its socket). */
+export function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_ok, fail) => {
     timer = setTimeout(() => fail(Object.assign(new Error('no answer in time'), { name: 'TimeoutError' })), timeoutMs);

@@ -8,7 +8,7 @@ import { kubeReaderFor } from '../adapters/cluster-reader';
 import { appConfig } from '../adapters/settings';
 import { guarded, json } from './lib/http';
 import { deployStores } from './lib/services';
-import { registryTags } from './lib/views';
+import { bounded, registryTags } from './lib/views';
 
 df.app.client.http('monitorServiceIp', {
   route: 'monitor/aks/service-ip',
@@ -18,7 +18,11 @@ df.app.client.http('monitorServiceIp', {
     const serviceName = parseServiceName(req.query.get('service_name'));
     const config = appConfig();
     const target = selectTarget(config.targets, optionalTargetQuery(req.query.get('target')));
-    const svc = await (await kubeReaderFor(target)).service();
+    const svc = await bounded(
+      kubeReaderFor(target).then((kube) => kube.service()),
+      'cluster_unavailable',
+      `the cluster API of ${target.name}`,
+    );
     return json(200, {
       service_name: serviceName,
       target: target.name,
@@ -37,7 +41,7 @@ df.app.client.http('monitorAcr', {
     const config = appConfig();
     const target = selectTarget(config.targets, optionalTargetQuery(req.query.get('target')));
     const { state } = await deployStores().targets.get(target.name);
-    const tags = await registryTags(config);
+    const tags = await bounded(registryTags(config), 'registry_unavailable', 'the registry');
     const repo = config.image.repository;
     return json(200, {
       login_server: config.image.registry,

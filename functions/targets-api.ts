@@ -14,7 +14,7 @@ import { cancelDeploy, deployStatus, startDeploy } from './lib/deploy-handlers';
 import { guarded, json } from './lib/http';
 import { deployStores } from './lib/services';
 import { probeExec } from '../adapters/dependencies';
-import { registryTags, settle, targetActivity, targetSummary } from './lib/views';
+import { bounded, summaryRegistryTags, targetActivity, targetSummary } from './lib/views';
 
 function targetFromRoute(raw: string | undefined) {
   return selectTarget(appConfig().targets, parseTargetParam(raw));
@@ -26,7 +26,7 @@ df.app.client.http('targetsList', {
   authLevel: 'anonymous',
   handler: guarded('reader', async (_req, _caller, client) => {
     const config = appConfig();
-    const [tags, execProblem] = [settle(registryTags(config)), probeExec(config.execUpstream)];
+    const [tags, execProblem] = [summaryRegistryTags(config), probeExec(config.execUpstream)];
     return json(
       200,
       await Promise.all(config.targets.map(async (t) => targetSummary(config, t, client, await tags, execProblem))),
@@ -141,7 +141,11 @@ df.app.client.http('targetSpec', {
   authLevel: 'anonymous',
   handler: guarded('reader', async (req) => {
     const target = targetFromRoute(req.params.target);
-    const svc = await (await kubeReaderFor(target)).service();
+    const svc = await bounded(
+      kubeReaderFor(target).then((kube) => kube.service()),
+      'cluster_unavailable',
+      `the cluster API of ${target.name}`,
+    );
     if (!svc.externalIp)
       throw new DomainError('service_not_ready', `elb-openapi on ${target.name} has no address yet`, 404);
     return json(200, await fetchSpec(serviceBaseUrl(svc.externalIp, target.servicePort)));

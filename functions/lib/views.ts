@@ -17,7 +17,7 @@ import {
 import { desiredTag, TargetState } from '../../core/target-state';
 import { Target } from '../../core/targets';
 import { kubeReaderFor } from '../../adapters/cluster-reader';
-import { probeExec } from '../../adapters/dependencies';
+import { probeExec, withTimeout } from '../../adapters/dependencies';
 import { createRegistryClient, RegistryReader, RegistryTags } from '../../adapters/registry';
 import { serviceBaseUrl } from '../../adapters/service-probe';
 import { deployStores } from './services';
@@ -105,6 +105,25 @@ export async function activeDeploy(
   }
 }
 
+/**
+ * How long the summary waits for the cluster or the registry. A part that accepts connections but never answers
+ * (hung, or paused) must read as unavailable within seconds, not hold every open page's summary.
+ */
+export const SUMMARY_READ_TIMEOUT_MS = 4000;
+
+/** An upstream read for an HTTP answer, bounded: past the deadline it is `code` (cluster_ or registry_unavailable). */
+export function bounded<T>(work: Promise<T>, code: string, what: string): Promise<T> {
+  return withTimeout(work, SUMMARY_READ_TIMEOUT_MS).catch((err: unknown) => {
+    if ((err as { name?: string })?.name !== 'TimeoutError') throw err;
+    throw new DomainError(code, `${what} did not answer within ${SUMMARY_READ_TIMEOUT_MS / 1000}s`, 503);
+  });
+}
+
+/** The registry's tags for a summary (or the target list): bounded, and an error as a value. */
+export function summaryRegistryTags(config: AppConfig): Promise<RegistryTags | DomainError> {
+  return settle(bounded(registryTags(config), 'registry_unavailable', 'the registry'));
+}
+
 async function settle<T>(p: Promise<T>): Promise<T | DomainError> {
   try {
     return await p;
@@ -143,8 +162,8 @@ export async function targetSummary(
     stores.deployments.list(target.name, 1),
   ]);
   const [registryTagsOrError, live, active, exec] = await Promise.all([
-    tags ?? settle(registryTags(config)),
-    settle(liveService(target)),
+    tags ?? summaryRegistryTags(config),
+    settle(bounded(liveService(target), 'cluster_unavailable', `the cluster API of ${target.name}`)),
     activeDeploy(state, client, config),
     execProblem ?? probeExec(config.execUpstream),
   ]);
@@ -169,5 +188,3 @@ export async function targetActivity(target: Target): Promise<ActivityView> {
   ]);
   return activityView(state, last ?? null);
 }
-
-export { settle };
