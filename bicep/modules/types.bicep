@@ -91,4 +91,9 @@ type deployTuningType = {
   @minValue(1)
   @maxValue(1000)
   ELB_HISTORY_LIMIT: int?
+
+  @description('Optional. How long a deploy retries an exec server or cluster API that does not answer before the phase fails, in seconds (app default 30).')
+  @minValue(0)
+  @maxValue(600)
+  ELB_DEPENDENCY_RETRY_SECONDS: int?
 }

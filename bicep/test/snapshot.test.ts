@@ -96,6 +96,7 @@ const tuningSettings = [
   'ELB_EXEC_TIMEOUT_SECONDS',
   'ELB_PENDING_WARN_SECONDS',
   'ELB_HISTORY_LIMIT',
+  'ELB_DEPENDENCY_RETRY_SECONDS',
 ];
 
 const identityId = (name: string) =>

@@ -50,7 +50,7 @@ describe('/docs on the local stack', () => {
     const groups = stack.processGroups();
     expect(groups.length).toBe(5);
     const stopped = await stack.run('stop');
-    expect(stopped.code).toBe(0);
+    expect(stopped.code, `${stopped.stdout}\n${stopped.stderr}`).toBe(0);
     expect(aliveGroups(groups)).toEqual([]);
     expect(await stack.exited).toBe(0);
   });
