@@ -256,10 +256,8 @@ describe('security properties of the compiled main.bicep', () => {
       expect(name.toLowerCase(), name).not.toContain('accountkey');
       expect(String(value), name).not.toMatch(/AccountKey|SharedAccessSignature/i);
     }
-
-    const site = only('Microsoft.Web/sites');
-    const deployment = ((props(site).functionAppConfig as JsonObject).deployment as JsonObject).storage as JsonObject;
-    expect((deployment.authentication as JsonObject).type).toBe('UserAssignedIdentity');
+    // An Azure Files content share would need the account key; a Dedicated plan runs without one.
+    expect(settings.has('WEBSITE_CONTENTAZUREFILECONNECTIONSTRING')).toBe(false);
   });
 
   it('gives the Function App the settings of docs/contracts.md, with EXEC_TOKEN as a Key Vault reference', () => {
@@ -285,10 +283,13 @@ describe('security properties of the compiled main.bicep', () => {
     const site = only('Microsoft.Web/sites');
     expect(props(site).keyVaultReferenceIdentity).toBe("[parameters('identity').resourceId]");
     expect(props(site).httpsOnly).toBe(true);
-    const runtime = (props(site).functionAppConfig as JsonObject).runtime as JsonObject;
-    expect(runtime).toEqual({ name: 'node', version: '20' });
-    const plan = only('Microsoft.Web/serverfarms');
-    expect((plan.resource.sku as JsonObject).tier).toBe('FlexConsumption');
+    const siteConfig = props(site).siteConfig as JsonObject;
+    expect(siteConfig.linuxFxVersion).toBe('Node|20');
+    expect(settings.get('FUNCTIONS_WORKER_RUNTIME')).toBe('node');
+    expect(settings.get('FUNCTIONS_EXTENSION_VERSION')).toBe('~4');
+    // Loaded all the time (Durable timers, Event Grid), and every outbound call — DNS included — through the VNet.
+    expect(siteConfig.alwaysOn).toBe(true);
+    expect(props(site).outboundVnetRouting).toEqual({ allTraffic: true });
     // Publishing with passwords is off: deployments use Entra ID.
     const policies = resourcesOfType(nodes, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
     expect(policies.map((p) => props(p).allow)).toEqual([false, false]);
@@ -435,6 +436,22 @@ describe('security properties of the compiled main.bicep', () => {
     expect([...reachableGuids(node, String(props(reader).roleDefinitionId))]).toEqual([role.keyVaultSecretsUser]);
     expect(String(reader.resource.scope)).toContain("'Microsoft.KeyVault/vaults/secrets'");
     expect(parameterValue(node, 'readers')).toHaveLength(2);
+  });
+
+  it('hosts the app on a Dedicated plan, a kind Static Web Apps accepts as a linked backend', () => {
+    // docs/decisions/0001-function-hosting-plan.md: Consumption, Premium and Dedicated are the plans a linked
+    // backend may use; only Dedicated also gives VNet integration without an Azure Files share.
+    const plan = only('Microsoft.Web/serverfarms');
+    expect(plan.resource.kind).toBe('linux');
+    expect(props(plan).reserved).toBe(true);
+    const sku = plan.resource.sku as JsonObject;
+    expect(sku.name).toBe("[parameters('planSku')]");
+    const node = nodeAt(nodes, 'main/functionApp');
+    const allowed = (node.template.parameters?.planSku as JsonObject).allowedValues as string[];
+    expect(allowed.length).toBeGreaterThan(0);
+    for (const name of allowed) expect(name, name).toMatch(/^(B|S|P)\d(v3)?$/);
+    const subnet = only('Microsoft.Network/virtualNetworks');
+    expect(JSON.stringify(props(subnet).subnets)).toContain('Microsoft.Web/serverFarms');
   });
 
   it('runs the app in the platform mode behind the linked Static Web App, with the registry id its push check needs', () => {
