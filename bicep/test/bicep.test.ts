@@ -48,8 +48,8 @@ const forbiddenOutputWords = new Set([
 ]);
 
 /** Runs `bicep ARGS` and expects it to succeed without a single diagnostic (a warning fails too). */
-function runClean(args: string[]): BicepRun {
-  const run = runBicep(args);
+function runClean(args: string[], env: Record<string, string | undefined> = {}): BicepRun {
+  const run = runBicep(args, bicepDir, env);
   expect(diagnostics(run), run.stdout + run.stderr).toEqual([]);
   expect(run.status, run.stderr).toBe(0);
   return run;
@@ -61,6 +61,16 @@ function bicepSources(): string[] {
     .map((f) => `modules/${f}`);
   return ['main.bicep', ...modules];
 }
+
+/** What an azd environment gives main.bicepparam (README "In Azure"). */
+const azdEnv = {
+  AZURE_ENV_NAME: 'dev',
+  AZURE_LOCATION: 'westeurope',
+  ELB_REGISTRY_RESOURCE_ID:
+    '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/elbacr01',
+  ELB_TARGETS: '[{"name":"prod","resourceGroup":"rg-aks","clusterName":"aks-elb"}]',
+  ELB_EXEC_IMAGE: 'elbacr01.azurecr.io/elb-control-exec:0123456789ab',
+};
 
 describe('Bicep CLI', () => {
   it('is installed (scripts/ensure-bicep.sh) and runs', () => {
@@ -105,9 +115,34 @@ describe('bicep build and lint', () => {
   );
 
   it(
+    'builds main.bicepparam from an azd environment, and refuses one without the required values',
+    () => {
+      const run = runBicep(['build-params', 'main.bicepparam', '--stdout'], bicepDir, azdEnv);
+      expect(diagnostics(run), run.stdout + run.stderr).toEqual([]);
+      const { parameters } = JSON.parse((JSON.parse(run.stdout) as { parametersJson: string }).parametersJson) as {
+        parameters: Record<string, { value: unknown }>;
+      };
+      expect(parameters.targets?.value).toEqual([{ name: 'prod', resourceGroup: 'rg-aks', clusterName: 'aks-elb' }]);
+      expect(parameters.execTokenAction?.value).toBe('generate');
+      expect(parameters.deployEventSubscription?.value).toBe(false);
+      expect(parameters.execImage?.value).toBe(azdEnv.ELB_EXEC_IMAGE);
+      for (const missing of ['ELB_REGISTRY_RESOURCE_ID', 'ELB_TARGETS', 'ELB_EXEC_IMAGE']) {
+        const without = runBicep(['build-params', 'main.bicepparam', '--stdout'], bicepDir, {
+          ...azdEnv,
+          [missing]: undefined,
+        });
+        expect(without.status, missing).not.toBe(0);
+        expect(without.stdout + without.stderr, missing).toContain(missing);
+      }
+    },
+    cliTimeout,
+  );
+
+  it(
     'lints every file without a diagnostic',
     () => {
-      runClean(['lint', '--pattern', '**/*.bicep*']);
+      // main.bicepparam reads the azd environment, so it is linted with one.
+      runClean(['lint', '--pattern', '**/*.bicep*'], azdEnv);
     },
     cliTimeout,
   );
