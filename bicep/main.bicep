@@ -1,5 +1,5 @@
 metadata name = 'elb-control'
-metadata description = 'The production topology of elb-control: monitoring, identity-based storage, the Flex Consumption Function App, Key Vault with the generated exec token, the internal exec container, Event Grid on the registry, the dashboard, and least-privilege role assignments on the registry and the clusters.'
+metadata description = 'The production topology of elb-control: monitoring, identity-based storage, the Function App on a Dedicated Linux plan, Key Vault with the generated exec token, the internal exec container, Event Grid on the registry, the dashboard, and least-privilege role assignments on the registry and the clusters.'
 
 targetScope = 'resourceGroup'
 
@@ -68,10 +68,15 @@ param taskHubName string = 'elbcontrol'
 @description('Optional. Deploy timings and limits of the Function App (ELB_ROLLOUT_TIMEOUT_SECONDS, …); each unset one keeps the app default. Set them here rather than on the app: a redeployment replaces the app settings.')
 param deployTuning deployTuningType = {}
 
-@description('Optional. Most instances the Function App scales out to.')
-@minValue(1)
-@maxValue(1000)
-param functionMaximumInstanceCount int = 40
+@description('Optional. Size of the Function App\'s Dedicated plan (docs/decisions/0001-function-hosting-plan.md).')
+@allowed([
+  'B1'
+  'S1'
+  'P0v3'
+  'P1v3'
+  'P2v3'
+])
+param functionPlanSku string = 'P0v3'
 
 @description('Optional. Days Log Analytics keeps logs.')
 @minValue(30)
@@ -265,7 +270,6 @@ module functionApp 'modules/function-app.bicep' = {
     tags: tags
     identity: identities.outputs.function
     storageAccountName: storageAccountName
-    deploymentContainerName: storage.outputs.deploymentContainerName
     integrationSubnetResourceId: network.outputs.functionSubnetResourceId
     appInsightsName: appInsightsName
     keyVaultName: keyVaultName
@@ -278,7 +282,7 @@ module functionApp 'modules/function-app.bicep' = {
     execIdentityClientId: identities.outputs.exec.clientId
     deployTuning: deployTuning
     taskHubName: taskHubName
-    maximumInstanceCount: functionMaximumInstanceCount
+    planSku: functionPlanSku
   }
   dependsOn: [
     execToken

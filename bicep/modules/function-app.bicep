@@ -1,5 +1,5 @@
 metadata name = 'elb-control Function App'
-metadata description = 'Flex Consumption plan and the Node 20 Function App: user-assigned identity, identity-based storage, VNet integration to reach the exec server, the exec token as a Key Vault reference.'
+metadata description = 'Dedicated (App Service) Linux plan and the Node 20 Function App: user-assigned identity, identity-based storage, VNet integration to reach the exec server, the exec token as a Key Vault reference.'
 
 import { deployTuningType, identityType, resourceTagsType } from 'types.bicep'
 
@@ -15,11 +15,8 @@ param tags resourceTagsType = {}
 @description('Required. Identity of the Function App.')
 param identity identityType
 
-@description('Required. Name of the storage account (AzureWebJobsStorage, Durable task hub, tables, deployment package).')
+@description('Required. Name of the storage account (AzureWebJobsStorage, Durable task hub, tables).')
 param storageAccountName string
-
-@description('Required. Blob container holding the deployment package.')
-param deploymentContainerName string
 
 @description('Required. Subnet for outbound VNet integration (to reach the internal exec server).')
 param integrationSubnetResourceId string
@@ -60,18 +57,20 @@ param deployTuning deployTuningType = {}
 @description('Optional. Durable task hub name (ELB_TASK_HUB).')
 param taskHubName string = 'elbcontrol'
 
-@description('Optional. Most instances the app scales out to.')
-@minValue(1)
-@maxValue(1000)
-param maximumInstanceCount int = 40
-
-@description('Optional. Memory of one instance in MB.')
+@description('Optional. Size of the Dedicated plan. A plan that Static Web Apps accepts as a linked backend and that has VNet integration (docs/decisions/0001-function-hosting-plan.md).')
 @allowed([
-  512
-  2048
-  4096
+  'B1'
+  'S1'
+  'P0v3'
+  'P1v3'
+  'P2v3'
 ])
-param instanceMemoryMB int = 2048
+param planSku string = 'P0v3'
+
+@description('Optional. Instances of the plan (the Durable task hub shares work between them).')
+@minValue(1)
+@maxValue(10)
+param instanceCount int = 1
 
 resource storage 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
   name: storageAccountName
@@ -99,10 +98,10 @@ resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: 'plan-${name}'
   location: location
   tags: tags
-  kind: 'functionapp'
+  kind: 'linux'
   sku: {
-    tier: 'FlexConsumption'
-    name: 'FC1'
+    name: planSku
+    capacity: instanceCount
   }
   properties: {
     reserved: true
@@ -125,14 +124,22 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
     httpsOnly: true
     keyVaultReferenceIdentity: identity.resourceId
     virtualNetworkSubnetId: integrationSubnetResourceId
+    // All outbound traffic, DNS included, goes through the VNet: the exec server's name resolves only in its private
+    // DNS zone.
+    outboundVnetRouting: {
+      allTraffic: true
+    }
     siteConfig: {
+      linuxFxVersion: 'Node|20'
+      // A Dedicated plan unloads an idle app unless Always On is set; the Durable and Event Grid triggers need it loaded.
+      alwaysOn: true
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
-      // FUNCTIONS_WORKER_RUNTIME and the Node version are not app settings on Flex Consumption: functionAppConfig.runtime
-      // carries them (the platform rejects the setting).
       appSettings: concat(
         [
+          { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
+          { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'node' }
           // Identity-based connection: no account key anywhere.
           { name: 'AzureWebJobsStorage__accountName', value: storage.name }
           { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
@@ -169,26 +176,6 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
         ],
         tuningSettings
       )
-    }
-    functionAppConfig: {
-      deployment: {
-        storage: {
-          type: 'blobContainer'
-          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
-          authentication: {
-            type: 'UserAssignedIdentity'
-            userAssignedIdentityResourceId: identity.resourceId
-          }
-        }
-      }
-      scaleAndConcurrency: {
-        maximumInstanceCount: maximumInstanceCount
-        instanceMemoryMB: instanceMemoryMB
-      }
-      runtime: {
-        name: 'node'
-        version: '20'
-      }
     }
   }
 

@@ -18,7 +18,7 @@ param addressPrefix string = '10.60.0.0/16'
 @description('Optional. Subnet of the Container Apps environment infrastructure (at least /27 for a workload-profiles environment).')
 param containerAppsSubnetPrefix string = '10.60.0.0/23'
 
-@description('Optional. Subnet the Function App integrates with for outbound traffic (Flex Consumption delegates it to Microsoft.App/environments).')
+@description('Optional. Subnet the Function App integrates with for outbound traffic (delegated to Microsoft.Web/serverFarms for regional VNet integration).')
 param functionSubnetPrefix string = '10.60.2.0/24'
 
 resource vnet 'Microsoft.Network/virtualNetworks@2026-03-01' = {
@@ -50,9 +50,9 @@ resource vnet 'Microsoft.Network/virtualNetworks@2026-03-01' = {
           addressPrefix: functionSubnetPrefix
           delegations: [
             {
-              name: 'flex-consumption'
+              name: 'app-service-plan'
               properties: {
-                serviceName: 'Microsoft.App/environments'
+                serviceName: 'Microsoft.Web/serverFarms'
               }
             }
           ]

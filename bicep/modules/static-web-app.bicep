@@ -27,7 +27,7 @@ param entraTenantId string = tenant().tenantId
 resource site 'Microsoft.Web/staticSites@2025-03-01' = {
   name: name
   location: location
-  tags: tags
+  tags: union(tags, { 'azd-service-name': 'web' })
   // Standard is required for a linked backend and custom authentication.
   sku: {
     name: 'Standard'

@@ -26,9 +26,6 @@ param deadLetterWriterIdentityResourceId string
 @description('Required. Principal id of the Event Grid identity.')
 param deadLetterWriterPrincipalId string
 
-@description('Optional. Name of the blob container holding the Function App deployment package.')
-param deploymentContainerName string = 'app-package'
-
 @description('Optional. Name of the blob container Event Grid dead-letters undeliverable events into.')
 param deadLetterContainerName string = 'eventgrid-deadletter'
 
@@ -62,13 +59,6 @@ resource account 'Microsoft.Storage/storageAccounts@2026-09-01' = {
 
   resource blobService 'blobServices' = {
     name: 'default'
-
-    resource deploymentContainer 'containers' = {
-      name: deploymentContainerName
-      properties: {
-        publicAccess: 'None'
-      }
-    }
 
     resource deadLetterContainer 'containers' = {
       name: deadLetterContainerName
@@ -131,9 +121,6 @@ output resourceId string = account.id
 
 @description('Blob endpoint of the storage account.')
 output blobEndpoint string = account.properties.primaryEndpoints.blob
-
-@description('Name of the deployment package container.')
-output deploymentContainerName string = account::blobService::deploymentContainer.name
 
 @description('Name of the dead-letter container.')
 output deadLetterContainerName string = account::blobService::deadLetterContainer.name

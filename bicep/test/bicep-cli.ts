@@ -30,15 +30,18 @@ export interface BicepRun {
   stderr: string;
 }
 
-/** Runs `bicep ARGS` in `cwd`; the caller judges the exit status and the diagnostics. */
-export function runBicep(args: string[], cwd = bicepDir): BicepRun {
+/**
+ * Runs `bicep ARGS` in `cwd`; the caller judges the exit status and the diagnostics. `env` adds to (or, with
+ * undefined values, removes from) the environment, for parameter files that read it.
+ */
+export function runBicep(args: string[], cwd = bicepDir, env: Record<string, string | undefined> = {}): BicepRun {
   const result = spawnSync(bicepBinary(), args, {
     cwd,
     encoding: 'utf8',
     timeout: 600_000,
     maxBuffer: 64 * 1024 * 1024,
     // The CLI needs no telemetry and no first-run banner in CI logs.
-    env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', BICEP_TRACING_ENABLED: 'false' },
+    env: { ...process.env, ...env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', BICEP_TRACING_ENABLED: 'false' },
   });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

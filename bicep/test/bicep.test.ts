@@ -48,8 +48,8 @@ const forbiddenOutputWords = new Set([
 ]);
 
 /** Runs `bicep ARGS` and expects it to succeed without a single diagnostic (a warning fails too). */
-function runClean(args: string[]): BicepRun {
-  const run = runBicep(args);
+function runClean(args: string[], env: Record<string, string | undefined> = {}): BicepRun {
+  const run = runBicep(args, bicepDir, env);
   expect(diagnostics(run), run.stdout + run.stderr).toEqual([]);
   expect(run.status, run.stderr).toBe(0);
   return run;
@@ -61,6 +61,16 @@ function bicepSources(): string[] {
     .map((f) => `modules/${f}`);
   return ['main.bicep', ...modules];
 }
+
+/** What an azd environment gives main.bicepparam (README "In Azure"). */
+const azdEnv = {
+  AZURE_ENV_NAME: 'dev',
+  AZURE_LOCATION: 'westeurope',
+  ELB_REGISTRY_RESOURCE_ID:
+    '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/elbacr01',
+  ELB_TARGETS: '[{"name":"prod","resourceGroup":"rg-aks","clusterName":"aks-elb"}]',
+  ELB_EXEC_IMAGE: 'elbacr01.azurecr.io/elb-control-exec:0123456789ab',
+};
 
 describe('Bicep CLI', () => {
   it('is installed (scripts/ensure-bicep.sh) and runs', () => {
@@ -105,9 +115,34 @@ describe('bicep build and lint', () => {
   );
 
   it(
+    'builds main.bicepparam from an azd environment, and refuses one without the required values',
+    () => {
+      const run = runBicep(['build-params', 'main.bicepparam', '--stdout'], bicepDir, azdEnv);
+      expect(diagnostics(run), run.stdout + run.stderr).toEqual([]);
+      const { parameters } = JSON.parse((JSON.parse(run.stdout) as { parametersJson: string }).parametersJson) as {
+        parameters: Record<string, { value: unknown }>;
+      };
+      expect(parameters.targets?.value).toEqual([{ name: 'prod', resourceGroup: 'rg-aks', clusterName: 'aks-elb' }]);
+      expect(parameters.execTokenAction?.value).toBe('generate');
+      expect(parameters.deployEventSubscription?.value).toBe(false);
+      expect(parameters.execImage?.value).toBe(azdEnv.ELB_EXEC_IMAGE);
+      for (const missing of ['ELB_REGISTRY_RESOURCE_ID', 'ELB_TARGETS', 'ELB_EXEC_IMAGE']) {
+        const without = runBicep(['build-params', 'main.bicepparam', '--stdout'], bicepDir, {
+          ...azdEnv,
+          [missing]: undefined,
+        });
+        expect(without.status, missing).not.toBe(0);
+        expect(without.stdout + without.stderr, missing).toContain(missing);
+      }
+    },
+    cliTimeout,
+  );
+
+  it(
     'lints every file without a diagnostic',
     () => {
-      runClean(['lint', '--pattern', '**/*.bicep*']);
+      // main.bicepparam reads the azd environment, so it is linted with one.
+      runClean(['lint', '--pattern', '**/*.bicep*'], azdEnv);
     },
     cliTimeout,
   );
@@ -256,10 +291,8 @@ describe('security properties of the compiled main.bicep', () => {
       expect(name.toLowerCase(), name).not.toContain('accountkey');
       expect(String(value), name).not.toMatch(/AccountKey|SharedAccessSignature/i);
     }
-
-    const site = only('Microsoft.Web/sites');
-    const deployment = ((props(site).functionAppConfig as JsonObject).deployment as JsonObject).storage as JsonObject;
-    expect((deployment.authentication as JsonObject).type).toBe('UserAssignedIdentity');
+    // An Azure Files content share would need the account key; a Dedicated plan runs without one.
+    expect(settings.has('WEBSITE_CONTENTAZUREFILECONNECTIONSTRING')).toBe(false);
   });
 
   it('gives the Function App the settings of docs/contracts.md, with EXEC_TOKEN as a Key Vault reference', () => {
@@ -285,10 +318,13 @@ describe('security properties of the compiled main.bicep', () => {
     const site = only('Microsoft.Web/sites');
     expect(props(site).keyVaultReferenceIdentity).toBe("[parameters('identity').resourceId]");
     expect(props(site).httpsOnly).toBe(true);
-    const runtime = (props(site).functionAppConfig as JsonObject).runtime as JsonObject;
-    expect(runtime).toEqual({ name: 'node', version: '20' });
-    const plan = only('Microsoft.Web/serverfarms');
-    expect((plan.resource.sku as JsonObject).tier).toBe('FlexConsumption');
+    const siteConfig = props(site).siteConfig as JsonObject;
+    expect(siteConfig.linuxFxVersion).toBe('Node|20');
+    expect(settings.get('FUNCTIONS_WORKER_RUNTIME')).toBe('node');
+    expect(settings.get('FUNCTIONS_EXTENSION_VERSION')).toBe('~4');
+    // Loaded all the time (Durable timers, Event Grid), and every outbound call — DNS included — through the VNet.
+    expect(siteConfig.alwaysOn).toBe(true);
+    expect(props(site).outboundVnetRouting).toEqual({ allTraffic: true });
     // Publishing with passwords is off: deployments use Entra ID.
     const policies = resourcesOfType(nodes, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
     expect(policies.map((p) => props(p).allow)).toEqual([false, false]);
@@ -435,6 +471,22 @@ describe('security properties of the compiled main.bicep', () => {
     expect([...reachableGuids(node, String(props(reader).roleDefinitionId))]).toEqual([role.keyVaultSecretsUser]);
     expect(String(reader.resource.scope)).toContain("'Microsoft.KeyVault/vaults/secrets'");
     expect(parameterValue(node, 'readers')).toHaveLength(2);
+  });
+
+  it('hosts the app on a Dedicated plan, a kind Static Web Apps accepts as a linked backend', () => {
+    // docs/decisions/0001-function-hosting-plan.md: Consumption, Premium and Dedicated are the plans a linked
+    // backend may use; only Dedicated also gives VNet integration without an Azure Files share.
+    const plan = only('Microsoft.Web/serverfarms');
+    expect(plan.resource.kind).toBe('linux');
+    expect(props(plan).reserved).toBe(true);
+    const sku = plan.resource.sku as JsonObject;
+    expect(sku.name).toBe("[parameters('planSku')]");
+    const node = nodeAt(nodes, 'main/functionApp');
+    const allowed = (node.template.parameters?.planSku as JsonObject).allowedValues as string[];
+    expect(allowed.length).toBeGreaterThan(0);
+    for (const name of allowed) expect(name, name).toMatch(/^(B|S|P)\d(v3)?$/);
+    const subnet = only('Microsoft.Network/virtualNetworks');
+    expect(JSON.stringify(props(subnet).subnets)).toContain('Microsoft.Web/serverFarms');
   });
 
   it('runs the app in the platform mode behind the linked Static Web App, with the registry id its push check needs', () => {

@@ -81,7 +81,6 @@ const dataActionOfKubeCall: Record<string, string> = {
 
 /** Settings the app reads (local.settings.sample.json) that main.bicep leaves unset on purpose, and why. */
 const deliberatelyUnset: Record<string, string> = {
-  FUNCTIONS_WORKER_RUNTIME: 'Flex Consumption takes the runtime from functionAppConfig.runtime',
   AzureWebJobsStorage: 'identity-based AzureWebJobsStorage__* settings instead of a connection string',
   ELB_TARGETS_FILE: 'ELB_TARGETS carries the targets',
 };
