@@ -333,6 +333,7 @@ describe('exec/image/install-tools.sh (network stubbed: no internet here)', () =
     const missing = installTools(box, { ...defaultArgs(), TARGETARCH: 'amd64' });
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toMatch(/download failed: https:\/\/github\.com\/.*kubelogin-linux-amd64\.zip/);
+    expect(installed(box, 'kubectl')).toBe(false);
 
     const refusals: Array<[Record<string, string>, RegExp]> = [
       [{ TARGETARCH: 's390x' }, /TARGETARCH 's390x' is not supported/],
