@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure the machine tools exist: kubectl always, Chromium and the Bicep CLI for tests.
+# Makes sure the machine tools exist: kubectl always; for tests also Chromium, the Bicep CLI, shellcheck (every shell
+# script is checked by test/shellcheck.test.ts) and unzip (exec/test/image.test.ts unpacks with it, as the image does).
 # Installs with apt-get when running as root; otherwise says what is missing and how to get it.
 set -euo pipefail
 purpose=${1:-test}
@@ -9,6 +10,8 @@ missing=()
 command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
 if [ "$purpose" = test ]; then
   [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
+  command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+  command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
