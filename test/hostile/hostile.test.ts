@@ -1,0 +1,580 @@
+// The hostile suite: the local stack as `npm start` runs it (plus one exec server with the production policy),
+// tried the way an attacker would — over a thousand seeded requests at the devhost (raw request-targets included),
+// the API, the Event Grid webhook, the Durable HTTP API and the exec servers. It asserts that no part dies (the
+// process that served each port at the start still serves it at the end), that no answer is a 5xx, that every
+// refusal is JSON with a `code` and leaks no secret, that none of it started a deploy (history, Durable instances
+// and the cluster's image), and that every dangerous command is a 403. Controls at the end show that an
+// authorised request and a verified event still deploy, so "no deploy" is not vacuous.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULTS as SIM_DEFAULTS } from '../../sim/sim';
+import { devhostKeyFiles, readDevhostKeys } from '../support/devhost-keys';
+import { isAlive, listenerPids } from '../support/listeners';
+import { startFastStack, waitForDeployed } from '../support/local-target';
+import { readyUrl, startNodeProcess, stopProcess, type StartedProcess } from '../support/node-process';
+import { rawExchange } from '../support/raw-http';
+import { SeededRandom } from '../support/seeded-random';
+import { eventually, repoRoot, type Stack } from '../support/stack';
+import { apiCases } from './cases/api';
+import { durableCases } from './cases/durable';
+import { eventGridCases } from './cases/eventgrid';
+import { execCases } from './cases/exec';
+import { rawCases, slowCases } from './cases/raw';
+import { bytesFor, EVIL_ORIGIN, type HostileContext } from './context';
+import { jsonBody, report, runCases, type Case, type Result } from './ledger';
+
+const SEED = Number(process.env.ELB_HOSTILE_SEED ?? 20261207);
+/** A slow sender must be answered 408 and cut off within this (the issue measured 150 s). */
+const SLOW_BOUND_MS = 45_000;
+const MIN_REQUESTS = 1000;
+
+let stack: Stack;
+let production: StartedProcess;
+let ctx: HostileContext;
+let secrets: string[] = [];
+let slowResults: Promise<Result[]>;
+const scratch: string[] = [];
+const sent: Result[] = [];
+/** Port → the pid that served it once the stack was up. */
+let servedBy = new Map<number, number>();
+let portNames: Record<number, string> = {};
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
+async function startProductionExec(workRoot: string, token: string): Promise<StartedProcess> {
+  return startExec('exec (production policy)', {
+    EXEC_TOKEN: token,
+    EXEC_POLICY: join(repoRoot, 'exec', 'policy', 'production.json'),
+    EXEC_WORK_ROOT: workRoot,
+  });
+}
+
+/** An exec server of our own, on a free loopback port, as the image runs it (dist/exec/cli.js). */
+function startExec(name: string, env: Record<string, string>): Promise<StartedProcess> {
+  return startNodeProcess(name, [join(repoRoot, 'dist', 'exec', 'cli.js')], {
+    env: {
+      EXEC_HOST: '127.0.0.1',
+      EXEC_PORT: '0',
+      EXEC_AUDIT_FILE: join(env.EXEC_WORK_ROOT!, '..', 'audit.log'),
+      ...env,
+    },
+    ready: [/^READY exec \S+/m],
+  });
+}
+
+function deadKubeconfig(server: string): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: c\n  cluster:\n    server: ${server}`,
+    'users:',
+    '- name: u\n  user:\n    token: not-a-real-token',
+    'contexts:',
+    '- name: x\n  context:\n    cluster: c\n    user: u\n    namespace: elb-openapi',
+    'current-context: x',
+    '',
+  ].join('\n');
+}
+
+async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, { headers });
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body };
+}
+
+/** The image the cluster's elb-openapi Deployment runs, or null when there is none. */
+async function clusterImage(): Promise<string | null> {
+  const { status, body } = await getJson(`${stack.k8sUrl}/apis/apps/v1/namespaces/elb-openapi/deployments/elb-openapi`);
+  if (status === 404) return null;
+  if (status !== 200) throw new Error(`the sim answered ${status} for the Deployment`);
+  const b = body as { spec: { template: { spec: { containers: Array<{ image: string }> } } } };
+  return b.spec.template.spec.containers[0]?.image ?? null;
+}
+
+interface HistoryRow {
+  deploy_id: string;
+  reason: string;
+  requester: string;
+  status: string;
+}
+
+async function history(): Promise<HistoryRow[]> {
+  const { status, body } = await getJson(`${stack.apiUrl}/targets/local/openapi/deployments`);
+  if (status !== 200) throw new Error(`history: HTTP ${status} ${JSON.stringify(body)}`);
+  return body as HistoryRow[];
+}
+
+async function run(cases: Case[], concurrency = 4): Promise<string> {
+  const results = await runCases(cases, secrets, concurrency);
+  sent.push(...results);
+  return report(results, secrets);
+}
+
+describe('hostile callers against the local stack', () => {
+  beforeAll(async () => {
+    const stackExecRoot = tempDir('elb-hostile-exec-');
+    stack = await startFastStack({
+      // The Event Grid topic check applies only when the app knows its registry's resource id; the sim's is this.
+      ELB_REGISTRY_RESOURCE_ID: SIM_DEFAULTS.registryResourceId,
+      // A work root of its own, so this stack's exec server never touches another running server's requests.
+      EXEC_WORK_ROOT: stackExecRoot,
+    });
+    const prodDir = tempDir('elb-hostile-prod-');
+    const productionToken = randomBytes(32).toString('base64url');
+    production = await startProductionExec(join(prodDir, 'work'), productionToken);
+    const productionPort = Number(new URL(readyUrl(production.output, 'exec')).port);
+
+    const keys = readDevhostKeys(stack.localDir);
+    const execToken = readFileSync(join(stack.localDir, 'run', 'exec-token'), 'utf8').trim();
+    const acr = await getJson(`${stack.apiUrl}/monitor/acr`);
+    const a = acr.body as { expected_image_tags: Record<string, string>; digests: Record<string, string> };
+    if (acr.status !== 200) throw new Error(`/monitor/acr: ${acr.status} ${JSON.stringify(acr.body)}`);
+    const desiredTag = a.expected_image_tags['elb-openapi']!;
+    const staleDigest = Object.entries(a.digests).find(([tag]) => tag !== desiredTag)?.[1];
+    if (!staleDigest) throw new Error('the sim registry should hold a second tag');
+
+    ctx = {
+      rng: new SeededRandom(SEED),
+      ports: {
+        api: stack.ports.api,
+        web: stack.ports.web,
+        exec: stack.ports.exec,
+        simK8s: stack.ports.simK8s,
+        simRegistry: stack.ports.simRegistry,
+        execProduction: productionPort,
+      },
+      webOrigin: stack.webUrl,
+      keys: { master: keys.master, system: keys.system },
+      execToken,
+      execProductionToken: productionToken,
+      registry: {
+        host: `127.0.0.1:${stack.ports.simRegistry}`,
+        topic: SIM_DEFAULTS.registryResourceId,
+        repository: 'elb-openapi',
+        desiredTag,
+        currentDigest: a.digests[desiredTag]!,
+        staleDigest,
+      },
+      deadKubeconfig: deadKubeconfig('https://127.0.0.1:1'),
+    };
+    secrets = [execToken, productionToken, keys.master, keys.system].filter((s): s is string => !!s);
+
+    portNames = {
+      [stack.ports.api]: 'devhost (api)',
+      [stack.ports.web]: 'web',
+      [stack.ports.exec]: 'exec server (local)',
+      [stack.ports.simK8s]: 'sim (Kubernetes API)',
+      [stack.ports.simRegistry]: 'sim (registry)',
+      [stack.ports.azuriteTable]: 'azurite',
+      [productionPort]: 'exec server (production)',
+    };
+    servedBy = listenerPids(Object.keys(portNames).map(Number));
+
+    // Slow senders run alongside everything else; their outcome is checked near the end.
+    const slow = [
+      ...slowCases(
+        stack.ports.api,
+        'api',
+        '/api/aks/openapi/deploy',
+        [
+          ['Origin', EVIL_ORIGIN],
+          ['Content-Type', 'text/plain'],
+        ],
+        SLOW_BOUND_MS,
+      ),
+      ...slowCases(
+        stack.ports.api,
+        'eventgrid',
+        '/runtime/webhooks/EventGrid?functionName=acrImagePushed',
+        [
+          ['aeg-event-type', 'Notification'],
+          ['Content-Type', 'application/json'],
+        ],
+        SLOW_BOUND_MS,
+      ),
+      ...slowCases(
+        stack.ports.api,
+        'durable',
+        '/runtime/webhooks/durabletask/orchestrators/noSuchOrchestrator',
+        [['Content-Type', 'application/json']],
+        SLOW_BOUND_MS,
+      ),
+      ...slowCases(
+        stack.ports.exec,
+        'exec-local',
+        '/exec',
+        [
+          ['X-Exec-Token', execToken],
+          ['Content-Type', 'application/json'],
+        ],
+        SLOW_BOUND_MS,
+      ),
+      ...slowCases(
+        productionPort,
+        'exec-production',
+        '/exec',
+        [
+          ['X-Exec-Token', productionToken],
+          ['Content-Type', 'application/json'],
+        ],
+        SLOW_BOUND_MS,
+      ),
+      ...slowCases(
+        stack.ports.simK8s,
+        'sim',
+        '/api/v1/namespaces',
+        [['Content-Type', 'application/json']],
+        SLOW_BOUND_MS,
+      ).map((c) => ({ ...c, errorShape: 'sim' as const })),
+    ];
+    slowResults = runCases(slow, secrets, slow.length);
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    if (production) await stopProcess(production.child);
+    for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('the devhost keeps a master key and a system key, 0600, in its state dir', () => {
+    const keys = readDevhostKeys(stack.localDir);
+    expect(keys.problem, 'docs/devhost.md names where the keys live').toBeUndefined();
+    for (const file of Object.values(devhostKeyFiles(stack.localDir))) {
+      expect((statSync(file).mode & 0o777).toString(8), file).toBe('600');
+    }
+    expect(keys.master).not.toBe(keys.system);
+  });
+
+  it('the API refuses cross-site starts, foreign hosts, unknown routes, wrong methods and bad bodies', async () => {
+    expect(await run(apiCases(ctx))).toBe('');
+  }, 120_000);
+
+  it('the Durable HTTP API and admin routes need the key; malformed requests with it are coded 4xx', async () => {
+    expect(await run(durableCases(ctx))).toBe('');
+  }, 120_000);
+
+  it('the Event Grid webhook refuses forged, unkeyed and malformed deliveries', async () => {
+    expect(await run(eventGridCases(ctx), 2)).toBe('');
+  }, 120_000);
+
+  it('the local exec server: tokens, routes, bodies, the local policy, raw request-targets', async () => {
+    const cases = [
+      ...execCases(ctx, 'local'),
+      ...rawCases(ctx, 'exec-local', ctx.ports.exec, ['/healthz', '/exec', '/exec/stream', '/exec/req-1']),
+    ];
+    expect(await run(cases)).toBe('');
+  }, 120_000);
+
+  it('the production policy denies every listed dangerous command with a 403 naming the rule', async () => {
+    const cases = [
+      ...execCases(ctx, 'production'),
+      ...rawCases(ctx, 'exec-production', ctx.ports.execProduction, ['/healthz', '/exec']),
+    ];
+    expect(await run(cases)).toBe('');
+  }, 120_000);
+
+  it('the sim survives raw request-targets and broken framing', async () => {
+    const cases = [
+      ...rawCases(ctx, 'sim', ctx.ports.simK8s, [
+        '/version',
+        '/api/v1/namespaces',
+        '/apis/apps/v1/namespaces/elb-openapi/deployments',
+        '/_sim/faults',
+      ]),
+      ...rawCases(ctx, 'sim', ctx.ports.simRegistry, [
+        '/v2/',
+        '/v2/_catalog',
+        '/v2/elb-openapi/tags/list',
+        '/v2/elb-openapi/manifests/3.4',
+      ]),
+    ];
+    expect(await run(cases)).toBe('');
+  }, 120_000);
+
+  it('none of it started a deploy: no history record, no Durable instance, the cluster unchanged', async () => {
+    // A start is recorded at once; give asynchronous starts (events, queued follow-ups) a moment to show.
+    await new Promise((ok) => setTimeout(ok, 3000));
+    const problems: string[] = [];
+    const records = await history();
+    if (records.length > 0)
+      problems.push(
+        `history holds ${records.length} record(s): ${JSON.stringify(records.map((r) => [r.deploy_id, r.reason, r.requester, r.status]))}`,
+      );
+    const summary = (await getJson(`${stack.apiUrl}/targets/local/openapi`)).body as {
+      deployed: unknown;
+      active_deploy: unknown;
+    };
+    if (summary.deployed !== null)
+      problems.push(`the target shows a deployed image: ${JSON.stringify(summary.deployed)}`);
+    if (summary.active_deploy !== null) problems.push(`a deploy is active: ${JSON.stringify(summary.active_deploy)}`);
+    const image = await clusterImage();
+    if (image !== null) problems.push(`the cluster runs ${image} (nothing was installed before)`);
+    const keyHeader: Record<string, string> = ctx.keys.system ? { 'x-functions-key': ctx.keys.system } : {};
+    const instances = await getJson(
+      `${stack.apiUrl.replace(/\/api$/, '')}/runtime/webhooks/durabletask/instances/`,
+      keyHeader,
+    );
+    if (instances.status !== 200)
+      problems.push(`listing Durable instances with the system key: HTTP ${instances.status}`);
+    else {
+      const deploys = (instances.body as Array<{ name?: string; instanceId?: string }>).filter(
+        (i) => i.name === 'deployOpenApi',
+      );
+      if (deploys.length > 0)
+        problems.push(`${deploys.length} deployOpenApi instance(s): ${deploys.map((d) => d.instanceId).join(', ')}`);
+    }
+    expect(problems.join('\n')).toBe('');
+  }, 30_000);
+
+  it('the devhost survives raw request-targets, broken framing and mutated requests', async () => {
+    const ordinary = [
+      '/api/targets',
+      '/api/targets/local/openapi',
+      '/api/healthz',
+      '/runtime/webhooks/durabletask/instances/',
+      '/runtime/webhooks/EventGrid?functionName=acrImagePushed',
+      '/admin/host/status',
+    ];
+    expect(await run(rawCases(ctx, 'devhost', ctx.ports.api, ordinary))).toBe('');
+  }, 120_000);
+
+  it(
+    `slow senders are answered 408 and cut off within ${SLOW_BOUND_MS / 1000} s`,
+    async () => {
+      const results = await slowResults;
+      sent.push(...results);
+      expect(report(results, secrets)).toBe('');
+    },
+    SLOW_BOUND_MS + 30_000,
+  );
+
+  it(`at least ${MIN_REQUESTS} requests were sent, and every part is still the process it was at the start`, () => {
+    expect(sent.length).toBeGreaterThanOrEqual(MIN_REQUESTS);
+    const now = listenerPids(Object.keys(portNames).map(Number));
+    const lost: string[] = [];
+    for (const [port, pid] of servedBy) {
+      const name = portNames[port];
+      if (!isAlive(pid)) lost.push(`${name}: pid ${pid} exited`);
+      else if (now.get(port) !== pid)
+        lost.push(`${name}: port ${port} is now served by ${now.get(port) ?? 'nobody'}, not ${pid}`);
+    }
+    expect(Object.keys(portNames).length).toBe(servedBy.size);
+    expect(lost.join('\n')).toBe('');
+  });
+
+  it('controls: the keys open what they guard (so the refusals above are about the key)', async () => {
+    const base = stack.apiUrl.replace(/\/api$/, '');
+    const status = await getJson(`${base}/admin/host/status`, { 'x-functions-key': ctx.keys.master ?? '' });
+    expect(status.status, 'GET /admin/host/status with the master key').toBe(200);
+    const list = await getJson(`${base}/runtime/webhooks/durabletask/instances/`, {
+      'x-functions-key': ctx.keys.system ?? '',
+    });
+    expect(list.status, 'GET …/durabletask/instances/ with the system key').toBe(200);
+    const handshake = await fetch(
+      `${base}/runtime/webhooks/EventGrid?functionName=acrImagePushed&code=${encodeURIComponent(ctx.keys.system ?? '')}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'aeg-event-type': 'SubscriptionValidation' },
+        body: JSON.stringify([
+          { id: 'v', eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', data: { validationCode: 'c0de' } },
+        ]),
+      },
+    );
+    expect(handshake.status, 'the Event Grid validation handshake with the system key').toBe(200);
+    expect(await handshake.json()).toEqual({ validationResponse: 'c0de' });
+  });
+
+  it('controls: an authorised start deploys, the dashboard origin is not refused, a verified push deploys', async () => {
+    // Authorised local start (JSON, no Origin — a CLI or the dashboard's own fetch).
+    const start = await fetch(`${stack.apiUrl}/aks/openapi/deploy`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(start.status, await start.clone().text()).toBe(202);
+    await waitForDeployed(stack, ctx.registry.currentDigest, 60_000);
+    expect(await clusterImage()).toContain(ctx.registry.currentDigest);
+    expect((await history()).length).toBe(1);
+
+    // The dashboard's own origin, through its dev server's proxy, passes the origin check (an unknown id is a 404).
+    const viaDashboard = await rawExchange(
+      stack.ports.web,
+      bytesFor(stack.ports.web, {
+        method: 'POST',
+        target: '/api/aks/openapi/deploy/local-20260101t120000-00000000/cancel',
+        headers: [
+          ['Origin', stack.webUrl],
+          ['Content-Type', 'application/json'],
+        ],
+        body: '{}',
+      }),
+    );
+    expect(
+      viaDashboard.response?.status,
+      JSON.stringify(viaDashboard.response && jsonBody(viaDashboard.response)),
+    ).toBe(404);
+
+    // A real push: the sim delivers a verified event (with the key), and the app deploys the new digest.
+    const pushed = await stack.run('push-image', 'elb-openapi:3.4');
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const digest = /sha256:[0-9a-f]{64}/.exec(pushed.stdout)?.[0];
+    expect(digest, pushed.stdout).toBeDefined();
+    await waitForDeployed(stack, digest!, 60_000);
+    const records = await history();
+    expect(records.length).toBe(2);
+    expect(records[0]?.reason).toBe('auto');
+    expect(await clusterImage()).toContain(digest!);
+  }, 150_000);
+
+  it('a kill -9 of the exec server during a request leaves no child and no request directory', async () => {
+    const cluster = await hangingCluster();
+    const workRoot = join(tempDir('elb-hostile-kill-'), 'work');
+    const token = randomBytes(32).toString('base64url');
+    const start = () => startExec('exec (kill -9)', { EXEC_TOKEN: token, EXEC_WORK_ROOT: workRoot });
+    let server = await start();
+    let orphan: number | undefined;
+    try {
+      const request = await hangingRequest(server, token, workRoot, cluster.port);
+      orphan = request.kubectl;
+      server.child.kill('SIGKILL');
+      await request.answer;
+      await stopProcess(server.child);
+      server = await start();
+      // The restarted server sweeps what the killed one left: by the time it is ready (plus a moment), the orphan is
+      // gone. (Left alone, kubectl would wait on this cluster far longer.)
+      const left = await eventually(
+        async () => (!isAlive(orphan!) && credentialFilesUnder(workRoot).length === 0 ? 'clean' : undefined),
+        'the orphan and its request directory to be gone',
+        1500,
+        100,
+      ).catch(
+        () =>
+          `1.5 s after kill -9 and a restart: kubectl pid ${orphan} ${isAlive(orphan!) ? 'still runs' : 'is gone'}; ` +
+          `left on disk: ${credentialFilesUnder(workRoot).join(', ') || 'nothing'}`,
+      );
+      expect(left).toBe('clean');
+    } finally {
+      if (orphan !== undefined && isAlive(orphan)) process.kill(orphan, 'SIGKILL');
+      await stopProcess(server.child);
+      cluster.close();
+    }
+  }, 60_000);
+
+  it("a second exec server on the same work root leaves the first one's running request alone", async () => {
+    const cluster = await hangingCluster();
+    const workRoot = join(tempDir('elb-hostile-two-'), 'work');
+    const token = randomBytes(32).toString('base64url');
+    const first = await startExec('exec (first)', { EXEC_TOKEN: token, EXEC_WORK_ROOT: workRoot });
+    let second: StartedProcess | undefined;
+    let kubectl: number | undefined;
+    try {
+      const request = await hangingRequest(first, token, workRoot, cluster.port);
+      kubectl = request.kubectl;
+      const before = credentialFilesUnder(workRoot);
+      // Refusing to start on a root another live server holds is fine too (a lock); wiping its work is not.
+      second = await startExec('exec (second)', { EXEC_TOKEN: token, EXEC_WORK_ROOT: workRoot }).catch(() => undefined);
+      await new Promise((ok) => setTimeout(ok, 1000));
+      expect(isAlive(kubectl), "the first server's kubectl still runs").toBe(true);
+      expect(credentialFilesUnder(workRoot).filter((f) => before.includes(f))).toEqual(before);
+      expect(first.child.exitCode).toBeNull();
+      first.child.kill('SIGTERM');
+      await request.answer;
+    } finally {
+      if (kubectl !== undefined && isAlive(kubectl)) process.kill(kubectl, 'SIGKILL');
+      await stopProcess(first.child);
+      if (second) await stopProcess(second.child);
+      cluster.close();
+    }
+  }, 60_000);
+});
+
+/** A cluster that accepts connections and never answers: kubectl against it runs until it is killed. */
+async function hangingCluster(): Promise<{ port: number; close(): void }> {
+  const sockets = new Set<import('node:net').Socket>();
+  const server: Server = createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return {
+    port: (server.address() as { port: number }).port,
+    close() {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+/** Sends a kubectl request that hangs on `clusterPort`; resolves once its kubectl runs, with that pid. */
+async function hangingRequest(
+  server: StartedProcess,
+  token: string,
+  workRoot: string,
+  clusterPort: number,
+): Promise<{ kubectl: number; answer: Promise<unknown> }> {
+  const port = Number(new URL(readyUrl(server.output, 'exec')).port);
+  const answer = rawExchange(
+    port,
+    bytesFor(port, {
+      method: 'POST',
+      target: '/exec',
+      headers: [
+        ['X-Exec-Token', token],
+        ['Content-Type', 'application/json'],
+      ],
+      body: JSON.stringify({
+        argv: ['kubectl', '--kubeconfig', 'kubeconfig', 'get', 'pods'],
+        files: { kubeconfig: deadKubeconfig(`http://127.0.0.1:${clusterPort}`) },
+        timeout_seconds: 120,
+      }),
+    }),
+    { timeoutMs: 30_000 },
+  );
+  const kubectl = await eventually(async () => kubectlUnder(workRoot), 'kubectl to run for the request', 15_000);
+  return { kubectl, answer };
+}
+
+/** The pid of a kubectl whose working directory is under `root` (a request's work dir). */
+function kubectlUnder(root: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (!/kubectl$/.test(cmd[0] ?? '')) continue;
+      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(root)) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+/** Request directories and kubeconfig files left anywhere under `root`. */
+function credentialFilesUnder(root: string): string[] {
+  if (!existsSync(root)) return [];
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.name.startsWith('req-') || e.name === 'kubeconfig') found.push(p);
+      if (e.isDirectory()) walk(p);
+    }
+  };
+  walk(root);
+  return found;
+}
