@@ -432,13 +432,14 @@ describe('hostile callers against the local stack', () => {
     // A real push: the sim delivers a verified event (with the key), and the app deploys the new digest.
     const pushed = await stack.run('push-image', 'elb-openapi:3.4');
     expect(pushed.code, pushed.stderr).toBe(0);
-    const digest = /sha256:[0-9a-f]{64}/.exec(pushed.stdout)?.[0];
-    expect(digest, pushed.stdout).toBeDefined();
-    await waitForDeployed(stack, digest!, 60_000);
+    const push = JSON.parse(pushed.stdout) as { digest: string; event: { delivered: boolean } };
+    expect(push.event.delivered, pushed.stdout).toBe(true);
+    const digest = push.digest;
+    await waitForDeployed(stack, digest, 60_000);
     const records = await history();
     expect(records.length).toBe(2);
     expect(records[0]?.reason).toBe('auto');
-    expect(await clusterImage()).toContain(digest!);
+    expect(await clusterImage()).toContain(digest);
   }, 150_000);
 
   it('a kill -9 of the exec server during a request leaves no child and no request directory', async () => {

@@ -165,12 +165,7 @@ export function eventGridCases(ctx: HostileContext): Case[] {
     `${WEBHOOK}&code=${ctx.rng.hex(40)}`,
     `${WEBHOOK}&code=`,
     `${WEBHOOK}&code=${encodeURIComponent(ctx.execToken)}`,
-    ...(ctx.keys.system
-      ? [
-          `${WEBHOOK}&code=${encodeURIComponent(ctx.keys.system.slice(0, -2))}`,
-          `${WEBHOOK}&key=${encodeURIComponent(ctx.keys.system)}`,
-        ]
-      : []),
+    ...(ctx.keys.system ? [`${WEBHOOK}&code=${encodeURIComponent(ctx.keys.system.slice(0, -2))}`] : []),
   ];
   for (const target of wrongKeyTargets) {
     deliver(
