@@ -10,9 +10,12 @@ export interface DevhostKeys {
   problem?: string;
 }
 
-/** Where the devhost keeps its keys under the stack's state dir (`ELB_LOCAL_DIR`). */
+/** Where the devhost keeps its keys under the stack's state dir (`ELB_LOCAL_DIR`): docs/devhost.md, "Keys". */
 export function devhostKeyFiles(localDir: string): { master: string; system: string } {
-  return { master: join(localDir, 'devhost', 'keys', 'master'), system: join(localDir, 'devhost', 'keys', 'system') };
+  return {
+    master: join(localDir, 'devhost', 'keys', 'master.key'),
+    system: join(localDir, 'devhost', 'keys', 'system.key'),
+  };
 }
 
 export function readDevhostKeys(localDir: string): DevhostKeys {
