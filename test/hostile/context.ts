@@ -1,5 +1,5 @@
 // What the hostile case generators need to know about the running stack, and a request builder they share.
-import { requestBytes, standardHeaders } from '../support/raw-http';
+import { requestBytes, standardHeaders } from '../support/raw-socket';
 import type { SeededRandom } from '../support/seeded-random';
 
 export interface HostileContext {

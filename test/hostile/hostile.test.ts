@@ -16,7 +16,7 @@ import { devhostKeyFiles, readDevhostKeys } from '../support/devhost-keys';
 import { isAlive, listenerPids } from '../support/listeners';
 import { startFastStack, waitForDeployed } from '../support/local-target';
 import { readyUrl, startNodeProcess, stopProcess, type StartedProcess } from '../support/node-process';
-import { rawExchange } from '../support/raw-http';
+import { rawExchange } from '../support/raw-socket';
 import { SeededRandom } from '../support/seeded-random';
 import { eventually, repoRoot, type Stack } from '../support/stack';
 import { apiCases } from './cases/api';

@@ -2,7 +2,7 @@
 // (docs: issue "Hostile input neither crashes nor controls anything"): an answer at all, no 5xx, an error body that
 // is JSON with a `code`, no secret in it — plus each case's own expectation. Failures are grouped so one broken rule
 // reads as one line with a reproduction, not as a thousand.
-import { rawExchange, type RawOutcome, type RawResponse } from '../support/raw-http';
+import { rawExchange, type RawOutcome, type RawResponse } from '../support/raw-socket';
 
 /** The part of the stack a case is aimed at. */
 export type Part = 'devhost' | 'api' | 'durable' | 'eventgrid' | 'exec-local' | 'exec-production' | 'sim';
