@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyArgv } from '../../adapters/cluster-exec';
 import { DEFAULTS as SIM_DEFAULTS } from '../../sim/sim';
 import { devhostKeyFiles, readDevhostKeys } from '../support/devhost-keys';
 import { isAlive, listenerPids } from '../support/listeners';
@@ -186,6 +187,8 @@ describe('hostile callers against the local stack', () => {
     servedBy = listenerPids(Object.keys(portNames).map(Number));
 
     // Slow senders run alongside everything else; their outcome is checked near the end.
+    // Keyed routes get the key, so the slow body is what they answer to.
+    const key: Array<[string, string]> = keys.system ? [['x-functions-key', keys.system]] : [];
     const slow = [
       ...slowCases(
         stack.ports.api,
@@ -201,17 +204,14 @@ describe('hostile callers against the local stack', () => {
         stack.ports.api,
         'eventgrid',
         '/runtime/webhooks/EventGrid?functionName=acrImagePushed',
-        [
-          ['aeg-event-type', 'Notification'],
-          ['Content-Type', 'application/json'],
-        ],
+        [['aeg-event-type', 'Notification'], ['Content-Type', 'application/json'], ...key],
         SLOW_BOUND_MS,
       ),
       ...slowCases(
         stack.ports.api,
         'durable',
         '/runtime/webhooks/durabletask/orchestrators/noSuchOrchestrator',
-        [['Content-Type', 'application/json']],
+        [['Content-Type', 'application/json'], ...key],
         SLOW_BOUND_MS,
       ),
       ...slowCases(
@@ -539,7 +539,9 @@ async function hangingRequest(
         ['Content-Type', 'application/json'],
       ],
       body: JSON.stringify({
-        argv: ['kubectl', '--kubeconfig', 'kubeconfig', 'get', 'pods'],
+        // The product's own apply: every policy allows it.
+        argv: applyArgv(),
+        stdin: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hostile\n  namespace: elb-openapi\n',
         files: { kubeconfig: deadKubeconfig(`http://127.0.0.1:${clusterPort}`) },
         timeout_seconds: 120,
       }),
