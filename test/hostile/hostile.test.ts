@@ -120,6 +120,11 @@ async function history(): Promise<HistoryRow[]> {
   return body as HistoryRow[];
 }
 
+/** The context with a generator of its own for one section, so each section's requests depend only on the seed. */
+function section(n: number): HostileContext {
+  return { ...ctx, rng: new SeededRandom(SEED * 31 + n) };
+}
+
 async function run(cases: Case[], concurrency = 4): Promise<string> {
   const results = await runCases(cases, secrets, concurrency);
   sent.push(...results);
@@ -261,42 +266,42 @@ describe('hostile callers against the local stack', () => {
   });
 
   it('the API refuses cross-site starts, foreign hosts, unknown routes, wrong methods and bad bodies', async () => {
-    expect(await run(apiCases(ctx))).toBe('');
+    expect(await run(apiCases(section(1)))).toBe('');
   }, 120_000);
 
   it('the Durable HTTP API and admin routes need the key; malformed requests with it are coded 4xx', async () => {
-    expect(await run(durableCases(ctx))).toBe('');
+    expect(await run(durableCases(section(2)))).toBe('');
   }, 120_000);
 
   it('the Event Grid webhook refuses forged, unkeyed and malformed deliveries', async () => {
-    expect(await run(eventGridCases(ctx), 2)).toBe('');
+    expect(await run(eventGridCases(section(3)), 2)).toBe('');
   }, 120_000);
 
   it('the local exec server: tokens, routes, bodies, the local policy, raw request-targets', async () => {
     const cases = [
-      ...execCases(ctx, 'local'),
-      ...rawCases(ctx, 'exec-local', ctx.ports.exec, ['/healthz', '/exec', '/exec/stream', '/exec/req-1']),
+      ...execCases(section(4), 'local'),
+      ...rawCases(section(5), 'exec-local', ctx.ports.exec, ['/healthz', '/exec', '/exec/stream', '/exec/req-1']),
     ];
     expect(await run(cases)).toBe('');
   }, 120_000);
 
   it('the production policy denies every listed dangerous command with a 403 naming the rule', async () => {
     const cases = [
-      ...execCases(ctx, 'production'),
-      ...rawCases(ctx, 'exec-production', ctx.ports.execProduction, ['/healthz', '/exec']),
+      ...execCases(section(6), 'production'),
+      ...rawCases(section(7), 'exec-production', ctx.ports.execProduction, ['/healthz', '/exec']),
     ];
     expect(await run(cases)).toBe('');
   }, 120_000);
 
   it('the sim survives raw request-targets and broken framing', async () => {
     const cases = [
-      ...rawCases(ctx, 'sim', ctx.ports.simK8s, [
+      ...rawCases(section(8), 'sim', ctx.ports.simK8s, [
         '/version',
         '/api/v1/namespaces',
         '/apis/apps/v1/namespaces/elb-openapi/deployments',
         '/_sim/faults',
       ]),
-      ...rawCases(ctx, 'sim', ctx.ports.simRegistry, [
+      ...rawCases(section(9), 'sim', ctx.ports.simRegistry, [
         '/v2/',
         '/v2/_catalog',
         '/v2/elb-openapi/tags/list',
@@ -350,7 +355,7 @@ describe('hostile callers against the local stack', () => {
       '/runtime/webhooks/EventGrid?functionName=acrImagePushed',
       '/admin/host/status',
     ];
-    expect(await run(rawCases(ctx, 'devhost', ctx.ports.api, ordinary))).toBe('');
+    expect(await run(rawCases(section(10), 'devhost', ctx.ports.api, ordinary))).toBe('');
   }, 120_000);
 
   it(

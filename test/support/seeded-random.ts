@@ -37,6 +37,12 @@ export class SeededRandom {
     return this.string(length, '0123456789abcdef');
   }
 
+  /** A version-4-shaped UUID from this generator (not from the system's randomness). */
+  uuid(): string {
+    const h = this.hex(32);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${'89ab'[this.int(4)]}${h.slice(17, 20)}-${h.slice(20)}`;
+  }
+
   bytes(length: number): Buffer {
     const out = Buffer.alloc(length);
     for (let i = 0; i < length; i++) out[i] = this.int(256);

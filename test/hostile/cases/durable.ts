@@ -2,7 +2,6 @@
 // terminations without a key, with wrong keys or keys in the wrong place, from a foreign Host, with text/plain
 // bodies any web page can send; and malformed requests with the right key. The Functions host in Azure requires
 // the system key (or the master key) for these routes and the master key for /admin.
-import { randomUUID } from 'node:crypto';
 import { EVIL_ORIGIN, bytesFor, type HostileContext } from '../context';
 import { keyRequired, refused, statusIn, type Case, type Expectation } from '../ledger';
 
@@ -85,7 +84,7 @@ export function durableCases(ctx: HostileContext): Case[] {
         {
           method: 'POST',
           target: withQuery(
-            `${prefix}/orchestrators/${realStart ? 'deployOpenApi' : 'noSuchOrchestrator'}/${randomUUID()}`,
+            `${prefix}/orchestrators/${realStart ? 'deployOpenApi' : 'noSuchOrchestrator'}/${ctx.rng.uuid()}`,
             key.query,
           ),
           host: 'evil.example',

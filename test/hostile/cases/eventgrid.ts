@@ -2,7 +2,6 @@
 // strongest attacker: a replayed or crafted event coming through a real subscription) and break exactly one thing:
 // a digest the registry does not have for the tag, a wrong topic, the CloudEvents content type without
 // aeg-event-type, a foreign Host. Without the key, even a perfect event must be refused. None may start a deploy.
-import { randomUUID } from 'node:crypto';
 import { bytesFor, type HostileContext } from '../context';
 import { keyRequired, methodNotAllowed, refused, type Case, type Expectation } from '../ledger';
 
@@ -23,13 +22,13 @@ export function imagePushed(ctx: HostileContext, f: EventFields = {}): Record<st
   const tag = f.tag ?? ctx.registry.desiredTag;
   const repository = f.repository ?? ctx.registry.repository;
   return {
-    id: randomUUID(),
+    id: ctx.rng.uuid(),
     topic: 'topic' in f ? f.topic : ctx.registry.topic,
     subject: `${String(repository)}:${String(tag)}`,
     eventType: f.eventType ?? 'Microsoft.ContainerRegistry.ImagePushed',
     eventTime: now,
     data: {
-      id: randomUUID(),
+      id: ctx.rng.uuid(),
       timestamp: now,
       action: 'push',
       target: {
@@ -40,7 +39,7 @@ export function imagePushed(ctx: HostileContext, f: EventFields = {}): Record<st
         repository,
         tag,
       },
-      request: { id: randomUUID(), host: f.host ?? ctx.registry.host, method: 'PUT', useragent: 'docker/24' },
+      request: { id: ctx.rng.uuid(), host: f.host ?? ctx.registry.host, method: 'PUT', useragent: 'docker/24' },
     },
     dataVersion: '1.0',
     metadataVersion: '1',
@@ -119,7 +118,7 @@ export function eventGridCases(ctx: HostileContext): Case[] {
     specversion: '1.0',
     type: 'Microsoft.ContainerRegistry.ImagePushed',
     source: ctx.registry.topic,
-    id: randomUUID(),
+    id: ctx.rng.uuid(),
     time: new Date().toISOString(),
     subject: `${ctx.registry.repository}:${ctx.registry.desiredTag}`,
     data: (imagePushed(ctx, { digest }) as { data: unknown }).data,
@@ -185,7 +184,7 @@ export function eventGridCases(ctx: HostileContext): Case[] {
         ],
         body: JSON.stringify([
           {
-            id: randomUUID(),
+            id: ctx.rng.uuid(),
             eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
             data: { validationCode: 'x' },
           },
