@@ -25,6 +25,7 @@ import { durableCases } from './cases/durable';
 import { eventGridCases } from './cases/eventgrid';
 import { execCases } from './cases/exec';
 import { rawCases, slowCases } from './cases/raw';
+import { webCases } from './cases/web';
 import { bytesFor, EVIL_ORIGIN, type HostileContext } from './context';
 import { jsonBody, report, runCases, type Case, type Result } from './ledger';
 
@@ -311,6 +312,10 @@ describe('hostile callers against the local stack', () => {
     expect(await run(cases)).toBe('');
   }, 120_000);
 
+  it("the dashboard's dev server hands out nothing outside the dashboard and refuses foreign hosts", async () => {
+    expect(await run(webCases(section(11), stack.localDir))).toBe('');
+  }, 60_000);
+
   it('none of it started a deploy: no history record, no Durable instance, the cluster unchanged', async () => {
     // A start is recorded at once; give asynchronous starts (events, queued follow-ups) a moment to show.
     await new Promise((ok) => setTimeout(ok, 3000));
@@ -369,6 +374,12 @@ describe('hostile callers against the local stack', () => {
   );
 
   it(`at least ${MIN_REQUESTS} requests were sent, and every part is still the process it was at the start`, () => {
+    const byPart = new Map<string, number>();
+    for (const r of sent) byPart.set(r.c.part, (byPart.get(r.c.part) ?? 0) + 1);
+    // One line for the run's record: how much was tried, and the seed that replays it (ELB_HOSTILE_SEED).
+    console.log(
+      `hostile: ${sent.length} requests (${[...byPart].map(([p, n]) => `${p} ${n}`).join(', ')}), seed ${SEED}`,
+    );
     expect(sent.length).toBeGreaterThanOrEqual(MIN_REQUESTS);
     const now = listenerPids(Object.keys(portNames).map(Number));
     const lost: string[] = [];

@@ -5,7 +5,7 @@
 import { rawExchange, type RawOutcome, type RawResponse } from '../support/raw-socket';
 
 /** The part of the stack a case is aimed at. */
-export type Part = 'devhost' | 'api' | 'durable' | 'eventgrid' | 'exec-local' | 'exec-production' | 'sim';
+export type Part = 'devhost' | 'api' | 'durable' | 'eventgrid' | 'exec-local' | 'exec-production' | 'sim' | 'web';
 
 export interface Expectation {
   /** Says what is expected, for failure lines. */
@@ -25,8 +25,11 @@ export interface Case {
   /** A HEAD request: its answer has no body to check. */
   head?: boolean;
   expect?: Expectation;
-  /** Error bodies of the sim follow the Kubernetes (`Status`) and registry (`errors[]`) shapes. */
-  errorShape?: 'code' | 'sim';
+  /**
+   * What an error body must be: `code` (JSON with a string code), `sim` (also the Kubernetes `Status` and registry
+   * `errors[]` shapes), `any` (a server not ours, e.g. Vite: only crashes, 5xx and leaks are checked).
+   */
+  errorShape?: 'code' | 'sim' | 'any';
   timeoutMs?: number;
   /** An oversize body: the server may refuse it by cutting the connection while it is still being sent. */
   cutOffOk?: boolean;
@@ -48,7 +51,8 @@ export function jsonBody(res: RawResponse): unknown {
   }
 }
 
-function hasErrorCode(body: unknown, shape: 'code' | 'sim'): boolean {
+function hasErrorCode(body: unknown, shape: 'code' | 'sim' | 'any'): boolean {
+  if (shape === 'any') return true;
   if (typeof body !== 'object' || body === null) return false;
   const b = body as { code?: unknown; errors?: Array<{ code?: unknown }> };
   if (typeof b.code === 'string' && b.code !== '') return true;
