@@ -65,8 +65,12 @@ export function apiCases(ctx: HostileContext): Case[] {
   for (const route of [...START_ROUTES, ...CANCEL_ROUTES]) {
     for (const origin of foreignOrigins) {
       for (const type of [...simpleTypes, 'application/json']) {
+        // JSON-typed: only the Origin can refuse it (403 cross_origin). A simple type may be refused by either rule.
+        const json = type === 'application/json';
         add(
-          'cross-site start/cancel (foreign Origin)',
+          json
+            ? 'cross-site start/cancel (foreign Origin, JSON)'
+            : 'cross-site start/cancel (foreign Origin, simple type)',
           {
             method: 'POST',
             target: route,
@@ -76,7 +80,7 @@ export function apiCases(ctx: HostileContext): Case[] {
             ],
             body: ctx.rng.pick(START_BODIES),
           },
-          refusedWith(403, 'cross_origin'),
+          json ? refusedWith(403, 'cross_origin') : refusedBeforeActing,
         );
       }
     }
@@ -293,7 +297,7 @@ export function apiCases(ctx: HostileContext): Case[] {
       target: START_ROUTES[0]!,
       headers: [
         ['Origin', EVIL_ORIGIN],
-        ['Content-Type', 'text/plain'],
+        ['Content-Type', 'application/json'],
         ['x-ms-client-principal', principal],
       ],
       body: '{}',
