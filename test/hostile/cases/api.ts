@@ -55,7 +55,16 @@ export function apiCases(ctx: HostileContext): Case[] {
 
   // Cross-site starts and cancels: what any web page can send. A foreign Origin must be refused as cross_origin
   // whatever the content type; a body that is not typed application/json must be refused even without an Origin.
-  const foreignOrigins = [EVIL_ORIGIN, 'null', `http://127.0.0.1:${ctx.ports.exec}`, 'http://127.0.0.1.evil.example'];
+  // Besides plainly foreign ones: origins that begin like the dashboard's (a prefix or substring check would pass
+  // them), another loopback port, and the opaque `null` of sandboxed frames and file: pages.
+  const foreignOrigins = [
+    EVIL_ORIGIN,
+    'null',
+    `http://127.0.0.1:${ctx.ports.exec}`,
+    'http://127.0.0.1.evil.example',
+    `${ctx.webOrigin}.evil.example`,
+    `${ctx.webOrigin}0`,
+  ];
   const simpleTypes = [
     'text/plain',
     'text/plain;charset=UTF-8',
@@ -125,6 +134,22 @@ export function apiCases(ctx: HostileContext): Case[] {
       refusedBeforeActing,
     );
   }
+
+  // Two Origin headers, the dashboard's first: whatever the server makes of them, it is not the dashboard alone.
+  add(
+    'cross-site start with two Origin headers',
+    {
+      method: 'POST',
+      target: START_ROUTES[0]!,
+      headers: [
+        ['Origin', ctx.webOrigin],
+        ['Origin', EVIL_ORIGIN],
+        ['Content-Type', 'application/json'],
+      ],
+      body: '{}',
+    },
+    refusedBeforeActing,
+  );
 
   // Malformed, wrongly typed and oversize bodies (JSON-typed, no Origin: each must be rejected for the body itself).
   const badBodies = [

