@@ -22,12 +22,12 @@ import { SeededRandom } from '../support/seeded-random';
 import { eventually, repoRoot, type Stack } from '../support/stack';
 import { apiCases } from './cases/api';
 import { durableCases } from './cases/durable';
-import { eventGridCases } from './cases/eventgrid';
+import { eventGridCases, imagePushed } from './cases/eventgrid';
 import { execCases } from './cases/exec';
 import { rawCases, slowCases } from './cases/raw';
 import { webCases } from './cases/web';
 import { bytesFor, EVIL_ORIGIN, type HostileContext } from './context';
-import { jsonBody, report, runCases, type Case, type Result } from './ledger';
+import { describeResponse, jsonBody, report, runCases, type Case, type Result } from './ledger';
 
 const SEED = Number(process.env.ELB_HOSTILE_SEED ?? 20261207);
 /** A slow sender must be answered 408 and cut off within this (the issue measured 150 s). */
@@ -456,7 +456,44 @@ describe('hostile callers against the local stack', () => {
     expect(records.length).toBe(2);
     expect(records[0]?.reason).toBe('auto');
     expect(await clusterImage()).toContain(digest);
+
+    // Replayed: the event of the tag's previous digest, perfect in every other way (key, topic, host). The registry
+    // no longer says that digest for the tag, so it must not roll the cluster back.
+    const replay = await rawExchange(
+      stack.ports.api,
+      bytesFor(stack.ports.api, {
+        method: 'POST',
+        target: `/runtime/webhooks/EventGrid?functionName=acrImagePushed&code=${encodeURIComponent(ctx.keys.system ?? '')}`,
+        headers: [
+          ['Content-Type', 'application/json'],
+          ['aeg-event-type', 'Notification'],
+        ],
+        body: JSON.stringify([imagePushed(section(12), { digest: ctx.registry.currentDigest })]),
+      }),
+    );
+    expect(replay.response?.status, describeResponse(replay)).toBeLessThan(500);
+    await new Promise((ok) => setTimeout(ok, 3000));
+    expect((await history()).map((r) => [r.reason, r.status])).toEqual(records.map((r) => [r.reason, r.status]));
+    expect(await clusterImage()).toContain(digest);
   }, 150_000);
+
+  it('no key, token or part of one in any log, audit line or history record', async () => {
+    const places: Array<[string, string]> = [];
+    const runDir = join(stack.localDir, 'run');
+    for (const f of readdirSync(runDir).filter((n) => n.endsWith('.log')))
+      places.push([join(runDir, f), readFileSync(join(runDir, f), 'latin1')]);
+    for (const dir of scratch) {
+      for (const f of existsSync(join(dir, 'audit.log')) ? ['audit.log'] : [])
+        places.push([join(dir, f), readFileSync(join(dir, f), 'latin1')]);
+    }
+    places.push(['the deployments history', JSON.stringify(await history())]);
+    // The first 16 characters are enough to count: a wrong-key attempt sent a truncated key, and half a key is a leak.
+    const leaks = places.flatMap(([where, text]) =>
+      secrets.filter((sec) => text.includes(sec.slice(0, 16))).map((sec) => `${where} holds ${sec.slice(0, 4)}…`),
+    );
+    expect(places.length).toBeGreaterThan(4);
+    expect(leaks.join('\n')).toBe('');
+  });
 
   it('a kill -9 of the exec server during a request leaves no child and no request directory', async () => {
     const cluster = await hangingCluster();
