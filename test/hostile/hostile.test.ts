@@ -5,18 +5,21 @@
 // refusal is JSON with a `code` and leaks no secret, that none of it started a deploy (history, Durable instances
 // and the cluster's image), and that every dangerous command is a 403. Controls at the end show that an
 // authorised request and a verified event still deploy, so "no deploy" is not vacuous.
+//
+// Decisions where the issue is silent: no 5xx is accepted at all (no case here makes a handler throw, so even an
+// explicit internal_error is a finding); the stack runs with ELB_REGISTRY_RESOURCE_ID set to the sim's registry id,
+// so the Event Grid topic check is live locally too; and with an exec work root of its own, so it never disturbs
+// another running stack. ELB_HOSTILE_SEED replays another seed.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyArgv } from '../../adapters/cluster-exec';
 import { DEFAULTS as SIM_DEFAULTS } from '../../sim/sim';
 import { devhostKeyFiles, readDevhostKeys } from '../support/devhost-keys';
 import { isAlive, listenerPids } from '../support/listeners';
 import { startFastStack, waitForDeployed } from '../support/local-target';
-import { readyUrl, startNodeProcess, stopProcess, type StartedProcess } from '../support/node-process';
+import { readyUrl, stopProcess, type StartedProcess } from '../support/node-process';
 import { rawExchange } from '../support/raw-socket';
 import { SeededRandom } from '../support/seeded-random';
 import { eventually, repoRoot, type Stack } from '../support/stack';
@@ -26,6 +29,7 @@ import { eventGridCases, imagePushed } from './cases/eventgrid';
 import { execCases } from './cases/exec';
 import { rawCases, slowCases } from './cases/raw';
 import { webCases } from './cases/web';
+import { credentialFilesUnder, deadKubeconfig, hangingCluster, hangingRequest, startExec } from './exec-processes';
 import { bytesFor, EVIL_ORIGIN, type HostileContext } from './context';
 import { describeResponse, jsonBody, report, runCases, type Case, type Result } from './ledger';
 
@@ -57,34 +61,6 @@ async function startProductionExec(workRoot: string, token: string): Promise<Sta
     EXEC_POLICY: join(repoRoot, 'exec', 'policy', 'production.json'),
     EXEC_WORK_ROOT: workRoot,
   });
-}
-
-/** An exec server of our own, on a free loopback port, as the image runs it (dist/exec/cli.js). */
-function startExec(name: string, env: Record<string, string>): Promise<StartedProcess> {
-  return startNodeProcess(name, [join(repoRoot, 'dist', 'exec', 'cli.js')], {
-    env: {
-      EXEC_HOST: '127.0.0.1',
-      EXEC_PORT: '0',
-      EXEC_AUDIT_FILE: join(env.EXEC_WORK_ROOT!, '..', 'audit.log'),
-      ...env,
-    },
-    ready: [/^READY exec \S+/m],
-  });
-}
-
-function deadKubeconfig(server: string): string {
-  return [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    `- name: c\n  cluster:\n    server: ${server}`,
-    'users:',
-    '- name: u\n  user:\n    token: not-a-real-token',
-    'contexts:',
-    '- name: x\n  context:\n    cluster: c\n    user: u\n    namespace: elb-openapi',
-    'current-context: x',
-    '',
-  ].join('\n');
 }
 
 async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
@@ -556,81 +532,3 @@ describe('hostile callers against the local stack', () => {
     }
   }, 60_000);
 });
-
-/** A cluster that accepts connections and never answers: kubectl against it runs until it is killed. */
-async function hangingCluster(): Promise<{ port: number; close(): void }> {
-  const sockets = new Set<import('node:net').Socket>();
-  const server: Server = createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => undefined);
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  return {
-    port: (server.address() as { port: number }).port,
-    close() {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
-}
-
-/** Sends a kubectl request that hangs on `clusterPort`; resolves once its kubectl runs, with that pid. */
-async function hangingRequest(
-  server: StartedProcess,
-  token: string,
-  workRoot: string,
-  clusterPort: number,
-): Promise<{ kubectl: number; answer: Promise<unknown> }> {
-  const port = Number(new URL(readyUrl(server.output, 'exec')).port);
-  const answer = rawExchange(
-    port,
-    bytesFor(port, {
-      method: 'POST',
-      target: '/exec',
-      headers: [
-        ['X-Exec-Token', token],
-        ['Content-Type', 'application/json'],
-      ],
-      body: JSON.stringify({
-        // The product's own apply: every policy allows it.
-        argv: applyArgv(),
-        stdin: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hostile\n  namespace: elb-openapi\n',
-        files: { kubeconfig: deadKubeconfig(`http://127.0.0.1:${clusterPort}`) },
-        timeout_seconds: 120,
-      }),
-    }),
-    { timeoutMs: 30_000 },
-  );
-  const kubectl = await eventually(async () => kubectlUnder(workRoot), 'kubectl to run for the request', 15_000);
-  return { kubectl, answer };
-}
-
-/** The pid of a kubectl whose working directory is under `root` (a request's work dir). */
-function kubectlUnder(root: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (!/kubectl$/.test(cmd[0] ?? '')) continue;
-      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(root)) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
-
-/** Request directories and kubeconfig files left anywhere under `root`. */
-function credentialFilesUnder(root: string): string[] {
-  if (!existsSync(root)) return [];
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.name.startsWith('req-') || e.name === 'kubeconfig') found.push(p);
-      if (e.isDirectory()) walk(p);
-    }
-  };
-  walk(root);
-  return found;
-}
