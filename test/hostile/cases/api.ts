@@ -119,6 +119,21 @@ export function apiCases(ctx: HostileContext): Case[] {
         },
         refusedBeforeActing,
       );
+      // What a rebinding browser really sends: its page's origin, which then equals the Host it names.
+      add(
+        'foreign Host with the matching Origin (DNS rebinding)',
+        {
+          method: 'POST',
+          target: route,
+          host,
+          headers: [
+            ['Origin', `http://${host}`],
+            ['Content-Type', 'application/json'],
+          ],
+          body: '{}',
+        },
+        refusedBeforeActing,
+      );
     }
     add(
       'foreign X-Forwarded-Host',
