@@ -266,7 +266,16 @@ export function apiCases(ctx: HostileContext): Case[] {
   }
 
   // Reads with odd parameters and ids: answered, never 5xx; errors are coded JSON.
-  for (const target of READ_ROUTES) add('plain read', { method: 'GET', target }, statusIn(200, 404, 502, 503));
+  for (const target of READ_ROUTES) {
+    cases.push({
+      part: 'api',
+      kind: 'plain read',
+      port,
+      bytes: bytesFor(port, { method: 'GET', target }),
+      expect: statusIn(200, 404, 502, 503),
+      dependencyCodes: ['cluster_unavailable', 'registry_unavailable', 'service_unreachable'],
+    });
+  }
   // `..` and `%2e%2e` are resolved by URL parsing (they name another route); they only must not fail.
   for (const id of ['..', '%2e%2e'])
     add('dot-segment deploy id', { method: 'GET', target: `/api/targets/local/openapi/deployments/${id}` });
