@@ -30,6 +30,27 @@ export function guardServer(server: http.Server, clientTimeoutMs: number): void 
   server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => {
     writeSocketJson(socket, 405, { code: 'method_not_allowed', message: 'CONNECT is not served here' });
   });
+  // `Expect:` other than 100-continue: Node would answer an empty 417.
+  server.on('checkExpectation', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    const body = JSON.stringify({ code: 'expectation_failed', message: 'only "Expect: 100-continue" is supported' });
+    res.writeHead(417, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    });
+    res.end(body);
+  });
+}
+
+/**
+ * Node answers an HTTP/1.1 request without Host with an empty 400 unless the server is created with
+ * `requireHostHeader: false`; the server then asks this before routing, and answers the refusal as JSON.
+ */
+export function missingHost(req: http.IncomingMessage): ExecErrorBody | undefined {
+  if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1 && !req.headers.host) {
+    return { code: 'missing_host', message: 'HTTP/1.1 requests need a Host header' };
+  }
+  return undefined;
 }
 
 export function stallTimeoutMs(clientTimeoutMs: number): number {

@@ -12,7 +12,7 @@ import { digest, presentedToken, tokenMatches } from './auth';
 import { readBody } from './body';
 import { Executables } from './executables';
 import { armStuckClientTimer, HttpError, sendError, sendJson, UNAUTHORIZED } from './http-answers';
-import { guardServer, stallTimeoutMs } from './http-guard';
+import { guardServer, missingHost, stallTimeoutMs } from './http-guard';
 import { BusyError, ConcurrencyGate } from './limiter';
 import { endStream, startStream, streamSummary } from './ndjson';
 import { evaluate, type Policy } from './policy';
@@ -56,9 +56,12 @@ export class ExecServer {
     this.tokenDigest = digest(s.token);
     // How often Node checks its request timeouts (its default, 30 s, would let a stalled sender linger).
     const checkEvery = Math.max(250, Math.min(1000, Math.floor(s.clientTimeoutMs / 2)));
-    this.server = http.createServer({ connectionsCheckingInterval: checkEvery }, (req, res) => {
-      this.handle(req, res).catch((err: unknown) => this.internalError(res, err));
-    });
+    this.server = http.createServer(
+      { connectionsCheckingInterval: checkEvery, requireHostHeader: false },
+      (req, res) => {
+        this.handle(req, res).catch((err: unknown) => this.internalError(res, err));
+      },
+    );
     guardServer(this.server, s.clientTimeoutMs);
   }
 
@@ -91,6 +94,11 @@ export class ExecServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const noHost = missingHost(req);
+    if (noHost) {
+      req.resume();
+      return sendJson(res, 400, noHost, { connection: 'close' });
+    }
     const route = routeOf(req.url, req.method);
     switch (route.kind) {
       case 'healthz':

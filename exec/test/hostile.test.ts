@@ -142,6 +142,13 @@ describe('exec server under hostile input', () => {
       'headers_too_large',
     ],
     ['a target over the size cap', `GET /${'a'.repeat(20_000)} HTTP/1.1\r\n${host}\r\n`, 431, 'headers_too_large'],
+    ['an HTTP/1.1 request without Host', `GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n`, 400, 'missing_host'],
+    [
+      'an Expect other than 100-continue',
+      `GET /healthz HTTP/1.1\r\n${host}Expect: 999-nonsense\r\nConnection: close\r\n\r\n`,
+      417,
+      'expectation_failed',
+    ],
   ])('answers %s with JSON and closes', async (what, request, status, code) => {
     const a = await raw(s.url, [request.replace('TOKEN', s.token)]);
     record(what, a);
