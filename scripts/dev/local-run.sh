@@ -63,11 +63,13 @@ die() { printf '[local-run] error: %s\n' "$*" >&2; exit 1; }
 pid_file() { echo "$RUN_DIR/$1.pid"; }
 log_file() { echo "$RUN_DIR/$1.log"; }
 
+# A part's recorded pid, or a failure when there is none. `stop` and a running `all` may remove the file at the
+# same moment, so a file that vanishes between a test and a read is "no pid", never an error that ends the script.
+read_pid() { cat "$(pid_file "$1")" 2>/dev/null; }
+
 is_running() {
-  local f pid
-  f=$(pid_file "$1")
-  [ -f "$f" ] || return 1
-  pid=$(cat "$f")
+  local pid
+  pid=$(read_pid "$1") || return 1
   kill -0 "$pid" 2>/dev/null
 }
 
@@ -76,7 +78,7 @@ start_detached() {
   local name=$1
   shift
   if is_running "$name"; then
-    log "$name is already running (pid $(cat "$(pid_file "$name")"))"
+    log "$name is already running (pid $(read_pid "$name"))"
     return 0
   fi
   # Appended, never truncated: the previous run's last lines are what explains a crash.
@@ -107,12 +109,10 @@ ensure_port_free() {
 }
 
 stop_one() {
-  local name=$1 f pid i
-  f=$(pid_file "$name")
-  [ -f "$f" ] || return 0
-  pid=$(cat "$f")
+  local name=$1 pid i
+  pid=$(read_pid "$name") || return 0
   # The pid file goes first: a running `all` takes a missing pid file as "stopped on purpose", not as a crash.
-  rm -f "$f"
+  rm -f "$(pid_file "$name")"
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM -- "-$pid" 2>/dev/null || true
     for i in $(seq 1 50); do
@@ -237,17 +237,15 @@ start_web() {
 status() {
   local name state
   for name in "${SERVICES[@]}"; do
-    if is_running "$name"; then state="running (pid $(cat "$(pid_file "$name")"))"; else state=stopped; fi
+    if is_running "$name"; then state="running (pid $(read_pid "$name"))"; else state=stopped; fi
     printf '%-14s %s\n' "$name" "$state"
   done
 }
 
 # Ends whatever is left of a part's process group (a dead leader can leave children holding its ports).
 reap_group() {
-  local f pid
-  f=$(pid_file "$1")
-  [ -f "$f" ] || return 0
-  pid=$(cat "$f")
+  local pid
+  pid=$(read_pid "$1") || return 0
   kill -KILL -- "-$pid" 2>/dev/null || true
 }
 
@@ -314,7 +312,7 @@ supervise() {
       unset "retry_at[$name]"
       if start_part "$name"; then
         up_since[$name]=$SECONDS
-        log "$name restarted (pid $(cat "$(pid_file "$name")"))"
+        log "$name restarted (pid $(read_pid "$name"))"
       else
         # Handled like a crash: the next pass schedules another attempt, with a longer delay. A start that timed out
         # may have left its process running without a port: end it.
