@@ -4,10 +4,8 @@
 // on the target and never deployed again automatically — not by a redelivered event after the target moved on —
 // while an operator may still deploy it explicitly.
 // Runs the compiled app (dist/), like `npm start`; build first (`npx tsc -p tsconfig.build.json`).
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverEvents, imagePushedEvent } from '../support/event-grid';
 import { startParts, type PartsStack } from '../support/parts';
 import { eventually } from '../support/stack';
 
@@ -179,42 +177,9 @@ describe('automatic updates are visible; a failed digest is remembered', () => {
     await followAutoDeploy(Date.now());
     const count = (await history()).length;
     // … and Event Grid delivers the old push of the broken digest once more.
-    const host = `127.0.0.1:${stack.ports.simRegistry}`;
-    const event = {
-      id: randomUUID(),
-      topic:
-        '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerRegistry/registries/elbsim',
-      subject: 'elb-openapi:3.4',
-      eventType: 'Microsoft.ContainerRegistry.ImagePushed',
-      eventTime: new Date().toISOString(),
-      dataVersion: '1.0',
-      metadataVersion: '1',
-      data: {
-        id: randomUUID(),
-        timestamp: new Date().toISOString(),
-        action: 'push',
-        target: {
-          repository: 'elb-openapi',
-          tag: '3.4',
-          digest: broken,
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        },
-        request: { id: randomUUID(), host, method: 'PUT', useragent: 'test' },
-      },
-    };
-    const res = await fetch(
-      `http://127.0.0.1:${stack.ports.api}/runtime/webhooks/EventGrid?functionName=acrImagePushed`,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'aeg-event-type': 'Notification',
-          'x-functions-key': readFileSync(join(stack.localDir, 'devhost', 'keys', 'system.key'), 'utf8').trim(),
-        },
-        body: JSON.stringify([event]),
-      },
-    );
-    expect(res.status).toBeLessThan(300);
+    const event = imagePushedEvent({ digest: broken, registryHost: `127.0.0.1:${stack.ports.simRegistry}` });
+    const status = await deliverEvents(`http://127.0.0.1:${stack.ports.api}`, stack.hostKeys().system, [event]);
+    expect(status).toBeLessThan(300);
     await new Promise((ok) => setTimeout(ok, 3000));
     expect((await history()).length).toBe(count);
     expect((await activity()).active_deploy).toBeNull();
