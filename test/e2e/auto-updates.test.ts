@@ -6,6 +6,8 @@
 // Runs the compiled app (dist/), like `npm start`; build first (`npx tsc -p tsconfig.build.json`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverEvents, imagePushedEvent } from '../support/event-grid';
+import { jsonApi } from '../support/json-api';
+import { pushImage } from '../support/local-target';
 import { startParts, type PartsStack } from '../support/parts';
 import { eventually } from '../support/stack';
 
@@ -45,18 +47,13 @@ interface Summary {
 
 let stack: PartsStack;
 
-async function api<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${stack.apiUrl}${path}`, init);
-  return { status: res.status, body: (await res.json()) as T };
-}
+const { request: api, post } = jsonApi(() => stack.apiUrl);
 const activity = async () => (await api<Activity>('/targets/local/openapi/activity')).body;
 const summary = async () => (await api<Summary>('/targets/local/openapi')).body;
 const history = async () => (await api<{ deploy_id: string }[]>('/targets/local/openapi/deployments')).body;
 
 async function push(...args: string[]): Promise<string> {
-  const r = await stack.run('push-image', 'elb-openapi:3.4', ...args);
-  expect(r.code, r.stderr).toBe(0);
-  const answer = JSON.parse(r.stdout) as { digest: string; event: { delivered: boolean } };
+  const answer = await pushImage(stack, ...args);
   if (!args.includes('--no-event')) expect(answer.event.delivered).toBe(true);
   return answer.digest;
 }
@@ -99,11 +96,7 @@ beforeAll(async () => {
       ELB_DEPENDENCY_RETRY_SECONDS: '5',
     },
   });
-  const install = await api<{ id: string }>('/targets/local/openapi/deployments', {
-    method: 'POST',
-    body: '{}',
-    headers: { 'content-type': 'application/json' },
-  });
+  const install = await post<{ id: string }>('/targets/local/openapi/deployments');
   expect(install.status, JSON.stringify(install.body)).toBe(202);
   await eventually(
     async () => ((await activity()).last_deploy?.status === 'succeeded' ? true : undefined),
@@ -188,10 +181,9 @@ describe('automatic updates are visible; a failed digest is remembered', () => {
 
   it('an operator may still deploy the failed digest explicitly; failing again updates its mark', async () => {
     const broken = (await summary()).failed_digests[0]!;
-    const started = await api<{ id: string }>('/targets/local/openapi/deployments', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ digest: broken.digest, reason: 'update' }),
+    const started = await post<{ id: string }>('/targets/local/openapi/deployments', {
+      digest: broken.digest,
+      reason: 'update',
     });
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     const ended = await eventually(

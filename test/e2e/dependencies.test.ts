@@ -5,6 +5,8 @@
 // Runs the compiled app (dist/), like `npm start`; build first (`npx tsc -p tsconfig.build.json`).
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonApi } from '../support/json-api';
+import { addSimFault, clearSimFaults, pushImage } from '../support/local-target';
 import { startParts, type PartsStack } from '../support/parts';
 import { eventually } from '../support/stack';
 
@@ -33,12 +35,7 @@ interface Summary {
 let stack: PartsStack;
 let good = '';
 
-async function api<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${stack.apiUrl}${path}`, init);
-  return { status: res.status, body: (await res.json()) as T };
-}
-const post = <T>(path: string, body: unknown = {}) =>
-  api<T>(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const { request: api, post } = jsonApi(() => stack.apiUrl);
 const summary = async () => (await api<Summary>('/targets/local/openapi')).body;
 const historyLength = async () => (await api<unknown[]>('/targets/local/openapi/deployments')).body.length;
 const phase = async (id: string) =>
@@ -69,16 +66,9 @@ function clusterImage(): string {
   return d.spec.template.spec.containers[0]!.image;
 }
 
-async function pushNewBuild(): Promise<string> {
-  const r = await stack.run('push-image', 'elb-openapi:3.4', '--no-event');
-  expect(r.code, r.stderr).toBe(0);
-  return (JSON.parse(r.stdout) as { digest: string }).digest;
-}
-async function fault(body: object): Promise<void> {
-  const res = await fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'POST', body: JSON.stringify(body) });
-  expect(res.status).toBe(201);
-}
-const clearFaults = () => fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'DELETE' });
+const pushNewBuild = async () => (await pushImage(stack, '--no-event')).digest;
+const fault = (body: object) => addSimFault(stack, body);
+const clearFaults = () => clearSimFaults(stack);
 
 /** Starts an update whose apply is slow (every cluster request 2 s late), and resolves once it is applying. */
 async function updateStuckInApply(): Promise<string> {
