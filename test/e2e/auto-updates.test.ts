@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverEvents, imagePushedEvent } from '../support/event-grid';
 import { jsonApi } from '../support/json-api';
-import { pushImage } from '../support/local-target';
+import { FAST_DEPLOY_ENV, pushImage } from '../support/local-target';
 import { startParts, type PartsStack } from '../support/parts';
 import { eventually } from '../support/stack';
 
@@ -90,9 +90,7 @@ beforeAll(async () => {
   stack = await startParts({
     sim: { readyDelayMs: 500, lbDelayMs: 300 },
     env: {
-      ELB_WATCH_SECONDS: '5',
-      ELB_POLL_INTERVAL_SECONDS: '1',
-      ELB_CHECK_POLL_MS: '200',
+      ...FAST_DEPLOY_ENV,
       ELB_DEPENDENCY_RETRY_SECONDS: '5',
     },
   });

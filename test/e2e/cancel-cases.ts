@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonApi } from '../support/json-api';
-import { addSimFault, clearSimFaults, pushImage } from '../support/local-target';
+import { addSimFault, clearSimFaults, FAST_DEPLOY_ENV, pushImage } from '../support/local-target';
 import { startParts, type PartsStack, type SimDelays } from '../support/parts';
 import { eventually } from '../support/stack';
 
@@ -159,9 +159,7 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
       stack = await startParts({
         sim: o.sim,
         env: {
-          ELB_WATCH_SECONDS: '5',
-          ELB_POLL_INTERVAL_SECONDS: '1',
-          ELB_CHECK_POLL_MS: '200',
+          ...FAST_DEPLOY_ENV,
           ELB_EXTERNAL_IP_TIMEOUT_SECONDS: '60',
           ELB_DEPENDENCY_RETRY_SECONDS: '5',
         },

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonApi } from '../support/json-api';
-import { addSimFault, clearSimFaults, pushImage } from '../support/local-target';
+import { addSimFault, clearSimFaults, FAST_DEPLOY_ENV, pushImage } from '../support/local-target';
 import { startParts, type PartsStack } from '../support/parts';
 import { eventually } from '../support/stack';
 
@@ -70,20 +70,25 @@ const pushNewBuild = async () => (await pushImage(stack, '--no-event')).digest;
 const fault = (body: object) => addSimFault(stack, body);
 const clearFaults = () => clearSimFaults(stack);
 
-/** Starts an update whose apply is slow (every cluster request 2 s late), and resolves once it is applying. */
-async function updateStuckInApply(): Promise<string> {
+/**
+ * Starts an update of a new build, makes every cluster request `latencyMs` late once it has started, and resolves
+ * with its id once it has reached `until`.
+ */
+async function startSlowedUpdate(latencyMs: number, until: string): Promise<string> {
   await pushNewBuild();
   const started = await post<{ id: string }>('/targets/local/openapi/deployments', { reason: 'update' });
   expect(started.status, JSON.stringify(started.body)).toBe(202);
-  // After the preflight (a 2 s-late API server would fail its 2 s probe), before the apply reaches the cluster.
-  await fault({ type: 'api_latency', ms: 2000 });
+  await fault({ type: 'api_latency', ms: latencyMs });
   const id = started.body.id;
-  await eventually(
-    async () => ((await phase(id)) === 'applying_manifests' ? true : undefined),
-    'the apply',
-    30_000,
-    50,
-  );
+  await eventually(async () => ((await phase(id)) === until ? true : undefined), `the ${until} phase`, 30_000, 50);
+  return id;
+}
+
+/** Starts an update whose apply is slow (every cluster request 2 s late), and resolves once it is applying. */
+async function updateStuckInApply(): Promise<string> {
+  // Late only after the preflight (a 2 s-late API server would fail its 2 s probe), before the apply reaches the
+  // cluster.
+  const id = await startSlowedUpdate(2000, 'applying_manifests');
   // The apply first reads the service token (one 2 s-late request), then sends the apply to the exec server,
   // whose kubectl then waits on the slow API for several seconds: kill it in there.
   await new Promise((ok) => setTimeout(ok, 3500));
@@ -94,9 +99,7 @@ beforeAll(async () => {
   stack = await startParts({
     sim: { readyDelayMs: 0, lbDelayMs: 0 },
     env: {
-      ELB_WATCH_SECONDS: '5',
-      ELB_POLL_INTERVAL_SECONDS: '1',
-      ELB_CHECK_POLL_MS: '200',
+      ...FAST_DEPLOY_ENV,
       ELB_DEPENDENCY_RETRY_SECONDS: String(RETRY_SECONDS),
     },
   });
@@ -187,18 +190,8 @@ describe('a dependency down before or during a deploy', () => {
   }, 60_000);
 
   it('the sim killed during a rollout wait: cluster_unavailable within the retry bound, not the 600 s rollout timeout', async () => {
-    await pushNewBuild();
     // Slow cluster reads keep the deploy in its rollout check when the cluster goes away.
-    const started = await post<{ id: string }>('/targets/local/openapi/deployments', { reason: 'update' });
-    expect(started.status, JSON.stringify(started.body)).toBe(202);
-    await fault({ type: 'api_latency', ms: 700 });
-    const id = started.body.id;
-    await eventually(
-      async () => ((await phase(id)) === 'waiting_for_rollout' ? true : undefined),
-      'the rollout wait',
-      30_000,
-      50,
-    );
+    const id = await startSlowedUpdate(700, 'waiting_for_rollout');
     await clearFaults();
     const killedAt = Date.now();
     await stack.kill('sim');

@@ -4,19 +4,19 @@
 import { expect } from 'vitest';
 import { eventually, startStack, type Stack } from './stack';
 
+/** Short deploy waits so a whole e2e file stays within a couple of minutes; the phases and their order are unchanged. */
+export const FAST_DEPLOY_ENV: Readonly<Record<string, string>> = {
+  ELB_WATCH_SECONDS: '5',
+  ELB_POLL_INTERVAL_SECONDS: '1',
+  ELB_CHECK_POLL_MS: '200',
+};
+
 /**
- * Short waits so a whole e2e file stays within a couple of minutes; the deploy phases and their order are
- * unchanged. `extra` adds or overrides settings (each file picks its own external-IP timeout, auth mode, …).
+ * The whole stack with FAST_DEPLOY_ENV. `extra` adds or overrides settings (each file picks its own external-IP
+ * timeout, auth mode, …).
  */
 export function startFastStack(extra: Record<string, string> = {}): Promise<Stack> {
-  return startStack({
-    env: {
-      ELB_WATCH_SECONDS: '5',
-      ELB_POLL_INTERVAL_SECONDS: '1',
-      ELB_CHECK_POLL_MS: '200',
-      ...extra,
-    },
-  });
+  return startStack({ env: { ...FAST_DEPLOY_ENV, ...extra } });
 }
 
 /** What `local-run.sh push-image` prints: the sim's answer to the push. */
