@@ -1,7 +1,7 @@
 // What the user does and sees at the edges (issue 12), in Debian Chromium with the contract-fixture `/api` (not the
 // backend): parts that are down, cancel, and focus after each action from the keyboard.
 import { describe, expect, it } from 'vitest';
-import { deployBrief, DIGEST_NEW, DIGEST_OLD, runningStatus, status, timeline } from '../fixtures.js';
+import { cancelledStatus, deployBrief, DIGEST_NEW, DIGEST_OLD, runningStatus, status, timeline } from '../fixtures.js';
 import { expectAxeClean, screenshot, useDashboard } from './harness.js';
 import { CANCEL, checkDesktopAndPhone, IMAGE, shownText, START, WAIT, waitForFocusIn, world } from './page-probes.js';
 
@@ -139,24 +139,7 @@ describe('actions and parts that are down (contract fixtures, Chromium)', () => 
     await page.waitForTimeout(2_500);
     await expect(page.getByRole('heading', { name: 'Cancelling…' }).count()).resolves.toBe(1);
 
-    state.statuses.set(
-      'deploy-local-1',
-      status({
-        runtime: 'Completed',
-        phase: 'cancelled',
-        timeline: timeline('waiting_for_rollout', 'failed', created).map((entry) =>
-          entry.status === 'failed' ? { ...entry, detail: 'cancelled' } : entry,
-        ),
-        output: {
-          status: 'cancelled',
-          error: { code: 'cancelled', message: 'cancelled on request during waiting for rollout' },
-          rollback: { status: 'succeeded', image: IMAGE(DIGEST_OLD) },
-          cluster_state: `restored to ${IMAGE(DIGEST_OLD)}`,
-        },
-        createdMs: created,
-        cancelRequested: true,
-      }),
-    );
+    state.statuses.set('deploy-local-1', cancelledStatus('waiting_for_rollout', created));
     state.summary = {
       registryDigest: DIGEST_NEW,
       lastDeploy: deployBrief({
