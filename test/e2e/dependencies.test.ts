@@ -84,15 +84,21 @@ async function startSlowedUpdate(latencyMs: number, until: string): Promise<stri
   return id;
 }
 
-/** Starts an update whose apply is slow (every cluster request 2 s late), and resolves once it is applying. */
-async function updateStuckInApply(): Promise<string> {
+/**
+ * Starts an update whose apply is slow (every cluster request 2 s late), kills the exec server (kill -9) inside the
+ * apply, then makes the cluster fast again. Resolves with the deploy's id and when the exec server died.
+ */
+async function killExecDuringApply(): Promise<{ id: string; killedAt: number }> {
   // Late only after the preflight (a 2 s-late API server would fail its 2 s probe), before the apply reaches the
   // cluster.
   const id = await startSlowedUpdate(2000, 'applying_manifests');
   // The apply first reads the service token (one 2 s-late request), then sends the apply to the exec server,
   // whose kubectl then waits on the slow API for several seconds: kill it in there.
   await new Promise((ok) => setTimeout(ok, 3500));
-  return id;
+  const killedAt = Date.now();
+  await stack.kill('terminal-exec');
+  await clearFaults();
+  return { id, killedAt };
 }
 
 beforeAll(async () => {
@@ -150,10 +156,7 @@ describe('a dependency down before or during a deploy', () => {
   }, 60_000);
 
   it('exec server killed during the apply and back within the retry bound: the rollback waits for it and restores', async () => {
-    const id = await updateStuckInApply();
-    const killedAt = Date.now();
-    await stack.kill('terminal-exec');
-    await clearFaults();
+    const { id, killedAt } = await killExecDuringApply();
     // Back 2 s later, within ELB_DEPENDENCY_RETRY_SECONDS: the rollback's apply is retried until it answers.
     await new Promise((ok) => setTimeout(ok, 2000));
     await stack.start('terminal-exec');
@@ -168,10 +171,7 @@ describe('a dependency down before or during a deploy', () => {
   }, 60_000);
 
   it('exec server killed during the apply and not back: the rollback gives up after the bound, the state is read back', async () => {
-    const id = await updateStuckInApply();
-    const killedAt = Date.now();
-    await stack.kill('terminal-exec');
-    await clearFaults();
+    const { id, killedAt } = await killExecDuringApply();
     try {
       const out = await finished(id);
       const took = Date.now() - killedAt;
