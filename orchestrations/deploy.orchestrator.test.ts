@@ -31,10 +31,13 @@ const input: DeployInput = {
 
 const ok = (value: unknown) => ({ ok: true, value });
 
-function scenario(
-  overrides: Partial<Record<string, ActivityHandler>> = {},
-  opts: { kind?: 'aks' | 'kubeconfig'; canRollBack?: boolean } = {},
-) {
+type Overrides = Partial<Record<string, ActivityHandler>>;
+interface ScenarioOptions {
+  kind?: 'aks' | 'kubeconfig';
+  canRollBack?: boolean;
+}
+
+function scenario(overrides: Overrides = {}, opts: ScenarioOptions = {}) {
   const base: Record<string, ActivityHandler> = {
     [ACTIVITY.resolveImage]: () =>
       ok({
@@ -59,8 +62,7 @@ function scenario(
         generation: 2,
         template_hash: 'h',
       }),
-    [ACTIVITY.checkRollout]: () =>
-      ok({ state: 'ready', detail: '1/1 pods ready', ready_replicas: 1, desired_replicas: 1 }),
+    [ACTIVITY.checkRollout]: () => ready(),
     [ACTIVITY.checkExternalIp]: () => ok({ external_ip: '127.0.0.2', detail: 'address 127.0.0.2' }),
     [ACTIVITY.verifyService]: () =>
       ok({
@@ -79,11 +81,46 @@ function phases(output: DeployOutput) {
   return Object.fromEntries(output.timeline.map((e) => [e.name, e.status]));
 }
 
+/** Replays the orchestration (on `input` unless given) with the scenario's activities, `overrides` replacing some. */
+async function run(overrides: Overrides = {}, opts: ScenarioOptions & { input?: DeployInput } = {}) {
+  const r = await replay(deployOpenApiOrchestrator, opts.input ?? input, scenario(overrides, opts));
+  return { r, out: r.output as DeployOutput };
+}
+
+/**
+ * The scenario's own `activity`, raising a cancel first (`data` and `when` as `ScenarioContext.raise` takes them) —
+ * at every call, or at those whose input `onlyIf` picks.
+ */
+function cancelIn(
+  activity: string,
+  when?: 'after' | 'during' | 'with',
+  data?: unknown,
+  onlyIf: (activityInput: Parameters<ActivityHandler>[0]) => boolean = () => true,
+): Overrides {
+  return {
+    [activity]: (i, ctx) => {
+      if (onlyIf(i)) ctx.raise('cancel', data, when);
+      return scenario()[activity]!(i, ctx);
+    },
+  };
+}
+const deployApplyOnly = (i: { mode: string }) => i.mode === 'deploy';
+
+const ready = (detail = '1/1 pods ready') => ok({ state: 'ready', detail, ready_replicas: 1, desired_replicas: 1 });
+const progressing = (detail: string) => ok({ state: 'progressing', detail });
+
+type Calls = { calls: { name: string; input: unknown }[] };
+/** The modes of the applies that ran, in order. */
+const applyModes = (r: Calls) =>
+  r.calls.filter((c) => c.name === ACTIVITY.applyManifests).map((c) => (c.input as { mode: string }).mode);
+/** The images whose rollout was checked, in order. */
+const checkedImages = (r: Calls) =>
+  r.calls.filter((c) => c.name === ACTIVITY.checkRollout).map((c) => (c.input as { image: string }).image);
+
 describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
   it('deploys through every phase, skips workload identity for a kubeconfig target, and reports the seed shape', async () => {
-    const r = await replay(deployOpenApiOrchestrator, input, scenario());
+    const { r, out } = await run();
     expect(r.runtimeStatus).toBe('Completed');
-    const out = r.output as DeployOutput;
     expect(out.status).toBe('succeeded');
     expect(out.openapi_deploy).toMatchObject({
       status: 'deployed',
@@ -122,8 +159,7 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
   });
 
   it('sets up workload identity on an AKS target and passes its client id to the apply', async () => {
-    const r = await replay(deployOpenApiOrchestrator, { ...input, target: 'prod' }, scenario({}, { kind: 'aks' }));
-    const out = r.output as DeployOutput;
+    const { r, out } = await run({}, { input: { ...input, target: 'prod' }, kind: 'aks' });
     expect(out.status).toBe('succeeded');
     expect(phases(out).setup_workload_identity).toBe('done');
     const apply = r.calls.find((c) => c.name === ACTIVITY.applyManifests)!;
@@ -131,17 +167,15 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
   });
 
   it('fails fast with image_not_found and leaves the cluster untouched', async () => {
-    const r = await replay(
-      deployOpenApiOrchestrator,
-      { ...input, tag: '9.9' },
-      scenario({
+    const { r, out } = await run(
+      {
         [ACTIVITY.resolveImage]: () => ({
           ok: false,
           error: { code: 'image_not_found', message: 'tag 9.9 is not in elb-openapi' },
         }),
-      }),
+      },
+      { input: { ...input, tag: '9.9' } },
     );
-    const out = r.output as DeployOutput;
     expect(out.status).toBe('failed');
     expect(out.error).toMatchObject({ code: 'image_not_found' });
     expect(out.cluster_state).toMatch(/unchanged/);
@@ -156,25 +190,20 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
     ['crash_loop', 'CrashLoopBackOff'],
   ] as const) {
     it(`rolls back to the previous manifest on ${code} and verifies the rollback`, async () => {
-      const r = await replay(
-        deployOpenApiOrchestrator,
-        input,
-        scenario({
-          [ACTIVITY.checkRollout]: (i: { image: string }) =>
-            i.image === IMAGE
-              ? ok({
-                  state: 'failed',
-                  detail: reason,
-                  error: {
-                    code,
-                    message: `pod x: ${reason}`,
-                    diagnostics: { likely_cause: 'c', what_to_do: 'w', events: [] },
-                  },
-                })
-              : ok({ state: 'ready', detail: '1/1 pods ready', ready_replicas: 1, desired_replicas: 1 }),
-        }),
-      );
-      const out = r.output as DeployOutput;
+      const { r, out } = await run({
+        [ACTIVITY.checkRollout]: (i: { image: string }) =>
+          i.image === IMAGE
+            ? ok({
+                state: 'failed',
+                detail: reason,
+                error: {
+                  code,
+                  message: `pod x: ${reason}`,
+                  diagnostics: { likely_cause: 'c', what_to_do: 'w', events: [] },
+                },
+              })
+            : ready(),
+      });
       expect(out.status).toBe('rolled_back');
       expect(out.error).toMatchObject({ code, diagnostics: { likely_cause: 'c', what_to_do: 'w' } });
       expect(out.rollback).toEqual({ status: 'succeeded', image: OLD_IMAGE });
@@ -184,27 +213,16 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
         rolling_back: 'done',
         waiting_for_external_ip: 'pending',
       });
-      const applies = r.calls
-        .filter((c) => c.name === ACTIVITY.applyManifests)
-        .map((c) => (c.input as { mode: string }).mode);
-      expect(applies).toEqual(['deploy', 'rollback']);
-      const checks = r.calls
-        .filter((c) => c.name === ACTIVITY.checkRollout)
-        .map((c) => (c.input as { image: string }).image);
-      expect(checks).toEqual([IMAGE, OLD_IMAGE]);
+      expect(applyModes(r)).toEqual(['deploy', 'rollback']);
+      expect(checkedImages(r)).toEqual([IMAGE, OLD_IMAGE]);
     });
   }
 
   it('reports a failed rollback with both errors', async () => {
-    const r = await replay(
-      deployOpenApiOrchestrator,
-      input,
-      scenario({
-        [ACTIVITY.checkRollout]: () =>
-          ok({ state: 'failed', detail: 'x', error: { code: 'crash_loop', message: 'crashing' } }),
-      }),
-    );
-    const out = r.output as DeployOutput;
+    const { r, out } = await run({
+      [ACTIVITY.checkRollout]: () =>
+        ok({ state: 'failed', detail: 'x', error: { code: 'crash_loop', message: 'crashing' } }),
+    });
     expect(out.status).toBe('failed');
     expect(out.error?.code).toBe('crash_loop');
     expect(out.rollback).toMatchObject({ status: 'failed', image: OLD_IMAGE, error: { code: 'crash_loop' } });
@@ -216,19 +234,14 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
   });
 
   it('says "unknown" only when a rollback did not verify and the cluster cannot be read at all', async () => {
-    const r = await replay(
-      deployOpenApiOrchestrator,
-      input,
-      scenario({
-        [ACTIVITY.checkRollout]: () =>
-          ok({ state: 'failed', detail: 'x', error: { code: 'crash_loop', message: 'crashing' } }),
-        [ACTIVITY.inspectCluster]: () => ({
-          ok: false,
-          error: { code: 'cluster_unavailable', message: 'the cluster API did not answer for 30s' },
-        }),
+    const { out } = await run({
+      [ACTIVITY.checkRollout]: () =>
+        ok({ state: 'failed', detail: 'x', error: { code: 'crash_loop', message: 'crashing' } }),
+      [ACTIVITY.inspectCluster]: () => ({
+        ok: false,
+        error: { code: 'cluster_unavailable', message: 'the cluster API did not answer for 30s' },
       }),
-    );
-    const out = r.output as DeployOutput;
+    });
     expect(out.status).toBe('failed');
     expect(out.cluster_state).toBe(
       'unknown: the cluster cannot be read (cluster_unavailable: the cluster API did not answer for 30s)',
@@ -236,35 +249,25 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
   });
 
   it('does not pretend to roll back a first install', async () => {
-    const r = await replay(
-      deployOpenApiOrchestrator,
-      { ...input, reason: 'install' },
-      scenario(
-        {
-          [ACTIVITY.checkRollout]: () =>
-            ok({ state: 'failed', detail: 'x', error: { code: 'image_pull_failed', message: 'pull' } }),
-        },
-        { canRollBack: false },
-      ),
+    const { r, out } = await run(
+      {
+        [ACTIVITY.checkRollout]: () =>
+          ok({ state: 'failed', detail: 'x', error: { code: 'image_pull_failed', message: 'pull' } }),
+      },
+      { input: { ...input, reason: 'install' }, canRollBack: false },
     );
-    const out = r.output as DeployOutput;
     expect(out.status).toBe('failed');
     expect(out.rollback).toMatchObject({ status: 'skipped' });
     expect(r.calls.filter((c) => c.name === ACTIVITY.applyManifests)).toHaveLength(1);
   });
 
   it('fails with external_ip_timeout when the LoadBalancer never gets an address, then rolls back', async () => {
-    const r = await replay(
-      deployOpenApiOrchestrator,
-      input,
-      scenario({
-        [ACTIVITY.checkExternalIp]: (i: { watchSeconds: number }, ctx) => {
-          ctx.advance(i.watchSeconds);
-          return ok({ external_ip: null, detail: 'no ingress address yet' });
-        },
-      }),
-    );
-    const out = r.output as DeployOutput;
+    const { r, out } = await run({
+      [ACTIVITY.checkExternalIp]: (i: { watchSeconds: number }, ctx) => {
+        ctx.advance(i.watchSeconds);
+        return ok({ external_ip: null, detail: 'no ingress address yet' });
+      },
+    });
     expect(out.status).toBe('rolled_back');
     expect(out.error).toMatchObject({ code: 'external_ip_timeout' });
     expect(out.openapi_deploy.external_ip).toBeNull();
@@ -277,104 +280,53 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
   });
 
   it('honours cancel between waits during the rollout: ends cancelled and restores the previous image', async () => {
-    const r = await replay(
-      deployOpenApiOrchestrator,
-      input,
-      scenario({
-        [ACTIVITY.checkRollout]: (i: { image: string; watchSeconds: number }, ctx) => {
-          if (i.image === OLD_IMAGE)
-            return ok({ state: 'ready', detail: 'restored', ready_replicas: 1, desired_replicas: 1 });
-          ctx.advance(i.watchSeconds);
-          if (ctx.callIndex === 1) ctx.raise('cancel', { requester: 'tester' });
-          return ok({ state: 'progressing', detail: '0/1 replicas ready' });
-        },
-      }),
-    );
-    const out = r.output as DeployOutput;
+    const { r, out } = await run({
+      [ACTIVITY.checkRollout]: (i: { image: string; watchSeconds: number }, ctx) => {
+        if (i.image === OLD_IMAGE) return ready('restored');
+        ctx.advance(i.watchSeconds);
+        if (ctx.callIndex === 1) ctx.raise('cancel', { requester: 'tester' });
+        return progressing('0/1 replicas ready');
+      },
+    });
     expect(out.status).toBe('cancelled');
     expect(out.error?.code).toBe('cancelled');
     expect(out.rollback).toMatchObject({ status: 'succeeded', image: OLD_IMAGE });
     expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
     expect(r.customStatus).toMatchObject({ phase: 'cancelled', cancel_requested: true });
     // Exactly two checks of the new image ran: the cancel was seen at the next wait.
-    expect(
-      r.calls.filter((c) => c.name === ACTIVITY.checkRollout && (c.input as { image: string }).image === IMAGE),
-    ).toHaveLength(2);
+    expect(checkedImages(r).filter((image) => image === IMAGE)).toHaveLength(2);
   });
 
   it('cancel before the apply leaves the cluster unchanged', async () => {
-    const r = await replay(
-      deployOpenApiOrchestrator,
-      input,
-      scenario({
-        [ACTIVITY.resolveImage]: (_i, ctx) => {
-          ctx.raise('cancel');
-          return scenario()[ACTIVITY.resolveImage]!(_i, ctx);
-        },
-      }),
-    );
-    const out = r.output as DeployOutput;
+    const { r, out } = await run(cancelIn(ACTIVITY.resolveImage));
     expect(out.status).toBe('cancelled');
     expect(out.cluster_state).toMatch(/unchanged/);
     expect(r.calls.some((c) => c.name === ACTIVITY.applyManifests)).toBe(false);
   });
 
   describe('cancel at every boundary (never succeeded with a cancel requested)', () => {
-    const applies = (r: { calls: { name: string; input: unknown }[] }) =>
-      r.calls.filter((c) => c.name === ACTIVITY.applyManifests).map((c) => (c.input as { mode: string }).mode);
-
     it('during resolve: the resolve finishes (it writes the record), nothing is applied, cluster unchanged', async () => {
-      const r = await replay(
-        deployOpenApiOrchestrator,
-        input,
-        scenario({
-          [ACTIVITY.resolveImage]: (i, ctx) => {
-            ctx.raise('cancel', { requester: 'tester' }, 'during');
-            return scenario()[ACTIVITY.resolveImage]!(i, ctx);
-          },
-        }),
-      );
-      const out = r.output as DeployOutput;
+      const { r, out } = await run(cancelIn(ACTIVITY.resolveImage, 'during', { requester: 'tester' }));
       expect(out).toMatchObject({ status: 'cancelled', cancel_requested: true, rollback: null });
       expect(out.error).toEqual({ code: 'cancelled', message: 'cancelled on request during resolving the image' });
       expect(out.cluster_state).toBe('unchanged: nothing was applied');
-      expect(applies(r)).toEqual([]);
+      expect(applyModes(r)).toEqual([]);
       expect(phases(out)).toMatchObject({ resolving_image: 'done', applying_manifests: 'pending' });
     });
 
     it('arriving in the same batch as the resolve result: the checkpoint before the apply sees it', async () => {
-      const r = await replay(
-        deployOpenApiOrchestrator,
-        input,
-        scenario({
-          [ACTIVITY.resolveImage]: (i, ctx) => {
-            ctx.raise('cancel', null, 'with');
-            return scenario()[ACTIVITY.resolveImage]!(i, ctx);
-          },
-        }),
-      );
-      const out = r.output as DeployOutput;
+      const { r, out } = await run(cancelIn(ACTIVITY.resolveImage, 'with', null));
       expect(out.status).toBe('cancelled');
       expect(out.cluster_state).toBe('unchanged: nothing was applied');
-      expect(applies(r)).toEqual([]);
+      expect(applyModes(r)).toEqual([]);
     });
 
     it('during the apply: the apply is finished first, then the previous deployment is restored and verified', async () => {
-      const r = await replay(
-        deployOpenApiOrchestrator,
-        input,
-        scenario({
-          [ACTIVITY.applyManifests]: (i: { mode: string }, ctx) => {
-            if (i.mode === 'deploy') ctx.raise('cancel', null, 'during');
-            return scenario()[ACTIVITY.applyManifests]!(i, ctx);
-          },
-        }),
-      );
-      const out = r.output as DeployOutput;
+      const { r, out } = await run(cancelIn(ACTIVITY.applyManifests, 'during', null, deployApplyOnly));
       expect(out).toMatchObject({ status: 'cancelled', rollback: { status: 'succeeded', image: OLD_IMAGE } });
       expect(out.error!.message).toBe('cancelled on request during the apply');
       expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
-      expect(applies(r)).toEqual(['deploy', 'rollback']);
+      expect(applyModes(r)).toEqual(['deploy', 'rollback']);
       // No rollout check of the new image ran: the cancel was honoured right after the apply.
       const checked = r.calls.filter((c) => c.name === ACTIVITY.checkRollout).map((c) => c.input);
       expect(checked).toEqual([expect.objectContaining({ image: OLD_IMAGE })]);
@@ -382,58 +334,34 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
     });
 
     it('right after the apply (same batch as its result): restored, no check of the new image', async () => {
-      const r = await replay(
-        deployOpenApiOrchestrator,
-        input,
-        scenario({
-          [ACTIVITY.applyManifests]: (i: { mode: string }, ctx) => {
-            if (i.mode === 'deploy') ctx.raise('cancel', null, 'with');
-            return scenario()[ACTIVITY.applyManifests]!(i, ctx);
-          },
-        }),
-      );
-      const out = r.output as DeployOutput;
+      const { r, out } = await run(cancelIn(ACTIVITY.applyManifests, 'with', null, deployApplyOnly));
       expect(out.status).toBe('cancelled');
       expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
       // The abandoned race is visible as at most one check of the new image, never a success.
-      const newChecks = r.calls.filter(
-        (c) => c.name === ACTIVITY.checkRollout && (c.input as { image: string }).image === IMAGE,
-      );
-      expect(newChecks.length).toBeLessThanOrEqual(1);
+      expect(checkedImages(r).filter((image) => image === IMAGE).length).toBeLessThanOrEqual(1);
     });
 
     it('during a rollout that is Ready at once: never succeeded, restored', async () => {
-      const r = await replay(
-        deployOpenApiOrchestrator,
-        input,
-        scenario({
-          [ACTIVITY.checkRollout]: (i: { image: string }, ctx) => {
-            if (i.image === IMAGE) ctx.raise('cancel', null, 'with');
-            return ok({ state: 'ready', detail: '1/1 pods ready', ready_replicas: 1, desired_replicas: 1 });
-          },
-        }),
-      );
-      const out = r.output as DeployOutput;
+      const { r, out } = await run({
+        [ACTIVITY.checkRollout]: (i: { image: string }, ctx) => {
+          if (i.image === IMAGE) ctx.raise('cancel', null, 'with');
+          return ready();
+        },
+      });
       expect(out.status).toBe('cancelled');
       expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
       expect(r.calls.some((c) => c.name === ACTIVITY.verifyService)).toBe(false);
     });
 
     it('inside a long bounded watch: the check is abandoned at once, not waited out', async () => {
-      const r = await replay(
-        deployOpenApiOrchestrator,
-        input,
-        scenario({
-          [ACTIVITY.checkRollout]: (i: { image: string; watchSeconds: number }, ctx) => {
-            if (i.image === OLD_IMAGE)
-              return ok({ state: 'ready', detail: 'restored', ready_replicas: 1, desired_replicas: 1 });
-            ctx.raise('cancel', null, 'during');
-            ctx.advance(i.watchSeconds);
-            return ok({ state: 'progressing', detail: '0/1 replicas ready' });
-          },
-        }),
-      );
-      const out = r.output as DeployOutput;
+      const { out } = await run({
+        [ACTIVITY.checkRollout]: (i: { image: string; watchSeconds: number }, ctx) => {
+          if (i.image === OLD_IMAGE) return ready('restored');
+          ctx.raise('cancel', null, 'during');
+          ctx.advance(i.watchSeconds);
+          return progressing('0/1 replicas ready');
+        },
+      });
       expect(out.status).toBe('cancelled');
       expect(out.error!.message).toBe('cancelled on request during the rollout');
       expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
@@ -442,21 +370,16 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
 
     it('while waiting for an address that never comes: cancelled within one poll interval, restored', async () => {
       let cancelAt = -1;
-      const r = await replay(
-        deployOpenApiOrchestrator,
-        input,
-        scenario({
-          [ACTIVITY.checkExternalIp]: (i: { watchSeconds: number }, ctx) => {
-            ctx.advance(Math.min(i.watchSeconds, 2));
-            if (ctx.callIndex === 2) {
-              cancelAt = ctx.elapsedSeconds;
-              ctx.raise('cancel', null, 'after');
-            }
-            return ok({ external_ip: null, detail: 'the LoadBalancer has no address yet' });
-          },
-        }),
-      );
-      const out = r.output as DeployOutput;
+      const { r, out } = await run({
+        [ACTIVITY.checkExternalIp]: (i: { watchSeconds: number }, ctx) => {
+          ctx.advance(Math.min(i.watchSeconds, 2));
+          if (ctx.callIndex === 2) {
+            cancelAt = ctx.elapsedSeconds;
+            ctx.raise('cancel', null, 'after');
+          }
+          return ok({ external_ip: null, detail: 'the LoadBalancer has no address yet' });
+        },
+      });
       expect(out.status).toBe('cancelled');
       expect(out.error!.message).toBe('cancelled on request during the wait for a LoadBalancer address');
       expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
@@ -468,59 +391,37 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
     });
 
     it('with the verify result: the deploy ends cancelled and restored, not succeeded', async () => {
-      const r = await replay(
-        deployOpenApiOrchestrator,
-        input,
-        scenario({
-          [ACTIVITY.verifyService]: (_i, ctx) => {
-            ctx.raise('cancel', null, 'with');
-            return ok({ healthy: true, detail: 'ok', api_version: '3.4.0', base_url: 'http://127.0.0.2:8080' });
-          },
-        }),
-      );
-      const out = r.output as DeployOutput;
+      const { out } = await run({
+        [ACTIVITY.verifyService]: (_i, ctx) => {
+          ctx.raise('cancel', null, 'with');
+          return ok({ healthy: true, detail: 'ok', api_version: '3.4.0', base_url: 'http://127.0.0.2:8080' });
+        },
+      });
       expect(out).toMatchObject({ status: 'cancelled', cancel_requested: true });
       expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
       expect(phases(out).verifying_service).toBe('done');
     });
 
     it('a first install cancelled after the apply is left as applied (documented choice)', async () => {
-      const r = await replay(
-        deployOpenApiOrchestrator,
-        { ...input, reason: 'install' },
-        scenario(
-          {
-            [ACTIVITY.applyManifests]: (i: { mode: string }, ctx) => {
-              ctx.raise('cancel', null, 'during');
-              return scenario()[ACTIVITY.applyManifests]!(i, ctx);
-            },
-          },
-          { canRollBack: false },
-        ),
-      );
-      const out = r.output as DeployOutput;
+      const { r, out } = await run(cancelIn(ACTIVITY.applyManifests, 'during', null), {
+        input: { ...input, reason: 'install' },
+        canRollBack: false,
+      });
       expect(out).toMatchObject({ status: 'cancelled', rollback: { status: 'skipped' } });
       expect(out.cluster_state).toBe(`left as applied (${IMAGE}); the service is not verified`);
-      expect(applies(r)).toEqual(['deploy']);
+      expect(applyModes(r)).toEqual(['deploy']);
     });
 
     it('a cancel does not interrupt the rollback it started: the rollback waits until the restore is Ready', async () => {
-      const r = await replay(
-        deployOpenApiOrchestrator,
-        input,
-        scenario({
-          [ACTIVITY.checkRollout]: (i: { image: string }, ctx) => {
-            if (i.image === IMAGE) {
-              ctx.raise('cancel', null, 'during');
-              return ok({ state: 'progressing', detail: '0/1' });
-            }
-            return ctx.callIndex < 3
-              ? ok({ state: 'progressing', detail: 'restoring' })
-              : ok({ state: 'ready', detail: 'restored', ready_replicas: 1, desired_replicas: 1 });
-          },
-        }),
-      );
-      const out = r.output as DeployOutput;
+      const { r, out } = await run({
+        [ACTIVITY.checkRollout]: (i: { image: string }, ctx) => {
+          if (i.image === IMAGE) {
+            ctx.raise('cancel', null, 'during');
+            return progressing('0/1');
+          }
+          return ctx.callIndex < 3 ? progressing('restoring') : ready('restored');
+        },
+      });
       expect(out).toMatchObject({ status: 'cancelled', rollback: { status: 'succeeded', image: OLD_IMAGE } });
       expect(r.calls.filter((c) => c.name === ACTIVITY.checkRollout)).toHaveLength(4);
     });
@@ -528,54 +429,39 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
 
   describe('honest cluster state', () => {
     it('an apply the exec server certainly did not run: unchanged, no rollback attempted', async () => {
-      const r = await replay(
-        deployOpenApiOrchestrator,
-        input,
-        scenario({
-          [ACTIVITY.applyManifests]: () => ({
-            ok: false,
-            error: { code: 'exec_unavailable', message: 'exec server: unreachable: ECONNREFUSED', not_applied: true },
-          }),
+      const { r, out } = await run({
+        [ACTIVITY.applyManifests]: () => ({
+          ok: false,
+          error: { code: 'exec_unavailable', message: 'exec server: unreachable: ECONNREFUSED', not_applied: true },
         }),
-      );
-      const out = r.output as DeployOutput;
+      });
       expect(out).toMatchObject({ status: 'failed', rollback: null, error: { code: 'exec_unavailable' } });
       expect(out.cluster_state).toBe('unchanged: the exec server did not run the apply');
       expect(r.calls.filter((c) => c.name === ACTIVITY.applyManifests)).toHaveLength(1);
     });
 
     it('an apply that may have run (connection lost mid-request) is rolled back', async () => {
-      const r = await replay(
-        deployOpenApiOrchestrator,
-        input,
-        scenario({
-          [ACTIVITY.applyManifests]: (i: { mode: string }, ctx) =>
-            i.mode === 'deploy'
-              ? { ok: false, error: { code: 'exec_unavailable', message: 'exec server: the connection broke' } }
-              : scenario()[ACTIVITY.applyManifests]!(i, ctx),
-        }),
-      );
-      const out = r.output as DeployOutput;
+      const { out } = await run({
+        [ACTIVITY.applyManifests]: (i: { mode: string }, ctx) =>
+          i.mode === 'deploy'
+            ? { ok: false, error: { code: 'exec_unavailable', message: 'exec server: the connection broke' } }
+            : scenario()[ACTIVITY.applyManifests]!(i, ctx),
+      });
       expect(out).toMatchObject({ status: 'rolled_back', rollback: { status: 'succeeded' } });
       expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
     });
 
     it('a cluster that stops answering during the rollout fails the phase with cluster_unavailable', async () => {
-      const r = await replay(
-        deployOpenApiOrchestrator,
-        input,
-        scenario({
-          [ACTIVITY.checkRollout]: (i: { image: string; retrySeconds: number }, ctx) => {
-            ctx.advance(i.retrySeconds);
-            return {
-              ok: false,
-              error: { code: 'cluster_unavailable', message: 'the cluster API did not answer for 30s' },
-            };
-          },
-          [ACTIVITY.inspectCluster]: () => ({ ok: false, error: { code: 'cluster_unavailable', message: 'down' } }),
-        }),
-      );
-      const out = r.output as DeployOutput;
+      const { r, out } = await run({
+        [ACTIVITY.checkRollout]: (i: { image: string; retrySeconds: number }, ctx) => {
+          ctx.advance(i.retrySeconds);
+          return {
+            ok: false,
+            error: { code: 'cluster_unavailable', message: 'the cluster API did not answer for 30s' },
+          };
+        },
+        [ACTIVITY.inspectCluster]: () => ({ ok: false, error: { code: 'cluster_unavailable', message: 'down' } }),
+      });
       expect(out.error).toMatchObject({ code: 'cluster_unavailable' });
       expect(out.status).toBe('failed');
       expect(out.cluster_state).toMatch(/^unknown: the cluster cannot be read/);
@@ -587,17 +473,12 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
   });
 
   it('turns an unexpected activity fault into internal_error without a stack trace', async () => {
-    const r = await replay(
-      deployOpenApiOrchestrator,
-      input,
-      scenario({
-        [ACTIVITY.applyManifests]: (i: { mode: string }, ctx) => {
-          if (i.mode === 'deploy') throw new Error('exec server at http://127.0.0.1:7682 is unreachable: ECONNREFUSED');
-          return scenario()[ACTIVITY.applyManifests]!(i, ctx);
-        },
-      }),
-    );
-    const out = r.output as DeployOutput;
+    const { out } = await run({
+      [ACTIVITY.applyManifests]: (i: { mode: string }, ctx) => {
+        if (i.mode === 'deploy') throw new Error('exec server at http://127.0.0.1:7682 is unreachable: ECONNREFUSED');
+        return scenario()[ACTIVITY.applyManifests]!(i, ctx);
+      },
+    });
     expect(out.status).toBe('rolled_back');
     expect(out.error).toEqual({
       code: 'internal_error',
@@ -608,19 +489,16 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
 
   it('keeps the history bounded: a 10-minute rollout adds at most ~60 history events', async () => {
     let rolloutEvents = { start: 0, end: 0 };
-    const r = await replay(
-      deployOpenApiOrchestrator,
-      { ...input, timings: { ...input.timings, rolloutTimeoutSeconds: 1800 } },
-      scenario({
+    const { r, out } = await run(
+      {
         [ACTIVITY.checkRollout]: (i: { watchSeconds: number }, ctx) => {
-          if (ctx.elapsedSeconds >= 600)
-            return ok({ state: 'ready', detail: 'ready', ready_replicas: 1, desired_replicas: 1 });
+          if (ctx.elapsedSeconds >= 600) return ready('ready');
           ctx.advance(i.watchSeconds);
-          return ok({ state: 'progressing', detail: 'rolling' });
+          return progressing('rolling');
         },
-      }),
+      },
+      { input: { ...input, timings: { ...input.timings, rolloutTimeoutSeconds: 1800 } } },
     );
-    const out = r.output as DeployOutput;
     expect(out.status).toBe('succeeded');
     const scheduledIdx = r.history
       .map((e, i) => ({ e, i }))

@@ -4,6 +4,7 @@
 // the cluster still running what it ran.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverEvents, imagePushedEvent } from '../../test/support/event-grid';
 import { startFastStack, waitForDeployed, waitForIdle } from '../../test/support/local-target';
 import { eventually, type Stack } from '../../test/support/stack';
 
@@ -41,41 +42,14 @@ async function simPush(deliverEvent: boolean): Promise<string> {
   return ((await res.json()) as { digest: string }).digest;
 }
 
-/** An ImagePushed event exactly as the sim (and ACR) shapes it, for any digest. */
+/** A delivery of ImagePushed `digest` from the sim's registry, as Event Grid makes it. */
 function imagePushed(digest: string): object[] {
-  return [
-    {
-      id: randomUUID(),
-      topic: '/subscriptions/0/resourceGroups/elb-sim/providers/Microsoft.ContainerRegistry/registries/elbsim',
-      subject: 'elb-openapi:3.4',
-      eventType: 'Microsoft.ContainerRegistry.ImagePushed',
-      eventTime: new Date().toISOString(),
-      dataVersion: '1.0',
-      metadataVersion: '1',
-      data: {
-        action: 'push',
-        target: { repository: 'elb-openapi', tag: '3.4', digest, mediaType: 'x', size: 1, length: 1 },
-        request: { host: `127.0.0.1:${stack.ports.simRegistry}`, method: 'PUT' },
-      },
-    },
-  ];
+  return [imagePushedEvent({ digest, registryHost: `127.0.0.1:${stack.ports.simRegistry}` })];
 }
 
 /** Posts to the Event Grid webhook as a subscription does (system key, aeg-event-type); `headers` override. */
-async function deliver(events: object[], headers: Record<string, string> = {}): Promise<number> {
-  const webhook = `${stack.apiUrl.replace(/\/api$/, '')}/runtime/webhooks/EventGrid?functionName=acrImagePushed`;
-  const res = await fetch(webhook, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'aeg-event-type': 'Notification',
-      'x-functions-key': stack.hostKeys().system,
-      ...headers,
-    },
-    body: JSON.stringify(events),
-  });
-  await res.arrayBuffer();
-  return res.status;
+function deliver(events: object[], headers: Record<string, string> = {}): Promise<number> {
+  return deliverEvents(new URL(stack.apiUrl).origin, stack.hostKeys().system, events, headers);
 }
 
 /** Nothing new in the history and nothing running, for a while after the request that must not start a deploy. */

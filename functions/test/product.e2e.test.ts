@@ -2,11 +2,11 @@
 // local-run.sh): single-flight under concurrent requests, once-per-digest auto-update under Event Grid
 // redelivery, convergence on the newest push, rollback on a crash loop, and the API's error codes.
 // Runs the compiled app (dist/), like `npm start`; `npm test` builds first.
-import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TargetStore } from '../../adapters/state-store';
 import { tableClient } from '../../adapters/tables';
+import { deliverEvents, imagePushedEvent } from '../../test/support/event-grid';
 import {
   addSimFault,
   clearSimFaults,
@@ -199,38 +199,12 @@ describe('the deploy API on the local stack', () => {
     const before = await history();
     const pushed = await push();
     // The sim delivered the event once; deliver the very same event four more times, concurrently.
-    const event = [
-      {
-        id: randomUUID(),
-        topic:
-          '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.ContainerRegistry/registries/sim',
-        subject: 'elb-openapi:3.4',
-        eventType: 'Microsoft.ContainerRegistry.ImagePushed',
-        eventTime: new Date().toISOString(),
-        dataVersion: '1.0',
-        metadataVersion: '1',
-        data: {
-          action: 'push',
-          target: { repository: 'elb-openapi', tag: '3.4', digest: pushed.digest },
-          request: { host: `127.0.0.1:${stack.ports.simRegistry}` },
-        },
-      },
-    ];
-    const webhook = `http://127.0.0.1:${stack.ports.api}/runtime/webhooks/EventGrid?functionName=acrImagePushed`;
+    const event = [imagePushedEvent({ digest: pushed.digest, registryHost: `127.0.0.1:${stack.ports.simRegistry}` })];
+    const origin = `http://127.0.0.1:${stack.ports.api}`;
     const deliveries = await Promise.all(
-      Array.from({ length: 4 }, () =>
-        fetch(webhook, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'aeg-event-type': 'Notification',
-            'x-functions-key': stack.hostKeys().system,
-          },
-          body: JSON.stringify(event),
-        }),
-      ),
+      Array.from({ length: 4 }, () => deliverEvents(origin, stack.hostKeys().system, event)),
     );
-    for (const d of deliveries) expect(d.status).toBeLessThan(300);
+    for (const status of deliveries) expect(status).toBeLessThan(300);
     await waitForDeployed(stack, pushed.digest);
     const autos = (await history()).filter((r) => !before.some((b) => b.deploy_id === r.deploy_id));
     expect(autos.map((r) => [r.reason, r.status, r.digest])).toEqual([['auto', 'succeeded', pushed.digest]]);

@@ -4,10 +4,10 @@
 // on the target and never deployed again automatically — not by a redelivered event after the target moved on —
 // while an operator may still deploy it explicitly.
 // Runs the compiled app (dist/), like `npm start`; build first (`npx tsc -p tsconfig.build.json`).
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverEvents, imagePushedEvent } from '../support/event-grid';
+import { jsonApi } from '../support/json-api';
+import { FAST_DEPLOY_ENV, pushImage } from '../support/local-target';
 import { startParts, type PartsStack } from '../support/parts';
 import { eventually } from '../support/stack';
 
@@ -47,18 +47,13 @@ interface Summary {
 
 let stack: PartsStack;
 
-async function api<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${stack.apiUrl}${path}`, init);
-  return { status: res.status, body: (await res.json()) as T };
-}
+const { request: api, post } = jsonApi(() => stack.apiUrl);
 const activity = async () => (await api<Activity>('/targets/local/openapi/activity')).body;
 const summary = async () => (await api<Summary>('/targets/local/openapi')).body;
 const history = async () => (await api<{ deploy_id: string }[]>('/targets/local/openapi/deployments')).body;
 
 async function push(...args: string[]): Promise<string> {
-  const r = await stack.run('push-image', 'elb-openapi:3.4', ...args);
-  expect(r.code, r.stderr).toBe(0);
-  const answer = JSON.parse(r.stdout) as { digest: string; event: { delivered: boolean } };
+  const answer = await pushImage(stack, ...args);
   if (!args.includes('--no-event')) expect(answer.event.delivered).toBe(true);
   return answer.digest;
 }
@@ -95,17 +90,11 @@ beforeAll(async () => {
   stack = await startParts({
     sim: { readyDelayMs: 500, lbDelayMs: 300 },
     env: {
-      ELB_WATCH_SECONDS: '5',
-      ELB_POLL_INTERVAL_SECONDS: '1',
-      ELB_CHECK_POLL_MS: '200',
+      ...FAST_DEPLOY_ENV,
       ELB_DEPENDENCY_RETRY_SECONDS: '5',
     },
   });
-  const install = await api<{ id: string }>('/targets/local/openapi/deployments', {
-    method: 'POST',
-    body: '{}',
-    headers: { 'content-type': 'application/json' },
-  });
+  const install = await post<{ id: string }>('/targets/local/openapi/deployments');
   expect(install.status, JSON.stringify(install.body)).toBe(202);
   await eventually(
     async () => ((await activity()).last_deploy?.status === 'succeeded' ? true : undefined),
@@ -179,42 +168,9 @@ describe('automatic updates are visible; a failed digest is remembered', () => {
     await followAutoDeploy(Date.now());
     const count = (await history()).length;
     // … and Event Grid delivers the old push of the broken digest once more.
-    const host = `127.0.0.1:${stack.ports.simRegistry}`;
-    const event = {
-      id: randomUUID(),
-      topic:
-        '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerRegistry/registries/elbsim',
-      subject: 'elb-openapi:3.4',
-      eventType: 'Microsoft.ContainerRegistry.ImagePushed',
-      eventTime: new Date().toISOString(),
-      dataVersion: '1.0',
-      metadataVersion: '1',
-      data: {
-        id: randomUUID(),
-        timestamp: new Date().toISOString(),
-        action: 'push',
-        target: {
-          repository: 'elb-openapi',
-          tag: '3.4',
-          digest: broken,
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        },
-        request: { id: randomUUID(), host, method: 'PUT', useragent: 'test' },
-      },
-    };
-    const res = await fetch(
-      `http://127.0.0.1:${stack.ports.api}/runtime/webhooks/EventGrid?functionName=acrImagePushed`,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'aeg-event-type': 'Notification',
-          'x-functions-key': readFileSync(join(stack.localDir, 'devhost', 'keys', 'system.key'), 'utf8').trim(),
-        },
-        body: JSON.stringify([event]),
-      },
-    );
-    expect(res.status).toBeLessThan(300);
+    const event = imagePushedEvent({ digest: broken, registryHost: `127.0.0.1:${stack.ports.simRegistry}` });
+    const status = await deliverEvents(`http://127.0.0.1:${stack.ports.api}`, stack.hostKeys().system, [event]);
+    expect(status).toBeLessThan(300);
     await new Promise((ok) => setTimeout(ok, 3000));
     expect((await history()).length).toBe(count);
     expect((await activity()).active_deploy).toBeNull();
@@ -223,10 +179,9 @@ describe('automatic updates are visible; a failed digest is remembered', () => {
 
   it('an operator may still deploy the failed digest explicitly; failing again updates its mark', async () => {
     const broken = (await summary()).failed_digests[0]!;
-    const started = await api<{ id: string }>('/targets/local/openapi/deployments', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ digest: broken.digest, reason: 'update' }),
+    const started = await post<{ id: string }>('/targets/local/openapi/deployments', {
+      digest: broken.digest,
+      reason: 'update',
     });
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     const ended = await eventually(

@@ -5,6 +5,8 @@
 // say. Shared by cancel-zero-delay.test.ts and cancel-slow.test.ts, which differ only in the sim's pretend delays.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonApi } from '../support/json-api';
+import { addSimFault, clearSimFaults, FAST_DEPLOY_ENV, pushImage } from '../support/local-target';
 import { startParts, type PartsStack, type SimDelays } from '../support/parts';
 import { eventually } from '../support/stack';
 
@@ -48,12 +50,7 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
   let stack: PartsStack;
   let good = '';
 
-  async function api<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${stack.apiUrl}${path}`, init);
-    return { status: res.status, body: (await res.json()) as T };
-  }
-  const post = <T>(path: string, body: unknown = {}) =>
-    api<T>(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const { request: api, post } = jsonApi(() => stack.apiUrl);
   const status = async (id: string) => (await api<Status>(`/targets/local/openapi/deployments/${id}`)).body;
   const activity = async () => (await api<Activity>('/targets/local/openapi/activity')).body;
 
@@ -108,16 +105,9 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
   }
   const deployedImage = async () =>
     (await api<{ deployed: { image: string } }>('/targets/local/openapi')).body.deployed.image;
-  async function pushNewBuild(): Promise<string> {
-    const r = await stack.run('push-image', 'elb-openapi:3.4', '--no-event');
-    expect(r.code, r.stderr).toBe(0);
-    return (JSON.parse(r.stdout) as { digest: string }).digest;
-  }
-  async function fault(body: object): Promise<void> {
-    const res = await fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'POST', body: JSON.stringify(body) });
-    expect(res.status).toBe(201);
-  }
-  const clearFaults = () => fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'DELETE' });
+  const pushNewBuild = async () => (await pushImage(stack, '--no-event')).digest;
+  const fault = (body: object) => addSimFault(stack, body);
+  const clearFaults = () => clearSimFaults(stack);
 
   /** The checks every case makes once its cancelled deploy has ended. */
   async function expectCancelled(id: string, sentAt: number, restored: boolean): Promise<Status> {
@@ -169,9 +159,7 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
       stack = await startParts({
         sim: o.sim,
         env: {
-          ELB_WATCH_SECONDS: '5',
-          ELB_POLL_INTERVAL_SECONDS: '1',
-          ELB_CHECK_POLL_MS: '200',
+          ...FAST_DEPLOY_ENV,
           ELB_EXTERNAL_IP_TIMEOUT_SECONDS: '60',
           ELB_DEPENDENCY_RETRY_SECONDS: '5',
         },

@@ -5,6 +5,8 @@
 // Runs the compiled app (dist/), like `npm start`; build first (`npx tsc -p tsconfig.build.json`).
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonApi } from '../support/json-api';
+import { addSimFault, clearSimFaults, FAST_DEPLOY_ENV, pushImage } from '../support/local-target';
 import { startParts, type PartsStack } from '../support/parts';
 import { eventually } from '../support/stack';
 
@@ -33,12 +35,7 @@ interface Summary {
 let stack: PartsStack;
 let good = '';
 
-async function api<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${stack.apiUrl}${path}`, init);
-  return { status: res.status, body: (await res.json()) as T };
-}
-const post = <T>(path: string, body: unknown = {}) =>
-  api<T>(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const { request: api, post } = jsonApi(() => stack.apiUrl);
 const summary = async () => (await api<Summary>('/targets/local/openapi')).body;
 const historyLength = async () => (await api<unknown[]>('/targets/local/openapi/deployments')).body.length;
 const phase = async (id: string) =>
@@ -69,44 +66,46 @@ function clusterImage(): string {
   return d.spec.template.spec.containers[0]!.image;
 }
 
-async function pushNewBuild(): Promise<string> {
-  const r = await stack.run('push-image', 'elb-openapi:3.4', '--no-event');
-  expect(r.code, r.stderr).toBe(0);
-  return (JSON.parse(r.stdout) as { digest: string }).digest;
-}
-async function fault(body: object): Promise<void> {
-  const res = await fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'POST', body: JSON.stringify(body) });
-  expect(res.status).toBe(201);
-}
-const clearFaults = () => fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'DELETE' });
+const pushNewBuild = async () => (await pushImage(stack, '--no-event')).digest;
+const fault = (body: object) => addSimFault(stack, body);
+const clearFaults = () => clearSimFaults(stack);
 
-/** Starts an update whose apply is slow (every cluster request 2 s late), and resolves once it is applying. */
-async function updateStuckInApply(): Promise<string> {
+/**
+ * Starts an update of a new build, makes every cluster request `latencyMs` late once it has started, and resolves
+ * with its id once it has reached `until`.
+ */
+async function startSlowedUpdate(latencyMs: number, until: string): Promise<string> {
   await pushNewBuild();
   const started = await post<{ id: string }>('/targets/local/openapi/deployments', { reason: 'update' });
   expect(started.status, JSON.stringify(started.body)).toBe(202);
-  // After the preflight (a 2 s-late API server would fail its 2 s probe), before the apply reaches the cluster.
-  await fault({ type: 'api_latency', ms: 2000 });
+  await fault({ type: 'api_latency', ms: latencyMs });
   const id = started.body.id;
-  await eventually(
-    async () => ((await phase(id)) === 'applying_manifests' ? true : undefined),
-    'the apply',
-    30_000,
-    50,
-  );
+  await eventually(async () => ((await phase(id)) === until ? true : undefined), `the ${until} phase`, 30_000, 50);
+  return id;
+}
+
+/**
+ * Starts an update whose apply is slow (every cluster request 2 s late), kills the exec server (kill -9) inside the
+ * apply, then makes the cluster fast again. Resolves with the deploy's id and when the exec server died.
+ */
+async function killExecDuringApply(): Promise<{ id: string; killedAt: number }> {
+  // Late only after the preflight (a 2 s-late API server would fail its 2 s probe), before the apply reaches the
+  // cluster.
+  const id = await startSlowedUpdate(2000, 'applying_manifests');
   // The apply first reads the service token (one 2 s-late request), then sends the apply to the exec server,
   // whose kubectl then waits on the slow API for several seconds: kill it in there.
   await new Promise((ok) => setTimeout(ok, 3500));
-  return id;
+  const killedAt = Date.now();
+  await stack.kill('terminal-exec');
+  await clearFaults();
+  return { id, killedAt };
 }
 
 beforeAll(async () => {
   stack = await startParts({
     sim: { readyDelayMs: 0, lbDelayMs: 0 },
     env: {
-      ELB_WATCH_SECONDS: '5',
-      ELB_POLL_INTERVAL_SECONDS: '1',
-      ELB_CHECK_POLL_MS: '200',
+      ...FAST_DEPLOY_ENV,
       ELB_DEPENDENCY_RETRY_SECONDS: String(RETRY_SECONDS),
     },
   });
@@ -157,10 +156,7 @@ describe('a dependency down before or during a deploy', () => {
   }, 60_000);
 
   it('exec server killed during the apply and back within the retry bound: the rollback waits for it and restores', async () => {
-    const id = await updateStuckInApply();
-    const killedAt = Date.now();
-    await stack.kill('terminal-exec');
-    await clearFaults();
+    const { id, killedAt } = await killExecDuringApply();
     // Back 2 s later, within ELB_DEPENDENCY_RETRY_SECONDS: the rollback's apply is retried until it answers.
     await new Promise((ok) => setTimeout(ok, 2000));
     await stack.start('terminal-exec');
@@ -175,10 +171,7 @@ describe('a dependency down before or during a deploy', () => {
   }, 60_000);
 
   it('exec server killed during the apply and not back: the rollback gives up after the bound, the state is read back', async () => {
-    const id = await updateStuckInApply();
-    const killedAt = Date.now();
-    await stack.kill('terminal-exec');
-    await clearFaults();
+    const { id, killedAt } = await killExecDuringApply();
     try {
       const out = await finished(id);
       const took = Date.now() - killedAt;
@@ -197,18 +190,8 @@ describe('a dependency down before or during a deploy', () => {
   }, 60_000);
 
   it('the sim killed during a rollout wait: cluster_unavailable within the retry bound, not the 600 s rollout timeout', async () => {
-    await pushNewBuild();
     // Slow cluster reads keep the deploy in its rollout check when the cluster goes away.
-    const started = await post<{ id: string }>('/targets/local/openapi/deployments', { reason: 'update' });
-    expect(started.status, JSON.stringify(started.body)).toBe(202);
-    await fault({ type: 'api_latency', ms: 700 });
-    const id = started.body.id;
-    await eventually(
-      async () => ((await phase(id)) === 'waiting_for_rollout' ? true : undefined),
-      'the rollout wait',
-      30_000,
-      50,
-    );
+    const id = await startSlowedUpdate(700, 'waiting_for_rollout');
     await clearFaults();
     const killedAt = Date.now();
     await stack.kill('sim');

@@ -7,8 +7,16 @@
 // Runs the compiled app (dist/), like `npm start`; build first (`npx tsc -p tsconfig.build.json`).
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeViolations, launchBrowser, screenshot } from '../../web/test/browser/harness';
-import { addSimFault, clearSimFaults, startFastStack, waitForIdle } from '../support/local-target';
+import { expectAxeClean, launchBrowser, screenshot } from '../../web/test/browser/harness';
+import { jsonApi } from '../support/json-api';
+import {
+  addSimFault,
+  clearSimFaults,
+  localSummary,
+  pushImage,
+  startFastStack,
+  waitForIdle,
+} from '../support/local-target';
 import { eventually, type Stack } from '../support/stack';
 
 /** The page's promise: what the server knows shows within 2 s. */
@@ -32,30 +40,17 @@ interface Summary {
   failed_digests: { digest: string }[];
   registry_digest_failed: { digest: string } | null;
 }
-interface PushAnswer {
-  digest: string;
-}
 
 let stack: Stack;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
 
-async function api<T>(path: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(`${stack.apiUrl}${path}`, init);
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const api = jsonApi(() => stack.apiUrl).ok;
 const activity = () => api<Activity>('/targets/local/openapi/activity');
-const summary = () => api<Summary>('/targets/local/openapi');
+const summary = () => localSummary<Summary>(stack);
 const summaryWhole = () => api<unknown>('/targets/local/openapi');
 const historyIds = async () =>
   (await api<{ deploy_id: string }[]>('/targets/local/openapi/deployments')).map((r) => r.deploy_id);
-
-async function pushImage(...args: string[]): Promise<PushAnswer> {
-  const r = await stack.run('push-image', 'elb-openapi:3.4', ...args);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as PushAnswer;
-}
 
 /** When (ms since the epoch) the API first reports `check` true, polling every 100 ms. */
 async function serverSees(check: (a: Activity) => boolean, what: string, timeoutMs = 60_000): Promise<number> {
@@ -93,7 +88,7 @@ describe('an open /docs tab follows automatic updates (real stack, Chromium)', (
   it('shows a quick automatic update and its result within 2 s, without a reload', async () => {
     await page.goto(`${stack.webUrl}/docs`);
     await page.getByText('Up to date').first().waitFor(WAIT);
-    const pushed = await pushImage();
+    const pushed = await pushImage(stack);
     const trailed = await lag(
       serverSees(
         (a) =>
@@ -118,7 +113,7 @@ describe('an open /docs tab follows automatic updates (real stack, Chromium)', (
     });
     expect(lost.status).toBe(200);
     try {
-      const pushed = await pushImage();
+      const pushed = await pushImage(stack);
       const started = await lag(
         serverSees((a) => a.active_deploy?.reason === 'auto', 'the automatic update to start'),
         pageShows('Updating elb-openapi automatically'),
@@ -142,7 +137,7 @@ describe('an open /docs tab follows automatic updates (real stack, Chromium)', (
     await waitForIdle<Summary>(stack);
     await page.goto(`${stack.webUrl}/docs`);
     await page.getByText('Up to date').first().waitFor(WAIT);
-    const broken = await pushImage('--broken', 'crash-loop');
+    const broken = await pushImage(stack, '--broken', 'crash-loop');
     const trailed = await lag(
       serverSees(
         (a) => a.last_deploy?.digest === broken.digest && !!a.last_deploy.finished_at,
@@ -162,7 +157,7 @@ describe('an open /docs tab follows automatic updates (real stack, Chromium)', (
       await update.evaluate((b) => b.classList.contains('primary') || b.getAttribute('variant') === 'primary'),
     ).toBe(false);
     await screenshot(page, 'truth-broken-marked');
-    expect(await axeViolations(page)).toEqual([]);
+    await expectAxeClean(page);
 
     // Nothing retries it by itself: no second deploy of that digest.
     const ids = await historyIds();

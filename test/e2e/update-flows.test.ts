@@ -8,8 +8,18 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeViolations, launchBrowser, screenshot } from '../../web/test/browser/harness';
-import { addSimFault, clearSimFaults, startFastStack, waitForDeployed, waitForIdle } from '../support/local-target';
+import { expectAxeClean, launchBrowser, screenshot } from '../../web/test/browser/harness';
+import { jsonApi } from '../support/json-api';
+import {
+  addSimFault,
+  clearSimFaults,
+  localSummary,
+  pushImage,
+  type PushAnswer,
+  startFastStack,
+  waitForDeployed,
+  waitForIdle,
+} from '../support/local-target';
 import { eventually, type Stack } from '../support/stack';
 
 const WAIT = { timeout: 60_000 };
@@ -35,34 +45,18 @@ interface Output {
   cluster_state: string;
   openapi_deploy: { digest: string | null };
 }
-interface PushAnswer {
-  digest: string;
-  broken: string | null;
-  event: { delivered: boolean; reason?: string };
-}
 
 let stack: Stack;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
 
-async function api<T>(path: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(`${stack.apiUrl}${path}`, init);
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-const summary = () => api<Summary>('/targets/local/openapi');
+const api = jsonApi(() => stack.apiUrl).ok;
+const summary = () => localSummary<Summary>(stack);
 const history = () => api<HistoryRecord[]>('/targets/local/openapi/deployments');
 const output = async (id: string) =>
   (await api<{ output: Output | null }>(`/targets/local/openapi/deployments/${id}`)).output;
 
 const idle = () => waitForIdle<Summary>(stack);
-
-/** `local-run.sh push-image …`, as a developer would type it; answers the sim's push JSON. */
-async function pushImage(...args: string[]): Promise<PushAnswer> {
-  const r = await stack.run('push-image', 'elb-openapi:3.4', ...args);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as PushAnswer;
-}
 
 const simFault = (body: object) => addSimFault(stack, body);
 const clearFaults = () => clearSimFaults(stack);
@@ -103,7 +97,7 @@ describe('issue 6: install, update by button, auto-update, rollback, cancel', ()
     await page.getByRole('button', { name: 'Update to v3.4' }).waitFor(WAIT);
     await page.getByText('Up to date').first().waitFor(WAIT);
     await screenshot(page, 'flows-1-installed');
-    expect(await axeViolations(page)).toEqual([]);
+    await expectAxeClean(page);
 
     const s = await idle();
     expect(s.deployed).toMatchObject({ tag: '3.4' });
@@ -116,7 +110,7 @@ describe('issue 6: install, update by button, auto-update, rollback, cancel', ()
 
   it('updates by button when a new 3.4 is in the registry but its push event never arrived', async () => {
     const before = await idle();
-    const pushed = await pushImage('--no-event');
+    const pushed = await pushImage(stack, '--no-event');
     expect(pushed.event).toEqual({ delivered: false, reason: 'not_requested' });
     // Nothing happened by itself: the summary now offers the update instead.
     const offered = await summary();
@@ -144,7 +138,7 @@ describe('issue 6: install, update by button, auto-update, rollback, cancel', ()
 
   it('rolls a rebuilt 3.4 out by itself when it is pushed', async () => {
     await idle();
-    const pushed = await pushImage();
+    const pushed = await pushImage(stack);
     expect(pushed.event.delivered).toBe(true);
     const after = await waitForDeployed<Summary>(stack, pushed.digest);
     expect(cluster()).toEqual({ image: after.deployed!.image, ready: 1 });
@@ -168,7 +162,7 @@ describe('issue 6: install, update by button, auto-update, rollback, cancel', ()
     await simFault({ type: 'api_latency', ms: 300 });
     let broken: PushAnswer;
     try {
-      broken = await pushImage('--broken', 'crash-loop');
+      broken = await pushImage(stack, '--broken', 'crash-loop');
       expect(broken).toMatchObject({ broken: 'crash_loop', event: { delivered: true } });
       await page.goto(`${stack.webUrl}/docs`);
       const alert = page.getByRole('alert').filter({ hasText: 'failed and was rolled back' });
@@ -184,7 +178,7 @@ describe('issue 6: install, update by button, auto-update, rollback, cancel', ()
       await clearFaults();
     }
     await screenshot(page, 'flows-4-rolled-back');
-    expect(await axeViolations(page)).toEqual([]);
+    await expectAxeClean(page);
 
     const after = await idle();
     const record = (await history())[0]!;
@@ -207,7 +201,7 @@ describe('issue 6: install, update by button, auto-update, rollback, cancel', ()
     const good = (await idle()).deployed!;
     // A good new 3.4 to update to, and a cloud load balancer that has lost the Service's address and cannot hand
     // out another one, so the deploy waits in waiting_for_external_ip until the user gives up.
-    const next = await pushImage('--no-event');
+    const next = await pushImage(stack, '--no-event');
     await simFault({ type: 'lb_ip', mode: 'never' });
     const lost = await fetch(`${stack.k8sUrl}/api/v1/namespaces/elb-openapi/services/elb-openapi/status`, {
       method: 'PATCH',
@@ -236,7 +230,7 @@ describe('issue 6: install, update by button, auto-update, rollback, cancel', ()
       await dialog.getByRole('button', { name: 'Cancel deploy' }).click();
       await page.getByText('Deploy cancelled').first().waitFor(WAIT);
       await screenshot(page, 'flows-5-cancelled');
-      expect(await axeViolations(page)).toEqual([]);
+      await expectAxeClean(page);
     } finally {
       await clearFaults();
     }

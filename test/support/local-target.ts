@@ -1,29 +1,45 @@
-// Helpers the end-to-end tests share for driving the `local` target of a running stack (test/support/stack.ts):
-// a start-up environment with short deploy waits, the sim's fault switch, and waits on the target's summary.
+// Helpers the end-to-end tests share for driving the `local` target of a running stack (test/support/stack.ts or
+// parts.ts): a start-up environment with short deploy waits, image pushes, the sim's fault switch, and waits on the
+// target's summary.
+import { expect } from 'vitest';
 import { eventually, startStack, type Stack } from './stack';
 
+/** Short deploy waits so a whole e2e file stays within a couple of minutes; the phases and their order are unchanged. */
+export const FAST_DEPLOY_ENV: Readonly<Record<string, string>> = {
+  ELB_WATCH_SECONDS: '5',
+  ELB_POLL_INTERVAL_SECONDS: '1',
+  ELB_CHECK_POLL_MS: '200',
+};
+
 /**
- * Short waits so a whole e2e file stays within a couple of minutes; the deploy phases and their order are
- * unchanged. `extra` adds or overrides settings (each file picks its own external-IP timeout, auth mode, …).
+ * The whole stack with FAST_DEPLOY_ENV. `extra` adds or overrides settings (each file picks its own external-IP
+ * timeout, auth mode, …).
  */
 export function startFastStack(extra: Record<string, string> = {}): Promise<Stack> {
-  return startStack({
-    env: {
-      ELB_WATCH_SECONDS: '5',
-      ELB_POLL_INTERVAL_SECONDS: '1',
-      ELB_CHECK_POLL_MS: '200',
-      ...extra,
-    },
-  });
+  return startStack({ env: { ...FAST_DEPLOY_ENV, ...extra } });
+}
+
+/** What `local-run.sh push-image` prints: the sim's answer to the push. */
+export interface PushAnswer {
+  digest: string;
+  broken: string | null;
+  event: { delivered: boolean; reason?: string };
+}
+
+/** `local-run.sh push-image elb-openapi:3.4 …args`, as a developer would type it; fails the test unless it exits 0. */
+export async function pushImage(stack: Pick<Stack, 'run'>, ...args: string[]): Promise<PushAnswer> {
+  const r = await stack.run('push-image', 'elb-openapi:3.4', ...args);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as PushAnswer;
 }
 
 /** Arms one sim fault (see the sim's `/_sim/faults` contract); throws when the sim refuses it. */
-export async function addSimFault(stack: Stack, fault: object): Promise<void> {
+export async function addSimFault(stack: Pick<Stack, 'k8sUrl'>, fault: object): Promise<void> {
   const res = await fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'POST', body: JSON.stringify(fault) });
   if (res.status !== 201) throw new Error(`the sim refused fault ${JSON.stringify(fault)}: HTTP ${res.status}`);
 }
 
-export async function clearSimFaults(stack: Stack): Promise<void> {
+export async function clearSimFaults(stack: Pick<Stack, 'k8sUrl'>): Promise<void> {
   await fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'DELETE' });
 }
 
@@ -33,14 +49,15 @@ export interface TargetSummary {
   active_deploy: unknown;
 }
 
-async function localSummary<S extends TargetSummary>(stack: Stack): Promise<S> {
+/** The local target's summary; throws unless it answers 2xx. */
+export async function localSummary<S extends TargetSummary>(stack: Pick<Stack, 'apiUrl'>): Promise<S> {
   const res = await fetch(`${stack.apiUrl}/targets/local/openapi`);
   if (!res.ok) throw new Error(`/targets/local/openapi: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as S;
 }
 
 /** Waits until no deploy holds the local target, and returns its summary then. */
-export function waitForIdle<S extends TargetSummary>(stack: Stack, timeoutMs = 90_000): Promise<S> {
+export function waitForIdle<S extends TargetSummary>(stack: Pick<Stack, 'apiUrl'>, timeoutMs = 90_000): Promise<S> {
   return eventually(
     async () => {
       const s = await localSummary<S>(stack);
@@ -52,7 +69,11 @@ export function waitForIdle<S extends TargetSummary>(stack: Stack, timeoutMs = 9
 }
 
 /** Waits until the local target runs `digest` with no deploy in flight, and returns its summary then. */
-export function waitForDeployed<S extends TargetSummary>(stack: Stack, digest: string, timeoutMs = 90_000): Promise<S> {
+export function waitForDeployed<S extends TargetSummary>(
+  stack: Pick<Stack, 'apiUrl'>,
+  digest: string,
+  timeoutMs = 90_000,
+): Promise<S> {
   return eventually(
     async () => {
       const s = await localSummary<S>(stack);

@@ -3,13 +3,11 @@
 // starts them (same settings, same pid files, same exec token), and the sim by the same CLI with the pretend delays
 // the test asks for (local-run.sh has no switch for them). No supervising `all` loop runs, so a part the test kills
 // stays down until the test starts it again. `stop()` is `local-run.sh stop` plus the sim.
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLatencyProxy } from './latency-proxy';
 import { startNodeProcess, stopProcess, type StartedProcess } from './node-process';
-import { freePorts, repoRoot, type StackPorts } from './stack';
+import { hostKeyFile, hostKeys, localRun, partUrls, prepareLocalStack, repoRoot, type StackPorts } from './stack';
 
 export type Part = 'azurite' | 'terminal-exec' | 'api';
 
@@ -28,6 +26,8 @@ export interface PartsStack {
   registryUrl: string;
   execUrl: string;
   kubeconfig: string;
+  /** The devhost's host keys: the system key opens the Durable API and the Event Grid webhook. */
+  hostKeys(): { master: string; system: string };
   /**
    * The app reads the registry through a proxy (the cluster pulls from the sim directly); this delays every
    * request chunk the app sends to it, e.g. to keep a deploy inside its resolve step.
@@ -57,60 +57,26 @@ function groupAlive(pgid: number): boolean {
 }
 
 export async function startParts(options: PartsOptions): Promise<PartsStack> {
-  const [api, web, exec, simK8s, simRegistry, azuriteTable] = (await freePorts(6)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const ports: StackPorts = { api, web, exec, simK8s, simRegistry, azuriteTable };
-  const localDir = mkdtempSync(join(tmpdir(), 'elb-parts-'));
-  const registryProxy = await startLatencyProxy(simRegistry);
-  const lbIpStart = `127.${1 + Math.floor(Math.random() * 254)}.${Math.floor(Math.random() * 256)}.2`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...options.env,
-    ELB_LOCAL_DIR: localDir,
-    ELB_SKIP_BUILD: '1',
-    ELB_API_PORT: String(api),
-    ELB_WEB_PORT: String(web),
-    ELB_EXEC_PORT: String(exec),
-    ELB_SIM_K8S_PORT: String(simK8s),
-    ELB_SIM_REGISTRY_PORT: String(simRegistry),
-    ELB_AZURITE_TABLE_PORT: String(azuriteTable),
-    ELB_SIM_LB_IP_START: lbIpStart,
-    ELB_REGISTRY_ENDPOINT: `http://127.0.0.1:${registryProxy.port}`,
-  };
-  delete env.EXEC_TOKEN;
-  delete env.TERMINAL_EXEC_UPSTREAM;
+  const { ports, localDir, lbIpStart, env } = await prepareLocalStack('elb-parts-', options.env);
+  const registryProxy = await startLatencyProxy(ports.simRegistry);
+  env.ELB_REGISTRY_ENDPOINT = `http://127.0.0.1:${registryProxy.port}`;
   // What local-run.sh's build step does once for `all`.
   if (!existsSync(join(repoRoot, 'local.settings.json')))
     copyFileSync(join(repoRoot, 'local.settings.sample.json'), join(repoRoot, 'local.settings.json'));
 
-  const script = join(repoRoot, 'scripts', 'dev', 'local-run.sh');
-  const run = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((ok) => {
-      const c = spawn('bash', [script, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      c.on('exit', (code) => ok({ code: code ?? -1, stdout, stderr }));
-    });
+  const run = (...args: string[]) => localRun(env, ...args);
 
-  const systemKeyFile = join(localDir, 'devhost', 'keys', 'system.key');
+  const systemKeyFile = hostKeyFile(localDir, 'system');
   let sim: StartedProcess | null = null;
   const startSim = async () => {
     sim = await startNodeProcess(
       'sim',
       [
         'dist/sim/cli.js',
-        ...['--k8s-port', String(simK8s), '--registry-port', String(simRegistry)],
+        ...['--k8s-port', String(ports.simK8s), '--registry-port', String(ports.simRegistry)],
         ...['--state-dir', join(localDir, 'sim'), '--lb-ip-start', lbIpStart],
         ...['--ready-delay-ms', String(options.sim.readyDelayMs), '--lb-delay-ms', String(options.sim.lbDelayMs)],
-        ...['--webhook', `http://127.0.0.1:${api}/runtime/webhooks/EventGrid?functionName=acrImagePushed`],
+        ...['--webhook', `http://127.0.0.1:${ports.api}/runtime/webhooks/EventGrid?functionName=acrImagePushed`],
         // The devhost's system key, read at each delivery (the devhost writes it when it first starts).
         ...['--webhook-key-file', systemKeyFile],
       ],
@@ -126,11 +92,9 @@ export async function startParts(options: PartsOptions): Promise<PartsStack> {
   const stack: PartsStack = {
     ports,
     localDir,
-    apiUrl: `http://127.0.0.1:${api}/api`,
-    k8sUrl: `http://127.0.0.1:${simK8s}`,
-    registryUrl: `http://127.0.0.1:${simRegistry}`,
-    execUrl: `http://127.0.0.1:${exec}`,
+    ...partUrls(ports),
     kubeconfig: join(localDir, 'sim', 'kubeconfig'),
+    hostKeys: () => hostKeys(localDir),
     setRegistryDelay: (ms) => registryProxy.setDelay(ms),
     run,
     async kill(part) {

@@ -67,7 +67,20 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
+/** A stack's ports, private state dir and the environment local-run.sh reads for them. */
+export interface LocalStackBase {
+  ports: StackPorts;
+  localDir: string;
+  /** First address of the sim's stand-in services: a loopback block of this stack's own keeps parallel stacks apart. */
+  lbIpStart: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Free ports for every part, a fresh state dir under the temp dir (`dirPrefix`…) and local-run.sh's environment. */
+export async function prepareLocalStack(
+  dirPrefix: string,
+  extraEnv: Record<string, string> = {},
+): Promise<LocalStackBase> {
   const [api, web, exec, simK8s, simRegistry, azuriteTable] = (await freePorts(6)) as [
     number,
     number,
@@ -77,10 +90,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     number,
   ];
   const ports: StackPorts = { api, web, exec, simK8s, simRegistry, azuriteTable };
-  const localDir = mkdtempSync(join(tmpdir(), 'elb-stack-'));
+  const localDir = mkdtempSync(join(tmpdir(), dirPrefix));
+  const lbIpStart = `127.${1 + Math.floor(Math.random() * 254)}.${Math.floor(Math.random() * 256)}.2`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    ...options.env,
+    ...extraEnv,
     ELB_LOCAL_DIR: localDir,
     ELB_SKIP_BUILD: '1',
     ELB_API_PORT: String(api),
@@ -89,14 +103,56 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ELB_SIM_K8S_PORT: String(simK8s),
     ELB_SIM_REGISTRY_PORT: String(simRegistry),
     ELB_AZURITE_TABLE_PORT: String(azuriteTable),
-    // The sim's stand-in services listen on loopback addresses; a block of its own keeps parallel stacks apart.
-    ELB_SIM_LB_IP_START: `127.${1 + Math.floor(Math.random() * 254)}.${Math.floor(Math.random() * 256)}.2`,
+    ELB_SIM_LB_IP_START: lbIpStart,
   };
+  // local-run.sh keeps a caller's EXEC_TOKEN and upstream: a test stack uses its own token and exec server.
   delete env.EXEC_TOKEN;
   delete env.TERMINAL_EXEC_UPSTREAM;
+  return { ports, localDir, lbIpStart, env };
+}
 
-  const script = join(repoRoot, 'scripts', 'dev', 'local-run.sh');
-  const child: ChildProcess = spawn('bash', [script, 'all'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export const LOCAL_RUN = join(repoRoot, 'scripts', 'dev', 'local-run.sh');
+
+/** `local-run.sh …args` with `env`, to its end. */
+export function localRun(env: NodeJS.ProcessEnv, ...args: string[]) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((ok) => {
+    const c = spawn('bash', [LOCAL_RUN, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    c.on('exit', (code) => ok({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** The URL of each backend part on loopback. */
+export function partUrls(ports: StackPorts) {
+  return {
+    apiUrl: `http://127.0.0.1:${ports.api}/api`,
+    registryUrl: `http://127.0.0.1:${ports.simRegistry}`,
+    k8sUrl: `http://127.0.0.1:${ports.simK8s}`,
+    execUrl: `http://127.0.0.1:${ports.exec}`,
+  };
+}
+
+/** A devhost host key's file in a stack's state dir (STATE/devhost/keys, written when the devhost first starts). */
+export function hostKeyFile(localDir: string, name: 'master' | 'system'): string {
+  return join(localDir, 'devhost', 'keys', `${name}.key`);
+}
+
+export function hostKeys(localDir: string): { master: string; system: string } {
+  const read = (name: 'master' | 'system') => readFileSync(hostKeyFile(localDir, name), 'utf8').trim();
+  return { master: read('master'), system: read('system') };
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const { ports, localDir, env } = await prepareLocalStack('elb-stack-', options.env);
+
+  const child: ChildProcess = spawn('bash', [LOCAL_RUN, 'all'], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -114,26 +170,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await new Promise((ok) => setTimeout(ok, 100));
   }
 
-  const run = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((ok) => {
-      const c = spawn('bash', [script, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      c.on('exit', (code) => ok({ code: code ?? -1, stdout, stderr }));
-    });
-
   return {
     ports,
     localDir,
-    apiUrl: `http://127.0.0.1:${api}/api`,
-    webUrl: `http://127.0.0.1:${web}`,
-    registryUrl: `http://127.0.0.1:${simRegistry}`,
-    k8sUrl: `http://127.0.0.1:${simK8s}`,
-    execUrl: `http://127.0.0.1:${exec}`,
+    ...partUrls(ports),
+    webUrl: `http://127.0.0.1:${ports.web}`,
     output: () => output,
-    run,
+    run: (...args) => localRun(env, ...args),
     exited,
     processGroups() {
       const runDir = join(localDir, 'run');
@@ -150,10 +193,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       );
     },
     logFile: (name: string) => join(localDir, 'run', `${name}.log`),
-    hostKeys() {
-      const read = (name: string) => readFileSync(join(localDir, 'devhost', 'keys', `${name}.key`), 'utf8').trim();
-      return { master: read('master'), system: read('system') };
-    },
+    hostKeys: () => hostKeys(localDir),
     async stop() {
       if (child.exitCode === null) child.kill('SIGINT');
       const code = await exited;

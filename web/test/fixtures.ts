@@ -265,6 +265,28 @@ export function runningStatus(phase: (typeof PHASES)[number], createdMs: number)
   return status({ runtime: 'Running', phase, timeline: timeline(phase, 'running', createdMs), createdMs });
 }
 
+/**
+ * The status of a deploy cancelled on request while in `phase` (that phase failed with detail "cancelled"), the
+ * previous image restored.
+ */
+export function cancelledStatus(phase: (typeof PHASES)[number], createdMs: number) {
+  return status({
+    runtime: 'Completed',
+    phase: 'cancelled',
+    timeline: timeline(phase, 'failed', createdMs).map((e) =>
+      e.status === 'failed' ? { ...e, detail: 'cancelled' } : e,
+    ),
+    output: {
+      status: 'cancelled',
+      error: { code: 'cancelled', message: `cancelled on request during ${phase.replaceAll('_', ' ')}` },
+      rollback: { status: 'succeeded', image: `127.0.0.1:5001/elb-openapi@${DIGEST_OLD}` },
+      cluster_state: `restored to 127.0.0.1:5001/elb-openapi@${DIGEST_OLD}`,
+    },
+    createdMs,
+    cancelRequested: true,
+  });
+}
+
 export const rolledBackOutput = {
   status: 'rolled_back',
   deploy_id: 'deploy-local-1',

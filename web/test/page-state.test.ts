@@ -11,6 +11,7 @@ import {
 } from '../src/core/page-state.js';
 import {
   activeDeploy,
+  cancelledStatus,
   deployBrief,
   DIGEST_BROKEN,
   DIGEST_NEW,
@@ -291,23 +292,7 @@ describe('nextTrackedId', () => {
 });
 
 describe('issue 12: every deploy, failed digests, parts that are down', () => {
-  const cancelledStatus = (createdMs: number) =>
-    parseDeployStatus(
-      status({
-        runtime: 'Completed',
-        phase: 'cancelled',
-        timeline: timeline('waiting_for_external_ip', 'failed', createdMs).map((e) =>
-          e.status === 'failed' ? { ...e, detail: 'cancelled' } : e,
-        ),
-        output: {
-          status: 'cancelled',
-          error: { code: 'cancelled', message: 'cancelled on request during waiting for external ip' },
-          cluster_state: `restored to 127.0.0.1:5001/elb-openapi@${DIGEST_OLD}`,
-        },
-        createdMs,
-        cancelRequested: true,
-      }),
-    );
+  const cancelled = (createdMs: number) => parseDeployStatus(cancelledStatus('waiting_for_external_ip', createdMs));
 
   it('follows the last deploy until it is dismissed, keeps a newer one of its own, and prefers the active one', () => {
     const last = parseSummary(summary({ lastDeploy: deployBrief({ deploy_id: 'auto-1', reason: 'auto' }) }));
@@ -383,7 +368,7 @@ describe('issue 12: every deploy, failed digests, parts that are down', () => {
 
   it('tells a cancel as cancelled, in phase labels, with what the cluster runs now', () => {
     const s = parseSummary(summary({ registryDigest: DIGEST_NEW }));
-    const state = deriveDocsState(inputs(s, tracked('deploy-local-1', cancelledStatus(NOW - 30_000))));
+    const state = deriveDocsState(inputs(s, tracked('deploy-local-1', cancelled(NOW - 30_000))));
     expect(state.kind).toBe('installed');
     if (state.kind !== 'installed') return;
     const view = state.lastDeploy!;

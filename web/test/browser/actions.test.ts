@@ -1,38 +1,12 @@
 // What the user does and sees at the edges (issue 12), in Debian Chromium with the contract-fixture `/api` (not the
 // backend): parts that are down, cancel, and focus after each action from the keyboard.
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployBrief, DIGEST_NEW, DIGEST_OLD, runningStatus, status, timeline } from '../fixtures.js';
-import { axeViolations, FixtureApi, launchBrowser, screenshot, startDashboard } from './harness.js';
-import { CANCEL, IMAGE, noHorizontalOverflow, shownText, START, WAIT, waitForFocusIn, world } from './page-probes.js';
+import { describe, expect, it } from 'vitest';
+import { cancelledStatus, deployBrief, DIGEST_NEW, DIGEST_OLD, runningStatus, status, timeline } from '../fixtures.js';
+import { expectAxeClean, screenshot, useDashboard } from './harness.js';
+import { CANCEL, checkDesktopAndPhone, IMAGE, shownText, START, WAIT, waitForFocusIn, world } from './page-probes.js';
 
 describe('actions and parts that are down (contract fixtures, Chromium)', () => {
-  let dashboard: Awaited<ReturnType<typeof startDashboard>>;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  let context: BrowserContext;
-
-  beforeAll(async () => {
-    dashboard = await startDashboard();
-    browser = await launchBrowser();
-    context = browser.context;
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await dashboard?.close();
-  });
-
-  async function open(api: FixtureApi, path: string, width = 1280): Promise<Page> {
-    const page = await context.newPage();
-    await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
-    await api.attach(page);
-    await page.goto(dashboard.url + path);
-    return page;
-  }
-
-  async function expectAxeClean(page: Page): Promise<void> {
-    expect(await axeViolations(page)).toEqual([]);
-  }
+  const { open } = useDashboard();
 
   it('shows each part that is down as a banner, disables Deploy/Update with that reason, and a refused start once', async () => {
     const execDown = {
@@ -56,12 +30,7 @@ describe('actions and parts that are down (contract fixtures, Chromium)', () => 
       .getByText('Deploying is unavailable until the exec server answers')
       .waitFor(WAIT);
     await expect(update.getAttribute('aria-describedby')).resolves.toBe('description');
-    await screenshot(page, 'edges-dependency-exec');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await noHorizontalOverflow(page);
-    await screenshot(page, 'edges-dependency-exec-390');
-    await page.setViewportSize({ width: 1280, height: 900 });
-    await expectAxeClean(page);
+    await checkDesktopAndPhone(page, 'edges-dependency-exec');
 
     // The part comes back: the button is offered again. Then a start is refused with 503 all the same.
     state.summary = { registryDigest: DIGEST_NEW };
@@ -170,24 +139,7 @@ describe('actions and parts that are down (contract fixtures, Chromium)', () => 
     await page.waitForTimeout(2_500);
     await expect(page.getByRole('heading', { name: 'Cancelling…' }).count()).resolves.toBe(1);
 
-    state.statuses.set(
-      'deploy-local-1',
-      status({
-        runtime: 'Completed',
-        phase: 'cancelled',
-        timeline: timeline('waiting_for_rollout', 'failed', created).map((entry) =>
-          entry.status === 'failed' ? { ...entry, detail: 'cancelled' } : entry,
-        ),
-        output: {
-          status: 'cancelled',
-          error: { code: 'cancelled', message: 'cancelled on request during waiting for rollout' },
-          rollback: { status: 'succeeded', image: IMAGE(DIGEST_OLD) },
-          cluster_state: `restored to ${IMAGE(DIGEST_OLD)}`,
-        },
-        createdMs: created,
-        cancelRequested: true,
-      }),
-    );
+    state.statuses.set('deploy-local-1', cancelledStatus('waiting_for_rollout', created));
     state.summary = {
       registryDigest: DIGEST_NEW,
       lastDeploy: deployBrief({
@@ -206,12 +158,7 @@ describe('actions and parts that are down (contract fixtures, Chromium)', () => 
     expect(text).not.toContain('Failed');
     expect(text).not.toMatch(/waiting for rollout|waiting_for/);
     await waitForFocusIn(page, 'elb-deploy-result');
-    await screenshot(page, 'edges-cancelled');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await noHorizontalOverflow(page);
-    await screenshot(page, 'edges-cancelled-390');
-    await page.setViewportSize({ width: 1280, height: 900 });
-    await expectAxeClean(page);
+    await checkDesktopAndPhone(page, 'edges-cancelled');
     await page.close();
   });
 

@@ -1,8 +1,7 @@
 // The dashboard in a real browser (Debian Chromium via playwright-core). `/api` is answered by a contract
 // fixture (FixtureApi: responses shaped like docs/contracts.md), not by the backend: these tests pin how the
 // page renders and drives each state. The full-stack test that clicks Deploy against the real stack is test/e2e/.
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   activeDeploy,
   DIGEST_NEW,
@@ -15,7 +14,7 @@ import {
   summary,
   timeline,
 } from '../fixtures.js';
-import { axeViolations, FixtureApi, launchBrowser, screenshot, startDashboard } from './harness.js';
+import { expectAxeClean, FixtureApi, screenshot, useDashboard } from './harness.js';
 
 const WAIT = { timeout: 30_000 };
 
@@ -27,31 +26,7 @@ const CANCEL = /^\/api\/targets\/local\/openapi\/deployments\/deploy-local-1\/ca
 const SPEC = /^\/api\/targets\/local\/openapi\/spec$/;
 
 describe('dashboard in Chromium (contract fixtures)', () => {
-  let dashboard: Awaited<ReturnType<typeof startDashboard>>;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  let context: BrowserContext;
-
-  beforeAll(async () => {
-    dashboard = await startDashboard();
-    browser = await launchBrowser();
-    context = browser.context;
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await dashboard?.close();
-  });
-
-  async function open(api: FixtureApi, path: string): Promise<Page> {
-    const page = await context.newPage();
-    await api.attach(page);
-    await page.goto(dashboard.url + path);
-    return page;
-  }
-
-  async function expectAxeClean(page: Page): Promise<void> {
-    expect(await axeViolations(page)).toEqual([]);
-  }
+  const { open } = useDashboard();
 
   it('installs: Deploy card, live progress with phase stepper, then the running service with endpoints', async () => {
     const created = Date.now();

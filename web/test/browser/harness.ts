@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page, type Route } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webRoot = path.resolve(here, '../..');
@@ -73,6 +74,47 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close:
   };
 }
 
+/**
+ * One dashboard and one Chromium for the enclosing `describe` (registers its beforeAll/afterAll). `open` opens a
+ * new page `width` px wide (phone height under 600 px) with `api` answering `/api`; `url` is the dashboard's origin.
+ */
+export function useDashboard(): {
+  readonly url: string;
+  open: (api: FixtureApi, path: string, width?: number) => Promise<Page>;
+} {
+  let dashboard: Awaited<ReturnType<typeof startDashboard>> | undefined;
+  let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+
+  beforeAll(async () => {
+    dashboard = await startDashboard();
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.close();
+  });
+
+  const started = () => {
+    if (!dashboard || !browser) throw new Error('useDashboard: not started yet (use it inside a test)');
+    return { dashboard, browser };
+  };
+
+  return {
+    get url() {
+      return started().dashboard.url;
+    },
+    async open(api, path, width = 1280) {
+      const { dashboard, browser } = started();
+      const page = await browser.context.newPage();
+      await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
+      await api.attach(page);
+      await page.goto(dashboard.url + path);
+      return page;
+    },
+  };
+}
+
 const require = createRequire(import.meta.url);
 const axePath = require.resolve('axe-core/axe.min.js');
 
@@ -96,6 +138,10 @@ export async function axeViolations(page: Page): Promise<string[]> {
     return result.violations;
   });
   return violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+}
+
+export async function expectAxeClean(page: Page): Promise<void> {
+  expect(await axeViolations(page)).toEqual([]);
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -2,8 +2,7 @@
 // `/api` (not the backend): an automatic update followed with the stepper, its result within 2 s of the server
 // knowing it (also with a slow summary), a broken push and its failed digest, History and Overview saying the same.
 // The bound is the page's promise, measured from the moment the fixture starts answering with the change.
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   deployBrief,
   DIGEST_BROKEN,
@@ -16,12 +15,12 @@ import {
   summary,
   timeline,
 } from '../fixtures.js';
-import { axeViolations, FixtureApi, launchBrowser, screenshot, startDashboard } from './harness.js';
+import { expectAxeClean, screenshot, useDashboard } from './harness.js';
 import {
   ACTIVITY,
+  checkDesktopAndPhone,
   IMAGE,
   msUntilVisible,
-  noHorizontalOverflow,
   NOTICE_WITHIN_MS,
   shownText,
   START,
@@ -32,32 +31,7 @@ import {
 } from './page-probes.js';
 
 describe('deploys started elsewhere show without a reload (contract fixtures, Chromium)', () => {
-  let dashboard: Awaited<ReturnType<typeof startDashboard>>;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  let context: BrowserContext;
-
-  beforeAll(async () => {
-    dashboard = await startDashboard();
-    browser = await launchBrowser();
-    context = browser.context;
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await dashboard?.close();
-  });
-
-  async function open(api: FixtureApi, path: string, width = 1280): Promise<Page> {
-    const page = await context.newPage();
-    await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
-    await api.attach(page);
-    await page.goto(dashboard.url + path);
-    return page;
-  }
-
-  async function expectAxeClean(page: Page): Promise<void> {
-    expect(await axeViolations(page)).toEqual([]);
-  }
+  const { open } = useDashboard();
 
   it('follows an automatic update started by a push without a reload, and keeps its result until dismissed', async () => {
     const { state, api } = world({});
@@ -102,12 +76,7 @@ describe('deploys started elsewhere show without a reload (contract fixtures, Ch
     const notice = /Updated automatically to 3\.4 \(sha256:222222222222\) at \d\d:\d\d UTC/;
     expect(await msUntilVisible(page, notice)).toBeLessThan(NOTICE_WITHIN_MS);
     await page.locator('elb-service-hero code', { hasText: 'sha256:222222222222' }).waitFor(WAIT);
-    await screenshot(page, 'edges-auto-succeeded');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await noHorizontalOverflow(page);
-    await screenshot(page, 'edges-auto-succeeded-390');
-    await page.setViewportSize({ width: 1280, height: 900 });
-    await expectAxeClean(page);
+    await checkDesktopAndPhone(page, 'edges-auto-succeeded');
 
     // It stays through summary re-reads and a reload, until dismissed; the dismissal survives a reload.
     await page.waitForTimeout(1_500);
@@ -255,12 +224,7 @@ describe('deploys started elsewhere show without a reload (contract fixtures, Ch
       .waitFor(WAIT);
     const update = card.getByRole('button', { name: 'Update to v3.4' });
     await expect(update.getAttribute('class')).resolves.toBe('');
-    await screenshot(page, 'edges-failed-digest');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await noHorizontalOverflow(page);
-    await screenshot(page, 'edges-failed-digest-390');
-    await page.setViewportSize({ width: 1280, height: 900 });
-    await expectAxeClean(page);
+    await checkDesktopAndPhone(page, 'edges-failed-digest');
     await update.click();
     const dialog = card.locator('dialog');
     await dialog.getByRole('heading', { name: 'Deploy a digest that failed before?' }).waitFor(WAIT);

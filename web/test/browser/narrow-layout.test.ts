@@ -1,38 +1,13 @@
 // The 390 px layout and the views for what does not exist (issue 12), in Debian Chromium with the contract-fixture
 // `/api` (not the backend): no page scrolls sideways, `/nope` is a not-found view, an unknown target links to the list.
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deployBrief, DIGEST_NEW, DIGEST_OLD, historyRow, openApiSpec, summary, timeline } from '../fixtures.js';
-import { axeViolations, FixtureApi, launchBrowser, screenshot, startDashboard } from './harness.js';
+import { expectAxeClean, screenshot, useDashboard } from './harness.js';
 import { IMAGE, noHorizontalOverflow, SPEC, TARGETS, WAIT, world } from './page-probes.js';
 
 describe('narrow screens and unknown pages (contract fixtures, Chromium)', () => {
-  let dashboard: Awaited<ReturnType<typeof startDashboard>>;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  let context: BrowserContext;
-
-  beforeAll(async () => {
-    dashboard = await startDashboard();
-    browser = await launchBrowser();
-    context = browser.context;
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await dashboard?.close();
-  });
-
-  async function open(api: FixtureApi, path: string, width = 1280): Promise<Page> {
-    const page = await context.newPage();
-    await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
-    await api.attach(page);
-    await page.goto(dashboard.url + path);
-    return page;
-  }
-
-  async function expectAxeClean(page: Page): Promise<void> {
-    expect(await axeViolations(page)).toEqual([]);
-  }
+  const dashboard = useDashboard();
+  const { open } = dashboard;
 
   it('no horizontal scroll at 390 px on /docs, Overview, History and the not-found view; unknown targets link to the list', async () => {
     const now = Date.now();

@@ -3,7 +3,7 @@
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { activity, openApiSpec, summary, type SummaryOptions } from '../fixtures.js';
-import { FixtureApi } from './harness.js';
+import { expectAxeClean, FixtureApi, screenshot } from './harness.js';
 
 export const WAIT = { timeout: 20_000 };
 /** The page's promise: what the server knows shows within 2 s (the feed is read every second). */
@@ -100,6 +100,19 @@ export async function noHorizontalOverflow(page: Page): Promise<void> {
   expect(sizes.scroll, `page is ${sizes.scroll}px wide in a ${sizes.client}px viewport`).toBeLessThanOrEqual(
     sizes.client,
   );
+}
+
+/**
+ * The page as it stands, at both widths: a screenshot `name` at the desktop width and `name-390` at 390 px, where
+ * nothing may scroll sideways; then back at the desktop width, no axe violation.
+ */
+export async function checkDesktopAndPhone(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await noHorizontalOverflow(page);
+  await screenshot(page, `${name}-390`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await expectAxeClean(page);
 }
 
 /** Milliseconds until `locator` is visible, polled every 50 ms. */
