@@ -1,6 +1,6 @@
 // The /docs page's one explicit state, derived from what the server said and nothing else. Elements render
 // this value; they do not combine conditions of their own, so two contradictory cards can never stack
-// (reference system bug §15.39) and every state is reachable from a unit test with a fixed clock.
+// (docs/dashboard.md, "The /docs page") and every state is reachable from a unit test with a fixed clock.
 import type { DependencyProblem, DeployBrief, DeployError, DeployStatus, TargetSummary } from '../api/types.js';
 import {
   autoUpdateHeadline,
