@@ -7,7 +7,7 @@ import type { CoreV1Api, AppsV1Api, KubeConfig, V1Pod, CoreV1Event } from '@kube
 import { DiagnosticEvent, DomainError } from '../core/errors';
 import { APP_NAME, TEMPLATE_HASH_ANNOTATION, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from '../core/manifests';
 import { DeploymentState, PodState, RolloutObservation } from '../core/rollout';
-import { AksTarget, KubeconfigTarget, Target } from '../core/targets';
+import { AksTarget, KubeconfigTarget } from '../core/targets';
 import { azureCredential } from './credentials';
 
 type K8s = typeof import('@kubernetes/client-node');
@@ -252,8 +252,4 @@ export async function kubeConfigForAks(
     currentContext: 'aks',
   });
   return kc;
-}
-
-export function isKubeconfigTarget(t: Target): t is KubeconfigTarget {
-  return t.kind === 'kubeconfig';
 }

@@ -37,10 +37,6 @@ export function imageName(repo: ImageRepository): string {
   return `${repo.registry}/${repo.repository}`;
 }
 
-export function taggedRef(repo: ImageRepository, tag: string): string {
-  return `${imageName(repo)}:${tag}`;
-}
-
 export function digestRef(repo: ImageRepository, digest: string): string {
   if (!isValidDigest(digest)) throw new DomainError('invalid_digest', 'digest must be sha256:<64 hex>', 400);
   return `${imageName(repo)}@${digest}`;
