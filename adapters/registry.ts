@@ -3,6 +3,7 @@
 import { ContainerRegistryClient } from '@azure/container-registry';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { DomainError } from '../core/errors';
+import { isLoopbackHttpUrl } from '../core/loopback';
 import { azureCredential } from './credentials';
 
 export interface RegistryTags {
@@ -10,8 +11,6 @@ export interface RegistryTags {
   digests: Record<string, string>;
   tags: string[];
 }
-
-const LOOPBACK_HTTP = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
 
 /** Allows plain http on a loopback endpoint only (the local registry). */
 const loopbackHttpPolicy: PipelinePolicy = {
@@ -38,7 +37,7 @@ export function createRegistryClient(endpoint: string, maxRetries?: number): Con
       ...retryOptions,
     });
   }
-  if (!LOOPBACK_HTTP.test(endpoint)) {
+  if (!isLoopbackHttpUrl(endpoint, { originOnly: true })) {
     throw new DomainError('invalid_settings', 'a plain-http registry endpoint must be on loopback', 500);
   }
   // Anonymous over http: the SDK's bearer policy refuses non-TLS URLs outright, and anonymous access needs no
