@@ -4,6 +4,7 @@ import { ContainerRegistryClient } from '@azure/container-registry';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { DomainError } from '../core/errors';
 import { isLoopbackHttpUrl } from '../core/loopback';
+import { tagListOrder } from '../core/tags';
 import { azureCredential } from './credentials';
 
 export interface RegistryTags {
@@ -100,12 +101,7 @@ export class RegistryReader {
       if (statusOf(err) === 404) return { digests: {}, tags: [] };
       throw unavailable(err);
     }
-    const tags = Object.keys(digests).sort(compareTags);
+    const tags = Object.keys(digests).sort(tagListOrder);
     return { digests, tags };
   }
-}
-
-/** Version-aware tag order: 3.10 after 3.9. */
-export function compareTags(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
 }

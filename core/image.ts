@@ -51,10 +51,6 @@ export function digestOf(ref: string | undefined | null): string | null {
   return isValidDigest(d) ? d : null;
 }
 
-export function shortDigest(digest: string | null | undefined): string {
-  return digest ? digest.replace(/^sha256:/, '').slice(0, 12) : '';
-}
-
 /** Default data-plane endpoint of a registry host: https unless configured otherwise. */
 export function registryEndpoint(repo: ImageRepository, configured: string | undefined): string {
   return (configured && configured.length > 0 ? configured : `https://${repo.registry}`).replace(/\/+$/, '');

@@ -11,7 +11,8 @@ import {
   outcomeOfBrief,
   readableMessage,
 } from './deploy-text.js';
-import { newerTags, parseTime, shortDigest } from './format.js';
+import { newerTags } from '../../../core/tags.js';
+import { parseTime, shortDigest } from './format.js';
 import { isTerminal, outcomeHeadline, outcomeOf, outcomeOfRuntime, type DeployOutcome } from './outcome.js';
 import { phaseLabel, phaseSteps, type PhaseStep } from './phases.js';
 
