@@ -7,7 +7,8 @@ import type { CoreV1Api, AppsV1Api, KubeConfig, V1Pod, CoreV1Event } from '@kube
 import { DiagnosticEvent, DomainError } from '../core/errors';
 import { APP_NAME, TEMPLATE_HASH_ANNOTATION, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from '../core/manifests';
 import { DeploymentState, PodState, RolloutObservation } from '../core/rollout';
-import { AksTarget, KubeconfigTarget, Target } from '../core/targets';
+import { isLoopbackHttpUrl } from '../core/loopback';
+import { AksTarget, KubeconfigTarget } from '../core/targets';
 import { azureCredential } from './credentials';
 
 type K8s = typeof import('@kubernetes/client-node');
@@ -202,8 +203,6 @@ export async function kubeConfigForFile(target: KubeconfigTarget): Promise<KubeC
   return allowLoopbackHttp(kc, lib, target.name);
 }
 
-const LOOPBACK_HTTP = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/;
-
 /**
  * client-node refuses plain http unless the cluster entry says skipTLSVerify. A loopback http API server (the
  * local sim) has no TLS to verify, so that flag is set for it alone; plain http anywhere else is refused.
@@ -211,7 +210,7 @@ const LOOPBACK_HTTP = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\
 function allowLoopbackHttp(kc: KubeConfig, lib: K8s, targetName: string): KubeConfig {
   const cluster = kc.getCurrentCluster();
   if (!cluster || !cluster.server.startsWith('http://')) return kc;
-  if (!LOOPBACK_HTTP.test(cluster.server)) {
+  if (!isLoopbackHttpUrl(cluster.server)) {
     throw new DomainError(
       'insecure_cluster_endpoint',
       `target "${targetName}" uses plain http to a non-loopback API server`,
@@ -252,8 +251,4 @@ export async function kubeConfigForAks(
     currentContext: 'aks',
   });
   return kc;
-}
-
-export function isKubeconfigTarget(t: Target): t is KubeconfigTarget {
-  return t.kind === 'kubeconfig';
 }

@@ -3,6 +3,8 @@
 import { ContainerRegistryClient } from '@azure/container-registry';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { DomainError } from '../core/errors';
+import { isLoopbackHttpUrl } from '../core/loopback';
+import { tagListOrder } from '../core/tags';
 import { azureCredential } from './credentials';
 
 export interface RegistryTags {
@@ -10,8 +12,6 @@ export interface RegistryTags {
   digests: Record<string, string>;
   tags: string[];
 }
-
-const LOOPBACK_HTTP = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
 
 /** Allows plain http on a loopback endpoint only (the local registry). */
 const loopbackHttpPolicy: PipelinePolicy = {
@@ -38,7 +38,7 @@ export function createRegistryClient(endpoint: string, maxRetries?: number): Con
       ...retryOptions,
     });
   }
-  if (!LOOPBACK_HTTP.test(endpoint)) {
+  if (!isLoopbackHttpUrl(endpoint, { originOnly: true })) {
     throw new DomainError('invalid_settings', 'a plain-http registry endpoint must be on loopback', 500);
   }
   // Anonymous over http: the SDK's bearer policy refuses non-TLS URLs outright, and anonymous access needs no
@@ -101,12 +101,7 @@ export class RegistryReader {
       if (statusOf(err) === 404) return { digests: {}, tags: [] };
       throw unavailable(err);
     }
-    const tags = Object.keys(digests).sort(compareTags);
+    const tags = Object.keys(digests).sort(tagListOrder);
     return { digests, tags };
   }
-}
-
-/** Version-aware tag order: 3.10 after 3.9. */
-export function compareTags(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
 }

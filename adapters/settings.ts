@@ -21,11 +21,6 @@ export function appConfig(): AppConfig {
   return cached;
 }
 
-/** Tests change the environment between cases. */
-export function resetAppConfig(): void {
-  cached = null;
-}
-
 /** The exec server token; read on use and never copied into config objects that might be logged. */
 export function execToken(): string {
   const token = process.env.EXEC_TOKEN ?? '';

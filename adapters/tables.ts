@@ -2,13 +2,13 @@
 // the Function App's storage account with its managed identity in Azure.
 import { AzureNamedKeyCredential, TableClient } from '@azure/data-tables';
 import { DomainError } from '../core/errors';
+import { isLoopbackHttpUrl } from '../core/loopback';
 import { azureCredential } from './credentials';
 
 // Azurite's well-known development account (public, documented with Azurite; not a secret).
 const AZURITE_ACCOUNT = 'devstoreaccount1';
 const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 const AZURITE_DEFAULT = 'http://127.0.0.1:10002/devstoreaccount1';
-const LOOPBACK_HTTP = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/;
 
 /** Where the tables live, from ELB_TABLES_ENDPOINT or the AzureWebJobsStorage settings. */
 export function tablesEndpoint(env: NodeJS.ProcessEnv = process.env): string {
@@ -29,7 +29,7 @@ export function tableClient(table: string, endpoint = tablesEndpoint()): TableCl
   let client: TableClient;
   if (endpoint.startsWith('https://')) {
     client = new TableClient(endpoint, table, azureCredential());
-  } else if (LOOPBACK_HTTP.test(endpoint)) {
+  } else if (isLoopbackHttpUrl(endpoint)) {
     client = new TableClient(endpoint, table, new AzureNamedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY), {
       allowInsecureConnection: true,
     });

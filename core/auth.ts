@@ -3,6 +3,7 @@
 // explicit local mode `none` skips roles and serves loopback callers only.
 import { AuthMode } from './config';
 import { DomainError } from './errors';
+import { isLoopbackHostname } from './loopback';
 
 export type Role = 'reader' | 'deployer';
 
@@ -35,12 +36,10 @@ export function parseClientPrincipal(header: string | null): { name: string; rol
   }
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
+/** Whether a request's URL (parsed, so any spelling of the address counts) names this machine. */
 export function isLoopbackUrl(url: string): boolean {
   try {
-    const host = new URL(url).hostname;
-    return LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+    return isLoopbackHostname(new URL(url).hostname);
   } catch {
     return false;
   }

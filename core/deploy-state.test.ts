@@ -1,6 +1,6 @@
 // Single-flight lease, auto-update decisions, status shaping and the workload-identity commands.
 import { describe, expect, it } from 'vitest';
-import { shapeStatus } from './status';
+import { isInstanceNotFound, shapeStatus } from './status';
 import type { DeployOutput } from './deploy-model';
 import {
   decidePush,
@@ -119,6 +119,21 @@ describe('failed digests', () => {
     expect(failedDigestEntry(output({ error: { code: 'exec_unavailable', message: 'down' } }))).toBeNull();
     expect(failedDigestEntry(output({ error: { code: 'cluster_unavailable', message: 'down' } }))).toBeNull();
     expect(failedDigestEntry(output({ status: 'failed', cluster_state: 'unchanged: nothing was applied' }))).toBeNull();
+  });
+});
+
+describe('isInstanceNotFound', () => {
+  it("tells durable-functions' unknown-instance error from every other failure", () => {
+    // The messages as durable-functions 3 words them (DurableClient.getStatus and createGenericError).
+    const notFound =
+      'DurableClient error: Durable Functions extension replied with HTTP 404 response. This usually means we could ' +
+      'not find any data associated with the instanceId provided: local-x.';
+    expect(isInstanceNotFound(new Error(notFound))).toBe(true);
+    expect(isInstanceNotFound(new Error('The operation failed with an unexpected status code: 500. Details: {}'))).toBe(
+      false,
+    );
+    expect(isInstanceNotFound(new Error('connect ECONNREFUSED 127.0.0.1:4040'))).toBe(false);
+    expect(isInstanceNotFound('HTTP 404')).toBe(false);
   });
 });
 

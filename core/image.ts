@@ -37,10 +37,6 @@ export function imageName(repo: ImageRepository): string {
   return `${repo.registry}/${repo.repository}`;
 }
 
-export function taggedRef(repo: ImageRepository, tag: string): string {
-  return `${imageName(repo)}:${tag}`;
-}
-
 export function digestRef(repo: ImageRepository, digest: string): string {
   if (!isValidDigest(digest)) throw new DomainError('invalid_digest', 'digest must be sha256:<64 hex>', 400);
   return `${imageName(repo)}@${digest}`;
@@ -53,10 +49,6 @@ export function digestOf(ref: string | undefined | null): string | null {
   if (at < 0) return null;
   const d = ref.slice(at + 1);
   return isValidDigest(d) ? d : null;
-}
-
-export function shortDigest(digest: string | null | undefined): string {
-  return digest ? digest.replace(/^sha256:/, '').slice(0, 12) : '';
 }
 
 /** Default data-plane endpoint of a registry host: https unless configured otherwise. */

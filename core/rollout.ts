@@ -84,10 +84,6 @@ const ADVICE: Record<RolloutFailureCode, { likely_cause: string; what_to_do: str
   },
 };
 
-export function adviceFor(code: RolloutFailureCode) {
-  return ADVICE[code];
-}
-
 /** Warning events about the service's objects, newest first, at most `limit`. */
 export function relevantEvents(events: readonly DiagnosticEvent[], limit = 8): DiagnosticEvent[] {
   return events

@@ -23,6 +23,14 @@ export interface DeployStatusBody {
   stuck_reason?: string;
 }
 
+/**
+ * Whether `DurableClient.getStatus` failed because Durable does not know the instance (never started, or purged).
+ * durable-functions reports that only as an Error whose message names the HTTP 404 its extension answered.
+ */
+export function isInstanceNotFound(err: unknown): boolean {
+  return err instanceof Error && /\b404\b/.test(err.message);
+}
+
 function iso(t: Date | string): string {
   return t instanceof Date ? t.toISOString() : new Date(t).toISOString();
 }

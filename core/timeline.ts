@@ -59,10 +59,6 @@ export function startPhase(t: readonly TimelineEntry[], name: PhaseName, at: str
   return upsert(t, name, { status: 'running', startedAt: at, endedAt: null, detail });
 }
 
-export function detailPhase(t: readonly TimelineEntry[], name: PhaseName, detail: string): TimelineEntry[] {
-  return upsert(t, name, { detail: detail.slice(0, 200) });
-}
-
 export function endPhase(
   t: readonly TimelineEntry[],
   name: PhaseName,

@@ -1,5 +1,6 @@
 // The exec policy: which binaries, subcommands, flags and paths a request may use. Pure: no I/O here, so every
 // rule can be tested directly. Anything the policy does not name is denied.
+// The policy file's format is in docs/exec.md ("The policy"); compilePolicy checks a parsed file against it.
 import * as path from 'node:path';
 
 export type ValueKind = 'none' | 'string' | 'name' | 'path' | 'kubeconfig' | 'enum' | 'pattern';
@@ -18,53 +19,6 @@ export interface ValueRule {
 export interface PositionalRule extends ValueRule {
   min?: number;
   max: number;
-}
-
-export interface CommandRule {
-  flags?: Record<string, ValueRule>;
-  positionals?: PositionalRule;
-  /** Flags (by any of their names) that must be present, e.g. `az login --identity`. */
-  required_flags?: string[];
-  /**
-   * Values that are only allowed together: the request's values of the named flags must satisfy every rule of at
-   * least one entry (e.g. a role only on its own kind of scope). Each named flag may then appear at most once.
-   */
-  flag_combinations?: Array<Record<string, ValueRule>>;
-}
-
-export interface BinaryRule {
-  /** Absolute path, or a bare name looked up in the children's PATH. Defaults to the binary's name. */
-  executable?: string;
-  /** Flags accepted before and after the subcommand. */
-  global_flags?: Record<string, ValueRule>;
-  /** Subcommand words ("apply", "rollout status", "aks get-credentials") → rule. "" means "no subcommand". */
-  commands: Record<string, CommandRule>;
-}
-
-export interface PolicyDocument {
-  version: 1;
-  name: string;
-  description?: string;
-  /** Absolute directories that path arguments may point into, besides the request's own work dir. */
-  path_roots?: string[];
-  env?: {
-    /** PATH given to children. */
-    path?: string;
-    /** Variables copied from the server's environment when set (never EXEC_*). */
-    pass?: string[];
-    /** Variables set to fixed values. */
-    set?: Record<string, string>;
-  };
-  kubeconfig?: {
-    /** Credential plugin commands a kubeconfig may name in users[].user.exec.command. */
-    exec_commands?: string[];
-  };
-  binaries: Record<string, BinaryRule>;
-  /**
-   * Commands allowed for people operating the server, not emitted by the product: `"<binary> <subcommand>"` → why.
-   * Everything else in `binaries` must be a command the product builds (exec/test/policy-coverage.test.ts checks).
-   */
-  operator?: { description?: string; commands: Record<string, string> };
 }
 
 export interface CompiledValueRule extends ValueRule {
@@ -96,7 +50,7 @@ export interface Policy {
   env: { path: string; pass: string[]; set: Record<string, string> };
   kubeconfigExecCommands: string[];
   binaries: Map<string, CompiledBinary>;
-  /** `"<binary> <subcommand>"` → why an operator needs it (see PolicyDocument.operator). */
+  /** `"<binary> <subcommand>"` → why an operator needs it (the file's `operator.commands`). */
   operatorCommands: Map<string, string>;
 }
 

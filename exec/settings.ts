@@ -3,6 +3,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { isLoopbackHostname } from '../core/loopback';
 import { MAX_TOKEN_LENGTH, MIN_TOKEN_LENGTH } from './auth';
 
 export interface ExecSettings {
@@ -76,7 +77,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): ExecSettings {
   }
   const host = env.EXEC_HOST?.trim() || '127.0.0.1';
   const allowNonLoopback = flag(env, 'EXEC_ALLOW_NON_LOOPBACK');
-  if (!isLoopback(host) && !allowNonLoopback) {
+  if (!isLoopbackHostname(host) && !allowNonLoopback) {
     throw new SettingsError(
       'non_loopback_refused',
       `EXEC_HOST=${host} is not a loopback address; set EXEC_ALLOW_NON_LOOPBACK=1 to listen there on purpose`,
@@ -108,11 +109,6 @@ export function loadSettings(env: NodeJS.ProcessEnv): ExecSettings {
     workRoot: env.EXEC_WORK_ROOT?.trim() || path.join(os.tmpdir(), `elb-exec-${process.getuid?.() ?? 'user'}`),
     auditFile: env.EXEC_AUDIT_FILE?.trim() || undefined,
   };
-}
-
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string): boolean {

@@ -6,7 +6,7 @@ import { AppConfig } from '../core/config';
 import { CANCEL_EVENT, DEPLOY_ORCHESTRATOR, DeployInput, DeployReason } from '../core/deploy-model';
 import { queuedDeploymentRecord } from '../core/deployment-record';
 import { DomainError } from '../core/errors';
-import { ACTIVE_RUNTIME, TERMINAL_RUNTIME } from '../core/status';
+import { ACTIVE_RUNTIME, isInstanceNotFound, TERMINAL_RUNTIME } from '../core/status';
 import {
   ActiveInstanceStatus,
   decidePush,
@@ -56,7 +56,7 @@ export async function holderStatus(client: DurableClient, instanceId: string): P
     if (TERMINAL_RUNTIME.has(s.runtimeStatus)) return 'finished';
     return 'running';
   } catch (err) {
-    if (err instanceof Error && /\b404\b/.test(err.message)) return 'unknown';
+    if (isInstanceNotFound(err)) return 'unknown';
     // Unsure: keep the lease (a spurious 409 is better than two deploys on one cluster).
     return 'running';
   }
@@ -230,8 +230,7 @@ export class DeployService {
     try {
       status = await this.client.getStatus(id);
     } catch (err) {
-      if (err instanceof Error && /\b404\b/.test(err.message))
-        throw new DomainError('unknown_deploy', `no deploy ${id}`, 404);
+      if (isInstanceNotFound(err)) throw new DomainError('unknown_deploy', `no deploy ${id}`, 404);
       throw new DomainError('durable_unavailable', 'the orchestration service is unavailable', 503);
     }
     const target = (status.input as { target?: string } | null)?.target ?? null;

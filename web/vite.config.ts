@@ -6,7 +6,7 @@ import { defineConfig, type ProxyOptions } from 'vite';
 const apiTarget = process.env.ELB_API_URL ?? 'http://127.0.0.1:7071';
 const proxy: Record<string, ProxyOptions> = { '/api': { target: apiTarget, changeOrigin: true } };
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
-// The dashboard imports the backend's pure phase definitions from ../core (build bundles them); the dev server
+// The dashboard imports the backend's pure phase and tag modules from ../core (build bundles them); the dev server
 // may read that folder besides the dashboard itself, and nothing else of the checkout.
 const fs = { allow: [webRoot, fileURLToPath(new URL('../core', import.meta.url))] };
 

@@ -6,7 +6,7 @@ import { checkKubeconfig } from '../kubeconfig-check';
 import { redactSecrets } from '../redact';
 import { BadRequest, parseExecRequest } from '../request';
 import { routeOf } from '../routes';
-import { isLoopback, loadSettings, SettingsError } from '../settings';
+import { loadSettings, SettingsError } from '../settings';
 
 const WORK = '/tmp/elb-exec-0/req-1';
 
@@ -130,9 +130,9 @@ describe('loadSettings', () => {
     expect(loadSettings({ EXEC_TOKEN: token, EXEC_HOST: '0.0.0.0', EXEC_ALLOW_NON_LOOPBACK: '1' }).host).toBe(
       '0.0.0.0',
     );
-    expect(isLoopback('127.0.0.2')).toBe(true);
-    expect(isLoopback('[::1]')).toBe(true);
-    expect(isLoopback('10.0.0.1')).toBe(false);
+    expect(loadSettings({ EXEC_TOKEN: token, EXEC_HOST: '127.0.0.2' }).host).toBe('127.0.0.2');
+    expect(loadSettings({ EXEC_TOKEN: token, EXEC_HOST: '[::1]' }).host).toBe('[::1]');
+    expect(() => loadSettings({ EXEC_TOKEN: token, EXEC_HOST: '10.0.0.1' })).toThrow(SettingsError);
   });
 });
 

@@ -6,7 +6,7 @@ import { Caller } from '../../core/auth';
 import { DeployReason } from '../../core/deploy-model';
 import { DomainError } from '../../core/errors';
 import { parseCancelMode, parseDeployId, parseDeployRequest } from '../../core/requests';
-import { shapeStatus } from '../../core/status';
+import { isInstanceNotFound, shapeStatus } from '../../core/status';
 import { initialTimeline } from '../../core/timeline';
 import { selectTarget } from '../../core/targets';
 import { appConfig } from '../../adapters/settings';
@@ -89,7 +89,7 @@ export async function deployStatus(
   try {
     status = await client.getStatus(id, { showInput: true });
   } catch (err) {
-    if (!(err instanceof Error && /\b404\b/.test(err.message))) {
+    if (!isInstanceNotFound(err)) {
       throw new DomainError('durable_unavailable', 'the orchestration service is unavailable', 503);
     }
   }

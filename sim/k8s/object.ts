@@ -116,14 +116,6 @@ export function nowIso(): string {
   return new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-export function nowMicroIso(): string {
-  return new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-export function ownerOf(obj: KObject): OwnerReference | undefined {
-  return obj.metadata.ownerReferences?.find((r) => r.controller);
-}
-
 export function controllerRef(owner: KObject): OwnerReference {
   return {
     apiVersion: owner.apiVersion,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDeploymentList, parseOpenApiOperations } from '../src/api/parse.js';
 import type { DeploymentRecord } from '../src/api/types.js';
 import { groupEndpoints } from '../src/core/endpoints.js';
-import { compareTags, formatDuration, shortDigest } from '../src/core/format.js';
+import { formatDuration, shortDigest } from '../src/core/format.js';
 import { phaseChart } from '../src/core/history-chart.js';
 import { phaseLabel, phaseSteps } from '../src/core/phases.js';
 import { outcomeOf } from '../src/core/outcome.js';
@@ -17,12 +17,6 @@ describe('formatting', () => {
     expect(formatDuration(850)).toBe('850 ms');
     expect(formatDuration(65_000)).toBe('1 min 05 s');
     expect(formatDuration(-1)).toBe('—');
-  });
-
-  it('orders version tags numerically', () => {
-    expect(compareTags('3.10', '3.9')).toBe(1);
-    expect(compareTags('v3.4', '3.4')).toBe(0);
-    expect(compareTags('latest', '3.4')).toBeNull();
   });
 
   it('labels every phase, humanising unknown ones instead of leaking raw names', () => {

@@ -218,13 +218,3 @@ export interface OpenApiOperation {
   tags: string[];
   deprecated: boolean;
 }
-
-/** The error body every API route answers with: `{code, message}` plus optional fields. */
-export interface ApiErrorBody {
-  code: string;
-  message: string;
-  active_instance_id?: string;
-  /** 503 `exec_unavailable` / `cluster_unavailable` from a deploy start: which part, and how to start it locally. */
-  part?: string;
-  hint?: string | null;
-}

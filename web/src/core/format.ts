@@ -43,26 +43,3 @@ export function formatTimestamp(iso: string | null | undefined): string {
     .replace('T', ' ')
     .replace(/\.\d{3}Z$/, ' UTC');
 }
-
-/** Splits a tag such as `3.10.1` or `v3.4-rc1` into numeric parts for ordering; null when not version-like. */
-function versionParts(tag: string): number[] | null {
-  const match = /^v?(\d+(?:\.\d+)*)$/.exec(tag);
-  return match ? match[1]!.split('.').map(Number) : null;
-}
-
-/** Compares two version-like tags numerically (`3.10` > `3.9`); null when either is not version-like. */
-export function compareTags(a: string, b: string): number | null {
-  const pa = versionParts(a);
-  const pb = versionParts(b);
-  if (!pa || !pb) return null;
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (diff !== 0) return Math.sign(diff);
-  }
-  return 0;
-}
-
-/** Registry tags newer than the pinned one, newest first. Non-version tags (`latest`, `dev`) are not "newer". */
-export function newerTags(tags: readonly string[], pinned: string): string[] {
-  return tags.filter((tag) => (compareTags(tag, pinned) ?? 0) > 0).sort((a, b) => compareTags(b, a) ?? 0);
-}

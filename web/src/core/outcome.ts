@@ -1,6 +1,6 @@
 // What a deploy's status means for the user. Every runtime status and every terminal `output.status` is
 // handled explicitly, so a result the page does not recognise is shown as such instead of hanging in
-// "deploying" (reference system bug §15.10).
+// "deploying" (docs/dashboard.md, "The /docs page": Last deploy).
 import type { DeployStatus } from '../api/types.js';
 
 export type DeployOutcome =

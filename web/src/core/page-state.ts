@@ -1,6 +1,6 @@
 // The /docs page's one explicit state, derived from what the server said and nothing else. Elements render
 // this value; they do not combine conditions of their own, so two contradictory cards can never stack
-// (reference system bug §15.39) and every state is reachable from a unit test with a fixed clock.
+// (docs/dashboard.md, "The /docs page") and every state is reachable from a unit test with a fixed clock.
 import type { DependencyProblem, DeployBrief, DeployError, DeployStatus, TargetSummary } from '../api/types.js';
 import {
   autoUpdateHeadline,
@@ -11,7 +11,8 @@ import {
   outcomeOfBrief,
   readableMessage,
 } from './deploy-text.js';
-import { newerTags, parseTime, shortDigest } from './format.js';
+import { newerTags } from '../../../core/tags.js';
+import { parseTime, shortDigest } from './format.js';
 import { isTerminal, outcomeHeadline, outcomeOf, outcomeOfRuntime, type DeployOutcome } from './outcome.js';
 import { phaseLabel, phaseSteps, type PhaseStep } from './phases.js';
 

@@ -182,7 +182,8 @@ export class ElbDocsPage extends LitElement {
         this.tracked = { ...tracked, notFound: true };
         return;
       }
-      // One failed read is not the end of a deploy (reference bug §15.11): keep the last status and back off.
+      // One failed read is not the end of a deploy (docs/dashboard.md, "Reading and polling"): keep the last
+      // status and back off.
       const status = tracked.status;
       this.tracked = {
         ...tracked,
