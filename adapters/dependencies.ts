@@ -21,7 +21,8 @@ function reasonOf(err: unknown): string {
 export function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_ok, fail) => {
-    timer = setTimeout(() => fail(Object.assign(new Error('no answer in time'), { name: 'TimeoutError' })), timeoutMs);
+    const message = `no answer within ${Math.round(timeoutMs / 1000)}s`;
+    timer = setTimeout(() => fail(Object.assign(new Error(message), { name: 'TimeoutError' })), timeoutMs);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -3,6 +3,7 @@
 import { ActivityResult, AddressCheck, ClusterInspection, RolloutCheck, VerifyCheck } from '../../core/deploy-model';
 import { DomainError } from '../../core/errors';
 import { evaluateRollout } from '../../core/rollout';
+import { withTimeout } from '../../adapters/dependencies';
 import { probeService, serviceBaseUrl } from '../../adapters/service-probe';
 import { ActivityDeps, activityDeps, asResult, sleep, targetNamed } from './context';
 
@@ -33,7 +34,7 @@ async function watch<T>(
     let detail: string;
     try {
       // A cluster that accepts connections but never answers must not hang the check: a look has a time limit.
-      const seen = await withinMs(look(), Math.min(10_000, Math.max(2000, retryMs)));
+      const seen = await withTimeout(look(), Math.min(10_000, Math.max(2000, retryMs)));
       failingSince = null;
       if ('done' in seen) return seen.done;
       detail = seen.progress;
@@ -59,14 +60,6 @@ async function watch<T>(
     if (now + pollMs > deadline && failingSince === null) return unfinished(detail);
     await sleep(failingSince === null ? pollMs : Math.min(pollMs, failingSince + retryMs - now + 1));
   }
-}
-
-function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_ok, fail) => {
-    timer = setTimeout(() => fail(new Error(`no answer within ${Math.round(ms / 1000)}s`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** What the cluster runs (Deployment image, pod images), with failing reads retried for `retrySeconds`. */
