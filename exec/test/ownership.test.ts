@@ -116,8 +116,9 @@ describe('exec server ownership of work dirs and processes', () => {
     await kill9(a.proc.pid as number);
     // What a kill -9 of both leaves: the command (now an orphan) and the credential on disk.
     await new Promise((r) => setTimeout(r, 500));
+    // At least one survives as an orphan (a child writing to the dead server's pipe may die of SIGPIPE on its own).
     const orphans = markedProcesses(a.marker);
-    expect(orphans.length).toBeGreaterThanOrEqual(2);
+    expect(orphans.length).toBeGreaterThanOrEqual(1);
     expect(existsSync(reqDir)).toBe(true);
 
     const b = await startServer({ EXEC_WORK_ROOT: root });
