@@ -129,6 +129,31 @@ export class DeploymentStore {
     return merged;
   }
 
+  /**
+   * Merges `patch` into a record that has not finished, conditionally on the row's ETag: a record that finished
+   * meanwhile is returned as it is, never overwritten. Null when there is no such record.
+   */
+  async closeIfOpen(
+    target: string,
+    deployId: string,
+    patch: Partial<DeploymentRecord>,
+  ): Promise<DeploymentRecord | null> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const found = await this.findRow(target, deployId);
+      if (!found) return null;
+      const current = this.fromRow(found);
+      if (current.finished_at !== null) return current;
+      const merged: DeploymentRecord = { ...current, ...patch };
+      try {
+        await this.client.updateEntity(this.toRow(merged, found.rowKey), 'Replace', { etag: found.etag ?? '*' });
+        return merged;
+      } catch (err) {
+        if (statusOf(err) !== 412) throw storageError(err);
+      }
+    }
+    throw new DomainError('storage_contention', 'the deploy record is being changed by many requests; try again', 503);
+  }
+
   async get(target: string, deployId: string): Promise<DeploymentRecord | null> {
     const row = await this.findRow(target, deployId);
     return row ? this.fromRow(row) : null;

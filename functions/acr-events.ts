@@ -7,14 +7,12 @@ import * as df from 'durable-functions';
 import { readImagePushed } from '../core/acr-event';
 import { isDomainError } from '../core/errors';
 import { PushEvent } from '../core/target-state';
-import { appConfig } from '../adapters/settings';
-import { deployService } from './lib/services';
-import { registryReader } from './lib/views';
+import { adapters, deployLeases } from '../services/composition';
 
 /** The tag's digest in the registry now, or null when the tag is not there. Registry outages throw (redelivery). */
 async function currentDigest(push: PushEvent): Promise<string | null> {
   try {
-    return await registryReader(appConfig()).resolveTag(push.repository, push.tag);
+    return await adapters().requestRegistry.resolveTag(push.repository, push.tag);
   } catch (err) {
     if (isDomainError(err) && err.code === 'image_not_found') return null;
     throw err;
@@ -23,7 +21,7 @@ async function currentDigest(push: PushEvent): Promise<string | null> {
 
 df.app.client.eventGrid('acrImagePushed', {
   handler: async (event, client, context) => {
-    const config = appConfig();
+    const { config } = adapters();
     const eventId = String((event as { id?: unknown }).id).slice(0, 64);
     const parsed = await readImagePushed(event, {
       registryHost: config.image.registry,
@@ -44,10 +42,10 @@ df.app.client.eventGrid('acrImagePushed', {
       );
       return;
     }
-    const service = deployService(client);
+    const leases = deployLeases(client);
     for (const target of config.targets) {
       // Storage or Durable failures throw, and Event Grid redelivers; the once-per-digest rule makes that safe.
-      const outcome = await service.push(target, push);
+      const outcome = await leases.push(target, push);
       const what =
         outcome.action === 'ignore'
           ? `ignored (${outcome.reason})`

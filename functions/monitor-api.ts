@@ -4,10 +4,9 @@ import { optionalTargetQuery, parseServiceName } from '../core/requests';
 import { selectTarget } from '../core/targets';
 import { desiredTag } from '../core/target-state';
 import { imageName } from '../core/image';
-import { kubeReaderFor } from '../adapters/cluster-reader';
 import { appConfig } from '../adapters/settings';
 import { guarded, json } from './lib/http';
-import { deployStores } from './lib/services';
+import { adapters } from '../services/composition';
 import { bounded, registryTags } from './lib/views';
 
 df.app.client.http('monitorServiceIp', {
@@ -19,7 +18,9 @@ df.app.client.http('monitorServiceIp', {
     const config = appConfig();
     const target = selectTarget(config.targets, optionalTargetQuery(req.query.get('target')));
     const svc = await bounded(
-      kubeReaderFor(target).then((kube) => kube.service()),
+      adapters()
+        .kube(target)
+        .then((kube) => kube.service()),
       'cluster_unavailable',
       `the cluster API of ${target.name}`,
     );
@@ -40,7 +41,7 @@ df.app.client.http('monitorAcr', {
   handler: guarded('reader', async (req) => {
     const config = appConfig();
     const target = selectTarget(config.targets, optionalTargetQuery(req.query.get('target')));
-    const { state } = await deployStores().targets.get(target.name);
+    const { state } = await adapters().targets.get(target.name);
     const tags = await bounded(registryTags(config), 'registry_unavailable', 'the registry');
     const repo = config.image.repository;
     return json(200, {

@@ -3,9 +3,8 @@ import * as df from 'durable-functions';
 import { API_DOCUMENT } from '../core/api-spec';
 import { assertAuthModeAllowed } from '../core/auth';
 import { appConfig } from '../adapters/settings';
-import { DeploymentStore } from '../adapters/state-store';
 import { guarded, json } from './lib/http';
-import { registryReader } from './lib/views';
+import { adapters } from '../services/composition';
 
 // Settings are checked when the app loads: a bad configuration, or the no-auth mode in Azure, stops the start.
 assertAuthModeAllowed(appConfig().authMode, process.env);
@@ -36,7 +35,7 @@ df.app.client.http('healthz', {
     const config = appConfig();
     const [storage, exec, registry] = await Promise.all([
       check(async () => {
-        await new DeploymentStore(undefined, 1).list(config.targets[0]!.name, 1);
+        await adapters().deployments.list(config.targets[0]!.name, 1);
         return 'tables reachable';
       }),
       check(async () => {
@@ -46,7 +45,7 @@ df.app.client.http('healthz', {
         return 'exec server ok';
       }),
       check(async () => {
-        await registryReader(config).resolveTag(config.image.repository, config.pinnedTag);
+        await adapters().requestRegistry.resolveTag(config.image.repository, config.pinnedTag);
         return `${config.image.repository}:${config.pinnedTag} resolvable`;
       }),
     ]);

@@ -3,21 +3,16 @@
 import * as df from 'durable-functions';
 import { DomainError } from '../core/errors';
 import { parseLimit, parseTargetParam } from '../core/requests';
-import { TERMINAL_RUNTIME } from '../core/status';
 import { selectTarget } from '../core/targets';
-import { interruptedTimeline, timelineOf } from '../core/timeline';
-import { kubeReaderFor } from '../adapters/cluster-reader';
 import { fetchSpec, serviceBaseUrl } from '../adapters/service-probe';
-import { appConfig } from '../adapters/settings';
-import { DeploymentRecord } from '../core/deployment-record';
 import { cancelDeploy, deployStatus, startDeploy } from './lib/deploy-handlers';
 import { guarded, json } from './lib/http';
-import { deployStores } from './lib/services';
+import { adapters, deployLeases } from '../services/composition';
 import { probeExec } from '../adapters/dependencies';
 import { bounded, summaryRegistryTags, targetActivity, targetSummary } from './lib/views';
 
 function targetFromRoute(raw: string | undefined) {
-  return selectTarget(appConfig().targets, parseTargetParam(raw));
+  return selectTarget(adapters().config.targets, parseTargetParam(raw));
 }
 
 df.app.client.http('targetsList', {
@@ -25,7 +20,7 @@ df.app.client.http('targetsList', {
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: guarded('reader', async (_req, _caller, client) => {
-    const config = appConfig();
+    const config = adapters().config;
     const [tags, execProblem] = [summaryRegistryTags(config), probeExec(config.execUpstream)];
     return json(
       200,
@@ -39,7 +34,7 @@ df.app.client.http('targetSummary', {
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: guarded('reader', async (req, _caller, client) =>
-    json(200, await targetSummary(appConfig(), targetFromRoute(req.params.target), client)),
+    json(200, await targetSummary(adapters().config, targetFromRoute(req.params.target), client)),
   ),
 });
 
@@ -55,41 +50,9 @@ df.app.client.http('activity', {
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: guarded('reader', async () =>
-    json(200, { targets: await Promise.all(appConfig().targets.map(targetActivity)) }),
+    json(200, { targets: await Promise.all(adapters().config.targets.map(targetActivity)) }),
   ),
 });
-
-/**
- * Records still marked running: a live one gets its current timeline from Durable (not stored); one whose
- * orchestration already ended without recording (terminated, or failed in the host) is closed with the phase it
- * stopped in marked failed.
- */
-async function reconcile(records: DeploymentRecord[], client: df.DurableClient): Promise<DeploymentRecord[]> {
-  return Promise.all(
-    records.map(async (r) => {
-      if (r.finished_at !== null) return r;
-      try {
-        const s = await client.getStatus(r.deploy_id);
-        const live = timelineOf(s.customStatus);
-        if (!TERMINAL_RUNTIME.has(s.runtimeStatus)) return live ? { ...r, timeline: live } : r;
-        const status = s.runtimeStatus === 'Terminated' ? 'terminated' : 'failed';
-        const finishedAt = new Date(s.lastUpdatedTime).toISOString();
-        const patch = {
-          status,
-          finished_at: finishedAt,
-          timeline: interruptedTimeline(live ?? r.timeline, finishedAt, `ended as ${s.runtimeStatus}`),
-          error: r.error ?? {
-            code: status,
-            message: `the orchestration ended as ${s.runtimeStatus} without recording a result`,
-          },
-        } as const;
-        return (await deployStores().deployments.update(r.target, r.deploy_id, patch)) ?? { ...r, ...patch };
-      } catch {
-        return r;
-      }
-    }),
-  );
-}
 
 df.app.client.http('targetDeployments', {
   route: 'targets/{target}/openapi/deployments',
@@ -105,9 +68,10 @@ df.app.client.http('targetDeployments', {
     }
     return guarded('reader', async (r, _caller, c) => {
       const target = targetFromRoute(r.params.target);
-      const config = appConfig();
+      const config = adapters().config;
       const limit = parseLimit(r.query.get('limit'), config.historyLimit, config.historyLimit);
-      const records = await reconcile(await deployStores().deployments.list(target.name, limit), c);
+      // Reads only, but for the one-time repair of a record whose orchestration ended without it (docs/deploy.md#repairs).
+      const records = await deployLeases(c).history(target.name, limit);
       // The full output stays on the per-deploy route; the list carries what a history table needs.
       return json(
         200,
@@ -142,7 +106,9 @@ df.app.client.http('targetSpec', {
   handler: guarded('reader', async (req) => {
     const target = targetFromRoute(req.params.target);
     const svc = await bounded(
-      kubeReaderFor(target).then((kube) => kube.service()),
+      adapters()
+        .kube(target)
+        .then((kube) => kube.service()),
       'cluster_unavailable',
       `the cluster API of ${target.name}`,
     );

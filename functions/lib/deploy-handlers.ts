@@ -9,13 +9,12 @@ import { parseCancelMode, parseDeployId, parseDeployRequest } from '../../core/r
 import { isInstanceNotFound, shapeStatus } from '../../core/status';
 import { initialTimeline } from '../../core/timeline';
 import { selectTarget } from '../../core/targets';
-import { appConfig } from '../../adapters/settings';
 import { probeCluster, probeExec } from '../../adapters/dependencies';
 import { AppConfig } from '../../core/config';
 import { dependencyProblem } from '../../core/summary';
 import { Target } from '../../core/targets';
 import { json, readBody } from './http';
-import { deployService, deployStores } from './services';
+import { adapters, deployLeases } from '../../services/composition';
 
 export function statusPath(id: string): string {
   return `/api/aks/openapi/deploy/${id}/status`;
@@ -47,15 +46,15 @@ export async function startDeploy(
   routeTarget: string | null,
 ): Promise<HttpResponseInit> {
   const body = parseDeployRequest(await readBody(req), routeTarget);
-  const config = appConfig();
+  const { config, targets } = adapters();
   const target = selectTarget(config.targets, body.target);
   await preflight(config, target);
   let reason: DeployReason | null = body.reason;
   if (reason === null) {
-    const { state } = await deployStores().targets.get(target.name);
+    const { state } = await targets.get(target.name);
     reason = state.deployedDigest ? 'update' : 'install';
   }
-  const outcome = await deployService(client).start({
+  const outcome = await deployLeases(client).start({
     target,
     reason,
     tag: body.tag,
@@ -84,7 +83,7 @@ export async function deployStatus(
   expectedTarget: string | null,
 ): Promise<HttpResponseInit> {
   const id = parseDeployId(rawId);
-  const config = appConfig();
+  const { config, deployments } = adapters();
   let status;
   try {
     status = await client.getStatus(id, { showInput: true });
@@ -100,7 +99,7 @@ export async function deployStatus(
     return json(200, shapeStatus(status, Date.now(), config.pendingWarnSeconds));
   }
   // Durable no longer knows it (purged, or a fresh task hub): answer from the history record.
-  const record = await deployStores().deployments.findAny(id);
+  const record = await deployments.findAny(id);
   if (!record || (expectedTarget !== null && record.target !== expectedTarget))
     throw new DomainError('unknown_deploy', `no deploy ${id}`, 404);
   const finished = record.finished_at !== null;
@@ -132,6 +131,6 @@ export async function cancelDeploy(
 ): Promise<HttpResponseInit> {
   const id = parseDeployId(rawId);
   const mode = parseCancelMode(req.query.get('mode'));
-  const result = await deployService(client).cancel(id, mode, caller.name, expectedTarget);
+  const result = await deployLeases(client).cancel(id, mode, caller.name, expectedTarget);
   return json(202, result);
 }

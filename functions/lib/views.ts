@@ -16,22 +16,14 @@ import {
 } from '../../core/summary';
 import { desiredTag, TargetState } from '../../core/target-state';
 import { Target } from '../../core/targets';
-import { kubeReaderFor } from '../../adapters/cluster-reader';
 import { probeExec, withTimeout } from '../../adapters/dependencies';
-import { createRegistryClient, RegistryReader, RegistryTags } from '../../adapters/registry';
+import { RegistryTags } from '../../adapters/registry';
 import { serviceBaseUrl } from '../../adapters/service-probe';
-import { deployStores } from './services';
+import { adapters } from '../../services/composition';
 
-let registry: RegistryReader | null = null;
-export function registryReader(config: AppConfig): RegistryReader {
-  // One retry: a registry that is down shows as such in the summary within a second or two, not after the SDK's
-  // full backoff (the deploy's own reads keep the default retries).
-  registry ??= new RegistryReader(createRegistryClient(config.registryEndpoint, 1));
-  return registry;
-}
-
+/** The repository's tags, through the registry client that fails fast (services/composition.ts). */
 export async function registryTags(config: AppConfig): Promise<RegistryTags> {
-  return registryReader(config).listTags(config.image.repository);
+  return adapters().requestRegistry.listTags(config.image.repository);
 }
 
 export function registryView(config: AppConfig, state: TargetState, tags: RegistryTags | DomainError): RegistryView {
@@ -47,7 +39,7 @@ export interface LiveService {
 }
 
 export async function liveService(target: Target): Promise<LiveService> {
-  const kube = await kubeReaderFor(target);
+  const kube = await adapters().kube(target);
   const [svc, dep] = await Promise.all([kube.service(), kube.deployment()]);
   return { exists: svc.exists, externalIp: svc.externalIp, liveImage: dep?.image ?? null };
 }
@@ -156,11 +148,8 @@ export async function targetSummary(
   tags?: RegistryTags | DomainError,
   execProblem?: Promise<string | null>,
 ): Promise<TargetSummary> {
-  const stores = deployStores();
-  const [{ state }, [last]] = await Promise.all([
-    stores.targets.get(target.name),
-    stores.deployments.list(target.name, 1),
-  ]);
+  const { targets, deployments } = adapters();
+  const [{ state }, [last]] = await Promise.all([targets.get(target.name), deployments.list(target.name, 1)]);
   const [registryTagsOrError, live, active, exec] = await Promise.all([
     tags ?? summaryRegistryTags(config),
     settle(bounded(liveService(target), 'cluster_unavailable', `the cluster API of ${target.name}`)),
@@ -181,10 +170,7 @@ export async function targetSummary(
 
 /** The activity view of one target: two table reads, no registry, no cluster, no Durable. */
 export async function targetActivity(target: Target): Promise<ActivityView> {
-  const stores = deployStores();
-  const [{ state }, [last]] = await Promise.all([
-    stores.targets.get(target.name),
-    stores.deployments.list(target.name, 1),
-  ]);
+  const { targets, deployments } = adapters();
+  const [{ state }, [last]] = await Promise.all([targets.get(target.name), deployments.list(target.name, 1)]);
   return activityView(state, last ?? null);
 }

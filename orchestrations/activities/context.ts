@@ -1,41 +1,57 @@
-// What the deploy activities share: settings, the state stores, the registry, cluster access. Created once per
-// process, lazily, so importing an activity module has no side effects.
+// What the deploy activities share: settings, the state stores, the registry, cluster access and the lease
+// service — all from the app's composition root (services/composition.ts), so the handlers and the activities use
+// the same instances (docs/design.md#the-composition-root).
+import type { DurableClient } from 'durable-functions';
 import { ActivityResult } from '../../core/deploy-model';
 import { isDomainError } from '../../core/errors';
 import { selectTarget, Target } from '../../core/targets';
 import { ClusterExec } from '../../adapters/cluster-exec';
-import { kubeReaderFor } from '../../adapters/cluster-reader';
 import { KubeReader } from '../../adapters/kube';
-import { createRegistryClient, RegistryReader } from '../../adapters/registry';
-import { appConfig } from '../../adapters/settings';
+import { RegistryReader } from '../../adapters/registry';
 import { DeploymentStore, TargetStore } from '../../adapters/state-store';
 import { AppConfig } from '../../core/config';
+import { adapters, deployLeases } from '../../services/composition';
+import { DeployLeases } from '../../services/deploy-leases';
 
 export interface ActivityDeps {
   config: AppConfig;
   targets: TargetStore;
   deployments: DeploymentStore;
+  /** The registry client with the SDK's default retries. */
   registry: RegistryReader;
   clusterExec: ClusterExec;
   kube(target: Target): Promise<KubeReader>;
   /** Pause between two polls inside a bounded check. */
   pollMs: number;
+  /** The lease service, for the finish step (it may start a follow-up deploy, hence the client). */
+  leases(client: DurableClient): DeployLeases;
 }
 
-let deps: ActivityDeps | null = null;
+/** The activities' view of the composition root: each part is looked up (and built, the first time) on use. */
+const deps: ActivityDeps = {
+  get config() {
+    return adapters().config;
+  },
+  get targets() {
+    return adapters().targets;
+  },
+  get deployments() {
+    return adapters().deployments;
+  },
+  get registry() {
+    return adapters().deployRegistry;
+  },
+  get clusterExec() {
+    return adapters().clusterExec;
+  },
+  kube: (target) => adapters().kube(target),
+  get pollMs() {
+    return adapters().checkPollMs;
+  },
+  leases: deployLeases,
+};
 
 export function activityDeps(): ActivityDeps {
-  if (deps) return deps;
-  const config = appConfig();
-  deps = {
-    config,
-    targets: new TargetStore(),
-    deployments: new DeploymentStore(undefined, config.historyLimit),
-    registry: new RegistryReader(createRegistryClient(config.registryEndpoint)),
-    clusterExec: new ClusterExec(),
-    kube: kubeReaderFor,
-    pollMs: Number(process.env.ELB_CHECK_POLL_MS) > 0 ? Number(process.env.ELB_CHECK_POLL_MS) : 1000,
-  };
   return deps;
 }
 
