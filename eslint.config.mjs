@@ -23,6 +23,10 @@ const orchestratorBans = {
       patterns: [
         { group: ['node:*', 'fs', 'http', 'https', 'child_process', 'net'], message: 'No I/O in orchestrators.' },
         { group: ['**/adapters/**'], message: 'Orchestrators call activities; adapters are for activities.' },
+        {
+          group: ['**/services/**'],
+          message: 'Orchestrators call activities; services are for activities and handlers.',
+        },
       ],
     },
   ],
