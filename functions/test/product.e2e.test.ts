@@ -71,6 +71,16 @@ function targetRow() {
     .then((r) => r.state);
 }
 
+/** A deploy's stored history row, read directly from the table: its ETag changes on every write. */
+async function storedRecord(id: string): Promise<{ etag: string; status: string; finishedAt: string }> {
+  const table = tableClient('deployments', `http://127.0.0.1:${stack.ports.azuriteTable}/devstoreaccount1`);
+  for await (const r of table.listEntities<{ status: string; finishedAt: string }>({
+    queryOptions: { filter: `deployId eq '${id}'` },
+  }))
+    return { etag: r.etag, status: r.status, finishedAt: r.finishedAt };
+  throw new Error(`no stored record ${id}`);
+}
+
 async function waitForPhase(id: string, phase: string): Promise<void> {
   await eventually(
     async () =>
@@ -332,6 +342,51 @@ describe('the deploy API on the local stack', () => {
       const next = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
       expect(next.status).toBe(202);
       expect((await finished(next.body.id)).output?.status).toBe('succeeded');
+    } finally {
+      await clearFaults();
+    }
+  });
+
+  it('a deploy terminated outside the API is closed in the history by the first read only; the next deploy takes its lease', async () => {
+    await idle();
+    await loseTheAddress({ mode: 'never' });
+    try {
+      const id = await deployWaitingForAddress();
+      // Durable's own terminate (the host's management API), which the app never hears about.
+      const res = await fetch(
+        `${stack.apiUrl.replace(/\/api$/, '')}/runtime/webhooks/durabletask/instances/${id}/terminate?reason=operator`,
+        { method: 'POST', headers: { 'x-functions-key': stack.hostKeys().system } },
+      );
+      expect(res.status).toBe(202);
+      await finished(id);
+      const before = await storedRecord(id);
+      expect(before).toMatchObject({ status: 'running', finishedAt: '' });
+
+      const first = (await history()).find((r) => r.deploy_id === id)!;
+      expect(first.status).toBe('terminated');
+      expect(first.timeline.find((e) => e.name === 'waiting_for_external_ip')).toMatchObject({
+        status: 'failed',
+        detail: 'ended as Terminated',
+      });
+      const repaired = await storedRecord(id);
+      expect(repaired.etag).not.toBe(before.etag);
+      expect(repaired.status).toBe('terminated');
+      // The second read finds the record closed and writes nothing.
+      expect((await history()).find((r) => r.deploy_id === id)).toEqual(first);
+      expect(await storedRecord(id)).toEqual(repaired);
+      // The activity view (table reads only) no longer shows it as running.
+      const activity = await call<{ active_deploy: unknown; last_deploy: { status: string } }>(
+        'GET',
+        '/targets/local/openapi/activity',
+      );
+      expect(activity.body).toMatchObject({ active_deploy: null, last_deploy: { status: 'terminated' } });
+
+      await clearFaults();
+      const next = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
+      expect(next.status).toBe(202);
+      expect((await targetRow()).activeInstanceId).toBe(next.body.id);
+      expect((await finished(next.body.id)).output?.status).toBe('succeeded');
+      expect(await storedRecord(id)).toEqual(repaired);
     } finally {
       await clearFaults();
     }
