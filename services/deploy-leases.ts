@@ -310,7 +310,12 @@ export class DeployLeases {
    */
   private async repair(r: DeploymentRecord, durable: DurableStatusLike | null): Promise<DeploymentRecord> {
     const patch = interruptedRecord(r, durable, new Date().toISOString());
-    return (await this.deployments.closeIfOpen(r.target, r.deploy_id, patch)) ?? { ...r, ...patch };
+    try {
+      return (await this.deployments.closeIfOpen(r.target, r.deploy_id, patch)) ?? { ...r, ...patch };
+    } catch {
+      // The read still answers, with the record as the repair would leave it; a later read stores the repair.
+      return { ...r, ...patch };
+    }
   }
 
   /** A lease taken over from a holder that ended without finishing drops the manifest that holder was applying. */
