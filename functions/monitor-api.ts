@@ -7,7 +7,7 @@ import { imageName } from '../core/image';
 import { appConfig } from '../adapters/settings';
 import { guarded, json } from './lib/http';
 import { adapters } from '../services/composition';
-import { bounded, registryTags } from './lib/views';
+import { bounded, clusterRead, registryTags } from './lib/views';
 
 df.app.client.http('monitorServiceIp', {
   route: 'monitor/aks/service-ip',
@@ -17,13 +17,7 @@ df.app.client.http('monitorServiceIp', {
     const serviceName = parseServiceName(req.query.get('service_name'));
     const config = appConfig();
     const target = selectTarget(config.targets, optionalTargetQuery(req.query.get('target')));
-    const svc = await bounded(
-      adapters()
-        .kube(target)
-        .then((kube) => kube.service()),
-      'cluster_unavailable',
-      `the cluster API of ${target.name}`,
-    );
+    const svc = await clusterRead(target, (kube) => kube.service());
     return json(200, {
       service_name: serviceName,
       target: target.name,

@@ -9,7 +9,7 @@ import { cancelDeploy, deployStatus, startDeploy } from './lib/deploy-handlers';
 import { guarded, json } from './lib/http';
 import { adapters, deployLeases } from '../services/composition';
 import { probeExec } from '../adapters/dependencies';
-import { bounded, summaryRegistryTags, targetActivity, targetSummary } from './lib/views';
+import { clusterRead, summaryRegistryTags, targetActivity, targetSummary } from './lib/views';
 
 function targetFromRoute(raw: string | undefined) {
   return selectTarget(adapters().config.targets, parseTargetParam(raw));
@@ -105,13 +105,7 @@ df.app.client.http('targetSpec', {
   authLevel: 'anonymous',
   handler: guarded('reader', async (req) => {
     const target = targetFromRoute(req.params.target);
-    const svc = await bounded(
-      adapters()
-        .kube(target)
-        .then((kube) => kube.service()),
-      'cluster_unavailable',
-      `the cluster API of ${target.name}`,
-    );
+    const svc = await clusterRead(target, (kube) => kube.service());
     if (!svc.externalIp)
       throw new DomainError('service_not_ready', `elb-openapi on ${target.name} has no address yet`, 404);
     return json(200, await fetchSpec(serviceBaseUrl(svc.externalIp, target.servicePort)));

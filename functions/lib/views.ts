@@ -17,6 +17,7 @@ import {
 import { desiredTag, TargetState } from '../../core/target-state';
 import { Target } from '../../core/targets';
 import { probeExec, withTimeout } from '../../adapters/dependencies';
+import { KubeReader } from '../../adapters/kube';
 import { RegistryTags } from '../../adapters/registry';
 import { serviceBaseUrl } from '../../adapters/service-probe';
 import { adapters } from '../../services/composition';
@@ -38,10 +39,11 @@ export interface LiveService {
   liveImage: string | null;
 }
 
-export async function liveService(target: Target): Promise<LiveService> {
-  const kube = await adapters().kube(target);
-  const [svc, dep] = await Promise.all([kube.service(), kube.deployment()]);
-  return { exists: svc.exists, externalIp: svc.externalIp, liveImage: dep?.image ?? null };
+export function liveService(target: Target): Promise<LiveService> {
+  return clusterRead(target, async (kube) => {
+    const [svc, dep] = await Promise.all([kube.service(), kube.deployment()]);
+    return { exists: svc.exists, externalIp: svc.externalIp, liveImage: dep?.image ?? null };
+  });
 }
 
 export function serviceView(target: Target, state: TargetState, live: LiveService | DomainError): ServiceView {
@@ -111,6 +113,11 @@ export function bounded<T>(work: Promise<T>, code: string, what: string): Promis
   });
 }
 
+/** A read of a target's cluster API for an HTTP answer, bounded: past the deadline it is `cluster_unavailable`. */
+export function clusterRead<T>(target: Target, read: (kube: KubeReader) => Promise<T>): Promise<T> {
+  return bounded(adapters().kube(target).then(read), 'cluster_unavailable', `the cluster API of ${target.name}`);
+}
+
 /** The registry's tags for a summary (or the target list): bounded, and an error as a value. */
 export function summaryRegistryTags(config: AppConfig): Promise<RegistryTags | DomainError> {
   return settle(bounded(registryTags(config), 'registry_unavailable', 'the registry'));
@@ -152,7 +159,7 @@ export async function targetSummary(
   const [{ state }, [last]] = await Promise.all([targets.get(target.name), deployments.list(target.name, 1)]);
   const [registryTagsOrError, live, active, exec] = await Promise.all([
     tags ?? summaryRegistryTags(config),
-    settle(bounded(liveService(target), 'cluster_unavailable', `the cluster API of ${target.name}`)),
+    settle(liveService(target)),
     activeDeploy(state, client, config),
     execProblem ?? probeExec(config.execUpstream),
   ]);
