@@ -39,7 +39,7 @@ export interface LiveService {
   liveImage: string | null;
 }
 
-export function liveService(target: Target): Promise<LiveService> {
+function liveService(target: Target): Promise<LiveService> {
   return clusterRead(target, async (kube) => {
     const [svc, dep] = await Promise.all([kube.service(), kube.deployment()]);
     return { exists: svc.exists, externalIp: svc.externalIp, liveImage: dep?.image ?? null };
