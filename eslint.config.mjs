@@ -52,6 +52,17 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // Type-aware rules for the promise mistakes the compiler cannot see: a promise nobody awaits, a promise where a
+  // callback's return is ignored (event handlers), and `await` on something that is not a promise.
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
   { files: ['orchestrations/**/*.orchestrator.ts'], rules: orchestratorBans },
   // The fixture apps are plain CommonJS, written as a user of the Functions library would write them.
   { files: ['test/fixtures/**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },

@@ -58,13 +58,15 @@ function raw(url: string, chunks: Array<string | Buffer>, waitMs = 10_000, gapMs
       finish();
     });
     socket.on('error', () => undefined);
-    socket.on('connect', async () => {
+    const writeSlowly = async () => {
       for (const chunk of chunks) {
         if (socket.destroyed) return;
         socket.write(chunk);
         if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
       }
-    });
+    };
+    // Writing never rejects (a destroyed socket stops the loop), so nothing awaits it.
+    socket.on('connect', () => void writeSlowly());
   });
 }
 
