@@ -17,6 +17,8 @@ export interface LoadSample {
   modules: number;
   /** Function names the app registered, sorted. */
   functions: string[];
+  /** The HTTP-triggered ones: name, route and methods as registered. */
+  http: { name: string; route: string; methods: string[] }[];
   /** require.cache keys, for checks on what a cold start touched. */
   files: string[];
 }
@@ -26,9 +28,16 @@ export interface LoadSample {
 const CHILD = `
 const Module = require('node:module');
 const names = [];
+const http = [];
 const core = {
   setProgrammingModel() {}, getProgrammingModel() {},
-  registerFunction(m) { names.push(m.name); return { dispose() {} }; },
+  registerFunction(m) {
+    names.push(m.name);
+    for (const b of Object.values(m.bindings)) {
+      if (b.type === 'httpTrigger') http.push({ name: m.name, route: b.route, methods: b.methods });
+    }
+    return { dispose() {} };
+  },
   registerHook() { return { dispose() {} }; },
   log() {},
 };
@@ -41,7 +50,7 @@ for (const file of files) require(file);
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
 const used = process.cpuUsage(cpu);
 const cpuMs = (used.user + used.system) / 1000;
-process.stdout.write(JSON.stringify({ ms, cpuMs, modules: Object.keys(require.cache).length, functions: names.sort(), files: Object.keys(require.cache) }));
+process.stdout.write(JSON.stringify({ ms, cpuMs, modules: Object.keys(require.cache).length, functions: names.sort(), http, files: Object.keys(require.cache) }));
 `;
 
 /** The app settings of local.settings.sample.json: the app reads its configuration while it loads. */
