@@ -25,6 +25,14 @@ export const RUNTIME_PACKAGES = ['@azure/functions', 'durable-functions'];
  * node_modules, so a cold start neither evaluates nor parses them (the Kubernetes client alone is 5 MB).
  * A package listed here but not installed is skipped; one imported statically fails the build. */
 export const LAZY_PACKAGES = ['@kubernetes/client-node', '@azure/monitor-opentelemetry'];
+/** Runtime packages bundled into one file (at their `main`) rather than copied file by file, with the internal
+ * modules that must stay reachable by their path: the devhost reads durable-functions' task classes and patches its
+ * task executor (devhost/durable/internals.ts), so those two paths answer with the very modules inside the bundle. */
+export const BUNDLED_RUNTIME_PACKAGES = {
+  'durable-functions': ['lib/src/task', 'lib/src/orchestrations/TaskOrchestrationExecutor'],
+};
+const BUNDLED_MODULES = "Symbol.for('elb-app.bundled-modules')";
+
 /** Dependencies of the runtime packages that are required at startup but used only later. Each is bundled beside a
  * small index.js that loads it on first property access. axios: durable-functions requires it when it loads, but uses
  * it only inside a durable client (`axios.default.create` in the DurableClient constructor), i.e. in a request that
@@ -146,6 +154,65 @@ function copyRuntimePackage(name) {
   return { from, required: [...required].filter((s) => !RUNTIME_PACKAGES.includes(packageName(s))) };
 }
 
+/**
+ * Bundles runtime package NAME into one file at its `main`, its dependencies inside except the other runtime packages
+ * and the deferred ones (returned, to be bundled beside it). Each kept internal path gets a one-line module that
+ * returns the bundle's own copy of that module.
+ */
+async function bundleRuntimePackage(name, keptPaths) {
+  const from = packageDir(name, ROOT);
+  const to = path.join(OUT, 'node_modules', name);
+  const pkg = readJson(path.join(from, 'package.json'));
+  const main = pkg.main.endsWith('.js') ? pkg.main : `${pkg.main}.js`;
+  const kept = keptPaths.map((p) => `  ${JSON.stringify(p)}: require(${JSON.stringify(path.join(from, p))}),`);
+  const contents = [
+    `const api = require(${JSON.stringify(path.join(from, main))});`,
+    `Object.defineProperty(api, ${BUNDLED_MODULES}, { value: {`,
+    ...kept,
+    '} });',
+    'module.exports = api;',
+  ].join('\n');
+  const result = await esbuild.build({
+    stdin: { contents, resolveDir: from, sourcefile: `${name}-entry.js`, loader: 'js' },
+    bundle: true,
+    platform: 'node',
+    target: NODE_TARGET,
+    format: 'cjs',
+    outfile: path.join(to, main),
+    external: [...RUNTIME_PACKAGES.filter((p) => p !== name), ...DEFERRED_DEPENDENCIES],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'error',
+  });
+  for (const internal of keptPaths) {
+    const file = path.join(to, `${internal}.js`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const toMain = path.relative(path.dirname(file), path.join(to, main));
+    fs.writeFileSync(
+      file,
+      `'use strict';\n// The bundle's own ${internal} (scripts/build-app.mjs BUNDLED_RUNTIME_PACKAGES).\n` +
+        `module.exports = require('./${toMain}')[${BUNDLED_MODULES}][${JSON.stringify(internal)}];\n`,
+    );
+  }
+  writeJson(path.join(to, 'package.json'), {
+    name: pkg.name,
+    version: pkg.version,
+    license: pkg.license,
+    main: pkg.main,
+    dependencies: pkg.dependencies,
+  });
+  const deferred = new Set();
+  for (const input of Object.values(result.metafile.inputs)) {
+    for (const imported of input.imports) {
+      if (imported.external && DEFERRED_DEPENDENCIES.includes(imported.path)) deferred.add(imported.path);
+    }
+  }
+  return { from, required: [...deferred] };
+}
+
 /** Bundles one dependency specifier of a runtime package (e.g. `axios`, `lodash/cloneDeep`) into one file at the
  * path Node resolves it to inside the package's node_modules. */
 async function bundleDependency(specifier, fromDir) {
@@ -212,7 +279,8 @@ export async function buildApp() {
   fs.copyFileSync(path.join(ROOT, 'host.json'), path.join(OUT, 'host.json'));
   const dependencies = {};
   for (const name of RUNTIME_PACKAGES) {
-    const { from, required } = copyRuntimePackage(name);
+    const keptPaths = BUNDLED_RUNTIME_PACKAGES[name];
+    const { from, required } = keptPaths ? await bundleRuntimePackage(name, keptPaths) : copyRuntimePackage(name);
     dependencies[name] = readJson(path.join(from, 'package.json')).version;
     for (const specifier of required) await bundleDependency(specifier, from);
   }

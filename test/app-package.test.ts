@@ -66,6 +66,25 @@ describe('the Function App package', () => {
     expect(bundled.files.filter((f) => f.endsWith(path.join('axios', 'bundled.js')))).toEqual([]);
   });
 
+  it("answers durable-functions' internal paths the devhost reads with the bundle's own modules (one copy)", () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `const df = require('durable-functions');
+         const before = Object.keys(require.cache).length;
+         const task = require('durable-functions/lib/src/task');
+         const exec = require('durable-functions/lib/src/orchestrations/TaskOrchestrationExecutor');
+         const inside = df[Symbol.for('elb-app.bundled-modules')];
+         console.log(task === inside['lib/src/task'], typeof task.CompoundTask, typeof exec.TaskOrchestrationExecutor,
+           Object.keys(require.cache).length - before);`,
+      ],
+      { cwd: APP, encoding: 'utf8' },
+    );
+    // Two one-line modules more, no second copy of the library.
+    expect(out.trim()).toBe('true function function 2');
+  });
+
   it('loads the lazy and deferred parts when they are used', () => {
     const out = execFileSync(
       process.execPath,
@@ -82,9 +101,12 @@ describe('the Function App package', () => {
     expect(out.trim()).toBe('function function true');
   });
 
-  it('loads in at most 300 ms (median of 5; goal 150 ms on an idle machine) and faster than the tsc output', async () => {
+  // The goal is 150 ms on an idle machine. CPU time (what an idle machine's wall time would be) is held to 400 ms, and
+  // wall time to well under the tsc output's in the same run, interleaved: both stay true on a busy 2-core CI machine,
+  // where wall time alone would measure the other work.
+  it("loads in at most 400 ms of CPU (median of 5; goal 150 ms) and in under 0.7x the tsc output's time", async () => {
     const [bundled, unbundled] = await measureLoads([[MAIN], unbundledEntries()], 5);
-    expect(bundled!.medianMs).toBeLessThanOrEqual(300);
-    expect(bundled!.medianMs).toBeLessThan(unbundled!.medianMs);
-  }, 60_000);
+    expect(bundled!.medianCpuMs).toBeLessThanOrEqual(400);
+    expect(bundled!.medianMs).toBeLessThan(0.7 * unbundled!.medianMs);
+  }, 90_000);
 });
