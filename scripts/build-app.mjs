@@ -5,7 +5,9 @@
 //   dist/app/host.json          copied from the repository root
 //   dist/app/package.json       main: main.js, the two runtime packages below as dependencies
 //   dist/app/node_modules/      @azure/functions and durable-functions as packages (the worker and the devhost meet
-//                               the app through them), each of their own dependencies bundled into one file
+//                               the app through them): durable-functions bundled into one file, @azure/functions
+//                               copied (it is one file already); their dependencies bundled one file each; the
+//                               packages the app loads only with import(), one file each
 //
 // Usage: node scripts/build-app.mjs [--out DIR]
 import { builtinModules, createRequire } from 'node:module';
@@ -18,8 +20,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outFlag = process.argv.indexOf('--out');
 const OUT = outFlag > 0 ? path.resolve(process.argv[outFlag + 1]) : path.join(ROOT, 'dist', 'app');
 
-/** Packages kept as real packages: the Node worker injects `@azure/functions-core` into the app's own
- * `@azure/functions`, and durable-functions must be the copy the host's replay (and the devhost) inspects. */
+/** Packages kept as packages beside main.js, never inside it: the Node worker injects `@azure/functions-core` into
+ * the app's own `@azure/functions`, and durable-functions must be the one copy the host's replay (and the devhost)
+ * runs and inspects. */
 export const RUNTIME_PACKAGES = ['@azure/functions', 'durable-functions'];
 /** Packages the app only ever loads with `import()` on first use: each is bundled into its own file under
  * node_modules, so a cold start neither evaluates nor parses them (the Kubernetes client alone is 5 MB).
