@@ -471,6 +471,10 @@ describe('.dockerignore (exec image build context)', () => {
     }
   });
 
+  it('keeps the azd environments (.azure/) out of git as well', () => {
+    expect(read('.gitignore').split('\n')).toContain('.azure/');
+  });
+
   it('keeps secrets, local state, dependencies and build output on this machine', () => {
     for (const file of [
       '.azure/dev/.env',
