@@ -6,6 +6,7 @@ import { DomainError } from '../core/errors';
 import { isLoopbackHttpUrl } from '../core/loopback';
 import { tagListOrder } from '../core/tags';
 import { azureCredential } from './credentials';
+import { boundedClientOptions } from './request-timeout';
 
 export interface RegistryTags {
   /** tag → digest */
@@ -31,7 +32,12 @@ type WithPipeline = {
  *   when the registry is down); read models that must answer quickly pass fewer.
  */
 export function createRegistryClient(endpoint: string, maxRetries?: number): ContainerRegistryClient {
-  const retryOptions = maxRetries === undefined ? {} : { retryOptions: { maxRetries } };
+  // Every try bounded (adapters/request-timeout.ts); a caller may retry less than the bounded default.
+  const bounded = boundedClientOptions();
+  const retryOptions = {
+    ...bounded,
+    retryOptions: maxRetries === undefined ? bounded.retryOptions : { ...bounded.retryOptions, maxRetries },
+  };
   if (endpoint.startsWith('https://')) {
     return new ContainerRegistryClient(endpoint, azureCredential(), {
       audience: 'https://containerregistry.azure.net',

@@ -7,6 +7,7 @@ import { DeploymentRecord } from '../core/deployment-record';
 import { DomainError } from '../core/errors';
 import { emptyTargetState, TargetState } from '../core/target-state';
 import { TimelineEntry } from '../core/timeline';
+import { fitOutputJson, outputColumns, outputFromColumns } from './stored-output';
 import { ensureTable, tableClient } from './tables';
 
 const TARGET_PARTITION = 'target';
@@ -97,9 +98,6 @@ function rowKeyFor(requestedAt: string, deployId: string): string {
   const inverted = 253402300799999 - Date.parse(requestedAt);
   return `${String(inverted).padStart(15, '0')}_${deployId}`;
 }
-
-// Azure Tables: 64 KiB per string property; keep well under it.
-const MAX_OUTPUT_CHARS = 30_000;
 
 export class DeploymentStore {
   constructor(
@@ -214,13 +212,6 @@ export class DeploymentStore {
   }
 
   private toRow(r: DeploymentRecord, rowKey = rowKeyFor(r.requested_at, r.deploy_id)): Row {
-    let output = r.output ? JSON.stringify(r.output) : '';
-    if (output.length > MAX_OUTPUT_CHARS) {
-      output = JSON.stringify({
-        ...r.output,
-        openapi_deploy: { ...r.output!.openapi_deploy, apply_output: '(trimmed)' },
-      });
-    }
     return {
       partitionKey: r.target,
       rowKey,
@@ -239,7 +230,8 @@ export class DeploymentStore {
       timeline: JSON.stringify(r.timeline),
       error: r.error ? JSON.stringify(r.error) : '',
       rollbackStatus: r.rollback_status ?? '',
-      output: output.slice(0, MAX_OUTPUT_CHARS),
+      // The output whole, split across columns (adapters/stored-output.ts); Replace drops a longer one's extra parts.
+      ...(r.output ? outputColumns(fitOutputJson(r.output)) : { output: '' }),
     };
   }
 
@@ -252,7 +244,7 @@ export class DeploymentStore {
         return dflt;
       }
     };
-    const output = json<DeployOutput | null>(row.output, null);
+    const output = outputFromColumns<DeployOutput>(row);
     const elapsed = typeof row.elapsedSeconds === 'number' && row.elapsedSeconds >= 0 ? row.elapsedSeconds : null;
     return {
       deploy_id: String(row.deployId),

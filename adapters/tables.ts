@@ -4,6 +4,7 @@ import { AzureNamedKeyCredential, TableClient } from '@azure/data-tables';
 import { DomainError } from '../core/errors';
 import { isLoopbackHttpUrl } from '../core/loopback';
 import { azureCredential } from './credentials';
+import { boundedClientOptions } from './request-timeout';
 
 // Azurite's well-known development account (public, documented with Azurite; not a secret).
 const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -28,9 +29,10 @@ const ensured = new Map<string, Promise<void>>();
 export function tableClient(table: string, endpoint = tablesEndpoint()): TableClient {
   let client: TableClient;
   if (endpoint.startsWith('https://')) {
-    client = new TableClient(endpoint, table, azureCredential());
+    client = new TableClient(endpoint, table, azureCredential(), boundedClientOptions());
   } else if (isLoopbackHttpUrl(endpoint)) {
     client = new TableClient(endpoint, table, new AzureNamedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY), {
+      ...boundedClientOptions(),
       allowInsecureConnection: true,
     });
   } else {

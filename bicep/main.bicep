@@ -389,3 +389,23 @@ output vaultName string = keyVault.outputs.name
 
 @description('Name of the registry\'s Event Grid system topic.')
 output eventGridSystemTopicName string = eventGrid.outputs.systemTopicName
+
+// ---------------------------------------------------------------------------------------------------------------
+// Outputs for the Azure Developer CLI (azure.yaml): azd saves every output in its environment, where the hooks in
+// scripts/azd read them. Names only, as above. The services themselves are found by their `azd-service-name` tags.
+// ---------------------------------------------------------------------------------------------------------------
+
+@description('Region of the deployment (azd environment).')
+output AZURE_LOCATION string = location
+
+@description('Resource group of the deployment (azd environment).')
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
+
+@description('Name of the Function App, azd service `api` (scripts/azd/postdeploy.sh waits for its acrImagePushed).')
+output SERVICE_API_NAME string = functionApp.outputs.name
+
+@description('Name of the Static Web App, azd service `web`.')
+output SERVICE_WEB_NAME string = staticWebApp.outputs.name
+
+@description('Dashboard URL (printed by scripts/azd/postprovision.sh).')
+output ELB_DASHBOARD_URL string = 'https://${staticWebApp.outputs.defaultHostName}'

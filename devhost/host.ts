@@ -60,7 +60,9 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
     );
   }
   const config = readHostConfig(appDir, process.env);
-  const appRequire = createRequire(path.join(appDir, 'package.json'));
+  // Resolve packages the way the app's entry file does: a bundled app (dist/app, docs/decisions/0002) carries its own
+  // @azure/functions and durable-functions beside it, and the devhost must use and inspect those very copies.
+  const appRequire = createRequire(files[0] ?? path.join(appDir, 'package.json'));
   const lib = loadFunctionsLib(appRequire);
   const internals = loadDurable(appRequire, options.allowUntestedDurable === true);
 

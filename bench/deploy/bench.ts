@@ -1,7 +1,7 @@
 // Control-plane overhead of a deploy: the local stack with a zero-delay sim (pods Ready and LoadBalancer address
 // at once), so every second measured is elb-control's own work — HTTP, Durable replay, registry, exec server +
 // kubectl, Kubernetes reads, tables. Prints per-phase and end-to-end figures.
-// Needs the compiled app: `npx tsc -p tsconfig.build.json`, then: node --import tsx bench/deploy/bench.ts [--runs N]
+// Needs the compiled app: `npm run build`, then: node --import tsx bench/deploy/bench.ts [--runs N]
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -43,8 +43,8 @@ interface Status {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(join(ROOT, 'dist', 'functions', 'deploy-api.js')))
-    throw new Error('build first: npx tsc -p tsconfig.build.json');
+  if (!existsSync(join(ROOT, 'dist', 'app', 'main.js')))
+    throw new Error('build first: npm run build (the tsc output and the bundled app, dist/app)');
   const dir = mkdtempSync(join(tmpdir(), 'elb-bench-deploy-'));
   const [api, exec, k8s, registry, tables] = (await freePorts(5)) as [number, number, number, number, number];
   const token = randomBytes(24).toString('hex');

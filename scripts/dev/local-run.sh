@@ -167,7 +167,12 @@ with_app_env() {
 ensure_built() {
   # The devhost, sim and exec server run from dist/. Incremental, so quick when nothing changed; the test harness
   # builds once up front and sets ELB_SKIP_BUILD=1 so parallel stacks do not write dist/ at the same time.
-  [ "${ELB_SKIP_BUILD:-0}" = 1 ] || node_modules/.bin/tsc -p tsconfig.build.json
+  # The Functions app itself runs as the bundled package (package.json "main": dist/app/main.js), as it ships.
+  if [ "${ELB_SKIP_BUILD:-0}" != 1 ]; then
+    node_modules/.bin/tsc -p tsconfig.build.json
+    node scripts/build-app.mjs
+  fi
+  [ -f dist/app/main.js ] || die "dist/app/main.js is missing: run npm run build:app"
   [ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
 }
 

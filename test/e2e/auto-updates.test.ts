@@ -3,7 +3,7 @@
 // auto deploy within 2 s of the push and its outcome within 2 s of it ending; a broken push is rolled back, marked
 // on the target and never deployed again automatically — not by a redelivered event after the target moved on —
 // while an operator may still deploy it explicitly.
-// Runs the compiled app (dist/), like `npm start`; build first (`npx tsc -p tsconfig.build.json`).
+// Runs the compiled app (dist/, the bundle in dist/app), like `npm start`; build first (`npm run build`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverEvents, imagePushedEvent } from '../support/event-grid';
 import { jsonApi } from '../support/json-api';

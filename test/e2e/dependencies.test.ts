@@ -2,7 +2,7 @@
 // sim): the exec server down before a deploy (refused by the preflight, nothing recorded), killed during the apply
 // (back within the retry bound, or not), and the sim (the cluster) killed during a rollout wait. Each case asserts
 // the recorded outcome and cluster_state, what the cluster runs, the elapsed-time bound and what the summary says.
-// Runs the compiled app (dist/), like `npm start`; build first (`npx tsc -p tsconfig.build.json`).
+// Runs the compiled app (dist/, the bundle in dist/app), like `npm start`; build first (`npm run build`).
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonApi } from '../support/json-api';

@@ -4,7 +4,7 @@
 // digest is never offered as a plain update; a stopped dependency is named before anyone clicks, and the hero says
 // when the cluster cannot be reached. The "server knows" instant is taken from the API's own activity feed, polled
 // every 100 ms beside the page.
-// Runs the compiled app (dist/), like `npm start`; build first (`npx tsc -p tsconfig.build.json`).
+// Runs the compiled app (dist/, the bundle in dist/app), like `npm start`; build first (`npm run build`).
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAxeClean, launchBrowser, screenshot } from '../../web/test/browser/harness';

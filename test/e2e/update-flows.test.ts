@@ -3,7 +3,7 @@
 // the cluster itself (kubectl against the sim):
 //   install → update by button (a push whose event never arrived) → a rebuilt 3.4 rolls out by itself →
 //   a broken 3.4 rolls back with a diagnosis on /docs → a slow deploy is cancelled from /docs.
-// Runs the compiled app (dist/), like `npm start`; build first (`npx tsc -p tsconfig.build.json`).
+// Runs the compiled app (dist/, the bundle in dist/app), like `npm start`; build first (`npm run build`).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
