@@ -19,7 +19,7 @@ export interface Adapters {
   targets: TargetStore;
   /** The `deployments` table: the history, at most `ELB_HISTORY_LIMIT` records per target. */
   deployments: DeploymentStore;
-  /** The registry for deploy steps: the SDK's default retries (a deploy would rather wait seconds than fail). */
+  /** The registry for deploy steps: the bounded default retries (adapters/request-timeout.ts). */
   deployRegistry: RegistryReader;
   /**
    * The registry for answers to requests (summaries, health, Event Grid deliveries): one retry, so a registry that
