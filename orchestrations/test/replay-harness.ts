@@ -64,6 +64,29 @@ export interface ReplayResult {
   episodes: number;
   /** Every customStatus the orchestrator published, in order (one per episode). */
   statuses: unknown[];
+  /**
+   * What the orchestrator decided, episode by episode: the actions it added to its cumulative list (activities with
+   * their inputs, timers relative to the start, event waits, compound any/all) and the timers it cancelled. A history
+   * recorded by one version replays on another exactly when their traces agree on every path.
+   */
+  trace: string[][];
+}
+
+/** One action as a readable line; compound tasks list their children. */
+function describeAction(a: Action): string {
+  switch (a.actionType) {
+    case 0:
+      return `activity ${a.functionName} ${typeof a.input === 'string' ? a.input : JSON.stringify(a.input ?? null)}`;
+    case 5:
+      return `timer +${(Date.parse(a.fireAt!) - START) / 1000}s`;
+    case 6:
+      return `wait event ${a.externalEventName}`;
+    case 11:
+    case 12:
+      return `${a.actionType === 11 ? 'any' : 'all'}[${(a.compoundActions ?? []).map(describeAction).join(' | ')}]`;
+    default:
+      return `action ${a.actionType} ${JSON.stringify(a)}`;
+  }
 }
 
 const START = Date.parse('2026-01-01T00:00:00.000Z');
@@ -79,6 +102,9 @@ export async function replay(
   const history: HistoryEvent[] = [];
   const calls: ActivityCall[] = [];
   const statuses: unknown[] = [];
+  const trace: string[][] = [];
+  let traced = 0;
+  const cancelledTimers = new Set<number>();
   const callCounts = new Map<string, number>();
   let clock = START;
   let inbox: HistoryEvent[] = [];
@@ -138,6 +164,7 @@ export async function replay(
         calls,
         episodes: episode,
         statuses,
+        trace,
       };
     }
     if (state.customStatus !== undefined) lastCustomStatus = state.customStatus;
@@ -152,6 +179,17 @@ export async function replay(
       else flat.push({ ...a, id: seq++ });
     };
     (state.actions[0] ?? []).forEach(walk);
+
+    const cumulative = state.actions[0] ?? [];
+    const added = cumulative.slice(traced).map(describeAction);
+    traced = cumulative.length;
+    for (const a of flat) {
+      if (a.actionType === 5 && a.isCanceled && a.id !== null && !cancelledTimers.has(a.id)) {
+        cancelledTimers.add(a.id);
+        added.push(`cancel timer ${a.id}`);
+      }
+    }
+    trace.push(added);
 
     for (const a of flat) {
       if (a.id === null) continue;
@@ -228,6 +266,7 @@ export async function replay(
         calls,
         episodes: episode,
         statuses,
+        trace,
       };
     }
     if (inbox.length > 0) continue;
