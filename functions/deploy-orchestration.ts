@@ -1,16 +1,18 @@
-// Registers the deploy orchestration and every activity of its table (orchestrations/activities/index.ts).
+// Registers the deploy orchestration and every activity of its table (orchestrations/activities/index.ts), each
+// traced when telemetry is on (docs/telemetry.md).
 import * as df from 'durable-functions';
+import { telemetryFromEnv } from '../adapters/telemetry';
 import { DEPLOY_ORCHESTRATOR } from '../core/deploy-model';
-import { ActivityEntry, DEPLOY_ACTIVITIES } from '../orchestrations/activities';
+import { activityHandler, ActivityName, DEPLOY_ACTIVITIES } from '../orchestrations/activities';
 import { deployOpenApiOrchestrator } from '../orchestrations/deploy.orchestrator';
 
 df.app.orchestration(DEPLOY_ORCHESTRATOR, deployOpenApiOrchestrator);
 
-for (const [name, entry] of Object.entries(DEPLOY_ACTIVITIES)) {
-  // The input arrives as the orchestrator's JSON; the table's types hold on the orchestrator's side of the call.
-  const activity = entry as ActivityEntry<unknown, unknown>;
+const telemetry = telemetryFromEnv();
+for (const [name, entry] of Object.entries(DEPLOY_ACTIVITIES) as [ActivityName, { durableClient?: true }][]) {
+  const handler = activityHandler(name, telemetry);
   df.app.activity(name, {
-    extraInputs: activity.durableClient ? [df.input.durableClient()] : [],
-    handler: (input: unknown, context) => activity.run(input, { durableClient: () => df.getClient(context) }),
+    extraInputs: entry.durableClient ? [df.input.durableClient()] : [],
+    handler: (message: unknown, context) => handler(message, { durableClient: () => df.getClient(context) }),
   });
 }

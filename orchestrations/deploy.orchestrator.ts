@@ -24,7 +24,7 @@ export const deployOpenApiOrchestrator: OrchestrationHandler = function* (contex
   run.phase = outcome.status === 'succeeded' ? 'completed' : outcome.status;
   const output = deployOutput(run, progress, outcome);
   run.publish();
-  yield callActivity(context, 'deployFinish', { deployId: run.deployId, output });
+  yield callActivity(context, 'deployFinish', { deployId: run.deployId, output }, run.deploy);
   return output;
 };
 

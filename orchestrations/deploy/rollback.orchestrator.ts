@@ -91,10 +91,12 @@ function* rollBack(
 /** What the cluster runs after a rollback that did not verify, read back from it ("unknown" only if unreadable). */
 function* readBack(run: DeployRun): Generator<Task, string, unknown> {
   try {
-    const seen = (yield callActivity(run.context, 'deployInspectCluster', {
-      target: run.input.target,
-      retrySeconds: run.timings.dependencyRetrySeconds,
-    })) as ActivityOutput<'deployInspectCluster'>;
+    const seen = (yield callActivity(
+      run.context,
+      'deployInspectCluster',
+      { target: run.input.target, retrySeconds: run.timings.dependencyRetrySeconds },
+      run.deploy,
+    )) as ActivityOutput<'deployInspectCluster'>;
     if (!seen.ok) return `unknown: the cluster cannot be read (${seen.error.code}: ${seen.error.message})`;
     const v = seen.value;
     if (!v.deployment_image) return 'runs no elb-openapi Deployment (read back from the cluster)';

@@ -4,15 +4,20 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { ActivityResult, CANCEL_EVENT, DeployError, DeployInput } from '../../core/deploy-model';
 import { CurrentPhase, endPhase, initialTimeline, PhaseName, startPhase, TimelineEntry } from '../../core/timeline';
-import type { ActivityInput, ActivityName, ActivityOutput } from '../activities';
+import type { ActivityInput, ActivityMessage, ActivityName, ActivityOutput, DeployRef } from '../activities';
 
-/** Schedules the activity `name`: the compiler holds `input` to the type its entry in the table declares. */
+/**
+ * Schedules the activity `name`: the compiler holds `input` to the type its entry in the table declares. The deploy
+ * travels beside the input so the activity's telemetry can name it.
+ */
 export function callActivity<N extends ActivityName>(
   context: OrchestrationContext,
   name: N,
   input: ActivityInput<N>,
+  deploy: DeployRef,
 ): Task {
-  return context.df.callActivity(name, input);
+  const message: ActivityMessage<N> = { ...input, deploy };
+  return context.df.callActivity(name, message);
 }
 
 /** The activities that answer with an ActivityResult, and the value a successful one carries. */
@@ -61,6 +66,7 @@ export type OnCancel = 'abandon' | 'finish' | 'ignore';
 export class DeployRun {
   readonly input: DeployInput;
   readonly deployId: string;
+  readonly deploy: DeployRef;
   readonly startedAt: string;
   readonly startMs: number;
   timeline: TimelineEntry[] = initialTimeline();
@@ -72,6 +78,7 @@ export class DeployRun {
   constructor(readonly context: OrchestrationContext) {
     this.input = context.df.getInput() as DeployInput;
     this.deployId = context.df.instanceId;
+    this.deploy = { id: this.deployId, target: this.input.target, reason: this.input.reason };
     this.startedAt = this.now();
     this.startMs = context.df.currentUtcDateTime.getTime();
     this.cancelEvent = context.df.waitForExternalEvent(CANCEL_EVENT);
@@ -132,7 +139,7 @@ export class DeployRun {
     if (onCancel === 'abandon' && this.cancelEvent.isCompleted) throw new Cancelled(name);
     let result: ActivityResult<StepValue<N>>;
     try {
-      const task = callActivity(this.context, activity, activityInput);
+      const task = callActivity(this.context, activity, activityInput, this.deploy);
       // A compound task never completes through a child that completed before it was built: race only while open.
       if (onCancel !== 'ignore' && !this.cancelEvent.isCompleted) {
         const winner = yield this.context.df.Task.any([task, this.cancelEvent]);

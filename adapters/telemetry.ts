@@ -1,0 +1,83 @@
+// Telemetry the platform understands (docs/telemetry.md): OpenTelemetry spans and logs exported to Application
+// Insights by @azure/monitor-opentelemetry, on only when APPLICATIONINSIGHTS_CONNECTION_STRING is set. Off, nothing
+// is imported or started: the SDK is loaded by a dynamic import on first use, so a cold start pays nothing for it.
+import type { Attributes } from '@opentelemetry/api';
+
+export interface Telemetry {
+  /**
+   * Runs `work` inside a span named `name` carrying `attributes`, and emits one log record with the same attributes
+   * saying how it ended (`outcome` of its value, or `fault`). Never records inputs, values or error messages.
+   */
+  traced<T>(name: string, attributes: Attributes, work: () => Promise<T>, outcome: (value: T) => string): Promise<T>;
+}
+
+/** Registers the global OpenTelemetry providers (in production: the Azure Monitor distro). */
+export type StartTelemetry = () => Promise<void>;
+
+export const CONNECTION_STRING_SETTING = 'APPLICATIONINSIGHTS_CONNECTION_STRING';
+
+/** Telemetry to Application Insights when the connection string is set; null (and nothing loaded) otherwise. */
+export function telemetryFromEnv(env: NodeJS.ProcessEnv = process.env): Telemetry | null {
+  const connectionString = env[CONNECTION_STRING_SETTING]?.trim();
+  if (!connectionString) return null;
+  return createTelemetry(async () => {
+    const { useAzureMonitor } = await import('@azure/monitor-opentelemetry');
+    // Every deploy's spans are kept (the default rate limit of 5 traces a second could drop a step of one).
+    useAzureMonitor({ azureMonitorExporterOptions: { connectionString }, samplingRatio: 1, tracesPerSecond: 0 });
+  });
+}
+
+const SCOPE = 'elb-control';
+
+/**
+ * Telemetry over whatever providers `start` registers. Started on first use, once: loading the distro takes seconds
+ * on a small instance, so only the activities that are traced pay it, never an HTTP request or a cold start.
+ */
+export function createTelemetry(start: StartTelemetry): Telemetry {
+  type Apis = [typeof import('@opentelemetry/api'), typeof import('@opentelemetry/api-logs')];
+  let ready: Promise<Apis | null> | null = null;
+  const started = () =>
+    (ready ??= start()
+      .then(() => Promise.all([import('@opentelemetry/api'), import('@opentelemetry/api-logs')]))
+      // A failed start (a malformed connection string, say) leaves the work untraced rather than failing it.
+      .catch(() => {
+        console.error(`telemetry: OpenTelemetry did not start (check ${CONNECTION_STRING_SETTING}); running untraced`);
+        return null;
+      }));
+
+  return {
+    async traced(name, attributes, work, outcome) {
+      const apis = await started();
+      if (!apis) return work();
+      const [{ context, trace, SpanStatusCode }, { logs, SeverityNumber }] = apis;
+      const logger = logs.getLogger(SCOPE);
+      return trace.getTracer(SCOPE).startActiveSpan(name, { attributes }, async (span) => {
+        const ended = (result: string, severity: number, severityText: string) => {
+          span.setAttribute('elb.outcome', result);
+          if (result !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR });
+          logger.emit({
+            // In the span's trace, so Application Insights joins the log to it (operation id).
+            context: trace.setSpan(context.active(), span),
+            severityNumber: severity,
+            severityText,
+            body: `${name}: ${result}`,
+            attributes: { ...attributes, 'elb.outcome': result },
+          });
+        };
+        try {
+          const value = await work();
+          const result = outcome(value);
+          ended(result, result === 'ok' ? SeverityNumber.INFO : SeverityNumber.WARN, result === 'ok' ? 'INFO' : 'WARN');
+          return value;
+        } catch (err) {
+          // The class only: a fault's message may carry an address, a command's output or a response body.
+          span.setAttribute('elb.fault', err instanceof Error ? err.name : typeof err);
+          ended('fault', SeverityNumber.ERROR, 'ERROR');
+          throw err;
+        } finally {
+          span.end();
+        }
+      });
+    },
+  };
+}
