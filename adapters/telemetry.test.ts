@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeployOutput } from '../core/deploy-model';
 import { activityHandler, ActivityName, DEPLOY_ACTIVITIES } from '../orchestrations/activities';
 import { readyUrl, startZeroDelaySim, StartedProcess, stopProcess } from '../test/support/node-process';
-import { createTelemetry, telemetryFromEnv } from './telemetry';
+import { createTelemetry, entraAuthentication, telemetryFromEnv } from './telemetry';
 
 // Secrets a careless span could pick up: from the environment, and from an activity's input.
 const EXEC_TOKEN = 'exec-token-' + 'x'.repeat(40);
@@ -156,6 +156,19 @@ describe('activity telemetry', () => {
   });
 });
 
+describe('telemetry settings', () => {
+  it('authenticates with the managed identity that APPLICATIONINSIGHTS_AUTHENTICATION_STRING names', () => {
+    expect(entraAuthentication('Authorization=AAD;ClientId=11111111-2222-3333-4444-555555555555')).toEqual({
+      clientId: '11111111-2222-3333-4444-555555555555',
+    });
+    expect(entraAuthentication('authorization=aad')).toEqual({ clientId: null });
+    expect(entraAuthentication(undefined)).toBeNull();
+    expect(entraAuthentication('')).toBeNull();
+    expect(entraAuthentication('Authorization=Key')).toBeNull();
+    expect(entraAuthentication('garbage')).toBeNull();
+  });
+});
+
 describe('telemetry off', () => {
   it('is off without APPLICATIONINSIGHTS_CONNECTION_STRING (or with a blank one)', () => {
     expect(telemetryFromEnv({})).toBeNull();
@@ -209,9 +222,11 @@ describe('telemetry off', () => {
     expect(telemetryModules(off.ran)).toEqual([]);
     expect(off.tracing).toBe('NoopTracerProvider');
 
-    // The connection string points at a closed local port: nothing leaves the machine.
+    // As Azure has it (bicep/): Entra ID authentication. The connection string points at a closed local port and
+    // the process ends before any export: nothing leaves the machine.
     const on = modulesLoaded({
       APPLICATIONINSIGHTS_CONNECTION_STRING: CONNECTION_STRING,
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=11111111-2222-3333-4444-555555555555',
       APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
     });
     expect(telemetryModules(on.registered)).toEqual([]);

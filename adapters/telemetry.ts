@@ -20,11 +20,41 @@ export const CONNECTION_STRING_SETTING = 'APPLICATIONINSIGHTS_CONNECTION_STRING'
 export function telemetryFromEnv(env: NodeJS.ProcessEnv = process.env): Telemetry | null {
   const connectionString = env[CONNECTION_STRING_SETTING]?.trim();
   if (!connectionString) return null;
+  const entra = entraAuthentication(env[AUTHENTICATION_STRING_SETTING]);
   return createTelemetry(async () => {
-    const { useAzureMonitor } = await import('@azure/monitor-opentelemetry');
-    // Every deploy's spans are kept (the default rate limit of 5 traces a second could drop a step of one).
-    useAzureMonitor({ azureMonitorExporterOptions: { connectionString }, samplingRatio: 1, tracesPerSecond: 0 });
+    const [{ useAzureMonitor }, { ManagedIdentityCredential }] = await Promise.all([
+      import('@azure/monitor-opentelemetry'),
+      import('@azure/identity'),
+    ]);
+    const credential = entra
+      ? new ManagedIdentityCredential(entra.clientId ? { clientId: entra.clientId } : {})
+      : undefined;
+    useAzureMonitor({
+      azureMonitorExporterOptions: { connectionString, ...(credential ? { credential } : {}) },
+      // Every deploy's spans are kept (the default rate limit of 5 traces a second could drop a step of one).
+      samplingRatio: 1,
+      tracesPerSecond: 0,
+    });
   });
+}
+
+export const AUTHENTICATION_STRING_SETTING = 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING';
+
+/**
+ * The Functions convention for Entra ID-authenticated telemetry, `Authorization=AAD;ClientId=<managed identity>`
+ * (bicep/ sets it: the Application Insights component accepts no key-authenticated telemetry). The distro does not
+ * read it for its exporters, so the credential is passed explicitly. Null when telemetry is key-authenticated.
+ */
+export function entraAuthentication(value: string | undefined): { clientId: string | null } | null {
+  if (!value?.trim()) return null;
+  const pairs = new Map(
+    value.split(';').flatMap((pair) => {
+      const at = pair.indexOf('=');
+      return at > 0 ? [[pair.slice(0, at).trim().toLowerCase(), pair.slice(at + 1).trim()] as const] : [];
+    }),
+  );
+  if (pairs.get('authorization')?.toUpperCase() !== 'AAD') return null;
+  return { clientId: pairs.get('clientid') || null };
 }
 
 const SCOPE = 'elb-control';
