@@ -2,11 +2,12 @@
 // The activities are scripted per scenario: the orchestration's decisions are what is under test here; the
 // activities themselves are tested against the sim, Azurite and the exec server.
 import { createHash } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DeployInput, DeployOutput } from '../core/deploy-model';
 import type { ActivityName } from './activities';
 import { deployOpenApiOrchestrator } from './deploy.orchestrator';
-import { ActivityHandler, replay } from './test/replay-harness';
+import { ActivityHandler, replay, ReplayResult } from './test/replay-harness';
 
 const DIGEST = 'sha256:' + 'a'.repeat(64);
 const OLD_DIGEST = 'sha256:' + 'b'.repeat(64);
@@ -82,9 +83,19 @@ function phases(output: DeployOutput) {
   return Object.fromEntries(output.timeline.map((e) => [e.name, e.status]));
 }
 
+/**
+ * Appends a path's recorded history to `file` (JSON lines), for the in-flight fixture of in-flight.test.ts: run
+ * this file with ELB_RECORD_IN_FLIGHT=<file> on the version that is deployed, before changing the orchestrator.
+ */
+function recordInFlight(file: string, deployInput: DeployInput, r: ReplayResult) {
+  const path = expect.getState().currentTestName ?? 'unnamed';
+  appendFileSync(file, JSON.stringify({ path, input: deployInput, history: r.history, trace: r.trace }) + '\n');
+}
+
 /** Replays the orchestration (on `input` unless given) with the scenario's activities, `overrides` replacing some. */
 async function run(overrides: Overrides = {}, opts: ScenarioOptions & { input?: DeployInput } = {}) {
   const r = await replay(deployOpenApiOrchestrator, opts.input ?? input, scenario(overrides, opts));
+  if (process.env.ELB_RECORD_IN_FLIGHT) recordInFlight(process.env.ELB_RECORD_IN_FLIGHT, opts.input ?? input, r);
   // Pins the history on every path (docs/deploy.md, "Changing the orchestrator"): a deploy in flight during an
   // upgrade replays only if the new code makes the same decisions from the same history. The output is in the
   // finish activity's input; the published statuses (not history, but what the dashboard shows) as a digest.

@@ -11,7 +11,7 @@ const { createOrchestrator } = require('durable-functions/lib/src/util/testingUt
   createOrchestrator: (fn: OrchestrationHandler) => (trigger: unknown, ctx: InvocationContext) => Promise<unknown>;
 };
 
-type HistoryEvent = Record<string, unknown> & { EventType: number };
+export type HistoryEvent = Record<string, unknown> & { EventType: number };
 
 interface Action {
   actionType: number;
@@ -91,6 +91,49 @@ function describeAction(a: Action): string {
 
 const START = Date.parse('2026-01-01T00:00:00.000Z');
 
+/** What the host hands the orchestrator function for one episode. */
+function orchestrationTrigger(history: HistoryEvent[], input: unknown, instanceId: string): unknown {
+  return JSON.parse(
+    JSON.stringify({
+      history,
+      input,
+      instanceId,
+      isReplaying: false,
+      parentInstanceId: null,
+      upperSchemaVersion: 1,
+      upperSchemaVersionNew: 3,
+      longRunningTimerIntervalDuration: '3.00:00:00',
+      maximumShortTimerDuration: '6.00:00:00',
+      defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+    }),
+  );
+}
+
+/**
+ * Replays episode `episode` (1-based) of a recorded history on `orchestrator`, as a host does for an instance that
+ * was in flight there: every earlier event played, the episode's new events (completions, timers fired, events
+ * raised) not yet. Returns the orchestrator's cumulative actions as the trace describes them (cancellations aside).
+ */
+export async function replayEpisode(
+  orchestrator: OrchestrationHandler,
+  input: unknown,
+  recorded: HistoryEvent[],
+  episode: number,
+  instanceId = 'test-instance',
+): Promise<{ actions: string[]; isDone: boolean; output: unknown }> {
+  const starts = recorded.flatMap((e, i) => (e.EventType === 12 ? [i] : []));
+  const from = starts[episode - 1];
+  if (from === undefined) throw new Error(`the history has no episode ${episode}`);
+  let to = from + 1;
+  // The episode's incoming events; what it scheduled (4 TaskScheduled, 10 TimerCreated) and its end (13) follow.
+  while (to < recorded.length && ![4, 10, 13].includes(recorded[to]!.EventType)) to++;
+  const history = recorded.slice(0, to).map((e, i) => ({ ...e, IsPlayed: i < from }));
+  const handler = createOrchestrator(orchestrator);
+  const ctx = new InvocationContext({ functionName: 'orchestrator', invocationId: `replay-${episode}` });
+  const state = (await handler(orchestrationTrigger(history, input, instanceId), ctx)) as OrchestratorState;
+  return { actions: (state.actions[0] ?? []).map(describeAction), isDone: state.isDone, output: state.output ?? null };
+}
+
 export async function replay(
   orchestrator: OrchestrationHandler,
   input: unknown,
@@ -131,20 +174,7 @@ export async function replay(
     history.push(...inbox);
     inbox = [];
 
-    const trigger = JSON.parse(
-      JSON.stringify({
-        history,
-        input,
-        instanceId,
-        isReplaying: false,
-        parentInstanceId: null,
-        upperSchemaVersion: 1,
-        upperSchemaVersionNew: 3,
-        longRunningTimerIntervalDuration: '3.00:00:00',
-        maximumShortTimerDuration: '6.00:00:00',
-        defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
-      }),
-    );
+    const trigger = orchestrationTrigger(history, input, instanceId);
     const ctx = new InvocationContext({ functionName: 'orchestrator', invocationId: `ep-${episode}` });
     let state: OrchestratorState;
     try {
@@ -197,7 +227,15 @@ export async function replay(
       if (scheduled.has(a.id)) continue;
       scheduled.add(a.id);
       if (a.actionType === 0) {
-        history.push({ EventType: 4, EventId: a.id, IsPlayed: false, Timestamp: stamp(), Name: a.functionName });
+        history.push({
+          EventType: 4,
+          EventId: a.id,
+          IsPlayed: false,
+          Timestamp: stamp(),
+          Name: a.functionName,
+          // As the host stores it; replay matches the completion by EventId, never by input.
+          Input: typeof a.input === 'string' ? a.input : JSON.stringify(a.input ?? null),
+        });
         const name = a.functionName!;
         const activity = activities[name];
         if (!activity) throw new Error(`scenario has no activity "${name}"`);
