@@ -1,7 +1,11 @@
 // Telemetry of the deploy activities. The real OpenTelemetry SDK records the spans and logs; only the Azure Monitor
 // exporter is replaced, by the SDK's in-memory exporters (Application Insights cannot exist here). The activities
 // are the real ones from the table, run through the handler the registration uses, against the zero-delay sim.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +28,7 @@ const ACCOUNT_KEY = 'AccountKey=' + 'k'.repeat(40) + '==';
 const API_TOKEN = 'api-token-' + 'y'.repeat(40);
 const SECRETS = [EXEC_TOKEN, CONNECTION_STRING, ACCOUNT_KEY, API_TOKEN, 'InstrumentationKey', 'AccountKey'];
 
+const execFileAsync = promisify(execFile);
 const spans = new InMemorySpanExporter();
 const logRecords = new InMemoryLogRecordExporter();
 let started = 0;
@@ -34,6 +39,7 @@ const startInMemory = async () => {
   logs.setGlobalLoggerProvider(
     new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logRecords })] }),
   );
+  return async () => {};
 };
 
 let sim: StartedProcess;
@@ -153,6 +159,86 @@ describe('activity telemetry', () => {
 
   it('starts the SDK once, however many activities run', () => {
     expect(started).toBe(1);
+  });
+});
+
+describe('what Application Insights receives', () => {
+  // The real distro and its Azure Monitor exporter, in a fresh process, sending to a local stand-in for the ingestion
+  // endpoint (Application Insights cannot exist here): what arrives is what the queries in docs/telemetry.md read.
+  it('a dependency named after the activity with the deploy in its custom dimensions, and a trace beside it', async () => {
+    // The exporter speaks only HTTPS: a certificate for 127.0.0.1 that the child process is told to trust.
+    const key = join(stateDir, 'ingest.key');
+    const cert = join(stateDir, 'ingest.crt');
+    execFileSync(
+      'openssl',
+      [
+        ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'],
+        ...['-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+      ],
+      { stdio: 'ignore' },
+    );
+    const received: unknown[] = [];
+    const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString();
+        if (req.url?.includes('/track')) received.push(...(JSON.parse(text) as unknown[]));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ itemsReceived: 1, itemsAccepted: 1, errors: [] }));
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const script = `
+        const { activityHandler } = require('./orchestrations/activities/index.ts');
+        const { telemetryFromEnv } = require('./adapters/telemetry.ts');
+        const telemetry = telemetryFromEnv();
+        const deploy = { id: 'deploy-42', target: 'nope', reason: 'install' };
+        activityHandler('deployInspectCluster', telemetry)({ target: 'nope', deploy }, {})
+          .then(() => telemetry.shutdown())
+          .then(() => process.exit(0));`;
+      const local = `https://127.0.0.1:${port}/`;
+      await execFileAsync(process.execPath, ['--import', 'tsx', '-e', script], {
+        timeout: 45_000,
+        env: {
+          ...process.env,
+          APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-0000-0000-0000000000aa;IngestionEndpoint=${local};LiveEndpoint=${local}`,
+          APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
+          APPLICATIONINSIGHTS_SDKSTATS_DISABLED: 'true',
+          NODE_EXTRA_CA_CERTS: cert,
+        },
+      });
+    } finally {
+      server.close();
+    }
+    type Envelope = { name: string; data: { baseType: string; baseData: Record<string, unknown> } };
+    const envelopes = received as Envelope[];
+    const ours = (baseType: string) =>
+      envelopes.filter(
+        (e) =>
+          e.data.baseType === baseType &&
+          (e.data.baseData.properties as Record<string, string> | undefined)?.['elb.deploy.id'] === 'deploy-42',
+      );
+    const [dependency] = ours('RemoteDependencyData');
+    expect(dependency?.data.baseData).toMatchObject({
+      name: 'activity deployInspectCluster',
+      type: 'Dependency',
+      properties: {
+        'elb.activity': 'deployInspectCluster',
+        'elb.deploy.id': 'deploy-42',
+        'elb.deploy.target': 'nope',
+        'elb.deploy.reason': 'install',
+        'elb.outcome': expect.any(String),
+      },
+    });
+    const [message] = ours('MessageData');
+    expect(message?.data.baseData).toMatchObject({
+      message: expect.stringMatching(/^activity deployInspectCluster: /),
+    });
+    expect(JSON.stringify(received)).not.toContain('AccountKey');
   });
 });
 

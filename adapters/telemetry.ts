@@ -9,10 +9,12 @@ export interface Telemetry {
    * saying how it ended (`outcome` of its value, or `fault`). Never records inputs, values or error messages.
    */
   traced<T>(name: string, attributes: Attributes, work: () => Promise<T>, outcome: (value: T) => string): Promise<T>;
+  /** Sends what is still batched and stops; nothing to do if nothing was traced. */
+  shutdown(): Promise<void>;
 }
 
-/** Registers the global OpenTelemetry providers (in production: the Azure Monitor distro). */
-export type StartTelemetry = () => Promise<void>;
+/** Registers the global OpenTelemetry providers (in production: the Azure Monitor distro); returns their shutdown. */
+export type StartTelemetry = () => Promise<() => Promise<void>>;
 
 export const CONNECTION_STRING_SETTING = 'APPLICATIONINSIGHTS_CONNECTION_STRING';
 
@@ -22,7 +24,7 @@ export function telemetryFromEnv(env: NodeJS.ProcessEnv = process.env): Telemetr
   if (!connectionString) return null;
   const entra = entraAuthentication(env[AUTHENTICATION_STRING_SETTING]);
   return createTelemetry(async () => {
-    const [{ useAzureMonitor }, { ManagedIdentityCredential }] = await Promise.all([
+    const [{ useAzureMonitor, shutdownAzureMonitor }, { ManagedIdentityCredential }] = await Promise.all([
       import('@azure/monitor-opentelemetry'),
       import('@azure/identity'),
     ]);
@@ -35,6 +37,7 @@ export function telemetryFromEnv(env: NodeJS.ProcessEnv = process.env): Telemetr
       samplingRatio: 1,
       tracesPerSecond: 0,
     });
+    return shutdownAzureMonitor;
   });
 }
 
@@ -64,11 +67,11 @@ const SCOPE = 'elb-control';
  * on a small instance, so only the activities that are traced pay it, never an HTTP request or a cold start.
  */
 export function createTelemetry(start: StartTelemetry): Telemetry {
-  type Apis = [typeof import('@opentelemetry/api'), typeof import('@opentelemetry/api-logs')];
+  type Apis = [typeof import('@opentelemetry/api'), typeof import('@opentelemetry/api-logs'), () => Promise<void>];
   let ready: Promise<Apis | null> | null = null;
   const started = () =>
     (ready ??= start()
-      .then(() => Promise.all([import('@opentelemetry/api'), import('@opentelemetry/api-logs')]))
+      .then((stop) => Promise.all([import('@opentelemetry/api'), import('@opentelemetry/api-logs'), stop]))
       // A failed start (a malformed connection string, say) leaves the work untraced rather than failing it.
       .catch(() => {
         console.error(`telemetry: OpenTelemetry did not start (check ${CONNECTION_STRING_SETTING}); running untraced`);
@@ -76,6 +79,10 @@ export function createTelemetry(start: StartTelemetry): Telemetry {
       }));
 
   return {
+    async shutdown() {
+      const apis = await ready;
+      if (apis) await apis[2]();
+    },
     async traced(name, attributes, work, outcome) {
       const apis = await started();
       if (!apis) return work();

@@ -1,5 +1,6 @@
 // Registers the deploy orchestration and every activity of its table (orchestrations/activities/index.ts), each
 // traced when telemetry is on (docs/telemetry.md).
+import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { telemetryFromEnv } from '../adapters/telemetry';
 import { DEPLOY_ORCHESTRATOR } from '../core/deploy-model';
@@ -9,6 +10,8 @@ import { deployOpenApiOrchestrator } from '../orchestrations/deploy.orchestrator
 df.app.orchestration(DEPLOY_ORCHESTRATOR, deployOpenApiOrchestrator);
 
 const telemetry = telemetryFromEnv();
+// Spans are exported in batches: send the last ones before the instance goes away.
+if (telemetry) app.hook.appTerminate(() => telemetry.shutdown());
 for (const [name, entry] of Object.entries(DEPLOY_ACTIVITIES) as [ActivityName, { durableClient?: true }][]) {
   const handler = activityHandler(name, telemetry);
   df.app.activity(name, {
