@@ -1,11 +1,13 @@
 // Replay tests of the deploy orchestration through the real durable-functions engine (see test/replay-harness.ts).
 // The activities are scripted per scenario: the orchestration's decisions are what is under test here; the
 // activities themselves are tested against the sim, Azurite and the exec server.
+import { createHash } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DeployInput, DeployOutput } from '../core/deploy-model';
-import { ACTIVITY } from './activity-names';
+import type { ActivityName } from './activities';
 import { deployOpenApiOrchestrator } from './deploy.orchestrator';
-import { ActivityHandler, replay } from './test/replay-harness';
+import { ActivityHandler, replay, ReplayResult } from './test/replay-harness';
 
 const DIGEST = 'sha256:' + 'a'.repeat(64);
 const OLD_DIGEST = 'sha256:' + 'b'.repeat(64);
@@ -31,15 +33,15 @@ const input: DeployInput = {
 
 const ok = (value: unknown) => ({ ok: true, value });
 
-type Overrides = Partial<Record<string, ActivityHandler>>;
+type Overrides = Partial<Record<ActivityName, ActivityHandler>>;
 interface ScenarioOptions {
   kind?: 'aks' | 'kubeconfig';
   canRollBack?: boolean;
 }
 
 function scenario(overrides: Overrides = {}, opts: ScenarioOptions = {}) {
-  const base: Record<string, ActivityHandler> = {
-    [ACTIVITY.resolveImage]: () =>
+  const base: Record<ActivityName, ActivityHandler> = {
+    deployResolveImage: () =>
       ok({
         kind: opts.kind ?? 'kubeconfig',
         namespace: 'elb-openapi',
@@ -49,41 +51,56 @@ function scenario(overrides: Overrides = {}, opts: ScenarioOptions = {}) {
         previous: opts.canRollBack === false ? null : { tag: '3.3', digest: OLD_DIGEST, image: OLD_IMAGE },
         canRollBack: opts.canRollBack ?? true,
       }),
-    [ACTIVITY.setupWorkloadIdentity]: () =>
+    deploySetupWorkloadIdentity: () =>
       ok({
         status: 'configured',
         identity_name: 'id-elb-openapi-x',
         client_id: '11111111-1111-1111-1111-111111111111',
       }),
-    [ACTIVITY.applyManifests]: (i: { mode: string }) =>
+    deployApplyManifests: (i: { mode: string }) =>
       ok({
         apply_output: 'deployment.apps/elb-openapi serverside-applied',
         image: i.mode === 'rollback' ? OLD_IMAGE : IMAGE,
         generation: 2,
         template_hash: 'h',
       }),
-    [ACTIVITY.checkRollout]: () => ready(),
-    [ACTIVITY.checkExternalIp]: () => ok({ external_ip: '127.0.0.2', detail: 'address 127.0.0.2' }),
-    [ACTIVITY.verifyService]: () =>
+    deployCheckRollout: () => ready(),
+    deployCheckExternalIp: () => ok({ external_ip: '127.0.0.2', detail: 'address 127.0.0.2' }),
+    deployVerifyService: () =>
       ok({
         healthy: true,
         detail: 'healthz ok, openapi 3.4.0',
         api_version: '3.4.0',
         base_url: 'http://127.0.0.2:8080',
       }),
-    [ACTIVITY.inspectCluster]: () => ok({ deployment_image: IMAGE, pod_images: [IMAGE, OLD_IMAGE], ready_replicas: 1 }),
-    [ACTIVITY.finish]: () => ({ follow_up_instance_id: null }),
+    deployInspectCluster: () => ok({ deployment_image: IMAGE, pod_images: [IMAGE, OLD_IMAGE], ready_replicas: 1 }),
+    deployFinish: () => ({ follow_up_instance_id: null }),
   };
-  return { ...base, ...overrides } as Record<string, ActivityHandler>;
+  return { ...base, ...overrides } as Record<ActivityName, ActivityHandler>;
 }
 
 function phases(output: DeployOutput) {
   return Object.fromEntries(output.timeline.map((e) => [e.name, e.status]));
 }
 
+/**
+ * Appends a path's recorded history to `file` (JSON lines), for the in-flight fixture of in-flight.test.ts: run
+ * this file with ELB_RECORD_IN_FLIGHT=<file> on the version that is deployed, before changing the orchestrator.
+ */
+function recordInFlight(file: string, deployInput: DeployInput, r: ReplayResult) {
+  const path = expect.getState().currentTestName ?? 'unnamed';
+  appendFileSync(file, JSON.stringify({ path, input: deployInput, history: r.history, trace: r.trace }) + '\n');
+}
+
 /** Replays the orchestration (on `input` unless given) with the scenario's activities, `overrides` replacing some. */
 async function run(overrides: Overrides = {}, opts: ScenarioOptions & { input?: DeployInput } = {}) {
   const r = await replay(deployOpenApiOrchestrator, opts.input ?? input, scenario(overrides, opts));
+  if (process.env.ELB_RECORD_IN_FLIGHT) recordInFlight(process.env.ELB_RECORD_IN_FLIGHT, opts.input ?? input, r);
+  // Pins the history on every path (docs/deploy.md, "Changing the orchestrator"): a deploy in flight during an
+  // upgrade replays only if the new code makes the same decisions from the same history. The output is in the
+  // finish activity's input; the published statuses (not history, but what the dashboard shows) as a digest.
+  const statuses = createHash('sha256').update(JSON.stringify(r.statuses)).digest('hex');
+  expect({ trace: r.trace, statuses }).toMatchSnapshot('history');
   return { r, out: r.output as DeployOutput };
 }
 
@@ -92,17 +109,16 @@ async function run(overrides: Overrides = {}, opts: ScenarioOptions & { input?: 
  * at every call, or at those whose input `onlyIf` picks.
  */
 function cancelIn(
-  activity: string,
+  activity: ActivityName,
   when?: 'after' | 'during' | 'with',
   data?: unknown,
   onlyIf: (activityInput: Parameters<ActivityHandler>[0]) => boolean = () => true,
 ): Overrides {
-  return {
-    [activity]: (i, ctx) => {
-      if (onlyIf(i)) ctx.raise('cancel', data, when);
-      return scenario()[activity]!(i, ctx);
-    },
+  const handler: ActivityHandler = (i, ctx) => {
+    if (onlyIf(i)) ctx.raise('cancel', data, when);
+    return scenario()[activity](i, ctx);
   };
+  return { [activity]: handler };
 }
 const deployApplyOnly = (i: { mode: string }) => i.mode === 'deploy';
 
@@ -112,10 +128,10 @@ const progressing = (detail: string) => ok({ state: 'progressing', detail });
 type Calls = { calls: { name: string; input: unknown }[] };
 /** The modes of the applies that ran, in order. */
 const applyModes = (r: Calls) =>
-  r.calls.filter((c) => c.name === ACTIVITY.applyManifests).map((c) => (c.input as { mode: string }).mode);
+  r.calls.filter((c) => c.name === 'deployApplyManifests').map((c) => (c.input as { mode: string }).mode);
 /** The images whose rollout was checked, in order. */
 const checkedImages = (r: Calls) =>
-  r.calls.filter((c) => c.name === ACTIVITY.checkRollout).map((c) => (c.input as { image: string }).image);
+  r.calls.filter((c) => c.name === 'deployCheckRollout').map((c) => (c.input as { image: string }).image);
 
 describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
   it('deploys through every phase, skips workload identity for a kubeconfig target, and reports the seed shape', async () => {
@@ -143,12 +159,12 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
       verifying_service: 'done',
     });
     expect(r.calls.map((c) => c.name)).toEqual([
-      ACTIVITY.resolveImage,
-      ACTIVITY.applyManifests,
-      ACTIVITY.checkRollout,
-      ACTIVITY.checkExternalIp,
-      ACTIVITY.verifyService,
-      ACTIVITY.finish,
+      'deployResolveImage',
+      'deployApplyManifests',
+      'deployCheckRollout',
+      'deployCheckExternalIp',
+      'deployVerifyService',
+      'deployFinish',
     ]);
     expect(r.calls[1]!.input).toMatchObject({ mode: 'deploy', image: IMAGE, workloadIdentityClientId: null });
     expect(r.customStatus).toMatchObject({ phase: 'completed', target: 'local', image: IMAGE });
@@ -162,14 +178,14 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
     const { r, out } = await run({}, { input: { ...input, target: 'prod' }, kind: 'aks' });
     expect(out.status).toBe('succeeded');
     expect(phases(out).setup_workload_identity).toBe('done');
-    const apply = r.calls.find((c) => c.name === ACTIVITY.applyManifests)!;
+    const apply = r.calls.find((c) => c.name === 'deployApplyManifests')!;
     expect(apply.input).toMatchObject({ workloadIdentityClientId: '11111111-1111-1111-1111-111111111111' });
   });
 
   it('fails fast with image_not_found and leaves the cluster untouched', async () => {
     const { r, out } = await run(
       {
-        [ACTIVITY.resolveImage]: () => ({
+        deployResolveImage: () => ({
           ok: false,
           error: { code: 'image_not_found', message: 'tag 9.9 is not in elb-openapi' },
         }),
@@ -180,7 +196,7 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
     expect(out.error).toMatchObject({ code: 'image_not_found' });
     expect(out.cluster_state).toMatch(/unchanged/);
     expect(out.rollback).toBeNull();
-    expect(r.calls.map((c) => c.name)).toEqual([ACTIVITY.resolveImage, ACTIVITY.finish]);
+    expect(r.calls.map((c) => c.name)).toEqual(['deployResolveImage', 'deployFinish']);
     expect(phases(out).resolving_image).toBe('failed');
     expect(phases(out).applying_manifests).toBe('pending');
   });
@@ -191,7 +207,7 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
   ] as const) {
     it(`rolls back to the previous manifest on ${code} and verifies the rollback`, async () => {
       const { r, out } = await run({
-        [ACTIVITY.checkRollout]: (i: { image: string }) =>
+        deployCheckRollout: (i: { image: string }) =>
           i.image === IMAGE
             ? ok({
                 state: 'failed',
@@ -220,7 +236,7 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
 
   it('reports a failed rollback with both errors', async () => {
     const { r, out } = await run({
-      [ACTIVITY.checkRollout]: () =>
+      deployCheckRollout: () =>
         ok({ state: 'failed', detail: 'x', error: { code: 'crash_loop', message: 'crashing' } }),
     });
     expect(out.status).toBe('failed');
@@ -230,14 +246,14 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
     expect(out.cluster_state).toBe(
       `runs ${IMAGE} (read back from the cluster; pods run ${IMAGE}, ${OLD_IMAGE}, 1 ready)`,
     );
-    expect(r.calls.at(-2)!.name).toBe(ACTIVITY.inspectCluster);
+    expect(r.calls.at(-2)!.name).toBe('deployInspectCluster');
   });
 
   it('says "unknown" only when a rollback did not verify and the cluster cannot be read at all', async () => {
     const { out } = await run({
-      [ACTIVITY.checkRollout]: () =>
+      deployCheckRollout: () =>
         ok({ state: 'failed', detail: 'x', error: { code: 'crash_loop', message: 'crashing' } }),
-      [ACTIVITY.inspectCluster]: () => ({
+      deployInspectCluster: () => ({
         ok: false,
         error: { code: 'cluster_unavailable', message: 'the cluster API did not answer for 30s' },
       }),
@@ -251,19 +267,19 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
   it('does not pretend to roll back a first install', async () => {
     const { r, out } = await run(
       {
-        [ACTIVITY.checkRollout]: () =>
+        deployCheckRollout: () =>
           ok({ state: 'failed', detail: 'x', error: { code: 'image_pull_failed', message: 'pull' } }),
       },
       { input: { ...input, reason: 'install' }, canRollBack: false },
     );
     expect(out.status).toBe('failed');
     expect(out.rollback).toMatchObject({ status: 'skipped' });
-    expect(r.calls.filter((c) => c.name === ACTIVITY.applyManifests)).toHaveLength(1);
+    expect(r.calls.filter((c) => c.name === 'deployApplyManifests')).toHaveLength(1);
   });
 
   it('fails with external_ip_timeout when the LoadBalancer never gets an address, then rolls back', async () => {
     const { r, out } = await run({
-      [ACTIVITY.checkExternalIp]: (i: { watchSeconds: number }, ctx) => {
+      deployCheckExternalIp: (i: { watchSeconds: number }, ctx) => {
         ctx.advance(i.watchSeconds);
         return ok({ external_ip: null, detail: 'no ingress address yet' });
       },
@@ -273,7 +289,7 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
     expect(out.openapi_deploy.external_ip).toBeNull();
     expect(phases(out).waiting_for_external_ip).toBe('failed');
     // It waited for the configured timeout (300 s) and no longer.
-    const checks = r.calls.filter((c) => c.name === ACTIVITY.checkExternalIp);
+    const checks = r.calls.filter((c) => c.name === 'deployCheckExternalIp');
     const last = checks.at(-1)!;
     expect(last.at).toBeLessThan(300);
     expect(checks.length).toBeGreaterThan(1);
@@ -281,7 +297,7 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
 
   it('honours cancel between waits during the rollout: ends cancelled and restores the previous image', async () => {
     const { r, out } = await run({
-      [ACTIVITY.checkRollout]: (i: { image: string; watchSeconds: number }, ctx) => {
+      deployCheckRollout: (i: { image: string; watchSeconds: number }, ctx) => {
         if (i.image === OLD_IMAGE) return ready('restored');
         ctx.advance(i.watchSeconds);
         if (ctx.callIndex === 1) ctx.raise('cancel', { requester: 'tester' });
@@ -298,15 +314,15 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
   });
 
   it('cancel before the apply leaves the cluster unchanged', async () => {
-    const { r, out } = await run(cancelIn(ACTIVITY.resolveImage));
+    const { r, out } = await run(cancelIn('deployResolveImage'));
     expect(out.status).toBe('cancelled');
     expect(out.cluster_state).toMatch(/unchanged/);
-    expect(r.calls.some((c) => c.name === ACTIVITY.applyManifests)).toBe(false);
+    expect(r.calls.some((c) => c.name === 'deployApplyManifests')).toBe(false);
   });
 
   describe('cancel at every boundary (never succeeded with a cancel requested)', () => {
     it('during resolve: the resolve finishes (it writes the record), nothing is applied, cluster unchanged', async () => {
-      const { r, out } = await run(cancelIn(ACTIVITY.resolveImage, 'during', { requester: 'tester' }));
+      const { r, out } = await run(cancelIn('deployResolveImage', 'during', { requester: 'tester' }));
       expect(out).toMatchObject({ status: 'cancelled', cancel_requested: true, rollback: null });
       expect(out.error).toEqual({ code: 'cancelled', message: 'cancelled on request during resolving the image' });
       expect(out.cluster_state).toBe('unchanged: nothing was applied');
@@ -315,26 +331,26 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
     });
 
     it('arriving in the same batch as the resolve result: the checkpoint before the apply sees it', async () => {
-      const { r, out } = await run(cancelIn(ACTIVITY.resolveImage, 'with', null));
+      const { r, out } = await run(cancelIn('deployResolveImage', 'with', null));
       expect(out.status).toBe('cancelled');
       expect(out.cluster_state).toBe('unchanged: nothing was applied');
       expect(applyModes(r)).toEqual([]);
     });
 
     it('during the apply: the apply is finished first, then the previous deployment is restored and verified', async () => {
-      const { r, out } = await run(cancelIn(ACTIVITY.applyManifests, 'during', null, deployApplyOnly));
+      const { r, out } = await run(cancelIn('deployApplyManifests', 'during', null, deployApplyOnly));
       expect(out).toMatchObject({ status: 'cancelled', rollback: { status: 'succeeded', image: OLD_IMAGE } });
       expect(out.error!.message).toBe('cancelled on request during the apply');
       expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
       expect(applyModes(r)).toEqual(['deploy', 'rollback']);
       // No rollout check of the new image ran: the cancel was honoured right after the apply.
-      const checked = r.calls.filter((c) => c.name === ACTIVITY.checkRollout).map((c) => c.input);
+      const checked = r.calls.filter((c) => c.name === 'deployCheckRollout').map((c) => c.input);
       expect(checked).toEqual([expect.objectContaining({ image: OLD_IMAGE })]);
       expect(phases(out)).toMatchObject({ applying_manifests: 'done', rolling_back: 'done' });
     });
 
     it('right after the apply (same batch as its result): restored, no check of the new image', async () => {
-      const { r, out } = await run(cancelIn(ACTIVITY.applyManifests, 'with', null, deployApplyOnly));
+      const { r, out } = await run(cancelIn('deployApplyManifests', 'with', null, deployApplyOnly));
       expect(out.status).toBe('cancelled');
       expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
       // The abandoned race is visible as at most one check of the new image, never a success.
@@ -343,19 +359,19 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
 
     it('during a rollout that is Ready at once: never succeeded, restored', async () => {
       const { r, out } = await run({
-        [ACTIVITY.checkRollout]: (i: { image: string }, ctx) => {
+        deployCheckRollout: (i: { image: string }, ctx) => {
           if (i.image === IMAGE) ctx.raise('cancel', null, 'with');
           return ready();
         },
       });
       expect(out.status).toBe('cancelled');
       expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
-      expect(r.calls.some((c) => c.name === ACTIVITY.verifyService)).toBe(false);
+      expect(r.calls.some((c) => c.name === 'deployVerifyService')).toBe(false);
     });
 
     it('inside a long bounded watch: the check is abandoned at once, not waited out', async () => {
       const { out } = await run({
-        [ACTIVITY.checkRollout]: (i: { image: string; watchSeconds: number }, ctx) => {
+        deployCheckRollout: (i: { image: string; watchSeconds: number }, ctx) => {
           if (i.image === OLD_IMAGE) return ready('restored');
           ctx.raise('cancel', null, 'during');
           ctx.advance(i.watchSeconds);
@@ -371,7 +387,7 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
     it('while waiting for an address that never comes: cancelled within one poll interval, restored', async () => {
       let cancelAt = -1;
       const { r, out } = await run({
-        [ACTIVITY.checkExternalIp]: (i: { watchSeconds: number }, ctx) => {
+        deployCheckExternalIp: (i: { watchSeconds: number }, ctx) => {
           ctx.advance(Math.min(i.watchSeconds, 2));
           if (ctx.callIndex === 2) {
             cancelAt = ctx.elapsedSeconds;
@@ -384,15 +400,15 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
       expect(out.error!.message).toBe('cancelled on request during the wait for a LoadBalancer address');
       expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
       const rollbackApply = r.calls.find(
-        (c) => c.name === ACTIVITY.applyManifests && (c.input as { mode: string }).mode === 'rollback',
+        (c) => c.name === 'deployApplyManifests' && (c.input as { mode: string }).mode === 'rollback',
       )!;
       expect(rollbackApply.at - cancelAt).toBeLessThanOrEqual(input.timings.pollIntervalSeconds + 2);
-      expect(r.calls.filter((c) => c.name === ACTIVITY.checkExternalIp)).toHaveLength(3);
+      expect(r.calls.filter((c) => c.name === 'deployCheckExternalIp')).toHaveLength(3);
     });
 
     it('with the verify result: the deploy ends cancelled and restored, not succeeded', async () => {
       const { out } = await run({
-        [ACTIVITY.verifyService]: (_i, ctx) => {
+        deployVerifyService: (_i, ctx) => {
           ctx.raise('cancel', null, 'with');
           return ok({ healthy: true, detail: 'ok', api_version: '3.4.0', base_url: 'http://127.0.0.2:8080' });
         },
@@ -403,7 +419,7 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
     });
 
     it('a first install cancelled after the apply is left as applied (documented choice)', async () => {
-      const { r, out } = await run(cancelIn(ACTIVITY.applyManifests, 'during', null), {
+      const { r, out } = await run(cancelIn('deployApplyManifests', 'during', null), {
         input: { ...input, reason: 'install' },
         canRollBack: false,
       });
@@ -414,7 +430,7 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
 
     it('a cancel does not interrupt the rollback it started: the rollback waits until the restore is Ready', async () => {
       const { r, out } = await run({
-        [ACTIVITY.checkRollout]: (i: { image: string }, ctx) => {
+        deployCheckRollout: (i: { image: string }, ctx) => {
           if (i.image === IMAGE) {
             ctx.raise('cancel', null, 'during');
             return progressing('0/1');
@@ -423,29 +439,29 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
         },
       });
       expect(out).toMatchObject({ status: 'cancelled', rollback: { status: 'succeeded', image: OLD_IMAGE } });
-      expect(r.calls.filter((c) => c.name === ACTIVITY.checkRollout)).toHaveLength(4);
+      expect(r.calls.filter((c) => c.name === 'deployCheckRollout')).toHaveLength(4);
     });
   });
 
   describe('honest cluster state', () => {
     it('an apply the exec server certainly did not run: unchanged, no rollback attempted', async () => {
       const { r, out } = await run({
-        [ACTIVITY.applyManifests]: () => ({
+        deployApplyManifests: () => ({
           ok: false,
           error: { code: 'exec_unavailable', message: 'exec server: unreachable: ECONNREFUSED', not_applied: true },
         }),
       });
       expect(out).toMatchObject({ status: 'failed', rollback: null, error: { code: 'exec_unavailable' } });
       expect(out.cluster_state).toBe('unchanged: the exec server did not run the apply');
-      expect(r.calls.filter((c) => c.name === ACTIVITY.applyManifests)).toHaveLength(1);
+      expect(r.calls.filter((c) => c.name === 'deployApplyManifests')).toHaveLength(1);
     });
 
     it('an apply that may have run (connection lost mid-request) is rolled back', async () => {
       const { out } = await run({
-        [ACTIVITY.applyManifests]: (i: { mode: string }, ctx) =>
+        deployApplyManifests: (i: { mode: string }, ctx) =>
           i.mode === 'deploy'
             ? { ok: false, error: { code: 'exec_unavailable', message: 'exec server: the connection broke' } }
-            : scenario()[ACTIVITY.applyManifests]!(i, ctx),
+            : scenario().deployApplyManifests!(i, ctx),
       });
       expect(out).toMatchObject({ status: 'rolled_back', rollback: { status: 'succeeded' } });
       expect(out.cluster_state).toBe(`restored to ${OLD_IMAGE}`);
@@ -453,19 +469,19 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
 
     it('a cluster that stops answering during the rollout fails the phase with cluster_unavailable', async () => {
       const { r, out } = await run({
-        [ACTIVITY.checkRollout]: (i: { image: string; retrySeconds: number }, ctx) => {
+        deployCheckRollout: (i: { image: string; retrySeconds: number }, ctx) => {
           ctx.advance(i.retrySeconds);
           return {
             ok: false,
             error: { code: 'cluster_unavailable', message: 'the cluster API did not answer for 30s' },
           };
         },
-        [ACTIVITY.inspectCluster]: () => ({ ok: false, error: { code: 'cluster_unavailable', message: 'down' } }),
+        deployInspectCluster: () => ({ ok: false, error: { code: 'cluster_unavailable', message: 'down' } }),
       });
       expect(out.error).toMatchObject({ code: 'cluster_unavailable' });
       expect(out.status).toBe('failed');
       expect(out.cluster_state).toMatch(/^unknown: the cluster cannot be read/);
-      const first = r.calls.find((c) => c.name === ACTIVITY.checkRollout)!;
+      const first = r.calls.find((c) => c.name === 'deployCheckRollout')!;
       expect(first.input).toMatchObject({ retrySeconds: 30 });
       // Bounded by the retry setting, not the 600 s rollout timeout.
       expect(out.elapsed_seconds).toBeLessThan(100);
@@ -474,9 +490,9 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
 
   it('turns an unexpected activity fault into internal_error without a stack trace', async () => {
     const { out } = await run({
-      [ACTIVITY.applyManifests]: (i: { mode: string }, ctx) => {
+      deployApplyManifests: (i: { mode: string }, ctx) => {
         if (i.mode === 'deploy') throw new Error('exec server at http://127.0.0.1:7682 is unreachable: ECONNREFUSED');
-        return scenario()[ACTIVITY.applyManifests]!(i, ctx);
+        return scenario().deployApplyManifests!(i, ctx);
       },
     });
     expect(out.status).toBe('rolled_back');
@@ -491,7 +507,7 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
     let rolloutEvents = { start: 0, end: 0 };
     const { r, out } = await run(
       {
-        [ACTIVITY.checkRollout]: (i: { watchSeconds: number }, ctx) => {
+        deployCheckRollout: (i: { watchSeconds: number }, ctx) => {
           if (ctx.elapsedSeconds >= 600) return ready('ready');
           ctx.advance(i.watchSeconds);
           return progressing('rolling');
@@ -502,7 +518,7 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
     expect(out.status).toBe('succeeded');
     const scheduledIdx = r.history
       .map((e, i) => ({ e, i }))
-      .filter(({ e }) => e.EventType === 4 && e.Name === ACTIVITY.checkRollout);
+      .filter(({ e }) => e.EventType === 4 && e.Name === 'deployCheckRollout');
     rolloutEvents = { start: scheduledIdx[0]!.i, end: scheduledIdx.at(-1)!.i };
     const added = rolloutEvents.end - rolloutEvents.start;
     expect(scheduledIdx.length).toBeGreaterThanOrEqual(7);

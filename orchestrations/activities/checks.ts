@@ -62,9 +62,31 @@ async function watch<T>(
   }
 }
 
+export interface InspectInput {
+  target: string;
+  retrySeconds?: number;
+}
+export interface RolloutCheckInput {
+  target: string;
+  image: string;
+  watchSeconds: number;
+  retrySeconds?: number;
+}
+export interface AddressCheckInput {
+  target: string;
+  watchSeconds: number;
+  retrySeconds?: number;
+}
+export interface VerifyInput {
+  target: string;
+  externalIp: string;
+  watchSeconds: number;
+  retrySeconds?: number;
+}
+
 /** What the cluster runs (Deployment image, pod images), with failing reads retried for `retrySeconds`. */
 export async function inspectCluster(
-  input: { target: string; retrySeconds?: number },
+  input: InspectInput,
   d: ActivityDeps = activityDeps(),
 ): Promise<ActivityResult<ClusterInspection>> {
   return asResult(async () => {
@@ -92,7 +114,7 @@ export async function inspectCluster(
 }
 
 export async function checkRollout(
-  input: { target: string; image: string; watchSeconds: number; retrySeconds?: number },
+  input: RolloutCheckInput,
   d: ActivityDeps = activityDeps(),
 ): Promise<ActivityResult<RolloutCheck>> {
   return asResult(async () => {
@@ -130,7 +152,7 @@ export async function checkRollout(
 }
 
 export async function checkExternalIp(
-  input: { target: string; watchSeconds: number; retrySeconds?: number },
+  input: AddressCheckInput,
   d: ActivityDeps = activityDeps(),
 ): Promise<ActivityResult<AddressCheck>> {
   return asResult(async () => {
@@ -150,7 +172,7 @@ export async function checkExternalIp(
 }
 
 export async function verifyService(
-  input: { target: string; externalIp: string; watchSeconds: number; retrySeconds?: number },
+  input: VerifyInput,
   d: ActivityDeps = activityDeps(),
 ): Promise<ActivityResult<VerifyCheck>> {
   return asResult(async () => {

@@ -16,8 +16,12 @@ import {
 } from '../../core/workload-identity';
 import { ActivityDeps, activityDeps, asResult, targetNamed } from './context';
 
+export interface WorkloadIdentityInput {
+  target: string;
+}
+
 export async function setupWorkloadIdentity(
-  input: { target: string },
+  input: WorkloadIdentityInput,
   d: ActivityDeps = activityDeps(),
 ): Promise<ActivityResult<WorkloadIdentityResult>> {
   return asResult(async () => {

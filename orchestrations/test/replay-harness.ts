@@ -11,7 +11,7 @@ const { createOrchestrator } = require('durable-functions/lib/src/util/testingUt
   createOrchestrator: (fn: OrchestrationHandler) => (trigger: unknown, ctx: InvocationContext) => Promise<unknown>;
 };
 
-type HistoryEvent = Record<string, unknown> & { EventType: number };
+export type HistoryEvent = Record<string, unknown> & { EventType: number };
 
 interface Action {
   actionType: number;
@@ -64,9 +64,75 @@ export interface ReplayResult {
   episodes: number;
   /** Every customStatus the orchestrator published, in order (one per episode). */
   statuses: unknown[];
+  /**
+   * What the orchestrator decided, episode by episode: the actions it added to its cumulative list (activities with
+   * their inputs, timers relative to the start, event waits, compound any/all) and the timers it cancelled. A history
+   * recorded by one version replays on another exactly when their traces agree on every path.
+   */
+  trace: string[][];
+}
+
+/** One action as a readable line; compound tasks list their children. */
+function describeAction(a: Action): string {
+  switch (a.actionType) {
+    case 0:
+      return `activity ${a.functionName} ${typeof a.input === 'string' ? a.input : JSON.stringify(a.input ?? null)}`;
+    case 5:
+      return `timer +${(Date.parse(a.fireAt!) - START) / 1000}s`;
+    case 6:
+      return `wait event ${a.externalEventName}`;
+    case 11:
+    case 12:
+      return `${a.actionType === 11 ? 'any' : 'all'}[${(a.compoundActions ?? []).map(describeAction).join(' | ')}]`;
+    default:
+      return `action ${a.actionType} ${JSON.stringify(a)}`;
+  }
 }
 
 const START = Date.parse('2026-01-01T00:00:00.000Z');
+
+/** What the host hands the orchestrator function for one episode. */
+function orchestrationTrigger(history: HistoryEvent[], input: unknown, instanceId: string): unknown {
+  return JSON.parse(
+    JSON.stringify({
+      history,
+      input,
+      instanceId,
+      isReplaying: false,
+      parentInstanceId: null,
+      upperSchemaVersion: 1,
+      upperSchemaVersionNew: 3,
+      longRunningTimerIntervalDuration: '3.00:00:00',
+      maximumShortTimerDuration: '6.00:00:00',
+      defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+    }),
+  );
+}
+
+/**
+ * Replays episode `episode` (1-based) of a recorded history on `orchestrator`, as a host does for an instance that
+ * was in flight there: every earlier event played, the episode's new events (completions, timers fired, events
+ * raised) not yet. Returns the orchestrator's cumulative actions as the trace describes them (cancellations aside).
+ */
+export async function replayEpisode(
+  orchestrator: OrchestrationHandler,
+  input: unknown,
+  recorded: HistoryEvent[],
+  episode: number,
+  instanceId = 'test-instance',
+): Promise<{ actions: string[]; isDone: boolean; output: unknown }> {
+  const starts = recorded.flatMap((e, i) => (e.EventType === 12 ? [i] : []));
+  const from = starts[episode - 1];
+  if (from === undefined) throw new Error(`the history has no episode ${episode}`);
+  let to = from + 1;
+  // The episode's incoming events; what it scheduled (4 TaskScheduled, 10 TimerCreated) and its end (13) follow.
+  while (to < recorded.length && ![4, 10, 13].includes(recorded[to]!.EventType)) to++;
+  const history = recorded.slice(0, to).map((e, i) => ({ ...e, IsPlayed: i < from }));
+  const handler = createOrchestrator(orchestrator);
+  const ctx = new InvocationContext({ functionName: 'orchestrator', invocationId: `replay-${episode}` });
+  const state = (await handler(orchestrationTrigger(history, input, instanceId), ctx)) as OrchestratorState;
+  return { actions: (state.actions[0] ?? []).map(describeAction), isDone: state.isDone, output: state.output ?? null };
+}
 
 export async function replay(
   orchestrator: OrchestrationHandler,
@@ -79,6 +145,9 @@ export async function replay(
   const history: HistoryEvent[] = [];
   const calls: ActivityCall[] = [];
   const statuses: unknown[] = [];
+  const trace: string[][] = [];
+  let traced = 0;
+  const cancelledTimers = new Set<number>();
   const callCounts = new Map<string, number>();
   let clock = START;
   let inbox: HistoryEvent[] = [];
@@ -105,20 +174,7 @@ export async function replay(
     history.push(...inbox);
     inbox = [];
 
-    const trigger = JSON.parse(
-      JSON.stringify({
-        history,
-        input,
-        instanceId,
-        isReplaying: false,
-        parentInstanceId: null,
-        upperSchemaVersion: 1,
-        upperSchemaVersionNew: 3,
-        longRunningTimerIntervalDuration: '3.00:00:00',
-        maximumShortTimerDuration: '6.00:00:00',
-        defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
-      }),
-    );
+    const trigger = orchestrationTrigger(history, input, instanceId);
     const ctx = new InvocationContext({ functionName: 'orchestrator', invocationId: `ep-${episode}` });
     let state: OrchestratorState;
     try {
@@ -138,6 +194,7 @@ export async function replay(
         calls,
         episodes: episode,
         statuses,
+        trace,
       };
     }
     if (state.customStatus !== undefined) lastCustomStatus = state.customStatus;
@@ -153,13 +210,32 @@ export async function replay(
     };
     (state.actions[0] ?? []).forEach(walk);
 
+    const cumulative = state.actions[0] ?? [];
+    const added = cumulative.slice(traced).map(describeAction);
+    traced = cumulative.length;
+    for (const a of flat) {
+      if (a.actionType === 5 && a.isCanceled && a.id !== null && !cancelledTimers.has(a.id)) {
+        cancelledTimers.add(a.id);
+        added.push(`cancel timer ${a.id}`);
+      }
+    }
+    trace.push(added);
+
     for (const a of flat) {
       if (a.id === null) continue;
       if (a.actionType === 5 && a.isCanceled) timers.delete(a.id);
       if (scheduled.has(a.id)) continue;
       scheduled.add(a.id);
       if (a.actionType === 0) {
-        history.push({ EventType: 4, EventId: a.id, IsPlayed: false, Timestamp: stamp(), Name: a.functionName });
+        history.push({
+          EventType: 4,
+          EventId: a.id,
+          IsPlayed: false,
+          Timestamp: stamp(),
+          Name: a.functionName,
+          // As the host stores it; replay matches the completion by EventId, never by input.
+          Input: typeof a.input === 'string' ? a.input : JSON.stringify(a.input ?? null),
+        });
         const name = a.functionName!;
         const activity = activities[name];
         if (!activity) throw new Error(`scenario has no activity "${name}"`);
@@ -228,6 +304,7 @@ export async function replay(
         calls,
         episodes: episode,
         statuses,
+        trace,
       };
     }
     if (inbox.length > 0) continue;
