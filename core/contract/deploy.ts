@@ -158,4 +158,3 @@ export const CancelAnswer = z.object({
   mode: z.enum(['cancel', 'terminate']),
   terminated: z.optional(z.boolean()),
 });
-

@@ -7,9 +7,7 @@ type Issue = z.core.$ZodIssue;
 
 /** `a.b[0].c` for a path; '' for the root. */
 export function pathText(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
 }
 
 const GENERIC = 'Invalid input';

@@ -1,13 +1,18 @@
 // The deploy targets an operator configures (ELB_TARGETS / ELB_TARGETS_FILE): never taken from a request.
 import * as z from 'zod/mini';
-import { TARGET_NAME } from './primitives';
+import { TAG, TARGET_NAME } from './primitives';
 
 const nonEmpty = z.string().check(z.minLength(1, 'must be a non-empty string'));
 const matching = (re: RegExp) => nonEmpty.check(z.regex(re, 'has an invalid value'));
 
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 /** Set by elb-control itself; a target may not override them. */
-export const RESERVED_ENV = ['ELB_OPENAPI_API_TOKEN', 'AZURE_CLIENT_ID', 'AZURE_TENANT_ID', 'AZURE_FEDERATED_TOKEN_FILE'];
+export const RESERVED_ENV = [
+  'ELB_OPENAPI_API_TOKEN',
+  'AZURE_CLIENT_ID',
+  'AZURE_TENANT_ID',
+  'AZURE_FEDERATED_TOKEN_FILE',
+];
 
 export const RbacBinding = z.object({
   /** ClusterRole the service account is bound to. */
@@ -96,3 +101,69 @@ export const Target = z.discriminatedUnion('kind', [KubeconfigTarget, AksTarget]
   error: 'must be "kubeconfig" or "aks"',
 });
 export const TargetList = z.array(Target).check(z.minLength(1, 'must be a non-empty JSON array'));
+
+/** An integer app setting (`ELB_*_SECONDS`, …): absent or blank → `dflt`. */
+function intSetting(dflt: number, min: number, max: number) {
+  const text = `must be an integer between ${min} and ${max}`;
+  return z._default(
+    z.pipe(
+      z.pipe(z.string().check(z.regex(/^\s*-?\d+\s*$/, text)), z.transform(Number)),
+      z.int().check(z.minimum(min, text), z.maximum(max, text)),
+    ),
+    dflt,
+  );
+}
+
+/**
+ * The app settings read from the environment (docs/contracts.md "Function app settings"). Blank values count as
+ * absent; rules that join several settings (platform mode needs the registry id) stay in core/config.ts.
+ */
+export const AppSettings = z.object({
+  ELB_OPENAPI_TAG: z.optional(z.string().check(z.regex(TAG, 'is not a valid image tag'))),
+  ELB_AUTH_MODE: z._default(
+    z.pipe(z.string(), z.transform((v) => v.toLowerCase())).check(
+      z.refine((v) => v === 'platform' || v === 'none', 'must be "platform" or "none"'),
+    ),
+    'platform',
+  ),
+  TERMINAL_EXEC_UPSTREAM: z.optional(z.string()),
+  ELB_REGISTRY_ENDPOINT: z.optional(z.string()),
+  ELB_REGISTRY_RESOURCE_ID: z.optional(
+    z.string().check(
+      z.regex(
+        /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/i,
+        'must be a container registry resource id',
+      ),
+    ),
+  ),
+  ELB_DASHBOARD_ORIGINS: z._default(
+    z.pipe(
+      z.string(),
+      z.transform((v) =>
+        v
+          .split(',')
+          .map((o) => o.trim())
+          .filter((o) => o !== ''),
+      ),
+    ).check(
+      z.refine(
+        (origins) => origins.every((o) => /^https?:\/\/[^/\s?#@]+$/.test(o)),
+        'must list origins like http://127.0.0.1:5173',
+      ),
+    ),
+    [],
+  ),
+  ELB_TASK_HUB: z._default(
+    z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9]{2,44}$/, 'must be 3-45 letters or digits, starting with a letter')),
+    'elbcontrol',
+  ),
+  ELB_POLL_INTERVAL_SECONDS: intSetting(5, 0, 300),
+  ELB_WATCH_SECONDS: intSetting(90, 1, 600),
+  ELB_ROLLOUT_TIMEOUT_SECONDS: intSetting(600, 1, 7200),
+  ELB_EXTERNAL_IP_TIMEOUT_SECONDS: intSetting(300, 1, 7200),
+  ELB_VERIFY_TIMEOUT_SECONDS: intSetting(120, 1, 3600),
+  ELB_DEPENDENCY_RETRY_SECONDS: intSetting(30, 0, 600),
+  ELB_EXEC_TIMEOUT_SECONDS: intSetting(120, 5, 1800),
+  ELB_PENDING_WARN_SECONDS: intSetting(60, 5, 86400),
+  ELB_HISTORY_LIMIT: intSetting(50, 1, 1000),
+});

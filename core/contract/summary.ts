@@ -83,7 +83,12 @@ export const TargetSummary = z.object({
   pinned_tag: z.string(),
   desired_tag: z.string(),
   deployed: z.nullable(
-    z.object({ tag: z.nullable(z.string()), digest: z.string(), image: z.string(), deployed_at: z.nullable(z.string()) }),
+    z.object({
+      tag: z.nullable(z.string()),
+      digest: z.string(),
+      image: z.string(),
+      deployed_at: z.nullable(z.string()),
+    }),
   ),
   registry: RegistryView,
   update_available: z.boolean(),
