@@ -1,5 +1,7 @@
 // The deploy status the API returns, shaped from the Durable status (or from the history record once Durable no
 // longer knows the instance). A deploy still Pending after a while is flagged instead of looking merely slow.
+import type * as z from 'zod/mini';
+import type { DeployStatus } from './contract/deploy';
 import { DeployProgress, initialTimeline } from './timeline';
 
 export interface DurableStatusLike {
@@ -12,16 +14,8 @@ export interface DurableStatusLike {
   lastUpdatedTime: Date | string;
 }
 
-export interface DeployStatusBody {
-  instance_id: string;
-  runtime_status: string;
-  custom_status: DeployProgress;
-  output: unknown;
-  created_time: string;
-  last_updated_time: string;
-  stuck: boolean;
-  stuck_reason?: string;
-}
+/** What the status routes answer (core/contract/deploy.ts). */
+export type DeployStatusBody = z.input<typeof DeployStatus>;
 
 /**
  * Whether `DurableClient.getStatus` failed because Durable does not know the instance (never started, or purged).
@@ -53,7 +47,8 @@ export function shapeStatus(s: DurableStatusLike, nowMs: number, pendingWarnSeco
     instance_id: s.instanceId,
     runtime_status: s.runtimeStatus,
     custom_status: progress,
-    output: s.output ?? null,
+    // Written by our own orchestrator (core/contract/deploy.ts DeployOutput); Durable hands it back untyped.
+    output: (s.output ?? null) as DeployStatusBody['output'],
     created_time: created,
     last_updated_time: iso(s.lastUpdatedTime),
     stuck: false,

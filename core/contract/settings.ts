@@ -121,36 +121,43 @@ function intSetting(dflt: number, min: number, max: number) {
 export const AppSettings = z.object({
   ELB_OPENAPI_TAG: z.optional(z.string().check(z.regex(TAG, 'is not a valid image tag'))),
   ELB_AUTH_MODE: z._default(
-    z.pipe(z.string(), z.transform((v) => v.toLowerCase())).check(
-      z.refine((v) => v === 'platform' || v === 'none', 'must be "platform" or "none"'),
-    ),
+    z
+      .pipe(
+        z.string(),
+        z.transform((v) => v.toLowerCase()),
+      )
+      .check(z.refine((v) => v === 'platform' || v === 'none', 'must be "platform" or "none"')),
     'platform',
   ),
   TERMINAL_EXEC_UPSTREAM: z.optional(z.string()),
   ELB_REGISTRY_ENDPOINT: z.optional(z.string()),
   ELB_REGISTRY_RESOURCE_ID: z.optional(
-    z.string().check(
-      z.regex(
-        /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/i,
-        'must be a container registry resource id',
+    z
+      .string()
+      .check(
+        z.regex(
+          /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/i,
+          'must be a container registry resource id',
+        ),
       ),
-    ),
   ),
   ELB_DASHBOARD_ORIGINS: z._default(
-    z.pipe(
-      z.string(),
-      z.transform((v) =>
-        v
-          .split(',')
-          .map((o) => o.trim())
-          .filter((o) => o !== ''),
+    z
+      .pipe(
+        z.string(),
+        z.transform((v) =>
+          v
+            .split(',')
+            .map((o) => o.trim())
+            .filter((o) => o !== ''),
+        ),
+      )
+      .check(
+        z.refine(
+          (origins) => origins.every((o) => /^https?:\/\/[^/\s?#@]+$/.test(o)),
+          'must list origins like http://127.0.0.1:5173',
+        ),
       ),
-    ).check(
-      z.refine(
-        (origins) => origins.every((o) => /^https?:\/\/[^/\s?#@]+$/.test(o)),
-        'must list origins like http://127.0.0.1:5173',
-      ),
-    ),
     [],
   ),
   ELB_TASK_HUB: z._default(
