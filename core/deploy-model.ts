@@ -4,7 +4,6 @@
 import type * as z from 'zod/mini';
 import type * as contract from './contract';
 import { Timings } from './config';
-import { TimelineEntry } from './timeline';
 
 export const DEPLOY_ORCHESTRATOR = 'deployOpenApi';
 export const CANCEL_EVENT = 'cancel';

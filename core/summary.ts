@@ -8,7 +8,7 @@ import type * as contract from './contract/summary';
 import { DeployReason } from './deploy-model';
 import { DeploymentRecord } from './deployment-record';
 import { digestRef } from './image';
-import { desiredTag, FailedDigest, failedDigest, failedDigestsOf, TargetState } from './target-state';
+import { desiredTag, failedDigest, failedDigestsOf, TargetState } from './target-state';
 import { Target } from './targets';
 
 // The shapes are declared in core/contract/summary.ts; the server builds their wire form (`z.input`: fields the

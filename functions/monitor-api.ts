@@ -1,20 +1,16 @@
 // Seed-compatible monitor routes: the service's LoadBalancer address and what the registry holds.
-import * as df from 'durable-functions';
 import { optionalTargetQuery, parseServiceName } from '../core/requests';
 import { selectTarget } from '../core/targets';
 import { desiredTag } from '../core/target-state';
 import { imageName } from '../core/image';
 import { kubeReaderFor } from '../adapters/cluster-reader';
 import { appConfig } from '../adapters/settings';
-import { guarded, json } from './lib/http';
+import { httpRoute, json } from './lib/http';
 import { deployStores } from './lib/services';
 import { bounded, registryTags } from './lib/views';
 
-df.app.client.http('monitorServiceIp', {
-  route: 'monitor/aks/service-ip',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async (req) => {
+httpRoute('monitorServiceIp', {
+  GET: async (req) => {
     const serviceName = parseServiceName(req.query.get('service_name'));
     const config = appConfig();
     const target = selectTarget(config.targets, optionalTargetQuery(req.query.get('target')));
@@ -30,14 +26,11 @@ df.app.client.http('monitorServiceIp', {
       available: svc.externalIp !== null,
       status: svc.externalIp ? 'ready' : 'missing_or_pending',
     });
-  }),
+  },
 });
 
-df.app.client.http('monitorAcr', {
-  route: 'monitor/acr',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async (req) => {
+httpRoute('monitorAcr', {
+  GET: async (req) => {
     const config = appConfig();
     const target = selectTarget(config.targets, optionalTargetQuery(req.query.get('target')));
     const { state } = await deployStores().targets.get(target.name);
@@ -52,5 +45,5 @@ df.app.client.http('monitorAcr', {
       actual_tags: { [repo]: tags.tags },
       digests: tags.digests,
     });
-  }),
+  },
 });

@@ -1,10 +1,9 @@
 // The app's own health and its OpenAPI description.
-import * as df from 'durable-functions';
-import { API_DOCUMENT } from '../core/api-spec';
+import { apiDocument } from '../core/api-spec';
 import { assertAuthModeAllowed } from '../core/auth';
 import { appConfig } from '../adapters/settings';
 import { DeploymentStore } from '../adapters/state-store';
-import { guarded, json } from './lib/http';
+import { httpRoute, json } from './lib/http';
 import { registryReader } from './lib/views';
 
 // Settings are checked when the app loads: a bad configuration, or the no-auth mode in Azure, stops the start.
@@ -28,11 +27,8 @@ async function check(work: () => Promise<string>): Promise<Check> {
   }
 }
 
-df.app.client.http('healthz', {
-  route: 'healthz',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async () => {
+httpRoute('healthz', {
+  GET: async () => {
     const config = appConfig();
     const [storage, exec, registry] = await Promise.all([
       check(async () => {
@@ -52,12 +48,9 @@ df.app.client.http('healthz', {
     ]);
     const ok = storage.status === 'ok' && exec.status === 'ok' && registry.status === 'ok';
     return json(ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', checks: { storage, exec, registry } });
-  }),
+  },
 });
 
-df.app.client.http('openApiDocument', {
-  route: 'openapi.json',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async () => json(200, API_DOCUMENT)),
+httpRoute('openApiDocument', {
+  GET: async () => json(200, apiDocument()),
 });

@@ -11,7 +11,7 @@ import { fetchSpec, serviceBaseUrl } from '../adapters/service-probe';
 import { appConfig } from '../adapters/settings';
 import { DeploymentRecord } from '../core/deployment-record';
 import { cancelDeploy, deployStatus, startDeploy } from './lib/deploy-handlers';
-import { guarded, json } from './lib/http';
+import { httpRoute, json } from './lib/http';
 import { deployStores } from './lib/services';
 import { probeExec } from '../adapters/dependencies';
 import { bounded, summaryRegistryTags, targetActivity, targetSummary } from './lib/views';
@@ -20,43 +20,28 @@ function targetFromRoute(raw: string | undefined) {
   return selectTarget(appConfig().targets, parseTargetParam(raw));
 }
 
-df.app.client.http('targetsList', {
-  route: 'targets',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async (_req, _caller, client) => {
+httpRoute('targetsList', {
+  GET: async (_req, _caller, client) => {
     const config = appConfig();
     const [tags, execProblem] = [summaryRegistryTags(config), probeExec(config.execUpstream)];
     return json(
       200,
       await Promise.all(config.targets.map(async (t) => targetSummary(config, t, client, await tags, execProblem))),
     );
-  }),
+  },
 });
 
-df.app.client.http('targetSummary', {
-  route: 'targets/{target}/openapi',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async (req, _caller, client) =>
+httpRoute('targetSummary', {
+  GET: async (req, _caller, client) =>
     json(200, await targetSummary(appConfig(), targetFromRoute(req.params.target), client)),
-  ),
 });
 
-df.app.client.http('targetActivity', {
-  route: 'targets/{target}/openapi/activity',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async (req) => json(200, await targetActivity(targetFromRoute(req.params.target)))),
+httpRoute('targetActivity', {
+  GET: async (req) => json(200, await targetActivity(targetFromRoute(req.params.target))),
 });
 
-df.app.client.http('activity', {
-  route: 'activity',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async () =>
-    json(200, { targets: await Promise.all(appConfig().targets.map(targetActivity)) }),
-  ),
+httpRoute('activity', {
+  GET: async () => json(200, { targets: await Promise.all(appConfig().targets.map(targetActivity)) }),
 });
 
 /**
@@ -91,55 +76,32 @@ async function reconcile(records: DeploymentRecord[], client: df.DurableClient):
   );
 }
 
-df.app.client.http('targetDeployments', {
-  route: 'targets/{target}/openapi/deployments',
-  methods: ['GET', 'POST'],
-  authLevel: 'anonymous',
-  handler: async (req, client, ctx) => {
-    if (req.method === 'POST') {
-      return guarded('deployer', (r, caller, c) => startDeploy(r, caller, c, targetFromRoute(r.params.target).name))(
-        req,
-        client,
-        ctx,
-      );
-    }
-    return guarded('reader', async (r, _caller, c) => {
-      const target = targetFromRoute(r.params.target);
-      const config = appConfig();
-      const limit = parseLimit(r.query.get('limit'), config.historyLimit, config.historyLimit);
-      const records = await reconcile(await deployStores().deployments.list(target.name, limit), c);
-      // The full output stays on the per-deploy route; the list carries what a history table needs.
-      return json(
-        200,
-        records.map(({ output: _output, ...rest }) => rest),
-      );
-    })(req, client, ctx);
+httpRoute('targetDeployments', {
+  POST: (r, caller, c) => startDeploy(r, caller, c, targetFromRoute(r.params.target).name),
+  GET: async (r, _caller, c) => {
+    const target = targetFromRoute(r.params.target);
+    const config = appConfig();
+    const limit = parseLimit(r.query.get('limit'), config.historyLimit, config.historyLimit);
+    const records = await reconcile(await deployStores().deployments.list(target.name, limit), c);
+    // The full output stays on the per-deploy route; the list carries what a history table needs.
+    return json(
+      200,
+      records.map(({ output: _output, ...rest }) => rest),
+    );
   },
 });
 
-df.app.client.http('targetDeployment', {
-  route: 'targets/{target}/openapi/deployments/{id}',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', (req, _caller, client) =>
-    deployStatus(req.params.id, client, targetFromRoute(req.params.target).name),
-  ),
+httpRoute('targetDeployment', {
+  GET: (req, _caller, client) => deployStatus(req.params.id, client, targetFromRoute(req.params.target).name),
 });
 
-df.app.client.http('targetDeploymentCancel', {
-  route: 'targets/{target}/openapi/deployments/{id}/cancel',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: guarded('deployer', (req, caller, client) =>
+httpRoute('targetDeploymentCancel', {
+  POST: (req, caller, client) =>
     cancelDeploy(req, req.params.id, caller, client, targetFromRoute(req.params.target).name),
-  ),
 });
 
-df.app.client.http('targetSpec', {
-  route: 'targets/{target}/openapi/spec',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async (req) => {
+httpRoute('targetSpec', {
+  GET: async (req) => {
     const target = targetFromRoute(req.params.target);
     const svc = await bounded(
       kubeReaderFor(target).then((kube) => kube.service()),
@@ -149,5 +111,5 @@ df.app.client.http('targetSpec', {
     if (!svc.externalIp)
       throw new DomainError('service_not_ready', `elb-openapi on ${target.name} has no address yet`, 404);
     return json(200, await fetchSpec(serviceBaseUrl(svc.externalIp, target.servicePort)));
-  }),
+  },
 });
