@@ -34,9 +34,12 @@ export function innermost(issue: Issue): Issue {
 /** What is wrong, without the path. A message the schema set itself wins. */
 export function issueText(issue: Issue): string {
   if (issue.message && issue.message !== GENERIC) return issue.message;
+  // Parsed with `reportInput`, an issue carries the value it refused: none at all means the field is absent.
+  const missing = 'input' in issue && issue.input === undefined;
+  if (missing && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) return 'is missing';
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? 'is missing' : `must be ${article(issue.expected)}`;
+      return `must be ${article(issue.expected)}`;
     case 'unrecognized_keys':
       return `has unknown field(s): ${issue.keys.slice(0, 10).join(', ')}`;
     case 'invalid_value':
