@@ -217,6 +217,18 @@ export function rolledBackTimeline(startMs: number): TimelineEntry[] {
   ];
 }
 
+/** The 202 of a deploy start. */
+export function accepted(id: string, reason: 'install' | 'update' | 'rollback' | 'auto' = 'update') {
+  return wire(contract.DeployAccepted, {
+    id,
+    instance_id: id,
+    target: 'local',
+    reason,
+    status: 'queued',
+    statusQueryGetUri: `/api/aks/openapi/deploy/${id}/status`,
+  });
+}
+
 /** The active deploy a summary reports while `deploy-local-1` runs. */
 export function activeDeploy(phase: string, runtime = 'Running', reason = 'update') {
   return wire(contract.ActiveDeployView, { instance_id: 'deploy-local-1', runtime_status: runtime, phase, reason });
