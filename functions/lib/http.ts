@@ -31,7 +31,7 @@ export type RouteHandler = (
  * Wraps a handler: checks that the platform vouches for the caller, that a write is not cross-site, and the role
  * first; maps every failure onto a coded JSON error.
  */
-export function guarded(role: Role, handler: RouteHandler) {
+function guarded(role: Role, handler: RouteHandler) {
   return async (req: HttpRequest, client: DurableClient, ctx: InvocationContext): Promise<HttpResponseInit> => {
     try {
       const config = appConfig();
