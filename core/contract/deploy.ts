@@ -14,7 +14,10 @@ export const PHASES = [
 export const PhaseName = z.enum([...PHASES, 'rolling_back']);
 export const PHASE_STATUSES = ['pending', 'running', 'done', 'skipped', 'failed'] as const;
 export const PhaseStatus = z.enum(PHASE_STATUSES);
-/** What `custom_status.phase` says: a phase name, `queued`, or a terminal word. */
+/**
+ * What `custom_status.phase` says: a phase name, `queued`, or a terminal word (`terminated` only in a status
+ * answered from the history record of a deploy stopped from outside).
+ */
 export const CurrentPhase = z.enum([
   ...PHASES,
   'rolling_back',
@@ -23,6 +26,7 @@ export const CurrentPhase = z.enum([
   'failed',
   'rolled_back',
   'cancelled',
+  'terminated',
 ]);
 
 export const TimelineEntry = z.object({
