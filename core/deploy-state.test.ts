@@ -1,5 +1,7 @@
 // Single-flight lease, auto-update decisions, status shaping and the workload-identity commands.
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import { DeployStatus } from './contract/deploy';
 import { isInstanceNotFound, shapeStatus } from './status';
 import type { DeployOutput } from './deploy-model';
 import {
@@ -153,6 +155,24 @@ describe('shapeStatus', () => {
     expect(body).toMatchObject({ stuck: true, custom_status: { phase: 'queued', target: 'local' }, output: null });
     expect(body.stuck_reason).toMatch(/Pending for 120s/);
     expect(body.custom_status.timeline).toHaveLength(6);
+  });
+
+  it("answers within the contract when Durable hands back something else: a crash's text is no output", () => {
+    const body = shapeStatus(
+      {
+        instanceId: 'i',
+        runtimeStatus: 'Failed',
+        input: { target: 'local', reason: 'update' },
+        customStatus: { phase: 'applying_manifests', timeline: 'garbled' },
+        output: "Orchestrator function 'deployOpenApi' failed: boom",
+        createdTime: '2026-01-01T00:00:00Z',
+        lastUpdatedTime: '2026-01-01T00:01:00Z',
+      },
+      Date.parse('2026-01-01T00:02:00Z'),
+      60,
+    );
+    expect(body).toMatchObject({ output: null, custom_status: { phase: 'queued', target: 'local', reason: 'update' } });
+    expect(z.safeParse(DeployStatus, JSON.parse(JSON.stringify(body))).success).toBe(true);
   });
 });
 
