@@ -1,6 +1,5 @@
 // Resource-style routes for the dashboard: targets and their summaries, deploy history, deploy start/status/
 // cancel per target, and the live service's OpenAPI document.
-import * as df from 'durable-functions';
 import { DomainError } from '../core/errors';
 import { parseLimit, parseTargetParam } from '../core/requests';
 import { selectTarget } from '../core/targets';

@@ -1,12 +1,12 @@
 // Thin HTTP plumbing shared by the route files: authorization, JSON answers, and errors as `{code, message}`
 // (never a stack trace).
-import { adapters } from '../../services/composition';
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { ROUTES, type Method, type RouteName } from '../../core/contract/routes';
 import { assertPlatformAuthEnabled, assertSameSiteWrite, authorize, Caller, Role } from '../../core/auth';
 import { DomainError, errorBody, isDomainError } from '../../core/errors';
+import { adapters } from '../../services/composition';
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
   return { status, jsonBody: body, headers: { 'cache-control': 'no-store', ...headers } };
