@@ -2,8 +2,8 @@
 // to unknown fields while answers stay open, and each route of the table is there with its role. That it matches
 // the functions the app registers is functions/test/api-document.e2e.test.ts.
 import { describe, expect, it } from 'vitest';
-import { apiDocument } from './api-spec';
-import { ROUTES } from './contract/routes';
+import { apiDocument } from '../api-spec';
+import { ROUTES } from '../contract/routes';
 
 function refs(value: unknown, found: string[] = []): string[] {
   if (Array.isArray(value)) value.forEach((v) => refs(v, found));

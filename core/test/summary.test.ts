@@ -2,11 +2,11 @@
 // the dependency problems (with local hints only on a local run).
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { loadConfig } from './config';
-import * as contract from './contract';
-import { queuedDeploymentRecord } from './deployment-record';
-import { activityView, buildSummary, changeToken, deployBrief, dependencyProblem } from './summary';
-import { emptyTargetState, withFailedDigest } from './target-state';
+import { loadConfig } from '../config';
+import * as contract from '../contract';
+import { queuedDeploymentRecord } from '../deployment-record';
+import { activityView, buildSummary, changeToken, deployBrief, dependencyProblem } from '../summary';
+import { emptyTargetState, withFailedDigest } from '../target-state';
 
 const D = 'sha256:' + 'd'.repeat(64);
 const queued = queuedDeploymentRecord({
