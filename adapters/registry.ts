@@ -48,7 +48,7 @@ export function createRegistryClient(endpoint: string, maxRetries?: number): Con
     throw new DomainError('invalid_settings', 'a plain-http registry endpoint must be on loopback', 500);
   }
   // Anonymous over http: the SDK's bearer policy refuses non-TLS URLs outright, and anonymous access needs no
-  // token, so it is removed from this client's pipeline (@azure/container-registry is pinned; see registry.test.ts).
+  // token, so it is removed from this client's pipeline (@azure/container-registry is pinned; see sim/test/registry.test.ts).
   const client = new ContainerRegistryClient(endpoint, {
     audience: 'https://containerregistry.azure.net',
     ...retryOptions,
