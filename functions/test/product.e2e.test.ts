@@ -62,7 +62,7 @@ async function finished(id: string): Promise<Status> {
   );
 }
 
-const idle = () => waitForIdle<Summary>(stack);
+const idle = () => waitForIdle(stack);
 
 /** The target's row in the tables (Azurite), read directly: the lease is not visible through the API alone. */
 function targetRow() {

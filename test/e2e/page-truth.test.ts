@@ -34,20 +34,13 @@ interface Activity {
   active_deploy: { instance_id: string; reason: string } | null;
   last_deploy: Brief | null;
 }
-interface Summary {
-  deployed: { digest: string } | null;
-  active_deploy: unknown;
-  failed_digests: { digest: string }[];
-  registry_digest_failed: { digest: string } | null;
-}
-
 let stack: Stack;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
 
 const api = jsonApi(() => stack.apiUrl).ok;
 const activity = () => api<Activity>('/targets/local/openapi/activity');
-const summary = () => localSummary<Summary>(stack);
+const summary = () => localSummary(stack);
 const summaryWhole = () => api<unknown>('/targets/local/openapi');
 const historyIds = async () =>
   (await api<{ deploy_id: string }[]>('/targets/local/openapi/deployments')).map((r) => r.deploy_id);
@@ -76,7 +69,7 @@ beforeAll(async () => {
   await page.setViewportSize({ width: 1280, height: 900 });
   // Installed through the API, as a script would: the page was not there to see it start.
   await api('/aks/openapi/deploy', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-  await waitForIdle<Summary>(stack);
+  await waitForIdle(stack);
 }, 180_000);
 
 afterAll(async () => {
@@ -103,7 +96,7 @@ describe('an open /docs tab follows automatic updates (real stack, Chromium)', (
   }, 90_000);
 
   it('follows a slow automatic update with the stepper, then shows its result within 2 s', async () => {
-    await waitForIdle<Summary>(stack);
+    await waitForIdle(stack);
     // The cloud load balancer has lost the Service's address and takes 6 s to hand out a new one.
     await addSimFault(stack, { type: 'lb_ip', mode: 'slow', delay_ms: 6000 });
     const lost = await fetch(`${stack.k8sUrl}/api/v1/namespaces/elb-openapi/services/elb-openapi/status`, {
@@ -134,7 +127,7 @@ describe('an open /docs tab follows automatic updates (real stack, Chromium)', (
   }, 120_000);
 
   it('shows a broken push rolled back within 2 s, marks its digest as failed, and never deploys it again by itself', async () => {
-    await waitForIdle<Summary>(stack);
+    await waitForIdle(stack);
     await page.goto(`${stack.webUrl}/docs`);
     await page.getByText('Up to date').first().waitFor(WAIT);
     const broken = await pushImage(stack, '--broken', 'crash-loop');
@@ -146,7 +139,7 @@ describe('an open /docs tab follows automatic updates (real stack, Chromium)', (
       pageShows(/automatic update to .* failed and was rolled back/),
     );
     expect(trailed).toBeLessThan(WITHIN_MS);
-    const after = await waitForIdle<Summary>(stack);
+    const after = await waitForIdle(stack);
     expect(after.registry_digest_failed?.digest).toBe(broken.digest);
 
     // The Update card names the failure, and its button is not the primary action.
@@ -190,7 +183,7 @@ describe('a part that stops answering is named before anyone clicks (real stack,
   }
 
   it('names a hung exec server in a banner and disables Update, then clears when it answers again', async () => {
-    await waitForIdle<Summary>(stack);
+    await waitForIdle(stack);
     pause('terminal-exec', true);
     try {
       await page.goto(`${stack.webUrl}/docs`);

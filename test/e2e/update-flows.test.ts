@@ -24,12 +24,6 @@ import { eventually, type Stack } from '../support/stack';
 
 const WAIT = { timeout: 60_000 };
 
-interface Summary {
-  deployed: { tag: string; digest: string; image: string } | null;
-  registry: { digest: string | null };
-  update_available: boolean;
-  active_deploy: { instance_id: string; reason: string } | null;
-}
 interface HistoryRecord {
   deploy_id: string;
   reason: string;
@@ -51,12 +45,12 @@ let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
 
 const api = jsonApi(() => stack.apiUrl).ok;
-const summary = () => localSummary<Summary>(stack);
+const summary = () => localSummary(stack);
 const history = () => api<HistoryRecord[]>('/targets/local/openapi/deployments');
 const output = async (id: string) =>
   (await api<{ output: Output | null }>(`/targets/local/openapi/deployments/${id}`)).output;
 
-const idle = () => waitForIdle<Summary>(stack);
+const idle = () => waitForIdle(stack);
 
 const simFault = (body: object) => addSimFault(stack, body);
 const clearFaults = () => clearSimFaults(stack);
@@ -140,7 +134,7 @@ describe('issue 6: install, update by button, auto-update, rollback, cancel', ()
     await idle();
     const pushed = await pushImage(stack);
     expect(pushed.event.delivered).toBe(true);
-    const after = await waitForDeployed<Summary>(stack, pushed.digest);
+    const after = await waitForDeployed(stack, pushed.digest);
     expect(cluster()).toEqual({ image: after.deployed!.image, ready: 1 });
     expect((await history())[0]).toMatchObject({
       reason: 'auto',
