@@ -4,6 +4,8 @@
 // the cluster still running what it ran.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import * as contract from '../../core/contract';
 import { deliverEvents, imagePushedEvent } from '../../test/support/event-grid';
 import { localSummary, startFastStack, waitForDeployed, waitForIdle } from '../../test/support/local-target';
 import { eventually, type Stack } from '../../test/support/stack';
@@ -20,7 +22,7 @@ afterAll(async () => {
 
 async function deployIds(): Promise<string[]> {
   const res = await fetch(`${stack.apiUrl}/targets/local/openapi/deployments`);
-  return ((await res.json()) as { deploy_id: string }[]).map((r) => r.deploy_id);
+  return z.parse(contract.DeploymentList, await res.json()).map((r) => r.deploy_id);
 }
 
 async function post(path: string, body: string, headers: Record<string, string>) {
