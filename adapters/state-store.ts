@@ -2,11 +2,12 @@
 // the single-flight lease, auto-update bookkeeping) and one `deployments` row per deploy (bounded per target).
 // Every read-modify-write is conditional on the row's ETag, so concurrent requests cannot both win.
 import { TableClient } from '@azure/data-tables';
-import { DeployOutput } from '../core/deploy-model';
+import * as z from 'zod/mini';
+import { DeployOutput, TimelineEntry } from '../core/contract/deploy';
+import { RecordStatus, ShortError } from '../core/contract/history';
 import { DeploymentRecord } from '../core/deployment-record';
 import { DomainError } from '../core/errors';
 import { emptyTargetState, TargetState } from '../core/target-state';
-import { TimelineEntry } from '../core/timeline';
 import { fitOutputJson, outputColumns, outputFromColumns } from './stored-output';
 import { ensureTable, tableClient } from './tables';
 
@@ -239,23 +240,19 @@ export class DeploymentStore {
     };
   }
 
+  /**
+   * A stored row read back through the contract's schemas: a column that no longer parses (written by another
+   * version, or edited by hand) reads as its empty value, so one odd row cannot break the history answer.
+   */
   private fromRow(row: Row): DeploymentRecord {
-    const json = <T>(v: unknown, dflt: T): T => {
-      if (typeof v !== 'string' || v === '') return dflt;
-      try {
-        return JSON.parse(v) as T;
-      } catch {
-        return dflt;
-      }
-    };
-    const output = outputFromColumns<DeployOutput>(row);
+    const output = storedValue(DeployOutput, outputFromColumns<unknown>(row), null);
     const elapsed = typeof row.elapsedSeconds === 'number' && row.elapsedSeconds >= 0 ? row.elapsedSeconds : null;
     return {
       deploy_id: String(row.deployId),
       target: row.partitionKey,
       reason: String(row.reason ?? ''),
       requester: String(row.requester ?? ''),
-      status: String(row.status ?? 'queued') as DeploymentRecord['status'],
+      status: storedValue(RecordStatus, row.status ?? 'queued', 'failed'),
       requested_at: String(row.requestedAt ?? ''),
       finished_at: str(row.finishedAt),
       tag: str(row.tag),
@@ -263,14 +260,33 @@ export class DeploymentStore {
       image: str(row.image),
       previous_image: str(row.previousImage),
       elapsed_seconds: elapsed,
-      phase_seconds: json(row.phaseSeconds, {}),
+      phase_seconds: storedValue(PhaseSeconds, jsonColumn(row.phaseSeconds), {}),
       // Rows written before the column existed still have the timeline inside their output.
-      timeline: json<TimelineEntry[] | null>(row.timeline, null) ?? output?.timeline ?? [],
-      error: json(row.error, null),
+      timeline: storedValue(Timeline, jsonColumn(row.timeline), null) ?? output?.timeline ?? [],
+      error: storedValue(ShortError, jsonColumn(row.error), null),
       rollback_status: str(row.rollbackStatus),
       output,
     };
   }
+}
+
+const PhaseSeconds = z.record(z.string(), z.number());
+const Timeline = z.array(TimelineEntry);
+
+/** A JSON column's value, or undefined when it is empty or not JSON. */
+function jsonColumn(v: unknown): unknown {
+  if (typeof v !== 'string' || v === '') return undefined;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `value` if the schema accepts it, else `fallback`. */
+function storedValue<S extends z.core.$ZodType, F>(schema: S, value: unknown, fallback: F): z.output<S> | F {
+  const parsed = z.safeParse(schema, value);
+  return parsed.success ? parsed.data : fallback;
 }
 
 /** OData string literal escaping. */

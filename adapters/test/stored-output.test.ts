@@ -187,6 +187,31 @@ describe('DeploymentStore: the output stored whole (Azurite)', () => {
     expect((await store.get('local', 'local-old'))?.output).toEqual(whole);
     expect((await store.get('local', 'local-cut'))?.output).toBeNull();
   });
+
+  it('reads columns that no longer match the contract as their empty values, and keeps the rest of the row', async () => {
+    const table = 'outputodd';
+    const store = new DeploymentStore(tableClient(table, tablesUrl), 10);
+    const good = output('local-odd', 'configured\n');
+    await store.create(record('local-odd', good, 1));
+    const [row] = await rawRows(table);
+    // As another version, or a hand edit, might leave them: valid JSON of the wrong shape, and a status no one knows.
+    await tableClient(table, tablesUrl).updateEntity(
+      {
+        ...row!,
+        timeline: JSON.stringify([{ phase: 'warp_drive', status: 'engaged' }]),
+        phaseSeconds: JSON.stringify({ apply: 'slow' }),
+        error: JSON.stringify({ code: 42 }),
+        status: 'exploded',
+        output: JSON.stringify({ ...good, status: 'maybe' }),
+      },
+      'Merge',
+    );
+    const read = (await store.get('local', 'local-odd'))!;
+    expect(read).toMatchObject({ timeline: [], phase_seconds: {}, error: null, status: 'failed', output: null });
+    expect(read).toMatchObject({ deploy_id: 'local-odd', target: 'local', requester: expect.any(String) });
+    // The history answer still lists it.
+    expect((await store.list('local')).map((r) => r.deploy_id)).toContain('local-odd');
+  });
 });
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

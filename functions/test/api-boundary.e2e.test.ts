@@ -4,16 +4,13 @@
 // the cluster still running what it ran.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import * as contract from '../../core/contract';
 import { deliverEvents, imagePushedEvent } from '../../test/support/event-grid';
-import { startFastStack, waitForDeployed, waitForIdle } from '../../test/support/local-target';
+import { localSummary, startFastStack, waitForDeployed, waitForIdle } from '../../test/support/local-target';
 import { eventually, type Stack } from '../../test/support/stack';
 
 let stack: Stack;
-
-interface Summary {
-  deployed: { digest: string } | null;
-  active_deploy: { instance_id: string } | null;
-}
 
 beforeAll(async () => {
   stack = await startFastStack();
@@ -25,7 +22,7 @@ afterAll(async () => {
 
 async function deployIds(): Promise<string[]> {
   const res = await fetch(`${stack.apiUrl}/targets/local/openapi/deployments`);
-  return ((await res.json()) as { deploy_id: string }[]).map((r) => r.deploy_id);
+  return z.parse(contract.DeploymentList, await res.json()).map((r) => r.deploy_id);
 }
 
 async function post(path: string, body: string, headers: Record<string, string>) {
@@ -56,7 +53,7 @@ function deliver(events: object[], headers: Record<string, string> = {}): Promis
 async function expectNoNewDeploy(before: string[]): Promise<void> {
   await new Promise((r) => setTimeout(r, 2500));
   expect(await deployIds()).toEqual(before);
-  const summary = (await (await fetch(`${stack.apiUrl}/targets/local/openapi`)).json()) as Summary;
+  const summary = await localSummary(stack);
   expect(summary.active_deploy).toBeNull();
 }
 
@@ -95,13 +92,13 @@ describe('cross-site writes in the no-auth mode', () => {
     const own = new URL(stack.apiUrl).origin;
     const r = await post('/aks/openapi/deploy', '{}', { 'content-type': 'application/json', origin: own });
     expect(r.status).toBe(202);
-    await waitForIdle<Summary>(stack);
+    await waitForIdle(stack);
   });
 });
 
 describe('registry pushes are verified before they act', () => {
   it('ignores a pushed digest the registry does not have, and a stale one; deploys the current one', async () => {
-    const start = await waitForIdle<Summary>(stack);
+    const start = await waitForIdle(stack);
     const before = await deployIds();
     // A digest nobody pushed.
     expect(await deliver(imagePushed(`sha256:${randomUUID().replace(/-/g, '').repeat(2)}`))).toBeLessThan(300);
@@ -111,7 +108,7 @@ describe('registry pushes are verified before they act', () => {
     expect(stale).not.toBe(current);
     expect(await deliver(imagePushed(stale))).toBeLessThan(300);
     await expectNoNewDeploy(before);
-    expect((await waitForIdle<Summary>(stack)).deployed?.digest).toBe(start.deployed?.digest);
+    expect((await waitForIdle(stack)).deployed?.digest).toBe(start.deployed?.digest);
 
     // The registry's current digest is what a verified event may deploy.
     expect(await deliver(imagePushed(current))).toBeLessThan(300);
@@ -121,7 +118,7 @@ describe('registry pushes are verified before they act', () => {
   });
 
   it('refuses a delivery without the system key or without the Event Grid schema header', async () => {
-    await waitForIdle<Summary>(stack);
+    await waitForIdle(stack);
     const before = await deployIds();
     const current = await simPush(false);
     const event = imagePushed(current);
@@ -140,7 +137,7 @@ describe('registry pushes are verified before they act', () => {
   });
 
   it('drops what is not an Event Grid event without starting anything', async () => {
-    await waitForIdle<Summary>(stack);
+    await waitForIdle(stack);
     const before = await deployIds();
     const current = await simPush(false);
     const [valid] = imagePushed(current) as Record<string, unknown>[];

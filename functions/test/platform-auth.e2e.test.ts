@@ -2,6 +2,8 @@
 // `x-ms-client-principal` (base64 JSON) exactly as Static Web Apps / App Service put it there; reads need
 // `reader`, deploys and cancels need `deployer`, and the deploy records who asked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import * as contract from '../../core/contract';
 import { startFastStack } from '../../test/support/local-target';
 import { eventually, type Stack } from '../../test/support/stack';
 
@@ -88,7 +90,7 @@ describe('ELB_AUTH_MODE=platform over HTTP', () => {
   it('reader may read but not deploy or cancel', async () => {
     const targets = await call('GET', '/targets', swaPrincipal(['reader']));
     expect(targets.status).toBe(200);
-    expect((targets.body as unknown as { target: string }[]).map((t) => t.target)).toEqual(['local']);
+    expect(z.parse(contract.TargetSummaryList, targets.body).map((t) => t.target)).toEqual(['local']);
     expect((await call('GET', '/targets/local/openapi/deployments', swaPrincipal(['reader']))).status).toBe(200);
     expect((await call('GET', '/openapi.json', appServicePrincipal(['reader']))).status).toBe(200);
     expect(await call('POST', '/aks/openapi/deploy', swaPrincipal(['reader']), {})).toMatchObject({
@@ -107,14 +109,13 @@ describe('ELB_AUTH_MODE=platform over HTTP', () => {
   it('deployer may deploy (recorded as the requester) and read (deployer includes reader)', async () => {
     const started = await call('POST', '/aks/openapi/deploy', swaPrincipal(['deployer'], 'dee@example.com'), {});
     expect(started.status).toBe(202);
-    const id = started.body.id as string;
+    const id = z.parse(contract.DeployAccepted, started.body).id;
     expect((await call('GET', `/aks/openapi/deploy/${id}/status`, appServicePrincipal(['deployer']))).status).toBe(200);
     const output = await eventually(
       async () => {
         const s = await call('GET', `/aks/openapi/deploy/${id}/status`, swaPrincipal(['reader']));
-        return ['Completed', 'Failed', 'Terminated'].includes(s.body.runtime_status as string)
-          ? (s.body.output as { status: string; requester: string })
-          : undefined;
+        const status = z.parse(contract.DeployStatus, s.body);
+        return ['Completed', 'Failed', 'Terminated'].includes(status.runtime_status) ? status.output : undefined;
       },
       'the deploy to finish',
       90_000,
@@ -123,7 +124,7 @@ describe('ELB_AUTH_MODE=platform over HTTP', () => {
     expect(output).toMatchObject({ status: 'succeeded', requester: 'dee@example.com' });
     const history = await call('GET', '/targets/local/openapi/deployments', swaPrincipal(['deployer']));
     expect(history.status).toBe(200);
-    expect((history.body as unknown as { deploy_id: string; requester: string }[])[0]).toMatchObject({
+    expect(z.parse(contract.DeploymentList, history.body)[0]).toMatchObject({
       deploy_id: id,
       requester: 'dee@example.com',
     });

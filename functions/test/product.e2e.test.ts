@@ -4,9 +4,12 @@
 // Runs the compiled app (dist/), like `npm start`; `npm test` builds first.
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { TargetStore } from '../../adapters/state-store';
 import { tableClient } from '../../adapters/tables';
+import * as contract from '../../core/contract';
 import { deliverEvents, imagePushedEvent } from '../../test/support/event-grid';
+import { jsonApi } from '../../test/support/json-api';
 import {
   addSimFault,
   clearSimFaults,
@@ -18,42 +21,25 @@ import { eventually, type Stack } from '../../test/support/stack';
 
 let stack: Stack;
 
-interface Status {
-  instance_id: string;
-  runtime_status: string;
-  custom_status: { phase: string };
-  output: {
-    status: string;
-    error: { code: string; diagnostics?: { likely_cause?: string; events?: unknown[] } } | null;
-    rollback: { status: string; image: string } | null;
-    openapi_deploy: { digest: string; image: string };
-  } | null;
-}
-interface Summary {
-  deployed: { digest: string; image: string } | null;
-  active_deploy: { instance_id: string } | null;
-}
-interface Record {
-  deploy_id: string;
-  reason: string;
-  status: string;
-  digest: string | null;
-  timeline: { name: string; status: string; startedAt: string | null; endedAt: string | null; detail: string }[];
-}
+type Status = z.output<typeof contract.DeployStatus>;
 
-async function call<T>(method: string, path: string, body?: unknown, headers: { [k: string]: string } = {}) {
-  const res = await fetch(`${stack.apiUrl}${path}`, {
+const api = jsonApi(() => stack.apiUrl);
+const WaitOrRefusal = z.union([contract.DeployAccepted, contract.ErrorBody]);
+const CancelOrRefusal = z.union([contract.CancelAnswer, contract.ErrorBody]);
+
+/** `method path` with `body` (a string is sent as it is), the answer parsed with the contract's `schema`. */
+function call<S extends z.core.$ZodType>(method: string, path: string, schema: S, body?: unknown) {
+  return api.request(path, schema, {
     method,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as T };
 }
 
 async function finished(id: string): Promise<Status> {
   return eventually(
     async () => {
-      const { body } = await call<Status>('GET', `/aks/openapi/deploy/${id}/status`);
+      const { body } = await call('GET', `/aks/openapi/deploy/${id}/status`, contract.DeployStatus);
       return ['Completed', 'Failed', 'Terminated'].includes(body.runtime_status) ? body : undefined;
     },
     `deploy ${id} to finish`,
@@ -62,7 +48,7 @@ async function finished(id: string): Promise<Status> {
   );
 }
 
-const idle = () => waitForIdle<Summary>(stack);
+const idle = () => waitForIdle(stack);
 
 /** The target's row in the tables (Azurite), read directly: the lease is not visible through the API alone. */
 function targetRow() {
@@ -84,7 +70,7 @@ async function storedRecord(id: string): Promise<{ etag: string; status: string;
 async function waitForPhase(id: string, phase: string): Promise<void> {
   await eventually(
     async () =>
-      (await call<Status>('GET', `/aks/openapi/deploy/${id}/status`)).body.custom_status.phase === phase
+      (await call('GET', `/aks/openapi/deploy/${id}/status`, contract.DeployStatus)).body.custom_status.phase === phase
         ? true
         : undefined,
     `deploy ${id} to reach ${phase}`,
@@ -104,8 +90,8 @@ function getWithHost(path: string, host: string): Promise<{ status: number; body
   });
 }
 
-async function history(): Promise<Record[]> {
-  return (await call<Record[]>('GET', '/targets/local/openapi/deployments')).body;
+async function history(): Promise<z.output<typeof contract.DeploymentList>> {
+  return (await call('GET', '/targets/local/openapi/deployments', contract.DeploymentList)).body;
 }
 
 async function push(tag = '3.4'): Promise<{ digest: string }> {
@@ -131,7 +117,7 @@ async function loseTheAddress(lbFault: { mode: 'slow'; delay_ms: number } | { mo
 
 /** Starts a deploy of the current tag and returns its id once it waits for its LoadBalancer address. */
 async function deployWaitingForAddress(): Promise<string> {
-  const { body } = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
+  const { body } = await call('POST', '/aks/openapi/deploy', contract.DeployAccepted, {});
   await waitForPhase(body.id, 'waiting_for_external_ip');
   return body.id;
 }
@@ -139,7 +125,7 @@ async function deployWaitingForAddress(): Promise<string> {
 beforeAll(async () => {
   stack = await startFastStack({ ELB_EXTERNAL_IP_TIMEOUT_SECONDS: '20' });
   // A first install, so later deploys are updates with something to roll back to.
-  const first = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
+  const first = await call('POST', '/aks/openapi/deploy', contract.DeployAccepted, {});
   expect(first.status).toBe(202);
   expect((await finished(first.body.id)).output?.status).toBe('succeeded');
 }, 180_000);
@@ -150,37 +136,40 @@ afterAll(async () => {
 
 describe('the deploy API on the local stack', () => {
   it('answers bad input with codes, unknown things with 404', async () => {
-    expect(await call('POST', '/aks/openapi/deploy', '{"tag":"no such tag!"}')).toMatchObject({
+    expect(await call('POST', '/aks/openapi/deploy', contract.ErrorBody, '{"tag":"no such tag!"}')).toMatchObject({
       status: 400,
       body: { code: 'invalid_tag' },
     });
-    expect(await call('POST', '/aks/openapi/deploy', '{"colour":"blue"}')).toMatchObject({
+    expect(await call('POST', '/aks/openapi/deploy', contract.ErrorBody, '{"colour":"blue"}')).toMatchObject({
       status: 400,
       body: { code: 'unknown_field' },
     });
-    expect(await call('POST', '/aks/openapi/deploy', '{"target":"nowhere"}')).toMatchObject({
+    expect(await call('POST', '/aks/openapi/deploy', contract.ErrorBody, '{"target":"nowhere"}')).toMatchObject({
       status: 404,
       body: { code: 'unknown_target' },
     });
-    expect(await call('GET', '/aks/openapi/deploy/local-19990101t000000-00000000/status')).toMatchObject({
+    expect(
+      await call('GET', '/aks/openapi/deploy/local-19990101t000000-00000000/status', contract.ErrorBody),
+    ).toMatchObject({
       status: 404,
       body: { code: 'unknown_deploy' },
     });
-    expect(await call('GET', '/targets/nowhere/openapi')).toMatchObject({
+    expect(await call('GET', '/targets/nowhere/openapi', contract.ErrorBody)).toMatchObject({
       status: 404,
       body: { code: 'unknown_target' },
     });
-    expect(await call('GET', '/monitor/aks/service-ip?service_name=redis')).toMatchObject({
+    expect(await call('GET', '/monitor/aks/service-ip?service_name=redis', contract.ErrorBody)).toMatchObject({
       status: 400,
       body: { code: 'unknown_service' },
     });
-    const spec = await call<{ openapi: string; paths: object }>('GET', '/openapi.json');
+    // The OpenAPI document is not an answer the contract describes (api-document.e2e.test.ts checks it).
+    const spec = (await api.raw('/openapi.json')) as { body: { openapi: string; paths: object } };
     expect(spec.body.openapi).toBe('3.1.0');
     expect(Object.keys(spec.body.paths)).toContain('/aks/openapi/deploy');
   });
 
   it('fails fast with image_not_found for a tag the registry does not have', async () => {
-    const { body } = await call<{ id: string }>('POST', '/aks/openapi/deploy', { tag: '9.9' });
+    const { body } = await call('POST', '/aks/openapi/deploy', contract.DeployAccepted, { tag: '9.9' });
     const s = await finished(body.id);
     expect(s.output).toMatchObject({ status: 'failed', error: { code: 'image_not_found' } });
   });
@@ -189,15 +178,13 @@ describe('the deploy API on the local stack', () => {
     await idle();
     const before = (await history()).length;
     const answers = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        call<{ id?: string; active_instance_id?: string; code?: string }>('POST', '/aks/openapi/deploy', {}),
-      ),
+      Array.from({ length: 20 }, () => call('POST', '/aks/openapi/deploy', WaitOrRefusal, {})),
     );
     const started = answers.filter((a) => a.status === 202);
     const refused = answers.filter((a) => a.status === 409);
     expect(started).toHaveLength(1);
     expect(refused).toHaveLength(19);
-    const id = started[0]!.body.id!;
+    const id = z.parse(contract.DeployAccepted, started[0]!.body).id;
     for (const r of refused) expect(r.body).toMatchObject({ code: 'deploy_in_progress', active_instance_id: id });
     expect((await finished(id)).output?.status).toBe('succeeded');
     await idle();
@@ -237,14 +224,14 @@ describe('the deploy API on the local stack', () => {
 
   it('rolls back a crash-looping update and says why', async () => {
     await idle();
-    const before = (await call<Summary>('GET', '/targets/local/openapi')).body.deployed!;
-    const acr = (await call<{ digests: { [tag: string]: string } }>('GET', '/monitor/acr')).body;
+    const before = (await call('GET', '/targets/local/openapi', contract.TargetSummary)).body.deployed!;
+    const acr = (await call('GET', '/monitor/acr', contract.AcrView)).body;
     await fault({ type: 'crash_loop', image: `elb-openapi@${acr.digests['3.3']}` });
     try {
-      const { body } = await call<{ id: string }>('POST', '/aks/openapi/deploy', { tag: '3.3' });
+      const { body } = await call('POST', '/aks/openapi/deploy', contract.DeployAccepted, { tag: '3.3' });
       const update = { deploy_id: body.id };
       await finished(body.id);
-      const s = (await call<Status>('GET', `/aks/openapi/deploy/${update.deploy_id}/status`)).body;
+      const s = (await call('GET', `/aks/openapi/deploy/${update.deploy_id}/status`, contract.DeployStatus)).body;
       expect(s.output).toMatchObject({
         status: 'rolled_back',
         error: { code: 'crash_loop' },
@@ -277,13 +264,13 @@ describe('the deploy API on the local stack', () => {
     await loseTheAddress({ mode: 'never' });
     try {
       const id = await deployWaitingForAddress();
-      expect(await call('POST', `/aks/openapi/deploy/${id}/cancel`)).toMatchObject({
+      expect(await call('POST', `/aks/openapi/deploy/${id}/cancel`, CancelOrRefusal)).toMatchObject({
         status: 202,
         body: { cancel_requested: true },
       });
       const s = await finished(id);
       expect(s.output).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
-      expect(await call('POST', `/aks/openapi/deploy/${id}/cancel`)).toMatchObject({
+      expect(await call('POST', `/aks/openapi/deploy/${id}/cancel`, CancelOrRefusal)).toMatchObject({
         status: 409,
         body: { code: 'deploy_not_running' },
       });
@@ -300,7 +287,7 @@ describe('the deploy API on the local stack', () => {
       const pushed = await push();
       expect(await targetRow()).toMatchObject({ activeInstanceId: id, pendingPushDigest: pushed.digest });
 
-      const term = await call('POST', `/aks/openapi/deploy/${id}/cancel?mode=terminate`);
+      const term = await call('POST', `/aks/openapi/deploy/${id}/cancel?mode=terminate`, contract.CancelAnswer);
       expect(term).toMatchObject({ status: 202, body: { terminated: true } });
       await clearFaults();
       faultsCleared = true;
@@ -336,10 +323,12 @@ describe('the deploy API on the local stack', () => {
     try {
       const id = await deployWaitingForAddress();
       expect((await targetRow()).activeInstanceId).toBe(id);
-      expect((await call('POST', `/aks/openapi/deploy/${id}/cancel?mode=terminate`)).status).toBe(202);
+      expect(
+        (await call('POST', `/aks/openapi/deploy/${id}/cancel?mode=terminate`, contract.CancelAnswer)).status,
+      ).toBe(202);
       expect((await targetRow()).activeInstanceId).toBeNull();
       await clearFaults();
-      const next = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
+      const next = await call('POST', '/aks/openapi/deploy', contract.DeployAccepted, {});
       expect(next.status).toBe(202);
       expect((await finished(next.body.id)).output?.status).toBe('succeeded');
     } finally {
@@ -375,14 +364,11 @@ describe('the deploy API on the local stack', () => {
       expect((await history()).find((r) => r.deploy_id === id)).toEqual(first);
       expect(await storedRecord(id)).toEqual(repaired);
       // The activity view (table reads only) no longer shows it as running.
-      const activity = await call<{ active_deploy: unknown; last_deploy: { status: string } }>(
-        'GET',
-        '/targets/local/openapi/activity',
-      );
+      const activity = await call('GET', '/targets/local/openapi/activity', contract.TargetActivity);
       expect(activity.body).toMatchObject({ active_deploy: null, last_deploy: { status: 'terminated' } });
 
       await clearFaults();
-      const next = await call<{ id: string }>('POST', '/aks/openapi/deploy', {});
+      const next = await call('POST', '/aks/openapi/deploy', contract.DeployAccepted, {});
       expect(next.status).toBe(202);
       expect((await targetRow()).activeInstanceId).toBe(next.body.id);
       expect((await finished(next.body.id)).output?.status).toBe('succeeded');

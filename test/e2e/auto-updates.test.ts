@@ -5,52 +5,22 @@
 // while an operator may still deploy it explicitly.
 // Runs the compiled app (dist/, the bundle in dist/app), like `npm start`; build first (`npm run build`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { deliverEvents, imagePushedEvent } from '../support/event-grid';
+import * as contract from '../../core/contract';
 import { jsonApi } from '../support/json-api';
 import { FAST_DEPLOY_ENV, pushImage } from '../support/local-target';
 import { startParts, type PartsStack } from '../support/parts';
 import { eventually } from '../support/stack';
 
-interface Brief {
-  deploy_id: string;
-  reason: string;
-  requester: string;
-  status: string;
-  finished_at: string | null;
-  digest: string | null;
-  error: { code: string; message: string } | null;
-  cluster_state: string | null;
-}
-interface Activity {
-  target: string;
-  change_token: string;
-  active_deploy: { instance_id: string; reason: string; requester: string; started_at: string | null } | null;
-  last_deploy: Brief | null;
-}
-interface Failed {
-  digest: string;
-  tag: string | null;
-  deploy_id: string;
-  outcome: string;
-  code: string;
-  message: string;
-}
-interface Summary {
-  deployed: { digest: string } | null;
-  registry: { digest: string | null };
-  update_available: boolean;
-  last_deploy: Brief | null;
-  failed_digests: Failed[];
-  registry_digest_failed: Failed | null;
-  change_token: string;
-}
+type Brief = z.output<typeof contract.DeployBrief>;
 
 let stack: PartsStack;
 
 const { request: api, post } = jsonApi(() => stack.apiUrl);
-const activity = async () => (await api<Activity>('/targets/local/openapi/activity')).body;
-const summary = async () => (await api<Summary>('/targets/local/openapi')).body;
-const history = async () => (await api<{ deploy_id: string }[]>('/targets/local/openapi/deployments')).body;
+const activity = async () => (await api('/targets/local/openapi/activity', contract.TargetActivity)).body;
+const summary = async () => (await api('/targets/local/openapi', contract.TargetSummary)).body;
+const history = async () => (await api('/targets/local/openapi/deployments', contract.DeploymentList)).body;
 
 async function push(...args: string[]): Promise<string> {
   const answer = await pushImage(stack, ...args);
@@ -94,7 +64,7 @@ beforeAll(async () => {
       ELB_DEPENDENCY_RETRY_SECONDS: '5',
     },
   });
-  const install = await post<{ id: string }>('/targets/local/openapi/deployments');
+  const install = await post('/targets/local/openapi/deployments', contract.DeployAccepted);
   expect(install.status, JSON.stringify(install.body)).toBe(202);
   await eventually(
     async () => ((await activity()).last_deploy?.status === 'succeeded' ? true : undefined),
@@ -124,7 +94,7 @@ describe('automatic updates are visible; a failed digest is remembered', () => {
     expect(s.change_token).toBe(now.change_token);
     expect(s.last_deploy).toEqual(now.last_deploy);
     // The feed of all targets says the same.
-    const all = (await api<{ targets: Activity[] }>('/activity')).body;
+    const all = (await api('/activity', contract.ActivityList)).body;
     expect(all.targets).toEqual([now]);
   }, 60_000);
 
@@ -180,7 +150,7 @@ describe('automatic updates are visible; a failed digest is remembered', () => {
 
   it('an operator may still deploy the failed digest explicitly; failing again updates its mark', async () => {
     const broken = (await summary()).failed_digests[0]!;
-    const started = await post<{ id: string }>('/targets/local/openapi/deployments', {
+    const started = await post('/targets/local/openapi/deployments', contract.DeployAccepted, {
       digest: broken.digest,
       reason: 'update',
     });

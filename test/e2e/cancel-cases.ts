@@ -5,38 +5,14 @@
 // say. Shared by cancel-zero-delay.test.ts and cancel-slow.test.ts, which differ only in the sim's pretend delays.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import * as contract from '../../core/contract';
 import { jsonApi } from '../support/json-api';
 import { addSimFault, clearSimFaults, FAST_DEPLOY_ENV, pushImage } from '../support/local-target';
 import { startParts, type PartsStack, type SimDelays } from '../support/parts';
 import { eventually } from '../support/stack';
 
-interface TimelineEntry {
-  name: string;
-  status: string;
-  startedAt: string | null;
-}
-interface Status {
-  runtime_status: string;
-  custom_status: { phase: string; timeline: TimelineEntry[] } | null;
-  output: {
-    status: string;
-    cancel_requested: boolean;
-    error: { code: string; message: string } | null;
-    rollback: { status: string; image: string | null } | null;
-    cluster_state: string;
-  } | null;
-}
-interface Brief {
-  deploy_id: string;
-  status: string;
-  cancel_requested: boolean;
-  cluster_state: string | null;
-}
-interface Activity {
-  change_token: string;
-  active_deploy: { instance_id: string } | null;
-  last_deploy: Brief | null;
-}
+type Status = z.output<typeof contract.DeployStatus>;
 
 export interface CancelSuiteOptions {
   sim: SimDelays;
@@ -51,11 +27,12 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
   let good = '';
 
   const { request: api, post } = jsonApi(() => stack.apiUrl);
-  const status = async (id: string) => (await api<Status>(`/targets/local/openapi/deployments/${id}`)).body;
-  const activity = async () => (await api<Activity>('/targets/local/openapi/activity')).body;
+  const status = async (id: string) =>
+    (await api(`/targets/local/openapi/deployments/${id}`, contract.DeployStatus)).body;
+  const activity = async () => (await api('/targets/local/openapi/activity', contract.TargetActivity)).body;
 
   async function start(): Promise<string> {
-    const r = await post<{ id: string; code?: string }>('/targets/local/openapi/deployments', { reason: 'update' });
+    const r = await post('/targets/local/openapi/deployments', contract.DeployAccepted, { reason: 'update' });
     expect(r.status, JSON.stringify(r.body)).toBe(202);
     return r.body.id;
   }
@@ -78,9 +55,7 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
       25,
     );
     const sentAt = Date.now();
-    const r = await post<{ cancel_requested?: boolean; code?: string }>(
-      `/targets/local/openapi/deployments/${id}/cancel`,
-    );
+    const r = await post(`/targets/local/openapi/deployments/${id}/cancel`, contract.CancelAnswer);
     expect(r.status, JSON.stringify(r.body)).toBe(202);
     return sentAt;
   }
@@ -103,8 +78,7 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
       pods: pods.items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.spec.containers[0]!.image),
     };
   }
-  const deployedImage = async () =>
-    (await api<{ deployed: { image: string } }>('/targets/local/openapi')).body.deployed.image;
+  const deployedImage = async () => (await api('/targets/local/openapi', contract.TargetSummary)).body.deployed!.image;
   const pushNewBuild = async () => (await pushImage(stack, '--no-event')).digest;
   const fault = (body: object) => addSimFault(stack, body);
   const clearFaults = () => clearSimFaults(stack);
@@ -148,8 +122,8 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
     expect(feed.last_deploy).toMatchObject({ deploy_id: id, status: 'cancelled', cancel_requested: true });
     expect(feed.last_deploy!.cluster_state).toBe(out.cluster_state);
     expect(feed.change_token).not.toBe(before === feed.change_token ? '' : before);
-    const summary = (await api<{ deployed: { image: string }; last_deploy: Brief }>('/targets/local/openapi')).body;
-    expect(summary.deployed.image).toBe(good);
+    const summary = (await api('/targets/local/openapi', contract.TargetSummary)).body;
+    expect(summary.deployed?.image).toBe(good);
     expect(summary.last_deploy).toMatchObject({ deploy_id: id, status: 'cancelled' });
     return end;
   }
@@ -164,7 +138,7 @@ export function describeCancelEdges(title: string, o: CancelSuiteOptions): void 
           ELB_DEPENDENCY_RETRY_SECONDS: '5',
         },
       });
-      const install = await post<{ id: string }>('/targets/local/openapi/deployments');
+      const install = await post('/targets/local/openapi/deployments', contract.DeployAccepted);
       expect(install.status, JSON.stringify(install.body)).toBe(202);
       const out = (await finished(install.body.id)).output!;
       expect(out.status).toBe('succeeded');

@@ -5,6 +5,8 @@
 // Runs the compiled app (dist/, the bundle in dist/app), like `npm start`; build first (`npm run build`).
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import * as contract from '../../core/contract';
 import { jsonApi } from '../support/json-api';
 import { addSimFault, clearSimFaults, FAST_DEPLOY_ENV, pushImage } from '../support/local-target';
 import { startParts, type PartsStack } from '../support/parts';
@@ -12,41 +14,23 @@ import { eventually } from '../support/stack';
 
 const RETRY_SECONDS = 5;
 
-interface Output {
-  status: string;
-  error: { code: string; message: string } | null;
-  rollback: { status: string; image: string | null } | null;
-  cluster_state: string;
-  openapi_deploy: { digest: string | null };
-}
-interface Problem {
-  part: string;
-  code: string;
-  message: string;
-  hint: string | null;
-}
-interface Summary {
-  deployed: { image: string; digest: string } | null;
-  service: { error_code?: string };
-  dependencies: Problem[];
-  failed_digests: { digest: string }[];
-}
+type Output = z.output<typeof contract.DeployOutput>;
 
 let stack: PartsStack;
 let good = '';
 
 const { request: api, post } = jsonApi(() => stack.apiUrl);
-const summary = async () => (await api<Summary>('/targets/local/openapi')).body;
-const historyLength = async () => (await api<unknown[]>('/targets/local/openapi/deployments')).body.length;
+const summary = async () => (await api('/targets/local/openapi', contract.TargetSummary)).body;
+const historyLength = async () =>
+  (await api('/targets/local/openapi/deployments', contract.DeploymentList)).body.length;
 const phase = async (id: string) =>
-  (await api<{ custom_status: { phase: string } | null }>(`/targets/local/openapi/deployments/${id}`)).body
-    .custom_status?.phase;
+  (await api(`/targets/local/openapi/deployments/${id}`, contract.DeployStatus)).body.custom_status.phase;
 
 async function finished(id: string, timeoutMs = 60_000): Promise<Output> {
   return eventually(
     async () => {
-      const { body } = await api<{ output: Output | null }>(`/targets/local/openapi/deployments/${id}`);
-      const idle = (await api<{ active_deploy: unknown }>('/targets/local/openapi/activity')).body.active_deploy;
+      const { body } = await api(`/targets/local/openapi/deployments/${id}`, contract.DeployStatus);
+      const idle = (await api('/targets/local/openapi/activity', contract.TargetActivity)).body.active_deploy;
       return body.output && idle === null ? body.output : undefined;
     },
     `deploy ${id} to end`,
@@ -76,7 +60,7 @@ const clearFaults = () => clearSimFaults(stack);
  */
 async function startSlowedUpdate(latencyMs: number, until: string): Promise<string> {
   await pushNewBuild();
-  const started = await post<{ id: string }>('/targets/local/openapi/deployments', { reason: 'update' });
+  const started = await post('/targets/local/openapi/deployments', contract.DeployAccepted, { reason: 'update' });
   expect(started.status, JSON.stringify(started.body)).toBe(202);
   await fault({ type: 'api_latency', ms: latencyMs });
   const id = started.body.id;
@@ -109,7 +93,7 @@ beforeAll(async () => {
       ELB_DEPENDENCY_RETRY_SECONDS: String(RETRY_SECONDS),
     },
   });
-  const install = await post<{ id: string }>('/targets/local/openapi/deployments');
+  const install = await post('/targets/local/openapi/deployments', contract.DeployAccepted);
   expect(install.status, JSON.stringify(install.body)).toBe(202);
   expect((await finished(install.body.id)).status).toBe('succeeded');
   good = clusterImage();
@@ -134,7 +118,7 @@ describe('a dependency down before or during a deploy', () => {
       ]);
       const before = await historyLength();
       const t0 = Date.now();
-      const refused = await post<Problem & { message: string }>('/targets/local/openapi/deployments', {
+      const refused = await post('/targets/local/openapi/deployments', contract.ErrorBody, {
         reason: 'update',
       });
       expect(Date.now() - t0).toBeLessThan(4000);
@@ -147,7 +131,7 @@ describe('a dependency down before or during a deploy', () => {
       expect(refused.body.message).not.toMatch(/https?:\/\/|token/i);
       // Nothing recorded, no lease taken.
       expect(await historyLength()).toBe(before);
-      const feed = (await api<{ active_deploy: unknown }>('/targets/local/openapi/activity')).body;
+      const feed = (await api('/targets/local/openapi/activity', contract.TargetActivity)).body;
       expect(feed.active_deploy).toBeNull();
     } finally {
       await stack.start('terminal-exec');
@@ -218,7 +202,7 @@ describe('a dependency down before or during a deploy', () => {
           }),
         ]),
       );
-      const refused = await post<Problem>('/targets/local/openapi/deployments', { reason: 'update' });
+      const refused = await post('/targets/local/openapi/deployments', contract.ErrorBody, { reason: 'update' });
       expect(refused.status).toBe(503);
       expect(refused.body).toMatchObject({ code: 'cluster_unavailable', part: 'cluster' });
       // Both answered in seconds although the cluster and the registry are gone.

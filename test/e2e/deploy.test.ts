@@ -3,35 +3,23 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import * as contract from '../../core/contract';
 import { PHASES } from '../../core/timeline';
+import { jsonApi } from '../support/json-api';
 import { aliveGroups, eventually, startStack, type Stack } from '../support/stack';
 
 const phaseNames: readonly string[] = PHASES;
 
-interface DeployStatus {
-  instance_id: string;
-  runtime_status: string;
-  custom_status?: { phase?: string; timeline?: { name: string; status: string }[] } | null;
-  output?: {
-    status: string;
-    openapi_deploy: { status: string; image: string; external_ip: string; apply_output: string };
-    elapsed_seconds: number;
-  } | null;
-}
+type DeployStatus = z.output<typeof contract.DeployStatus>;
 
 let stack: Stack;
 let groups: number[] = [];
 
-async function getJson<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, init);
-  return { status: res.status, body: (await res.json()) as T };
-}
+const api = jsonApi(() => stack.apiUrl);
 
 async function deploy(): Promise<string> {
-  const res = await getJson<{ id: string; instance_id: string; status: string; statusQueryGetUri: string }>(
-    `${stack.apiUrl}/aks/openapi/deploy`,
-    { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' },
-  );
+  const res = await api.post('/aks/openapi/deploy', contract.DeployAccepted);
   expect(res.status).toBe(202);
   expect(res.body.status).toBe('queued');
   expect(res.body.statusQueryGetUri).toBe(`/api/aks/openapi/deploy/${res.body.id}/status`);
@@ -42,7 +30,7 @@ async function deploy(): Promise<string> {
 async function waitForDeploy(id: string, seen: Set<string>): Promise<DeployStatus> {
   return eventually(
     async () => {
-      const { body } = await getJson<DeployStatus>(`${stack.apiUrl}/aks/openapi/deploy/${id}/status`);
+      const { body } = await api.request(`/aks/openapi/deploy/${id}/status`, contract.DeployStatus);
       if (body.custom_status?.phase) seen.add(body.custom_status.phase);
       return ['Completed', 'Failed', 'Terminated'].includes(body.runtime_status) ? body : undefined;
     },
@@ -68,24 +56,19 @@ afterAll(async () => {
 
 describe('local stack: first install and a repeat deploy', () => {
   it('the exec server answers the seed health contract', async () => {
-    const { status, body } = await getJson<Record<string, unknown>>(`${stack.execUrl}/healthz`);
+    const { status, body } = await jsonApi(() => stack.execUrl).raw('/healthz');
     expect(status).toBe(200);
     expect(body).toMatchObject({ status: 'ok', max_concurrency: 4 });
   });
 
   it('reports no service address before the first deploy', async () => {
-    const { body } = await getJson<{ available: boolean; external_ip: string | null }>(
-      `${stack.apiUrl}/monitor/aks/service-ip?service_name=elb-openapi`,
-    );
+    const { body } = await api.request('/monitor/aks/service-ip?service_name=elb-openapi', contract.ServiceIp);
     expect(body.available).toBe(false);
     expect(body.external_ip).toBeNull();
   });
 
   it('lists the pinned tag and what the registry has', async () => {
-    const { status, body } = await getJson<{
-      expected_image_tags: Record<string, string>;
-      actual_tags: Record<string, string[]>;
-    }>(`${stack.apiUrl}/monitor/acr`);
+    const { status, body } = await api.request('/monitor/acr', contract.AcrView);
     expect(status).toBe(200);
     expect(body.expected_image_tags['elb-openapi']).toBe('3.4');
     expect(body.actual_tags['elb-openapi']).toEqual(expect.arrayContaining(['3.3', '3.4']));
@@ -122,11 +105,9 @@ describe('local stack: first install and a repeat deploy', () => {
     expect(deployment.spec.template.spec.containers[0].image).toBe(output.openapi_deploy.image);
     expect(deployment.status.readyReplicas).toBeGreaterThanOrEqual(1);
     firstGeneration = deployment.metadata.generation;
-    firstIp = output.openapi_deploy.external_ip;
+    firstIp = output.openapi_deploy.external_ip!;
 
-    const ip = await getJson<{ external_ip: string; available: boolean }>(
-      `${stack.apiUrl}/monitor/aks/service-ip?service_name=elb-openapi`,
-    );
+    const ip = await api.request('/monitor/aks/service-ip?service_name=elb-openapi', contract.ServiceIp);
     expect(ip.body).toMatchObject({ external_ip: firstIp, available: true });
   });
 

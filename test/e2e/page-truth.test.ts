@@ -7,6 +7,8 @@
 // Runs the compiled app (dist/, the bundle in dist/app), like `npm start`; build first (`npm run build`).
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import * as contract from '../../core/contract';
 import { expectAxeClean, launchBrowser, screenshot } from '../../web/test/browser/harness';
 import { jsonApi } from '../support/json-api';
 import {
@@ -23,34 +25,17 @@ import { eventually, type Stack } from '../support/stack';
 const WITHIN_MS = 2_000;
 const WAIT = { timeout: 60_000 };
 
-interface Brief {
-  deploy_id: string;
-  reason: string;
-  status: string;
-  digest: string | null;
-  finished_at: string | null;
-}
-interface Activity {
-  active_deploy: { instance_id: string; reason: string } | null;
-  last_deploy: Brief | null;
-}
-interface Summary {
-  deployed: { digest: string } | null;
-  active_deploy: unknown;
-  failed_digests: { digest: string }[];
-  registry_digest_failed: { digest: string } | null;
-}
+type Activity = z.output<typeof contract.TargetActivity>;
 
 let stack: Stack;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
 
 const api = jsonApi(() => stack.apiUrl).ok;
-const activity = () => api<Activity>('/targets/local/openapi/activity');
-const summary = () => localSummary<Summary>(stack);
-const summaryWhole = () => api<unknown>('/targets/local/openapi');
+const activity = () => api('/targets/local/openapi/activity', contract.TargetActivity);
+const summary = () => localSummary(stack);
 const historyIds = async () =>
-  (await api<{ deploy_id: string }[]>('/targets/local/openapi/deployments')).map((r) => r.deploy_id);
+  (await api('/targets/local/openapi/deployments', contract.DeploymentList)).map((r) => r.deploy_id);
 
 /** When (ms since the epoch) the API first reports `check` true, polling every 100 ms. */
 async function serverSees(check: (a: Activity) => boolean, what: string, timeoutMs = 60_000): Promise<number> {
@@ -75,8 +60,12 @@ beforeAll(async () => {
   page = await browser.context.newPage();
   await page.setViewportSize({ width: 1280, height: 900 });
   // Installed through the API, as a script would: the page was not there to see it start.
-  await api('/aks/openapi/deploy', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-  await waitForIdle<Summary>(stack);
+  await api('/aks/openapi/deploy', contract.DeployAccepted, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  await waitForIdle(stack);
 }, 180_000);
 
 afterAll(async () => {
@@ -103,7 +92,7 @@ describe('an open /docs tab follows automatic updates (real stack, Chromium)', (
   }, 90_000);
 
   it('follows a slow automatic update with the stepper, then shows its result within 2 s', async () => {
-    await waitForIdle<Summary>(stack);
+    await waitForIdle(stack);
     // The cloud load balancer has lost the Service's address and takes 6 s to hand out a new one.
     await addSimFault(stack, { type: 'lb_ip', mode: 'slow', delay_ms: 6000 });
     const lost = await fetch(`${stack.k8sUrl}/api/v1/namespaces/elb-openapi/services/elb-openapi/status`, {
@@ -134,7 +123,7 @@ describe('an open /docs tab follows automatic updates (real stack, Chromium)', (
   }, 120_000);
 
   it('shows a broken push rolled back within 2 s, marks its digest as failed, and never deploys it again by itself', async () => {
-    await waitForIdle<Summary>(stack);
+    await waitForIdle(stack);
     await page.goto(`${stack.webUrl}/docs`);
     await page.getByText('Up to date').first().waitFor(WAIT);
     const broken = await pushImage(stack, '--broken', 'crash-loop');
@@ -146,7 +135,7 @@ describe('an open /docs tab follows automatic updates (real stack, Chromium)', (
       pageShows(/automatic update to .* failed and was rolled back/),
     );
     expect(trailed).toBeLessThan(WITHIN_MS);
-    const after = await waitForIdle<Summary>(stack);
+    const after = await waitForIdle(stack);
     expect(after.registry_digest_failed?.digest).toBe(broken.digest);
 
     // The Update card names the failure, and its button is not the primary action.
@@ -190,7 +179,7 @@ describe('a part that stops answering is named before anyone clicks (real stack,
   }
 
   it('names a hung exec server in a banner and disables Update, then clears when it answers again', async () => {
-    await waitForIdle<Summary>(stack);
+    await waitForIdle(stack);
     pause('terminal-exec', true);
     try {
       await page.goto(`${stack.webUrl}/docs`);
@@ -215,7 +204,7 @@ describe('a part that stops answering is named before anyone clicks (real stack,
     try {
       // The summary still answers, within its read deadline, and says why.
       const t0 = Date.now();
-      const s = (await summaryWhole()) as { service: { error_code?: string }; dependencies: { part: string }[] };
+      const s = await summary();
       expect(Date.now() - t0).toBeLessThan(8000);
       expect(s.service.error_code).toBe('cluster_unavailable');
       expect(s.dependencies.map((d) => d.part)).toEqual(expect.arrayContaining(['cluster', 'registry']));

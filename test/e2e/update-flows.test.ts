@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as contract from '../../core/contract';
 import { expectAxeClean, launchBrowser, screenshot } from '../../web/test/browser/harness';
 import { jsonApi } from '../support/json-api';
 import {
@@ -24,39 +25,17 @@ import { eventually, type Stack } from '../support/stack';
 
 const WAIT = { timeout: 60_000 };
 
-interface Summary {
-  deployed: { tag: string; digest: string; image: string } | null;
-  registry: { digest: string | null };
-  update_available: boolean;
-  active_deploy: { instance_id: string; reason: string } | null;
-}
-interface HistoryRecord {
-  deploy_id: string;
-  reason: string;
-  requester: string;
-  status: string;
-  digest: string | null;
-  timeline: { name: string; status: string }[];
-}
-interface Output {
-  status: string;
-  error: { code: string; diagnostics?: { likely_cause?: string; what_to_do?: string } } | null;
-  rollback: { status: string; image: string | null } | null;
-  cluster_state: string;
-  openapi_deploy: { digest: string | null };
-}
-
 let stack: Stack;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
 
 const api = jsonApi(() => stack.apiUrl).ok;
-const summary = () => localSummary<Summary>(stack);
-const history = () => api<HistoryRecord[]>('/targets/local/openapi/deployments');
+const summary = () => localSummary(stack);
+const history = () => api('/targets/local/openapi/deployments', contract.DeploymentList);
 const output = async (id: string) =>
-  (await api<{ output: Output | null }>(`/targets/local/openapi/deployments/${id}`)).output;
+  (await api(`/targets/local/openapi/deployments/${id}`, contract.DeployStatus)).output;
 
-const idle = () => waitForIdle<Summary>(stack);
+const idle = () => waitForIdle(stack);
 
 const simFault = (body: object) => addSimFault(stack, body);
 const clearFaults = () => clearSimFaults(stack);
@@ -140,7 +119,7 @@ describe('issue 6: install, update by button, auto-update, rollback, cancel', ()
     await idle();
     const pushed = await pushImage(stack);
     expect(pushed.event.delivered).toBe(true);
-    const after = await waitForDeployed<Summary>(stack, pushed.digest);
+    const after = await waitForDeployed(stack, pushed.digest);
     expect(cluster()).toEqual({ image: after.deployed!.image, ready: 1 });
     expect((await history())[0]).toMatchObject({
       reason: 'auto',

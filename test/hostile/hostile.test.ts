@@ -15,6 +15,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import * as contract from '../../core/contract';
 import { DEFAULTS as SIM_DEFAULTS } from '../../sim/sim';
 import { isAlive, listenerPids } from '../support/listeners';
 import { startFastStack, waitForDeployed } from '../support/local-target';
@@ -83,17 +85,11 @@ async function clusterImage(): Promise<string | null> {
   return b.spec.template.spec.containers[0]?.image ?? null;
 }
 
-interface HistoryRow {
-  deploy_id: string;
-  reason: string;
-  requester: string;
-  status: string;
-}
-
-async function history(): Promise<HistoryRow[]> {
+/** The history, checked against the contract: the hostile requests must not leave a record it does not allow. */
+async function history(): Promise<z.output<typeof contract.DeploymentList>> {
   const { status, body } = await getJson(`${stack.apiUrl}/targets/local/openapi/deployments`);
   if (status !== 200) throw new Error(`history: HTTP ${status} ${JSON.stringify(body)}`);
-  return body as HistoryRow[];
+  return z.parse(contract.DeploymentList, body);
 }
 
 /** The context with a generator of its own for one section, so each section's requests depend only on the seed. */

@@ -2,6 +2,8 @@
 // parts.ts): a start-up environment with short deploy waits, image pushes, the sim's fault switch, and waits on the
 // target's summary.
 import { expect } from 'vitest';
+import * as z from 'zod/mini';
+import * as contract from '../../core/contract/summary';
 import { eventually, startStack, type Stack } from './stack';
 
 /** Short deploy waits so a whole e2e file stays within a couple of minutes; the phases and their order are unchanged. */
@@ -43,24 +45,20 @@ export async function clearSimFaults(stack: Pick<Stack, 'k8sUrl'>): Promise<void
   await fetch(`${stack.k8sUrl}/_sim/faults`, { method: 'DELETE' });
 }
 
-/** The fields of the target summary (`GET /targets/local/openapi`) these waits look at. */
-export interface TargetSummary {
-  deployed: { digest: string } | null;
-  active_deploy: unknown;
-}
+type TargetSummary = z.output<typeof contract.TargetSummary>;
 
-/** The local target's summary; throws unless it answers 2xx. */
-export async function localSummary<S extends TargetSummary>(stack: Pick<Stack, 'apiUrl'>): Promise<S> {
+/** The local target's summary, checked against the contract's schema; throws unless it answers 2xx. */
+export async function localSummary(stack: Pick<Stack, 'apiUrl'>): Promise<TargetSummary> {
   const res = await fetch(`${stack.apiUrl}/targets/local/openapi`);
   if (!res.ok) throw new Error(`/targets/local/openapi: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as S;
+  return z.parse(contract.TargetSummary, await res.json());
 }
 
 /** Waits until no deploy holds the local target, and returns its summary then. */
-export function waitForIdle<S extends TargetSummary>(stack: Pick<Stack, 'apiUrl'>, timeoutMs = 90_000): Promise<S> {
+export function waitForIdle(stack: Pick<Stack, 'apiUrl'>, timeoutMs = 90_000): Promise<TargetSummary> {
   return eventually(
     async () => {
-      const s = await localSummary<S>(stack);
+      const s = await localSummary(stack);
       return s.active_deploy === null ? s : undefined;
     },
     'the target to be idle',
@@ -69,14 +67,14 @@ export function waitForIdle<S extends TargetSummary>(stack: Pick<Stack, 'apiUrl'
 }
 
 /** Waits until the local target runs `digest` with no deploy in flight, and returns its summary then. */
-export function waitForDeployed<S extends TargetSummary>(
+export function waitForDeployed(
   stack: Pick<Stack, 'apiUrl'>,
   digest: string,
   timeoutMs = 90_000,
-): Promise<S> {
+): Promise<TargetSummary> {
   return eventually(
     async () => {
-      const s = await localSummary<S>(stack);
+      const s = await localSummary(stack);
       return s.deployed?.digest === digest && s.active_deploy === null ? s : undefined;
     },
     `${digest} to be deployed`,

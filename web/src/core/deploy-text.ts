@@ -109,7 +109,6 @@ export function autoUpdateHeadline(
       return `An automatic update to ${digest} was cancelled`;
     case 'terminated':
       return `An automatic update to ${digest} was terminated`;
-    case 'blocked':
     case 'unknown':
       return `An automatic update to ${digest} ended with a result the dashboard does not recognise`;
     default:
@@ -166,7 +165,6 @@ export function outcomeTone(outcome: DeployOutcome): Tone {
     case 'unknown':
       return 'danger';
     case 'cancelled':
-    case 'blocked':
     case 'suspended':
       return 'warn';
     default:
@@ -193,7 +191,6 @@ export function briefText(brief: DeployBrief, now: number): { text: string; tone
     rolled_back: 'Failed and rolled back',
     cancelled: 'Cancelled',
     terminated: 'Terminated',
-    blocked: 'Blocked',
     unknown: `Ended as "${brief.status}"`,
   };
   const who = reasonText(brief.reason, brief.requester);

@@ -13,7 +13,6 @@ export type DeployOutcome =
   | 'rolled_back'
   | 'cancelled'
   | 'terminated'
-  | 'blocked'
   | 'unknown';
 
 const TERMINAL: ReadonlySet<DeployOutcome> = new Set([
@@ -22,7 +21,6 @@ const TERMINAL: ReadonlySet<DeployOutcome> = new Set([
   'rolled_back',
   'cancelled',
   'terminated',
-  'blocked',
   'unknown',
 ]);
 
@@ -30,24 +28,9 @@ export function isTerminal(outcome: DeployOutcome): boolean {
   return TERMINAL.has(outcome);
 }
 
-function fromOutputStatus(status: string | null | undefined): DeployOutcome {
-  switch (status) {
-    case 'succeeded':
-    case 'completed':
-    case 'deployed':
-      return 'succeeded';
-    case 'failed':
-      return 'failed';
-    case 'rolled_back':
-      return 'rolled_back';
-    case 'cancelled':
-    case 'canceled':
-      return 'cancelled';
-    case 'blocked':
-      return 'blocked';
-    default:
-      return 'unknown';
-  }
+/** A finished orchestration's outcome; a missing output (not a deploy's, or not parseable) is `unknown`. */
+function fromOutput(output: DeployStatus['output']): DeployOutcome {
+  return output?.status ?? 'unknown';
 }
 
 /** Outcome from the runtime status alone (the summary's `active_deploy` carries no output). */
@@ -73,7 +56,7 @@ export function outcomeOfRuntime(runtimeStatus: string, phase: string | null): D
 }
 
 export function outcomeOf(status: DeployStatus): DeployOutcome {
-  if (status.runtime_status === 'Completed') return fromOutputStatus(status.output?.status);
+  if (status.runtime_status === 'Completed') return fromOutput(status.output);
   if (status.runtime_status === 'Failed' && status.output?.status === 'rolled_back') return 'rolled_back';
   return outcomeOfRuntime(status.runtime_status, status.phase);
 }
@@ -99,8 +82,6 @@ export function outcomeHeadline(outcome: DeployOutcome): string {
       return 'Deploy cancelled';
     case 'terminated':
       return 'Deploy terminated';
-    case 'blocked':
-      return 'Deploy blocked';
     case 'unknown':
       return 'Deploy ended with a result the dashboard does not recognise';
   }

@@ -14,28 +14,20 @@ import { pageStyles, sharedStyles } from './shared-styles.js';
 import './elb-phase-chart.js';
 import './elb-target-picker.js';
 
-/** Results that mean the deploy is over; anything else is treated as still running (polled briskly). */
-const FINISHED = new Set([
-  'unknown',
-  'succeeded',
-  'failed',
-  'rolled_back',
-  'cancelled',
-  'canceled',
-  'terminated',
-  'blocked',
-  'completed',
-]);
+type RecordStatus = DeploymentRecord['status'];
 
-const RESULT_BADGE: Record<string, string> = {
+/** Records that are over; `queued` and `running` ones are polled briskly. */
+const FINISHED: ReadonlySet<RecordStatus> = new Set(['succeeded', 'failed', 'rolled_back', 'cancelled', 'terminated']);
+
+/** The badge of each status the contract allows (typed by it, so a new status cannot be forgotten here). */
+const RESULT_BADGE: Record<RecordStatus, string> = {
+  queued: 'accent',
+  running: 'accent',
   succeeded: 'ok',
-  completed: 'ok',
   failed: 'danger',
   rolled_back: 'danger',
   terminated: 'danger',
-  blocked: 'warn',
   cancelled: 'warn',
-  canceled: 'warn',
 };
 
 function durationOf(record: DeploymentRecord): number | null {
@@ -150,7 +142,7 @@ export class ElbHistoryPage extends LitElement {
                 </td>
                 <td data-label="Reason">${reasonText(r.reason, r.requester) || '—'}</td>
                 <td data-label="Result">
-                  <span class="badge ${RESULT_BADGE[r.status] ?? 'accent'}">${r.status.replace(/_/g, ' ')}</span>
+                  <span class="badge ${RESULT_BADGE[r.status]}">${r.status.replace(/_/g, ' ')}</span>
                   ${r.rollback_status ? html`<br /><span class="muted">rollback ${r.rollback_status}</span>` : nothing}
                 </td>
                 <td data-label="Image"><code>${r.tag ?? '—'}</code> <code>${shortDigest(r.digest) ?? ''}</code></td>
