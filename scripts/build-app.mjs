@@ -102,6 +102,9 @@ async function bundleApp(lazy) {
     target: NODE_TARGET,
     format: 'cjs',
     outfile: path.join(OUT, 'main.js'),
+    // import() of a lazy package becomes require() (as tsc compiles it): a native import() of a bundled CommonJS file
+    // sees only the export names Node's lexer can find, and @azure/identity's are not among them.
+    supported: { 'dynamic-import': false },
     external: [...RUNTIME_PACKAGES, ...lazy, '@azure/functions-core'],
     // Whitespace and syntax only: stack traces keep readable names. The source map is written outside the package
     // (dist/app-sourcemap), for reading a production stack trace, so it is not zipped and deployed.
