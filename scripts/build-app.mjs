@@ -32,6 +32,8 @@ export const LAZY_PACKAGES = [
   '@azure/monitor-opentelemetry',
   '@azure/identity',
   '@azure/eventgrid',
+  '@azure/data-tables',
+  '@azure/container-registry',
 ];
 /** Runtime packages bundled into one file (at their `main`) rather than copied file by file, with the internal
  * modules that must stay reachable by their path: the devhost reads durable-functions' task classes and patches its
