@@ -52,7 +52,8 @@ export function createRegistryClient(endpoint: string, maxRetries?: number): Pro
   return loadSdk().then(({ ContainerRegistryClient }) => {
     if (https) return new ContainerRegistryClient(endpoint, azureCredential(), options);
     // Anonymous over http: the SDK's bearer policy refuses non-TLS URLs outright, and anonymous access needs no
-    // token, so it is removed from this client's pipeline (@azure/container-registry is pinned; see registry.test.ts).
+    // token, so it is removed from this client's pipeline (@azure/container-registry is pinned; see
+    // sim/test/registry.test.ts).
     const client = new ContainerRegistryClient(endpoint, options);
     const pipeline = (client as unknown as WithPipeline).client?.pipeline;
     if (!pipeline) throw new Error('unexpected @azure/container-registry internals: no pipeline');

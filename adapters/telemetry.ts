@@ -71,7 +71,10 @@ export function createTelemetry(start: StartTelemetry): Telemetry {
   let ready: Promise<Apis | null> | null = null;
   const started = () =>
     (ready ??= start()
-      .then((stop) => Promise.all([import('@opentelemetry/api'), import('@opentelemetry/api-logs'), stop]))
+      .then(async (stop): Promise<Apis> => {
+        const [api, logs] = await Promise.all([import('@opentelemetry/api'), import('@opentelemetry/api-logs')]);
+        return [api, logs, stop];
+      })
       // A failed start (a malformed connection string, say) leaves the work untraced rather than failing it.
       .catch(() => {
         console.error(`telemetry: OpenTelemetry did not start (check ${CONNECTION_STRING_SETTING}); running untraced`);

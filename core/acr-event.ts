@@ -4,7 +4,10 @@
 // would not help). Whether the digest is really the tag's current one is asked of the registry by the caller.
 // @azure/eventgrid is loaded on the first event, not at start (docs/decisions/0002-function-app-bundle.md).
 import type { ContainerRegistryImagePushedEventData, EventGridDeserializer, EventGridEvent } from '@azure/eventgrid';
-import { isValidDigest, isValidTag } from './image';
+import * as z from 'zod/mini';
+import { ImagePushedData } from './contract/event-grid';
+import { describeIssue } from './contract/issues';
+import { Tag } from './contract/primitives';
 import { PushEvent } from './target-state';
 
 export const IMAGE_PUSHED = 'Microsoft.ContainerRegistry.ImagePushed';
@@ -24,29 +27,23 @@ export function parseImagePushed(event: EventGridEvent<unknown>, expected: Expec
   if (!isImagePushed(event)) {
     return { ok: false, reason: `event type ${String(event.eventType).slice(0, 100)} is not handled` };
   }
-  // The SDK types the data, but a sender can still leave fields out: every field is checked at run time.
-  const data: unknown = event.data;
-  if (typeof data !== 'object' || data === null) return { ok: false, reason: 'event has no data' };
-  const { target, request } = event.data as Partial<typeof event.data>;
-  const repository: unknown = target?.repository;
-  const tag: unknown = target?.tag;
-  const digest: unknown = target?.digest;
-  if (typeof repository !== 'string' || repository !== expected.repository) {
-    return { ok: false, reason: 'event is for another repository' };
-  }
+  // The SDK types the data, but a sender can still leave fields out: the data is checked against its schema.
+  const data = z.safeParse(ImagePushedData, event.data, { reportInput: true });
+  if (!data.success) return { ok: false, reason: `event ${describeIssue(data.error.issues[0]!, 'data')}` };
+  const { repository, digest, tag } = data.data.target;
+  if (repository !== expected.repository) return { ok: false, reason: 'event is for another repository' };
   if (expected.registryResourceId) {
     if (typeof event.topic !== 'string' || event.topic.toLowerCase() !== expected.registryResourceId.toLowerCase()) {
       return { ok: false, reason: 'event topic is not the configured registry' };
     }
   } else {
-    const host: unknown = request?.host;
+    const host = data.data.request?.host;
     if (typeof host !== 'string' || host.toLowerCase() !== expected.registryHost.toLowerCase()) {
       return { ok: false, reason: 'event comes from another registry host' };
     }
   }
-  if (typeof digest !== 'string' || !isValidDigest(digest)) return { ok: false, reason: 'event has no valid digest' };
-  if (typeof tag !== 'string' || tag === '') return { ok: false, reason: 'digest-only push: no tag to match' };
-  if (!isValidTag(tag)) return { ok: false, reason: 'event tag is invalid' };
+  if (!tag) return { ok: false, reason: 'digest-only push: no tag to match' };
+  if (!z.safeParse(Tag, tag).success) return { ok: false, reason: 'event tag is invalid' };
   return { ok: true, push: { repository, tag, digest }, eventId: event.id };
 }
 

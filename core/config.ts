@@ -1,8 +1,12 @@
 // App settings → a validated configuration. Pure: the caller passes the environment (and the targets file content,
 // when ELB_TARGETS_FILE is used), so the rules are unit-tested without touching process.env or the disk.
 import { DomainError } from './errors';
-import { ImageRepository, isValidTag, parseImageRepository, registryEndpoint } from './image';
+import { AppSettings } from './contract/settings';
+import { ImageRepository, parseImageRepository, registryEndpoint } from './image';
 import { parseTargets, Target } from './targets';
+import { validate } from './validate';
+
+const BASE_URL = /^https?:\/\/[^/\s]+$/;
 
 export type AuthMode = 'platform' | 'none';
 
@@ -58,14 +62,6 @@ function fail(message: string): never {
   throw new DomainError('invalid_settings', message, 500);
 }
 
-function intSetting(env: Env, name: string, dflt: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) fail(`${name} must be an integer between ${min} and ${max}`);
-  return n;
-}
-
 /** The local default: one kubeconfig target on the simulated cluster. */
 export function defaultLocalTargetsJson(env: Env): string {
   const localDir = env.ELB_LOCAL_DIR && env.ELB_LOCAL_DIR.length > 0 ? env.ELB_LOCAL_DIR : '.local';
@@ -92,48 +88,26 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     targetsJson = targetsFileContent;
   } else targetsJson = defaultLocalTargetsJson(env);
 
+  // Blank settings count as absent (an app setting cannot be deleted in every portal, only emptied).
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const settings = validate(AppSettings, present, () => 'invalid_settings', { status: 500, prefix: 'settings' });
   const image = parseImageRepository(env.ELB_OPENAPI_IMAGE || DEFAULTS.image);
-  const pinnedTag = env.ELB_OPENAPI_TAG || DEFAULTS.tag;
-  if (!isValidTag(pinnedTag)) fail('ELB_OPENAPI_TAG is not a valid image tag');
+  const pinnedTag = settings.ELB_OPENAPI_TAG ?? DEFAULTS.tag;
+  const authMode = settings.ELB_AUTH_MODE as AuthMode;
 
-  const authMode = (env.ELB_AUTH_MODE || 'platform').toLowerCase();
-  if (authMode !== 'platform' && authMode !== 'none') fail('ELB_AUTH_MODE must be "platform" or "none"');
-
-  const execUpstream = (env.TERMINAL_EXEC_UPSTREAM || DEFAULTS.execUpstream).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/\s]+$/.test(execUpstream)) fail('TERMINAL_EXEC_UPSTREAM must be an http(s) base URL');
+  const execUpstream = (settings.TERMINAL_EXEC_UPSTREAM ?? DEFAULTS.execUpstream).replace(/\/+$/, '');
+  if (!BASE_URL.test(execUpstream)) fail('TERMINAL_EXEC_UPSTREAM must be an http(s) base URL');
 
   const registryEp = registryEndpoint(
     image,
     env.ELB_REGISTRY_ENDPOINT ?? (image.registry === '127.0.0.1:5001' ? DEFAULTS.registryEndpoint : undefined),
   );
-  if (!/^https?:\/\/[^/\s]+$/.test(registryEp)) fail('ELB_REGISTRY_ENDPOINT must be an http(s) base URL');
+  if (!BASE_URL.test(registryEp)) fail('ELB_REGISTRY_ENDPOINT must be an http(s) base URL');
 
-  const registryResourceId = env.ELB_REGISTRY_RESOURCE_ID?.trim() || null;
-  if (
-    registryResourceId &&
-    !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/i.test(
-      registryResourceId,
-    )
-  ) {
-    fail('ELB_REGISTRY_RESOURCE_ID must be a container registry resource id');
-  }
-
+  const registryResourceId = settings.ELB_REGISTRY_RESOURCE_ID ?? null;
   if (authMode === 'platform' && !registryResourceId) {
     fail('ELB_REGISTRY_RESOURCE_ID is required with ELB_AUTH_MODE=platform: Event Grid pushes are checked against it');
   }
-
-  const dashboardOrigins = (env.ELB_DASHBOARD_ORIGINS ?? '')
-    .split(',')
-    .map((o) => o.trim())
-    .filter((o) => o !== '');
-  for (const origin of dashboardOrigins) {
-    if (!/^https?:\/\/[^/\s?#@]+$/.test(origin))
-      fail('ELB_DASHBOARD_ORIGINS must list origins like http://127.0.0.1:5173');
-  }
-
-  const taskHub = env.ELB_TASK_HUB || DEFAULTS.taskHub;
-  if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(taskHub))
-    fail('ELB_TASK_HUB must be 3-45 letters or digits, starting with a letter');
 
   return {
     targets: parseTargets(targetsJson),
@@ -142,20 +116,20 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     registryEndpoint: registryEp,
     registryResourceId,
     execUpstream,
-    authMode: authMode as AuthMode,
-    dashboardOrigins,
+    authMode,
+    dashboardOrigins: settings.ELB_DASHBOARD_ORIGINS,
     timings: {
-      pollIntervalSeconds: intSetting(env, 'ELB_POLL_INTERVAL_SECONDS', 5, 0, 300),
-      watchSeconds: intSetting(env, 'ELB_WATCH_SECONDS', 90, 1, 600),
-      rolloutTimeoutSeconds: intSetting(env, 'ELB_ROLLOUT_TIMEOUT_SECONDS', 600, 1, 7200),
-      externalIpTimeoutSeconds: intSetting(env, 'ELB_EXTERNAL_IP_TIMEOUT_SECONDS', 300, 1, 7200),
-      verifyTimeoutSeconds: intSetting(env, 'ELB_VERIFY_TIMEOUT_SECONDS', 120, 1, 3600),
-      dependencyRetrySeconds: intSetting(env, 'ELB_DEPENDENCY_RETRY_SECONDS', 30, 0, 600),
+      pollIntervalSeconds: settings.ELB_POLL_INTERVAL_SECONDS,
+      watchSeconds: settings.ELB_WATCH_SECONDS,
+      rolloutTimeoutSeconds: settings.ELB_ROLLOUT_TIMEOUT_SECONDS,
+      externalIpTimeoutSeconds: settings.ELB_EXTERNAL_IP_TIMEOUT_SECONDS,
+      verifyTimeoutSeconds: settings.ELB_VERIFY_TIMEOUT_SECONDS,
+      dependencyRetrySeconds: settings.ELB_DEPENDENCY_RETRY_SECONDS,
     },
-    execTimeoutSeconds: intSetting(env, 'ELB_EXEC_TIMEOUT_SECONDS', 120, 5, 1800),
+    execTimeoutSeconds: settings.ELB_EXEC_TIMEOUT_SECONDS,
     localRun: Boolean(env.ELB_LOCAL_DIR && env.ELB_LOCAL_DIR.trim() !== ''),
-    pendingWarnSeconds: intSetting(env, 'ELB_PENDING_WARN_SECONDS', 60, 5, 86400),
-    historyLimit: intSetting(env, 'ELB_HISTORY_LIMIT', 50, 1, 1000),
-    taskHub,
+    pendingWarnSeconds: settings.ELB_PENDING_WARN_SECONDS,
+    historyLimit: settings.ELB_HISTORY_LIMIT,
+    taskHub: settings.ELB_TASK_HUB,
   };
 }

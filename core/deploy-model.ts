@@ -1,14 +1,14 @@
 // Shapes shared by the deploy orchestration, its activities and the HTTP API. The output keeps the reference
 // system's fields (status, openapi_deploy.{status,image,external_ip,apply_output}, workload_identity,
 // elapsed_seconds) so existing scripts keep working, and adds error, digest, previous image, rollback and timeline.
-import { Diagnostics } from './errors';
+import type * as z from 'zod/mini';
+import type * as contract from './contract';
 import { Timings } from './config';
-import { TimelineEntry } from './timeline';
 
 export const DEPLOY_ORCHESTRATOR = 'deployOpenApi';
 export const CANCEL_EVENT = 'cancel';
-export const DEPLOY_REASONS = ['install', 'update', 'auto', 'rollback'] as const;
-export type DeployReason = (typeof DEPLOY_REASONS)[number];
+export { DEPLOY_REASONS } from './contract/primitives';
+export type DeployReason = z.output<typeof contract.DeployReason>;
 
 export interface DeployInput {
   target: string;
@@ -22,13 +22,7 @@ export interface DeployInput {
   timings: Timings;
 }
 
-export interface DeployError {
-  code: string;
-  message: string;
-  diagnostics?: Diagnostics;
-  /** Set by the apply when the exec server certainly did not run it: nothing reached the cluster. */
-  not_applied?: boolean;
-}
+export type DeployError = z.output<typeof contract.DeployError>;
 
 /** Activities return domain failures as values (codes survive intact); only unexpected faults throw. */
 export type ActivityResult<T> = { ok: true; value: T } | { ok: false; error: DeployError };
@@ -51,16 +45,7 @@ export interface ResolvedImage {
   canRollBack: boolean;
 }
 
-export interface WorkloadIdentityResult {
-  status: 'configured' | 'skipped';
-  reason?: string;
-  identity_name?: string;
-  client_id?: string;
-  principal_id?: string;
-  oidc_issuer?: string;
-  federated_credential?: string;
-  roles_assigned?: string[];
-}
+export type WorkloadIdentityResult = z.output<typeof contract.WorkloadIdentityResult>;
 
 export interface ApplyResult {
   apply_output: string;
@@ -96,48 +81,10 @@ export interface ClusterInspection {
   ready_replicas: number;
 }
 
-export type DeployStatus = 'succeeded' | 'failed' | 'rolled_back' | 'cancelled';
-
-export interface RollbackOutcome {
-  status: 'succeeded' | 'failed' | 'skipped';
-  image: string | null;
-  reason?: string;
-  error?: DeployError;
-}
-
-export interface DeployOutput {
-  status: DeployStatus;
-  deploy_id: string;
-  target: string;
-  namespace: string | null;
-  reason: DeployReason;
-  requester: string;
-  workload_identity: WorkloadIdentityResult | null;
-  openapi_deploy: {
-    status: 'deployed' | 'failed' | 'rolled_back' | 'cancelled';
-    image: string | null;
-    tag: string | null;
-    digest: string | null;
-    external_ip: string | null;
-    base_url: string | null;
-    api_version: string | null;
-    apply_output: string;
-    ready_replicas: number | null;
-    desired_replicas: number | null;
-    error?: string;
-  };
-  previous_image: string | null;
-  error: DeployError | null;
-  rollback: RollbackOutcome | null;
-  /** Whether a cancel was requested before the outcome was decided (then status is never `succeeded`). */
-  cancel_requested: boolean;
-  /** In words, what the cluster looks like after a failure or a cancel. */
-  cluster_state: string;
-  timeline: TimelineEntry[];
-  started_at: string;
-  finished_at: string;
-  elapsed_seconds: number;
-}
+export type DeployStatus = (typeof contract.DEPLOY_OUTCOMES)[number];
+export type RollbackOutcome = z.output<typeof contract.RollbackOutcome>;
+/** The orchestration's output (docs/deploy.md), declared in core/contract/deploy.ts. */
+export type DeployOutput = z.output<typeof contract.DeployOutput>;
 
 export interface FinishInput {
   deployId: string;

@@ -2,31 +2,11 @@
 // Grid start path writes it; tests and benchmarks that seed history build theirs the same way, so the two cannot
 // drift apart.
 
-import { DeployOutput } from './deploy-model';
-import { TimelineEntry } from './timeline';
+import type * as z from 'zod/mini';
+import type * as contract from './contract/history';
 
-/** One row of the `deployments` history table (adapters/state-store.ts keeps them). */
-export interface DeploymentRecord {
-  deploy_id: string;
-  target: string;
-  reason: string;
-  requester: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'cancelled' | 'terminated';
-  requested_at: string;
-  finished_at: string | null;
-  tag: string | null;
-  digest: string | null;
-  image: string | null;
-  previous_image: string | null;
-  elapsed_seconds: number | null;
-  phase_seconds: Record<string, number>;
-  /** The deploy's phases as `custom_status.timeline` reported them at the end ([] until it ends). */
-  timeline: TimelineEntry[];
-  error: { code: string; message: string } | null;
-  rollback_status: string | null;
-  /** The full orchestration output once finished (kept so history outlives Durable's own records). */
-  output: DeployOutput | null;
-}
+/** One row of the `deployments` history table (adapters/state-store.ts keeps them); core/contract/history.ts. */
+export type DeploymentRecord = z.output<typeof contract.DeploymentRecord>;
 
 export interface QueuedDeployment {
   deployId: string;

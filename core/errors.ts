@@ -1,22 +1,11 @@
 // Every failure the product reports carries a machine-readable code; HTTP handlers map `status` onto the response,
 // deploy phases copy `code`, `message` and `diagnostics` into the orchestration output.
+import type * as z from 'zod/mini';
+import type { Diagnostics as Schema } from './contract/deploy';
 
-export interface Diagnostics {
-  likely_cause?: string;
-  what_to_do?: string;
-  events?: DiagnosticEvent[];
-  [key: string]: unknown;
-}
-
-export interface DiagnosticEvent {
-  kind: string;
-  name: string;
-  reason: string;
-  message: string;
-  type?: string;
-  count?: number;
-  last_timestamp?: string;
-}
+/** Evidence a failure carries (events, likely cause, what to do); declared in core/contract/deploy.ts. */
+export type Diagnostics = z.output<typeof Schema>;
+export type DiagnosticEvent = NonNullable<Diagnostics['events']>[number];
 
 export class DomainError extends Error {
   constructor(

@@ -1,5 +1,7 @@
 // The deploy status the API returns, shaped from the Durable status (or from the history record once Durable no
 // longer knows the instance). A deploy still Pending after a while is flagged instead of looking merely slow.
+import * as z from 'zod/mini';
+import * as contract from './contract/deploy';
 import { DeployProgress, initialTimeline } from './timeline';
 
 export interface DurableStatusLike {
@@ -12,16 +14,8 @@ export interface DurableStatusLike {
   lastUpdatedTime: Date | string;
 }
 
-export interface DeployStatusBody {
-  instance_id: string;
-  runtime_status: string;
-  custom_status: DeployProgress;
-  output: unknown;
-  created_time: string;
-  last_updated_time: string;
-  stuck: boolean;
-  stuck_reason?: string;
-}
+/** What the status routes answer (core/contract/deploy.ts). */
+export type DeployStatusBody = z.input<typeof contract.DeployStatus>;
 
 /**
  * Whether `DurableClient.getStatus` failed because Durable does not know the instance (never started, or purged).
@@ -37,23 +31,27 @@ function iso(t: Date | string): string {
 
 export function shapeStatus(s: DurableStatusLike, nowMs: number, pendingWarnSeconds: number): DeployStatusBody {
   const input = (s.input ?? {}) as { target?: string; reason?: string };
-  const custom = (
-    s.customStatus && typeof s.customStatus === 'object' ? s.customStatus : null
-  ) as DeployProgress | null;
-  const progress: DeployProgress = custom ?? {
-    phase: 'queued',
-    target: input.target ?? '',
-    image: null,
-    reason: input.reason ?? '',
-    cancel_requested: false,
-    timeline: initialTimeline(),
-  };
+  // Both were written by our own orchestrator, but they come back through Durable's storage untyped: each is
+  // checked against its schema. A custom status that is not one (none yet) reads as queued; an output that is not a
+  // deploy output (Durable's failure text of an orchestration that crashed, a termination reason) reads as null.
+  const custom = z.safeParse(contract.DeployProgress, s.customStatus);
+  const output = z.safeParse(contract.DeployOutput, s.output);
+  const progress: DeployProgress = custom.success
+    ? custom.data
+    : {
+        phase: 'queued',
+        target: input.target ?? '',
+        image: null,
+        reason: input.reason ?? '',
+        cancel_requested: false,
+        timeline: initialTimeline(),
+      };
   const created = iso(s.createdTime);
   const body: DeployStatusBody = {
     instance_id: s.instanceId,
     runtime_status: s.runtimeStatus,
     custom_status: progress,
-    output: s.output ?? null,
+    output: output.success ? output.data : null,
     created_time: created,
     last_updated_time: iso(s.lastUpdatedTime),
     stuck: false,

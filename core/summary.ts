@@ -2,93 +2,28 @@
 // has, whether an update is available, the live service, the active and the most recent deploy, the digests that
 // failed, the dependencies that do not answer — and the cheap activity view the page polls (tables only).
 import { createHash } from 'node:crypto';
+import type * as z from 'zod/mini';
 import { AppConfig } from './config';
+import type * as contract from './contract/summary';
 import { DeployReason } from './deploy-model';
 import { DeploymentRecord } from './deployment-record';
 import { digestRef } from './image';
-import { desiredTag, FailedDigest, failedDigest, failedDigestsOf, TargetState } from './target-state';
+import { desiredTag, failedDigest, failedDigestsOf, TargetState } from './target-state';
 import { Target } from './targets';
 
-export interface RegistryView {
-  tag: string;
-  digest: string | null;
-  tags: string[];
-  error?: string;
-}
-
-export interface ServiceView {
-  installed: boolean;
-  external_ip: string | null;
-  base_url: string | null;
-  swagger_url: string | null;
-  api_version: string | null;
-  live_image?: string | null;
-  error?: string;
-  /** Why the live service could not be read; `cluster_unavailable` when the cluster API cannot be reached. */
-  error_code?: string;
-}
-
-export interface ActiveDeployView {
-  instance_id: string;
-  runtime_status: string;
-  phase: string;
-  reason: string;
-  stuck?: boolean;
-  cancel_requested?: boolean;
-}
-
+// The shapes are declared in core/contract/summary.ts; the server builds their wire form (`z.input`: fields the
+// dashboard reads as null may be left out).
+export type RegistryView = z.input<typeof contract.RegistryView>;
+export type ServiceView = z.input<typeof contract.ServiceView>;
+export type ActiveDeployView = z.input<typeof contract.ActiveDeployView>;
 /** The most recent deploy of a target (running or finished), from its history record. */
-export interface DeployBrief {
-  deploy_id: string;
-  reason: DeployReason;
-  requester: string;
-  status: DeploymentRecord['status'];
-  cancel_requested: boolean;
-  started_at: string;
-  finished_at: string | null;
-  tag: string | null;
-  digest: string | null;
-  error: { code: string; message: string } | null;
-  cluster_state: string | null;
-}
-
-export type DependencyPart = 'exec' | 'cluster' | 'registry' | 'storage';
-
+export type DeployBrief = z.input<typeof contract.DeployBrief>;
+export type DependencyPart = z.input<typeof contract.DependencyPart>;
 /** A part that does not answer right now (no secrets, no URLs). */
-export interface DependencyProblem {
-  part: DependencyPart;
-  code: 'exec_unavailable' | 'cluster_unavailable' | 'registry_unavailable' | 'storage_unavailable';
-  message: string;
-  /** Only on a local run: the command that starts the part. */
-  hint: string | null;
-}
-
+export type DependencyProblem = z.input<typeof contract.DependencyProblem>;
 /** What `GET …/activity` answers: tables only, cheap enough to poll every second. */
-export interface ActivityView {
-  target: string;
-  change_token: string;
-  active_deploy: { instance_id: string; reason: string; requester: string; started_at: string | null } | null;
-  last_deploy: DeployBrief | null;
-}
-
-export interface TargetSummary {
-  target: string;
-  kind: Target['kind'];
-  namespace: string;
-  pinned_tag: string;
-  desired_tag: string;
-  deployed: { tag: string | null; digest: string; image: string; deployed_at: string | null } | null;
-  registry: RegistryView;
-  update_available: boolean;
-  drift: { detected: boolean; live_image: string | null };
-  service: ServiceView;
-  active_deploy: ActiveDeployView | null;
-  last_deploy: DeployBrief | null;
-  failed_digests: FailedDigest[];
-  registry_digest_failed: FailedDigest | null;
-  dependencies: DependencyProblem[];
-  change_token: string;
-}
+export type ActivityView = z.input<typeof contract.TargetActivity>;
+export type TargetSummary = z.input<typeof contract.TargetSummary>;
 
 /** Which local-run.sh command starts each part (docs/api.md "dependencies"). */
 const LOCAL_START: Record<DependencyPart, string> = {

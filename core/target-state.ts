@@ -1,6 +1,8 @@
 // Per-target state kept in the `targets` table, and the pure decisions taken on it: who holds the single-flight
 // lease, whether a registry push starts a deploy, waits for the running one, or is ignored, and which digests
 // failed (so auto-updates never retry them).
+import type * as z from 'zod/mini';
+import type { FailedDigest as FailedDigestSchema } from './contract/summary';
 import type { DeployOutput } from './deploy-model';
 
 export interface TargetState {
@@ -108,15 +110,8 @@ export function needsFollowUp(state: TargetState): boolean {
 }
 
 /** A digest whose deploy failed or rolled back (docs/deploy.md "Failed digests"). */
-export interface FailedDigest {
-  digest: string;
-  tag: string | null;
-  deploy_id: string;
-  failed_at: string;
-  outcome: 'failed' | 'rolled_back';
-  code: string;
-  message: string;
-}
+/** A digest whose deploy failed or rolled back (core/contract/summary.ts). */
+export type FailedDigest = z.output<typeof FailedDigestSchema>;
 
 export const MAX_FAILED_DIGESTS = 10;
 

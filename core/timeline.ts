@@ -1,16 +1,12 @@
 // The deploy's progress as the API and the dashboard see it: the current phase plus a timeline of every phase.
-// Pure functions over plain data; the orchestrator supplies timestamps from its deterministic clock.
+// Pure functions over plain data; the orchestrator supplies timestamps from its deterministic clock. The shapes
+// are declared in core/contract/deploy.ts.
+import * as z from 'zod/mini';
+import * as contract from './contract/deploy';
+import { PHASES } from './contract/deploy';
 
-export const PHASES = [
-  'resolving_image',
-  'setup_workload_identity',
-  'applying_manifests',
-  'waiting_for_rollout',
-  'waiting_for_external_ip',
-  'verifying_service',
-] as const;
-
-export type PhaseName = (typeof PHASES)[number] | 'rolling_back';
+export { PHASES } from './contract/deploy';
+export type PhaseName = z.output<typeof contract.PhaseName>;
 /** Phase names in words, for messages ("cancelled on request during the rollout"). */
 export const PHASE_LABEL: Record<PhaseName, string> = {
   resolving_image: 'resolving the image',
@@ -22,26 +18,11 @@ export const PHASE_LABEL: Record<PhaseName, string> = {
   rolling_back: 'the rollback',
 };
 
-export type PhaseStatus = 'pending' | 'running' | 'done' | 'skipped' | 'failed';
+export type PhaseStatus = z.output<typeof contract.PhaseStatus>;
 /** What customStatus.phase says: a phase name or a terminal word. */
-export type CurrentPhase = PhaseName | 'queued' | 'completed' | 'failed' | 'rolled_back' | 'cancelled';
-
-export interface TimelineEntry {
-  name: PhaseName;
-  status: PhaseStatus;
-  startedAt: string | null;
-  endedAt: string | null;
-  detail: string;
-}
-
-export interface DeployProgress {
-  phase: CurrentPhase;
-  target: string;
-  image: string | null;
-  reason: string;
-  cancel_requested: boolean;
-  timeline: TimelineEntry[];
-}
+export type CurrentPhase = z.output<typeof contract.CurrentPhase>;
+export type TimelineEntry = z.output<typeof contract.TimelineEntry>;
+export type DeployProgress = z.output<typeof contract.DeployProgress>;
 
 export function initialTimeline(): TimelineEntry[] {
   return PHASES.map((name) => ({ name, status: 'pending', startedAt: null, endedAt: null, detail: '' }));
@@ -79,33 +60,14 @@ export function phaseDurations(t: readonly TimelineEntry[]): Record<string, numb
   return out;
 }
 
-const PHASE_STATUSES: readonly PhaseStatus[] = ['pending', 'running', 'done', 'skipped', 'failed'];
-const PHASE_NAMES: readonly string[] = [...PHASES, 'rolling_back'];
-
-function isTimelineEntry(v: unknown): v is TimelineEntry {
-  if (typeof v !== 'object' || v === null) return false;
-  const e = v as Record<string, unknown>;
-  const optIso = (x: unknown) => x === null || typeof x === 'string';
-  return (
-    typeof e.name === 'string' &&
-    PHASE_NAMES.includes(e.name) &&
-    typeof e.status === 'string' &&
-    PHASE_STATUSES.includes(e.status as PhaseStatus) &&
-    optIso(e.startedAt) &&
-    optIso(e.endedAt) &&
-    typeof e.detail === 'string'
-  );
-}
-
 /**
  * The timeline inside a Durable custom status, or null when it has none (not started yet) or is malformed. The
  * custom status is written by our own orchestrator, but it crosses a storage boundary, so it is checked.
  */
 export function timelineOf(customStatus: unknown): TimelineEntry[] | null {
   if (typeof customStatus !== 'object' || customStatus === null) return null;
-  const t = (customStatus as { timeline?: unknown }).timeline;
-  if (!Array.isArray(t) || !t.every(isTimelineEntry)) return null;
-  return t.map((e) => ({ ...e }));
+  const t = z.safeParse(z.array(contract.TimelineEntry), (customStatus as { timeline?: unknown }).timeline);
+  return t.success ? t.data : null;
 }
 
 /**

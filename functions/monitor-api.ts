@@ -1,21 +1,16 @@
 // Seed-compatible monitor routes: the service's LoadBalancer address and what the registry holds.
-import * as df from 'durable-functions';
 import { optionalTargetQuery, parseServiceName } from '../core/requests';
 import { selectTarget } from '../core/targets';
 import { desiredTag } from '../core/target-state';
 import { imageName } from '../core/image';
-import { appConfig } from '../adapters/settings';
-import { guarded, json } from './lib/http';
+import { httpRoute, json } from './lib/http';
 import { adapters } from '../services/composition';
 import { bounded, clusterRead, registryTags } from './lib/views';
 
-df.app.client.http('monitorServiceIp', {
-  route: 'monitor/aks/service-ip',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async (req) => {
+httpRoute('monitorServiceIp', {
+  GET: async (req) => {
     const serviceName = parseServiceName(req.query.get('service_name'));
-    const config = appConfig();
+    const config = adapters().config;
     const target = selectTarget(config.targets, optionalTargetQuery(req.query.get('target')));
     const svc = await clusterRead(target, (kube) => kube.service());
     return json(200, {
@@ -25,15 +20,12 @@ df.app.client.http('monitorServiceIp', {
       available: svc.externalIp !== null,
       status: svc.externalIp ? 'ready' : 'missing_or_pending',
     });
-  }),
+  },
 });
 
-df.app.client.http('monitorAcr', {
-  route: 'monitor/acr',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async (req) => {
-    const config = appConfig();
+httpRoute('monitorAcr', {
+  GET: async (req) => {
+    const config = adapters().config;
     const target = selectTarget(config.targets, optionalTargetQuery(req.query.get('target')));
     const { state } = await adapters().targets.get(target.name);
     const tags = await bounded(registryTags(config), 'registry_unavailable', 'the registry');
@@ -47,5 +39,5 @@ df.app.client.http('monitorAcr', {
       actual_tags: { [repo]: tags.tags },
       digests: tags.digests,
     });
-  }),
+  },
 });

@@ -1,13 +1,11 @@
 // The app's own health and its OpenAPI description.
-import * as df from 'durable-functions';
-import { API_DOCUMENT } from '../core/api-spec';
+import { apiDocument } from '../core/api-spec';
 import { assertAuthModeAllowed } from '../core/auth';
-import { appConfig } from '../adapters/settings';
-import { guarded, json } from './lib/http';
+import { httpRoute, json } from './lib/http';
 import { adapters } from '../services/composition';
 
 // Settings are checked when the app loads: a bad configuration, or the no-auth mode in Azure, stops the start.
-assertAuthModeAllowed(appConfig().authMode, process.env);
+assertAuthModeAllowed(adapters().config.authMode, process.env);
 
 interface Check {
   status: 'ok' | 'failed';
@@ -27,12 +25,9 @@ async function check(work: () => Promise<string>): Promise<Check> {
   }
 }
 
-df.app.client.http('healthz', {
-  route: 'healthz',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async () => {
-    const config = appConfig();
+httpRoute('healthz', {
+  GET: async () => {
+    const config = adapters().config;
     const [storage, exec, registry] = await Promise.all([
       check(async () => {
         await adapters().deployments.list(config.targets[0]!.name, 1);
@@ -51,12 +46,9 @@ df.app.client.http('healthz', {
     ]);
     const ok = storage.status === 'ok' && exec.status === 'ok' && registry.status === 'ok';
     return json(ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', checks: { storage, exec, registry } });
-  }),
+  },
 });
 
-df.app.client.http('openApiDocument', {
-  route: 'openapi.json',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async () => json(200, API_DOCUMENT)),
+httpRoute('openApiDocument', {
+  GET: async () => json(200, apiDocument()),
 });

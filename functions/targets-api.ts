@@ -1,12 +1,11 @@
 // Resource-style routes for the dashboard: targets and their summaries, deploy history, deploy start/status/
 // cancel per target, and the live service's OpenAPI document.
-import * as df from 'durable-functions';
 import { DomainError } from '../core/errors';
 import { parseLimit, parseTargetParam } from '../core/requests';
 import { selectTarget } from '../core/targets';
 import { fetchSpec, serviceBaseUrl } from '../adapters/service-probe';
 import { cancelDeploy, deployStatus, startDeploy } from './lib/deploy-handlers';
-import { guarded, json } from './lib/http';
+import { httpRoute, json } from './lib/http';
 import { adapters, deployLeases } from '../services/composition';
 import { probeExec } from '../adapters/dependencies';
 import { clusterRead, summaryRegistryTags, targetActivity, targetSummary } from './lib/views';
@@ -15,99 +14,61 @@ function targetFromRoute(raw: string | undefined) {
   return selectTarget(adapters().config.targets, parseTargetParam(raw));
 }
 
-df.app.client.http('targetsList', {
-  route: 'targets',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async (_req, _caller, client) => {
+httpRoute('targetsList', {
+  GET: async (_req, _caller, client) => {
     const config = adapters().config;
     const [tags, execProblem] = [summaryRegistryTags(config), probeExec(config.execUpstream)];
     return json(
       200,
       await Promise.all(config.targets.map(async (t) => targetSummary(config, t, client, await tags, execProblem))),
     );
-  }),
-});
-
-df.app.client.http('targetSummary', {
-  route: 'targets/{target}/openapi',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async (req, _caller, client) =>
-    json(200, await targetSummary(adapters().config, targetFromRoute(req.params.target), client)),
-  ),
-});
-
-df.app.client.http('targetActivity', {
-  route: 'targets/{target}/openapi/activity',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async (req) => json(200, await targetActivity(targetFromRoute(req.params.target)))),
-});
-
-df.app.client.http('activity', {
-  route: 'activity',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async () =>
-    json(200, { targets: await Promise.all(adapters().config.targets.map(targetActivity)) }),
-  ),
-});
-
-df.app.client.http('targetDeployments', {
-  route: 'targets/{target}/openapi/deployments',
-  methods: ['GET', 'POST'],
-  authLevel: 'anonymous',
-  handler: async (req, client, ctx) => {
-    if (req.method === 'POST') {
-      return guarded('deployer', (r, caller, c) => startDeploy(r, caller, c, targetFromRoute(r.params.target).name))(
-        req,
-        client,
-        ctx,
-      );
-    }
-    return guarded('reader', async (r, _caller, c) => {
-      const target = targetFromRoute(r.params.target);
-      const config = adapters().config;
-      const limit = parseLimit(r.query.get('limit'), config.historyLimit, config.historyLimit);
-      // Reads only, but for the one-time repair of a record whose orchestration ended without it (docs/deploy.md#repairs).
-      const records = await deployLeases(c).history(target.name, limit);
-      // The full output stays on the per-deploy route; the list carries what a history table needs.
-      return json(
-        200,
-        records.map(({ output: _output, ...rest }) => rest),
-      );
-    })(req, client, ctx);
   },
 });
 
-df.app.client.http('targetDeployment', {
-  route: 'targets/{target}/openapi/deployments/{id}',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', (req, _caller, client) =>
-    deployStatus(req.params.id, client, targetFromRoute(req.params.target).name),
-  ),
+httpRoute('targetSummary', {
+  GET: async (req, _caller, client) =>
+    json(200, await targetSummary(adapters().config, targetFromRoute(req.params.target), client)),
 });
 
-df.app.client.http('targetDeploymentCancel', {
-  route: 'targets/{target}/openapi/deployments/{id}/cancel',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: guarded('deployer', (req, caller, client) =>
+httpRoute('targetActivity', {
+  GET: async (req) => json(200, await targetActivity(targetFromRoute(req.params.target))),
+});
+
+httpRoute('activity', {
+  GET: async () => json(200, { targets: await Promise.all(adapters().config.targets.map(targetActivity)) }),
+});
+
+httpRoute('targetDeployments', {
+  POST: (r, caller, c) => startDeploy(r, caller, c, targetFromRoute(r.params.target).name),
+  GET: async (r, _caller, c) => {
+    const target = targetFromRoute(r.params.target);
+    const config = adapters().config;
+    const limit = parseLimit(r.query.get('limit'), config.historyLimit, config.historyLimit);
+    // Reads only, but for the one-time repair of a record whose orchestration ended without it (docs/deploy.md#repairs).
+    const records = await deployLeases(c).history(target.name, limit);
+    // The full output stays on the per-deploy route; the list carries what a history table needs.
+    return json(
+      200,
+      records.map(({ output: _output, ...rest }) => rest),
+    );
+  },
+});
+
+httpRoute('targetDeployment', {
+  GET: (req, _caller, client) => deployStatus(req.params.id, client, targetFromRoute(req.params.target).name),
+});
+
+httpRoute('targetDeploymentCancel', {
+  POST: (req, caller, client) =>
     cancelDeploy(req, req.params.id, caller, client, targetFromRoute(req.params.target).name),
-  ),
 });
 
-df.app.client.http('targetSpec', {
-  route: 'targets/{target}/openapi/spec',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: guarded('reader', async (req) => {
+httpRoute('targetSpec', {
+  GET: async (req) => {
     const target = targetFromRoute(req.params.target);
     const svc = await clusterRead(target, (kube) => kube.service());
     if (!svc.externalIp)
       throw new DomainError('service_not_ready', `elb-openapi on ${target.name} has no address yet`, 404);
     return json(200, await fetchSpec(serviceBaseUrl(svc.externalIp, target.servicePort)));
-  }),
+  },
 });

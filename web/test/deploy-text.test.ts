@@ -17,7 +17,16 @@ import { withPhaseLabels } from '../src/core/phases.js';
 import { ACTIVITY_POLL, nextActivityDelay, nextPollDelay } from '../src/core/polling.js';
 import { parseRoute } from '../src/core/routes.js';
 import { targetState } from '../src/core/target-row.js';
-import { activity, deployBrief, DIGEST_BROKEN, DIGEST_NEW, DIGEST_OLD, failedDigest, summary } from './fixtures.js';
+import {
+  activity,
+  dependency,
+  deployBrief,
+  DIGEST_BROKEN,
+  DIGEST_NEW,
+  DIGEST_OLD,
+  failedDigest,
+  summary,
+} from './fixtures.js';
 
 const NOW = Date.parse('2026-05-15T12:10:00Z');
 
@@ -99,7 +108,7 @@ describe('deploy sentences', () => {
   it('tells the cluster state as a sentence and names the parts that block a deploy', () => {
     expect(clusterStateText(`restored to repo@${DIGEST_OLD}`)).toBe('Restored to repo@sha256:111111111111');
     expect(clusterStateText('unchanged: nothing was applied')).toBe('Unchanged: nothing was applied');
-    const dep = (part: 'exec' | 'cluster') => ({ part, code: `${part}_unavailable`, message: 'down', hint: null });
+    const dep = (part: 'exec' | 'cluster') => dependency(part);
     expect(blockedReason([])).toBeNull();
     expect(blockedReason([dep('exec')])).toBe(
       'Deploying is unavailable until the exec server answers again (see above).',
@@ -147,7 +156,7 @@ describe('change feed and dismissals', () => {
 
   it('parses the activity feed and rejects one without a change token', () => {
     const s = summary({
-      active: { instance_id: 'auto-1', runtime_status: 'Running', phase: null, reason: 'auto' },
+      active: { instance_id: 'auto-1', runtime_status: 'Running', phase: 'queued', reason: 'auto' },
       lastDeploy: deployBrief({ deploy_id: 'd0' }),
     });
     const parsed = parseActivity(activity(s));
@@ -156,7 +165,7 @@ describe('change feed and dismissals', () => {
     expect(parsed.last_deploy?.deploy_id).toBe('d0');
     expect(parseActivityList({ targets: [activity(s)] })).toHaveLength(1);
     expect(() => parseActivity({ target: 'local' })).toThrow(/change_token/);
-    expect(() => parseActivityList([])).toThrow(/not an object/);
+    expect(() => parseActivityList([])).toThrow(/activity list must be an object/);
   });
 
   it('remembers dismissed deploy ids without duplicates, capped, and survives garbage in storage', () => {

@@ -1,31 +1,31 @@
-// Contract fixtures: answers shaped exactly like the HTTP API in docs/contracts.md (and the deploy output of
-// core/deploy-model.ts). They stand in for the server in the dashboard's own tests; they are not the backend.
-// Phases and timeline entries use the backend's own definitions (core/timeline.ts).
+// Contract fixtures: answers as the server sends them, typed from the contract's schemas (core/contract, the wire
+// form: `z.input`) and checked against them when built, so a fixture cannot drift from what the server promises.
+// They stand in for the server in the dashboard's own tests; they are not the backend.
+import * as z from 'zod/mini';
+import * as contract from '../../core/contract/index.js';
 import { PHASES, phaseDurations, type TimelineEntry } from '../../core/timeline.js';
+
+type Wire<S extends z.core.$ZodType> = z.input<S>;
+
+/** Checks a fixture against its schema and hands it back unchanged (as the server would send it). */
+function wire<S extends z.core.$ZodType>(schema: S, value: Wire<S>): Wire<S> {
+  const result = z.safeParse(schema, value, { reportInput: true });
+  if (!result.success)
+    throw new Error(`fixture breaks the contract: ${contract.describeIssue(result.error.issues[0]!)}`);
+  return value;
+}
 
 export const DIGEST_OLD = 'sha256:1111111111111111111111111111111111111111111111111111111111111111';
 export const DIGEST_NEW = 'sha256:2222222222222222222222222222222222222222222222222222222222222222';
 
 export const DIGEST_BROKEN = 'sha256:960f0000000000000000000000000000000000000000000000000000000000aa';
 
-/** `last_deploy` of a summary (and of the activity feed): a deploy's short record, as the contract shapes it. */
-export interface DeployBriefFixture {
-  deploy_id: string;
-  reason: 'install' | 'update' | 'auto' | 'rollback';
-  requester: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'cancelled' | 'terminated';
-  cancel_requested: boolean;
-  started_at: string;
-  finished_at: string | null;
-  tag: string | null;
-  digest: string | null;
-  error: { code: string; message: string } | null;
-  cluster_state: string | null;
-}
+export type DeployBriefFixture = Wire<typeof contract.DeployBrief>;
 
+/** `last_deploy` of a summary (and of the activity feed): a deploy's short record. */
 export function deployBrief(options: Partial<DeployBriefFixture> & { deploy_id: string }): DeployBriefFixture {
   const finished = options.status !== 'running' && options.status !== 'queued';
-  return {
+  return wire(contract.DeployBrief, {
     reason: 'update',
     requester: 'local-dev',
     status: 'succeeded',
@@ -37,21 +37,13 @@ export function deployBrief(options: Partial<DeployBriefFixture> & { deploy_id: 
     error: null,
     cluster_state: finished ? `running 127.0.0.1:5001/elb-openapi@${DIGEST_NEW}` : null,
     ...options,
-  };
+  });
 }
 
-export interface FailedDigestFixture {
-  digest: string;
-  tag: string | null;
-  deploy_id: string;
-  failed_at: string;
-  outcome: 'failed' | 'rolled_back';
-  code: string;
-  message: string;
-}
+export type FailedDigestFixture = Wire<typeof contract.FailedDigest>;
 
 export function failedDigest(options: Partial<FailedDigestFixture> = {}): FailedDigestFixture {
-  return {
+  return wire(contract.FailedDigest, {
     digest: DIGEST_BROKEN,
     tag: '3.4',
     deploy_id: 'auto-broken',
@@ -60,14 +52,15 @@ export function failedDigest(options: Partial<FailedDigestFixture> = {}): Failed
     code: 'crash_loop',
     message: 'crash loop',
     ...options,
-  };
+  });
 }
 
-export interface DependencyFixture {
-  part: 'exec' | 'cluster' | 'registry' | 'storage';
-  code: 'exec_unavailable' | 'cluster_unavailable' | 'registry_unavailable' | 'storage_unavailable';
-  message: string;
-  hint: string | null;
+export type DependencyFixture = Wire<typeof contract.DependencyProblem>;
+
+/** A part that does not answer, as the summary (or a refused deploy start) reports it. */
+export function dependency(part: DependencyFixture['part'], message = 'down', hint: string | null = null) {
+  const code = `${part}_unavailable` as DependencyFixture['code'];
+  return wire(contract.DependencyProblem, { part, code, message, hint });
 }
 
 export interface SummaryOptions {
@@ -75,13 +68,7 @@ export interface SummaryOptions {
   deployedDigest?: string;
   registryDigest?: string | null;
   tags?: string[];
-  active?: {
-    instance_id: string;
-    runtime_status: string;
-    phase: string | null;
-    reason: string;
-    cancel_requested?: boolean;
-  } | null;
+  active?: Wire<typeof contract.ActiveDeployView> | null;
   target?: string;
   lastDeploy?: DeployBriefFixture | null;
   failedDigests?: FailedDigestFixture[];
@@ -91,12 +78,12 @@ export interface SummaryOptions {
   changeToken?: string;
 }
 
-export function summary(options: SummaryOptions = {}) {
+export function summary(options: SummaryOptions = {}): Wire<typeof contract.TargetSummary> {
   const installed = options.installed ?? true;
   const deployedDigest = options.deployedDigest ?? DIGEST_OLD;
   const registryDigest = options.registryDigest === undefined ? DIGEST_OLD : options.registryDigest;
   const failed = options.failedDigests ?? [];
-  return {
+  return wire(contract.TargetSummary, {
     target: options.target ?? 'local',
     kind: 'kubeconfig',
     namespace: 'elb-openapi',
@@ -111,8 +98,11 @@ export function summary(options: SummaryOptions = {}) {
         }
       : null,
     registry:
-      registryDigest === null ? null : { tag: '3.4', digest: registryDigest, tags: options.tags ?? ['3.3', '3.4'] },
+      registryDigest === null
+        ? { tag: '3.4', digest: null, tags: [], error: 'registry_unavailable: the registry does not answer' }
+        : { tag: '3.4', digest: registryDigest, tags: options.tags ?? ['3.3', '3.4'] },
     update_available: installed && registryDigest !== null && registryDigest !== deployedDigest,
+    drift: { detected: false, live_image: null },
     service: installed
       ? options.serviceError
         ? // As the server answers when the cluster cannot be read: installed per its own record, no address.
@@ -146,7 +136,7 @@ export function summary(options: SummaryOptions = {}) {
     registry_digest_failed: failed.find((f) => f.digest === registryDigest) ?? null,
     dependencies: options.dependencies ?? [],
     change_token: options.changeToken ?? changeToken(options),
-  };
+  });
 }
 
 /** As the server derives it: changes with the active deploy, the last deploy's status and the deployed digest. */
@@ -161,7 +151,7 @@ function changeToken(options: SummaryOptions): string {
 
 /** `GET …/activity` for a summary built by `summary()`. */
 export function activity(s: ReturnType<typeof summary>) {
-  return {
+  return wire(contract.TargetActivity, {
     target: s.target,
     change_token: s.change_token,
     active_deploy: s.active_deploy
@@ -172,8 +162,8 @@ export function activity(s: ReturnType<typeof summary>) {
           started_at: '2026-05-15T12:02:00Z',
         }
       : null,
-    last_deploy: s.last_deploy,
-  };
+    last_deploy: s.last_deploy ?? null,
+  });
 }
 
 const at = (base: number, seconds: number) => new Date(base + seconds * 1000).toISOString();
@@ -227,23 +217,84 @@ export function rolledBackTimeline(startMs: number): TimelineEntry[] {
   ];
 }
 
+/** The 202 of a deploy start. */
+export function accepted(id: string, reason: 'install' | 'update' | 'rollback' | 'auto' = 'update') {
+  return wire(contract.DeployAccepted, {
+    id,
+    instance_id: id,
+    target: 'local',
+    reason,
+    status: 'queued',
+    statusQueryGetUri: `/api/aks/openapi/deploy/${id}/status`,
+  });
+}
+
 /** The active deploy a summary reports while `deploy-local-1` runs. */
-export function activeDeploy(phase: string | null, runtime = 'Running', reason = 'update') {
-  return { instance_id: 'deploy-local-1', runtime_status: runtime, phase, reason };
+export function activeDeploy(phase: string, runtime = 'Running', reason = 'update') {
+  return wire(contract.ActiveDeployView, { instance_id: 'deploy-local-1', runtime_status: runtime, phase, reason });
+}
+
+type DeployOutputWire = Wire<typeof contract.DeployOutput>;
+export type OutputOptions = Partial<Omit<DeployOutputWire, 'openapi_deploy'>> & {
+  status: DeployOutputWire['status'];
+  openapi_deploy?: Partial<DeployOutputWire['openapi_deploy']>;
+};
+
+/** A deploy output (docs/deploy.md) with every field the server sets; `options` says what matters to a test. */
+export function deployOutput(options: OutputOptions): DeployOutputWire {
+  const image = `127.0.0.1:5001/elb-openapi@${DIGEST_NEW}`;
+  const ok = options.status === 'succeeded';
+  return wire(contract.DeployOutput, {
+    deploy_id: 'deploy-local-1',
+    target: 'local',
+    namespace: 'elb-openapi',
+    reason: 'update',
+    requester: 'local-dev',
+    workload_identity: null,
+    previous_image: `127.0.0.1:5001/elb-openapi@${DIGEST_OLD}`,
+    error: null,
+    rollback: null,
+    cancel_requested: options.status === 'cancelled',
+    cluster_state: ok ? `running ${image}` : 'unchanged: nothing was applied',
+    timeline: [],
+    started_at: '2026-05-15T12:02:00Z',
+    finished_at: '2026-05-15T12:03:00Z',
+    elapsed_seconds: 30,
+    ...options,
+    openapi_deploy: {
+      status: ok
+        ? 'deployed'
+        : options.status === 'succeeded'
+          ? 'deployed'
+          : options.status === 'failed'
+            ? 'failed'
+            : options.status,
+      image,
+      tag: '3.4',
+      digest: DIGEST_NEW,
+      external_ip: ok ? '127.0.0.2' : null,
+      base_url: ok ? 'http://127.0.0.2:8080' : null,
+      api_version: ok ? '3.4.0' : null,
+      apply_output: '',
+      ready_replicas: ok ? 1 : null,
+      desired_replicas: 1,
+      ...options.openapi_deploy,
+    },
+  });
 }
 
 export interface StatusOptions {
   instanceId?: string;
   runtime: 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated';
-  phase: string;
+  phase: z.output<typeof contract.CurrentPhase>;
   timeline?: ReturnType<typeof timeline>;
-  output?: Record<string, unknown> | null;
+  output?: OutputOptions | null;
   createdMs: number;
   cancelRequested?: boolean;
 }
 
-export function status(options: StatusOptions) {
-  return {
+export function status(options: StatusOptions): Wire<typeof contract.DeployStatus> {
+  return wire(contract.DeployStatus, {
     instance_id: options.instanceId ?? 'deploy-local-1',
     runtime_status: options.runtime,
     custom_status: {
@@ -254,10 +305,11 @@ export function status(options: StatusOptions) {
       reason: 'update',
       cancel_requested: options.cancelRequested ?? false,
     },
-    output: options.output ?? null,
+    output: options.output ? deployOutput(options.output) : null,
     created_time: new Date(options.createdMs).toISOString(),
     last_updated_time: new Date(options.createdMs + 20_000).toISOString(),
-  };
+    stuck: false,
+  });
 }
 
 /** The status of a running deploy at `phase`, its earlier phases done. */
@@ -287,7 +339,7 @@ export function cancelledStatus(phase: (typeof PHASES)[number], createdMs: numbe
   });
 }
 
-export const rolledBackOutput = {
+export const rolledBackOutput: OutputOptions = {
   status: 'rolled_back',
   deploy_id: 'deploy-local-1',
   target: 'local',
@@ -298,6 +350,7 @@ export const rolledBackOutput = {
     external_ip: '127.0.0.2',
     apply_output: '',
   },
+  cancel_requested: false,
   previous_image: `127.0.0.1:5001/elb-openapi@${DIGEST_OLD}`,
   error: {
     code: 'image_pull_failed',
@@ -363,11 +416,11 @@ export interface HistoryRowOptions {
 }
 
 /** A row of `GET /api/targets/{t}/openapi/deployments` as the server stores deploy records. */
-export function historyRow(options: HistoryRowOptions) {
+export function historyRow(options: HistoryRowOptions): Wire<typeof contract.DeploymentListItem> {
   const failed = options.status === 'failed' || options.status === 'rolled_back';
   // As the server derives it: phase_seconds from the timeline when the record has one.
   const seconds = options.phaseSeconds ?? phaseDurations(options.timeline ?? []);
-  return {
+  return wire(contract.DeploymentListItem, {
     deploy_id: options.id,
     target: 'local',
     reason: 'update',
@@ -381,8 +434,9 @@ export function historyRow(options: HistoryRowOptions) {
     previous_image: null,
     elapsed_seconds: Object.values(seconds).reduce((a, b) => a + b, 0),
     phase_seconds: seconds,
-    ...(options.timeline ? { timeline: options.timeline } : {}),
+    // Records written before the timeline was stored have `[]` and only `phase_seconds`.
+    timeline: options.timeline ?? [],
     error: failed ? { code: 'image_pull_failed', message: 'The pods cannot pull the image.' } : null,
     rollback_status: options.status === 'rolled_back' ? 'succeeded' : null,
-  };
+  });
 }

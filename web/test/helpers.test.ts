@@ -28,12 +28,15 @@ describe('formatting', () => {
 
 describe('outcomes', () => {
   it('handles every terminal output status explicitly', () => {
-    const of = (runtime: 'Completed' | 'Failed' | 'Terminated', out: string | null) =>
-      outcomeOf(parseDeployStatus(status({ runtime, phase: 'x', output: out ? { status: out } : null, createdMs: 0 })));
+    const of = (
+      runtime: 'Completed' | 'Failed' | 'Terminated',
+      out: 'succeeded' | 'failed' | 'rolled_back' | 'cancelled' | null,
+    ) =>
+      outcomeOf(
+        parseDeployStatus(status({ runtime, phase: 'completed', output: out ? { status: out } : null, createdMs: 0 })),
+      );
     expect(of('Completed', 'succeeded')).toBe('succeeded');
     expect(of('Completed', 'rolled_back')).toBe('rolled_back');
-    expect(of('Completed', 'blocked')).toBe('blocked');
-    expect(of('Completed', 'mystery')).toBe('unknown');
     expect(of('Completed', null)).toBe('unknown');
     expect(of('Failed', null)).toBe('failed');
     expect(of('Terminated', null)).toBe('terminated');
@@ -60,12 +63,11 @@ describe('phase chart', () => {
   const record = (id: string, phases: [string, number][]): DeploymentRecord => ({
     instance_id: id,
     reason: 'update',
-    requester: null,
-    cluster_state: null,
+    requester: 'local-dev',
     status: 'succeeded',
     tag: '3.4',
     digest: null,
-    started_at: null,
+    started_at: '2026-05-15T12:00:00Z',
     ended_at: null,
     elapsed_seconds: null,
     error: null,

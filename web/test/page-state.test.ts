@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDeployStatus, parseSummary } from '../src/api/parse.js';
+import { parseDependencyProblem, parseDeployStatus, parseSummary } from '../src/api/parse.js';
 import type { DeployStatus, TargetSummary } from '../src/api/types.js';
 import {
   deriveDocsState,
@@ -12,6 +12,7 @@ import {
 import {
   activeDeploy,
   cancelledStatus,
+  dependency,
   deployBrief,
   DIGEST_BROKEN,
   DIGEST_NEW,
@@ -231,7 +232,7 @@ describe('server-side signals', () => {
   it('does not offer Deploy when the cluster could not be read (unknown is not absent)', () => {
     const s = parseSummary({
       ...summary({ installed: false }),
-      service: { installed: false, error: 'kubectl: connection refused' },
+      service: { ...summary({ installed: false }).service, error: 'kubectl: connection refused' },
     });
     const state = deriveDocsState(inputs(s));
     expect(state.kind).toBe('service_unknown');
@@ -280,7 +281,7 @@ describe('update advice', () => {
 describe('nextTrackedId', () => {
   it("follows the server's active deploy, even one started elsewhere, and otherwise keeps the current one", () => {
     const active = parseSummary(
-      summary({ active: { instance_id: 'auto-7', runtime_status: 'Running', phase: null, reason: 'auto' } }),
+      summary({ active: { instance_id: 'auto-7', runtime_status: 'Running', phase: 'queued', reason: 'auto' } }),
     );
     const mine = { instanceId: 'mine', terminal: false, createdMs: NOW };
     expect(nextTrackedId(null, active)).toBe('auto-7');
@@ -404,7 +405,7 @@ describe('issue 12: every deploy, failed digests, parts that are down', () => {
     if (state.kind !== 'installed') return;
     expect(state.dependencies).toHaveLength(1);
     expect(state.blocked).toMatch(/until the exec server answers/);
-    const cluster = { part: 'cluster', code: 'cluster_unavailable', message: 'no route', hint: null };
+    const cluster = parseDependencyProblem(dependency('cluster', 'no route'));
     const merged = deriveDocsState(inputs(parseSummary(summary()), null, { startDependency: cluster }));
     expect(merged.kind === 'installed' && merged.dependencies.map((d) => d.code)).toEqual(['cluster_unavailable']);
     // A refused start alone does not block: the summary decides whether the part is still down.

@@ -27,7 +27,7 @@ describe('boundary parsing', () => {
     expect(parsed.deployed?.tag).toBe('3.4');
   });
 
-  it("reads issue 12's summary fields, and an older server's summary without them", () => {
+  it("reads issue 12's summary fields, and names a missing one instead of guessing", () => {
     const parsed = parseSummary(
       summary({
         registryDigest: DIGEST_BROKEN,
@@ -44,20 +44,21 @@ describe('boundary parsing', () => {
     expect(parsed.service.error_code).toBe('cluster_unavailable');
     expect(parsed.change_token).toEqual(expect.any(String));
 
-    const older = summary();
-    for (const key of ['last_deploy', 'failed_digests', 'registry_digest_failed', 'dependencies', 'change_token'])
-      delete (older as Record<string, unknown>)[key];
-    expect(parseSummary(older)).toMatchObject({
-      last_deploy: null,
-      failed_digests: [],
-      registry_digest_failed: null,
-      dependencies: [],
-      change_token: null,
-    });
-    // What is there is checked.
-    expect(() => parseSummary({ ...summary(), dependencies: [{ code: 'exec_unavailable' }] })).toThrow(/part/);
-    expect(() => parseSummary({ ...summary(), dependencies: 'exec' })).toThrow(/not a list/);
-    expect(() => parseSummary({ ...summary(), last_deploy: { status: 'failed' } })).toThrow(/deploy_id/);
+    // The dashboard and the API ship from one commit (docs/contracts.md): a field the server must send and did
+    // not is a contract break, named, not read as "none".
+    for (const key of ['last_deploy', 'failed_digests', 'registry_digest_failed', 'dependencies', 'change_token']) {
+      const older: Record<string, unknown> = { ...summary() };
+      delete older[key];
+      expect(() => parseSummary(older)).toThrow(`target summary.${key}: is missing`);
+    }
+    // What is there is checked, and the message names the field.
+    expect(() => parseSummary({ ...summary(), dependencies: [{ code: 'exec_unavailable' }] })).toThrow(
+      'target summary.dependencies[0].part: is missing',
+    );
+    expect(() => parseSummary({ ...summary(), dependencies: 'exec' })).toThrow(
+      'target summary.dependencies: must be an array',
+    );
+    expect(() => parseSummary({ ...summary(), last_deploy: { status: 'failed' } })).toThrow(/last_deploy.deploy_id/);
   });
 
   it('rejects answers that break the contract with a machine-readable code', () => {
@@ -68,13 +69,31 @@ describe('boundary parsing', () => {
       expect((error as ApiContractError).code).toBe('bad_response');
       expect((error as Error).message).toMatch(/instance_id/);
     }
+    const running = status({ runtime: 'Running', phase: 'applying_manifests', createdMs: 0 });
+    const weird = { name: 'applying_manifests', status: 'weird', startedAt: null, endedAt: null, detail: '' };
     expect(() =>
-      parseDeployStatus({
-        instance_id: 'a',
-        runtime_status: 'Running',
-        custom_status: { timeline: [{ name: 'x', status: 'weird' }] },
-      }),
-    ).toThrow(/not one of/);
+      parseDeployStatus({ ...running, custom_status: { ...running.custom_status, timeline: [weird] } }),
+    ).toThrow(
+      'deploy status.custom_status.timeline[0].status: must be one of: pending, running, done, skipped, failed',
+    );
+  });
+
+  it('drops a field it does not know (a newer server), and refuses a value outside the contract', () => {
+    const newer = { ...summary(), added_later: { any: 'thing' }, service: { ...summary().service, extra: 1 } };
+    const parsed = parseSummary(newer);
+    expect(parsed).not.toHaveProperty('added_later');
+    expect(parsed.service).not.toHaveProperty('extra');
+    expect(parsed.target).toBe('local');
+    // Hostile keys are not copied onto the parsed object either.
+    const hostile = JSON.parse(`{"__proto__": {"polluted": true}, "constructor": {"x": 1}}`) as object;
+    const withHostile = parseSummary({ ...summary(), ...hostile });
+    expect((withHostile as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    const created = Date.parse('2026-05-15T10:00:00Z');
+    const mystery = rolledBackStatus(created);
+    expect(() => parseDeployStatus({ ...mystery, output: { ...mystery.output, status: 'mystery' } })).toThrow(
+      'deploy status.output.status: must be one of: succeeded, failed, rolled_back, cancelled',
+    );
   });
 
   it('reads a finished status with error, diagnostics, rollback and cancel flag', () => {
@@ -88,7 +107,7 @@ describe('boundary parsing', () => {
     expect(parsed.cancel_requested).toBe(false);
   });
 
-  it('reads history rows as the server stores them, and rows in the status shape', () => {
+  it('reads history rows as the server stores them', () => {
     const rows = parseDeploymentList([
       historyRow({
         id: 'd2',
@@ -96,13 +115,7 @@ describe('boundary parsing', () => {
         startMs: Date.parse('2026-05-15T10:00:00Z'),
         phaseSeconds: { resolving_image: 0.4, applying_manifests: 2, waiting_for_rollout: 30, rolling_back: 8 },
       }),
-      status({
-        instanceId: 'd1',
-        runtime: 'Completed',
-        phase: 'completed',
-        output: { status: 'succeeded', elapsed_seconds: 12 },
-        createdMs: 0,
-      }),
+      { ...historyRow({ id: 'd1', status: 'succeeded', startMs: 0, phaseSeconds: {} }), elapsed_seconds: 12 },
     ]);
     expect(rows.map((r) => [r.instance_id, r.status])).toEqual([
       ['d2', 'rolled_back'],
@@ -120,7 +133,9 @@ describe('boundary parsing', () => {
     expect(rows[0]!.error?.code).toBe('image_pull_failed');
     expect(rows[1]!.elapsed_seconds).toBe(12);
     expect(() => parseDeploymentList({ items: 'nope' })).toThrow(ApiContractError);
-    expect(() => parseDeploymentList([{ status: 'failed' }])).toThrow(/deploy_id/);
+    expect(() => parseDeploymentList([{ status: 'failed' }])).toThrow(
+      'the deployment history[0].deploy_id: is missing',
+    );
   });
 
   it('flattens an OpenAPI document into operations', () => {

@@ -238,6 +238,77 @@ export function apiCases(ctx: HostileContext): Case[] {
     );
   }
 
+  // The contract's schemas at the boundary (core/contract/requests.ts): each hostile body gets its own 400 code,
+  // not just any refusal: unknown fields, wrong types, prototype keys, deep nesting and huge arrays (all inside
+  // the 16 KiB body limit, so the schema, not the size check, is what refuses them).
+  const hugeArray = (item: string, n: number) => `[${Array.from({ length: n }, () => item).join(',')}]`;
+  const schemaBodies: [string, string][] = [
+    ['{"tagg":"3.4"}', 'unknown_field'],
+    ['{"tag":"3.4","force":true}', 'unknown_field'],
+    ['{"__proto__":{"tag":"3.3"}}', 'unknown_field'],
+    ['{"tag":"3.4","__proto__":null}', 'unknown_field'],
+    ['{"constructor":{"prototype":{"tag":"3.3"}}}', 'unknown_field'],
+    ['{"toString":"x","hasOwnProperty":1}', 'unknown_field'],
+    ['{"tag":5}', 'invalid_tag'],
+    ['{"tag":true}', 'invalid_tag'],
+    ['{"tag":{"__proto__":{"x":1}}}', 'invalid_tag'],
+    ['{"reason":["update"]}', 'invalid_reason'],
+    ['{"target":{}}', 'invalid_target'],
+    ['{"digest":12}', 'invalid_digest'],
+    [`{"tag":${'['.repeat(4000)}${']'.repeat(4000)}}`, 'invalid_tag'],
+    [`{"a":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}}`, 'unknown_field'],
+    ['['.repeat(8000) + ']'.repeat(8000), 'invalid_body'],
+    [`{"tag":${hugeArray('0', 7000)}}`, 'invalid_tag'],
+    [`{"reason":${hugeArray('"update"', 1500)}}`, 'invalid_reason'],
+    [hugeArray('{}', 5000), 'invalid_body'],
+    ['null', 'invalid_body'],
+  ];
+  for (const route of START_ROUTES) {
+    for (const [body, code] of schemaBodies) {
+      cases.push({
+        part: 'api',
+        kind: 'schema: hostile deploy body',
+        detail: `${code}: ${body.slice(0, 60)}`,
+        port,
+        bytes: bytesFor(port, {
+          method: 'POST',
+          target: route,
+          headers: [['Content-Type', 'application/json']],
+          body,
+        }),
+        expect: refusedWith(400, code),
+      });
+    }
+  }
+  // Route parameters and queries checked by the same schemas; prototype names are never looked up as targets.
+  const schemaQueries: [string, string, number, string][] = [
+    ['GET', '/api/targets/__proto__/openapi', 400, 'invalid_target'],
+    ['GET', '/api/targets/constructor/openapi', 404, 'unknown_target'],
+    ['GET', '/api/targets/local/openapi/deployments?limit=__proto__', 400, 'invalid_limit'],
+    ['GET', '/api/targets/local/openapi/deployments?limit=1e3', 400, 'invalid_limit'],
+    ['GET', '/api/targets/local/openapi/deployments?limit=99999999999999999999', 400, 'invalid_limit'],
+    ['GET', '/api/monitor/aks/service-ip?service_name=__proto__', 400, 'unknown_service'],
+    ['GET', '/api/monitor/acr?target=__proto__', 400, 'invalid_target'],
+    ['GET', '/api/aks/openapi/deploy/__proto__/status', 400, 'invalid_deploy_id'],
+    ['POST', `${CANCEL_ROUTES[1]}?mode=__proto__`, 400, 'invalid_mode'],
+    ['POST', `${CANCEL_ROUTES[0]}?mode=kill`, 400, 'invalid_mode'],
+  ];
+  for (const [method, target, status, code] of schemaQueries) {
+    cases.push({
+      part: 'api',
+      kind: 'schema: hostile route parameter or query',
+      detail: `${method} ${target}`,
+      port,
+      bytes: bytesFor(port, {
+        method,
+        target,
+        headers: [['Content-Type', 'application/json']],
+        body: method === 'POST' ? '{}' : undefined,
+      }),
+      expect: refusedWith(status, code),
+    });
+  }
+
   // Unknown routes under /api: 404 not_found as JSON.
   const unknown = [
     '/api',

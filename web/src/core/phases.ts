@@ -19,6 +19,7 @@ const LABELS: Record<CurrentPhase | 'pending', string> = {
   rolled_back: 'Rolled back',
   cancelled: 'Cancelled',
   failed: 'Failed',
+  terminated: 'Terminated',
 };
 
 /** A readable label for every phase; an unknown phase name is humanised rather than shown raw. */

@@ -1,8 +1,8 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { Task, TaskStatus, initialState } from '@lit/task';
 import { ApiError, api, describeError } from '../api/client.js';
+import { parseDependencyProblem } from '../api/parse.js';
 import type { DependencyProblem, DeployBrief, TargetActivity, TargetSummary } from '../api/types.js';
-import { partOfCode } from '../core/deploy-text.js';
 import { parseTime } from '../core/format.js';
 import { isTerminal, outcomeOf } from '../core/outcome.js';
 import {
@@ -44,13 +44,6 @@ const freshTracked = (instanceId: string, reason: string | null): TrackedDeploy 
 const isHidden = (): boolean => document.visibilityState === 'hidden';
 
 /** Deploy start refusals that mean a part is down: shown as that part's banner, not as a start error. */
-const DEPENDENCY_CODES = new Set([
-  'exec_unavailable',
-  'cluster_unavailable',
-  'registry_unavailable',
-  'storage_unavailable',
-]);
-
 /** Nothing has focus any more: the focused element was removed (a card replaced by another). */
 const focusLost = (): boolean => document.activeElement === null || document.activeElement === document.body;
 
@@ -302,16 +295,10 @@ export class ElbDocsPage extends LitElement {
       if (error instanceof ApiError && error.code === 'deploy_in_progress' && typeof active === 'string') {
         // Someone (another tab, a user, a registry push) is already deploying: follow that deploy instead.
         this.tracked = freshTracked(active, null);
-      } else if (error instanceof ApiError && error.status === 503 && DEPENDENCY_CODES.has(error.code)) {
-        // Refused before anything was recorded because a part is down: that part's banner says it, once.
-        const part = error.body['part'];
-        const hint = error.body['hint'];
-        this.startDependency = {
-          part: typeof part === 'string' && part !== '' ? part : partOfCode(error.code),
-          code: error.code,
-          message: error.message,
-          hint: typeof hint === 'string' && hint !== '' ? hint : null,
-        };
+      } else if (error instanceof ApiError && error.status === 503 && parseDependencyProblem(error.body)) {
+        // Refused before anything was recorded because a part is down (the body is that part's problem): that
+        // part's banner says it, once.
+        this.startDependency = parseDependencyProblem(error.body);
       } else {
         this.startError = describeError(error);
       }

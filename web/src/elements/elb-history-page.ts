@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { initialState } from '@lit/task';
 import { api } from '../api/client.js';
 import type { DeploymentRecord, TargetActivity } from '../api/types.js';
-import { clusterStateText, readableMessage, reasonText } from '../core/deploy-text.js';
+import { readableMessage, reasonText } from '../core/deploy-text.js';
 import { formatDuration, formatTimestamp, parseTime, shortDigest } from '../core/format.js';
 import { phaseLabel } from '../core/phases.js';
 import { nextPollDelay } from '../core/polling.js';
@@ -109,7 +109,7 @@ export class ElbHistoryPage extends LitElement {
 
   /** The error column: the error once, in words, and where it failed — or where it was cancelled. */
   private renderError(r: DeploymentRecord) {
-    const cancelled = r.status === 'cancelled' || r.status === 'canceled';
+    const cancelled = r.status === 'cancelled';
     const where = r.failed_phase
       ? html`<br /><span class="muted"
             >${cancelled ? 'Cancelled during' : 'Failed in'}: ${phaseLabel(r.failed_phase)}</span
@@ -122,11 +122,7 @@ export class ElbHistoryPage extends LitElement {
       : r.failed_phase
         ? nothing
         : '—';
-    const after =
-      r.cluster_state && r.status !== 'succeeded'
-        ? html`<br /><span class="muted">Cluster: ${clusterStateText(r.cluster_state)}</span>`
-        : nothing;
-    return html`${error}${where}${after}`;
+    return html`${error}${where}`;
   }
 
   private renderTable(records: DeploymentRecord[]) {

@@ -15,8 +15,7 @@ const segmentText = (s: ChartSegment, cancelled: boolean): string => {
   return `${phaseLabel(s.name)} ${formatDuration(s.durationMs)}${how ? ` (${how})` : ''}`;
 };
 
-const isCancelled = (record: DeploymentRecord): boolean =>
-  record.status === 'cancelled' || record.status === 'canceled';
+const isCancelled = (record: DeploymentRecord): boolean => record.status === 'cancelled';
 
 // Distinguishable on white and from each other; a phase keeps its colour across rows.
 const PALETTE = ['#0b5cad', '#8250df', '#1a7f37', '#bc4c00', '#0e7490', '#a40e26', '#6e7781', '#7a4e00'];

@@ -1,7 +1,16 @@
 // What the user does and sees at the edges (issue 12), in Debian Chromium with the contract-fixture `/api` (not the
 // backend): parts that are down, cancel, and focus after each action from the keyboard.
 import { describe, expect, it } from 'vitest';
-import { cancelledStatus, deployBrief, DIGEST_NEW, DIGEST_OLD, runningStatus, status, timeline } from '../fixtures.js';
+import {
+  accepted,
+  cancelledStatus,
+  deployBrief,
+  DIGEST_NEW,
+  DIGEST_OLD,
+  runningStatus,
+  status,
+  timeline,
+} from '../fixtures.js';
 import { expectAxeClean, screenshot, useDashboard } from './harness.js';
 import { CANCEL, checkDesktopAndPhone, IMAGE, shownText, START, WAIT, waitForFocusIn, world } from './page-probes.js';
 
@@ -171,7 +180,7 @@ describe('actions and parts that are down (contract fixtures, Chromium)', () => 
         registryDigest: DIGEST_NEW,
         active: { instance_id: 'deploy-kb', runtime_status: 'Running', phase: 'applying_manifests', reason: 'update' },
       };
-      return { status: 202, body: { id: 'deploy-kb', instance_id: 'deploy-kb', target: 'local', status: 'queued' } };
+      return { status: 202, body: accepted('deploy-kb') };
     });
     const page = await open(api, '/docs');
     const update = page.locator('elb-update-card').getByRole('button', { name: 'Update to v3.4' });
@@ -224,7 +233,7 @@ describe('actions and parts that are down (contract fixtures, Chromium)', () => 
       };
       return {
         status: 202,
-        body: { id: 'deploy-inst', instance_id: 'deploy-inst', target: 'local', status: 'queued' },
+        body: accepted('deploy-inst', 'install'),
       };
     });
     const second = await open(install.api, '/docs');

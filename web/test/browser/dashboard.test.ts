@@ -3,6 +3,7 @@
 // page renders and drives each state. The full-stack test that clicks Deploy against the real stack is test/e2e/.
 import { describe, expect, it } from 'vitest';
 import {
+  accepted,
   activeDeploy,
   DIGEST_NEW,
   historyRow,
@@ -39,13 +40,7 @@ describe('dashboard in Chromium (contract fixtures)', () => {
       current = summary({ installed: false, active: activeDeploy('applying_manifests', 'Running', 'install') });
       return {
         status: 202,
-        body: {
-          id: 'deploy-local-1',
-          instance_id: 'deploy-local-1',
-          target: 'local',
-          status: 'queued',
-          statusQueryGetUri: '/api/aks/openapi/deploy/deploy-local-1/status',
-        },
+        body: accepted('deploy-local-1', 'install'),
       };
     });
     let statusBody: unknown = runningStatus('applying_manifests', created);
@@ -109,7 +104,7 @@ describe('dashboard in Chromium (contract fixtures)', () => {
       .on('GET', SPEC, { body: openApiSpec })
       .on('POST', START, {
         status: 202,
-        body: { id: 'deploy-local-1', instance_id: 'deploy-local-1', target: 'local', status: 'queued' },
+        body: accepted('deploy-local-1'),
       })
       .on('GET', STATUS, { body: status({ runtime: 'Pending', phase: 'queued', createdMs: Date.now() }) });
     const page = await open(api, '/docs');

@@ -59,7 +59,7 @@ describe('deploys started elsewhere show without a reload (contract fixtures, Ch
         runtime: 'Completed',
         phase: 'completed',
         timeline: timeline(null, 'done', created),
-        output: { status: 'succeeded', digest: DIGEST_NEW, openapi_deploy: { image: IMAGE(DIGEST_NEW) } },
+        output: { status: 'succeeded', openapi_deploy: { image: IMAGE(DIGEST_NEW), digest: DIGEST_NEW } },
         createdMs: created,
       }),
     );
@@ -173,7 +173,7 @@ describe('deploys started elsewhere show without a reload (contract fixtures, Ch
         ],
         output: {
           status: 'rolled_back',
-          digest: DIGEST_BROKEN,
+          openapi_deploy: { digest: DIGEST_BROKEN },
           previous_image: IMAGE(DIGEST_OLD),
           error: {
             code: 'crash_loop',

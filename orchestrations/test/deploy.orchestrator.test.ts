@@ -4,10 +4,10 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DeployInput, DeployOutput } from '../core/deploy-model';
-import type { ActivityName } from './activities';
-import { deployOpenApiOrchestrator } from './deploy.orchestrator';
-import { ActivityHandler, replay, ReplayResult } from './test/replay-harness';
+import { DeployInput, DeployOutput } from '../../core/deploy-model';
+import type { ActivityName } from '../activities';
+import { deployOpenApiOrchestrator } from '../deploy.orchestrator';
+import { ActivityHandler, replay, ReplayResult } from './replay-harness';
 
 const DIGEST = 'sha256:' + 'a'.repeat(64);
 const OLD_DIGEST = 'sha256:' + 'b'.repeat(64);

@@ -3,11 +3,11 @@
 // above the record's hard limit (a visible, parseable cut, never a null output).
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeployOutput } from '../core/deploy-model';
-import { queuedDeploymentRecord, type DeploymentRecord } from '../core/deployment-record';
-import { azuriteTablesUrl, startAzuriteTables, stopProcess } from '../test/support/node-process';
-import { freePorts } from '../test/support/stack';
-import { DeploymentStore } from './state-store';
+import type { DeployOutput } from '../../core/deploy-model';
+import { queuedDeploymentRecord, type DeploymentRecord } from '../../core/deployment-record';
+import { azuriteTablesUrl, startAzuriteTables, stopProcess } from '../../test/support/node-process';
+import { freePorts } from '../../test/support/stack';
+import { DeploymentStore } from '../state-store';
 import {
   fitOutputJson,
   MAX_OUTPUT_CHARS,
@@ -15,8 +15,8 @@ import {
   outputColumns,
   outputFromColumns,
   TRUNCATION_MARKER,
-} from './stored-output';
-import { tableClient } from './tables';
+} from '../stored-output';
+import { tableClient } from '../tables';
 
 let azurite: ChildProcess | undefined;
 let tablesUrl = '';

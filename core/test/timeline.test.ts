@@ -1,7 +1,7 @@
 // The timeline helpers that history records rely on: reading a timeline back out of a Durable custom status, and
 // marking where a deploy stopped when it was ended from outside.
 import { describe, expect, it } from 'vitest';
-import { endPhase, initialTimeline, interruptedTimeline, phaseDurations, startPhase, timelineOf } from './timeline';
+import { endPhase, initialTimeline, interruptedTimeline, phaseDurations, startPhase, timelineOf } from '../timeline';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 const T1 = '2026-01-01T00:00:01.000Z';

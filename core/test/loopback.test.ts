@@ -1,7 +1,7 @@
 // Which addresses count as this machine: the one rule behind the plain-http settings, the exec bind address and the
 // no-auth mode. What it refuses matters as much as what it accepts.
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHostname, isLoopbackHttpUrl } from './loopback';
+import { isLoopbackHostname, isLoopbackHttpUrl } from '../loopback';
 
 describe('isLoopbackHostname (exec bind address, no-auth request hosts)', () => {
   it('accepts 127.0.0.0/8, localhost and ::1, with or without brackets, in any case', () => {

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deployOpenApiOrchestrator } from './deploy.orchestrator';
-import { HistoryEvent, replayEpisode } from './test/replay-harness';
+import { deployOpenApiOrchestrator } from '../deploy.orchestrator';
+import { HistoryEvent, replayEpisode } from './replay-harness';
 
 interface Recorded {
   path: string;
@@ -17,7 +17,7 @@ interface Recorded {
   trace: string[][];
 }
 
-const recorded: Recorded[] = readFileSync(join(__dirname, 'test', 'in-flight-v1.jsonl'), 'utf8')
+const recorded: Recorded[] = readFileSync(join(__dirname, 'in-flight-v1.jsonl'), 'utf8')
   .split('\n')
   .filter((line) => line.trim() !== '')
   .map((line) => JSON.parse(line) as Recorded);

@@ -7,16 +7,16 @@ import type { ChildProcess } from 'node:child_process';
 import type { TableClient } from '@azure/data-tables';
 import type { DurableClient } from 'durable-functions';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppConfig, loadConfig } from '../core/config';
-import { DeployOutput } from '../core/deploy-model';
-import { DeploymentRecord, queuedDeploymentRecord } from '../core/deployment-record';
-import { LEASE_START_GRACE_MS } from '../core/target-state';
-import { initialTimeline, startPhase, TimelineEntry } from '../core/timeline';
-import { DeploymentStore, TargetStore } from '../adapters/state-store';
-import { tableClient } from '../adapters/tables';
-import { azuriteTablesUrl, startAzuriteTables, stopProcess } from '../test/support/node-process';
-import { freePorts } from '../test/support/stack';
-import { DeployLeases } from './deploy-leases';
+import { AppConfig, loadConfig } from '../../core/config';
+import { DeployOutput } from '../../core/deploy-model';
+import { DeploymentRecord, queuedDeploymentRecord } from '../../core/deployment-record';
+import { LEASE_START_GRACE_MS } from '../../core/target-state';
+import { initialTimeline, startPhase, TimelineEntry } from '../../core/timeline';
+import { DeploymentStore, TargetStore } from '../../adapters/state-store';
+import { tableClient } from '../../adapters/tables';
+import { azuriteTablesUrl, startAzuriteTables, stopProcess } from '../../test/support/node-process';
+import { freePorts } from '../../test/support/stack';
+import { DeployLeases } from '../deploy-leases';
 
 interface Instance {
   runtimeStatus: string;

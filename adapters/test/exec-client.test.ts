@@ -3,7 +3,7 @@
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { markedProcesses, startServer, waitFor, type RunningServer } from '../exec/test/harness';
+import { markedProcesses, startServer, waitFor, type RunningServer } from '../../exec/test/harness';
 import {
   ExecBadRequestError,
   ExecBusyError,
@@ -16,7 +16,7 @@ import {
   ExecUnreachableError,
   parseRetryAfter,
   type ExecStreamLine,
-} from './exec-client';
+} from '../exec-client';
 
 async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Env, loadConfig } from './config';
-import { selectTarget } from './targets';
+import { Env, loadConfig } from '../config';
+import { selectTarget } from '../targets';
 
 const REGISTRY_ID = '/subscriptions/s/resourceGroups/r/providers/Microsoft.ContainerRegistry/registries/elbacr01';
 /** The production default is the platform mode, which needs the registry id; the rules under test are others. */

@@ -3,11 +3,11 @@
 // would wait forever, past the 45 s after which Static Web Apps ends a request.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts } from '../test/support/stack';
-import { createRegistryClient, RegistryReader } from './registry';
-import { SDK_RETRY_OPTIONS, SDK_TRY_TIMEOUT_MS } from './request-timeout';
-import { DeploymentStore, TargetStore } from './state-store';
-import { tableClient } from './tables';
+import { freePorts } from '../../test/support/stack';
+import { createRegistryClient, RegistryReader } from '../registry';
+import { SDK_RETRY_OPTIONS, SDK_TRY_TIMEOUT_MS } from '../request-timeout';
+import { DeploymentStore, TargetStore } from '../state-store';
+import { tableClient } from '../tables';
 
 let hung: net.Server;
 let hungPort = 0;

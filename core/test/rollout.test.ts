@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeploymentState, evaluateRollout, PodState, RolloutObservation } from './rollout';
+import { DeploymentState, evaluateRollout, PodState, RolloutObservation } from '../rollout';
 
 const NEW = `r/elb-openapi@sha256:${'a'.repeat(64)}`;
 const OLD = `r/elb-openapi@sha256:${'b'.repeat(64)}`;

@@ -1,14 +1,14 @@
 // Request validation, Event Grid parsing and authorization: the API's boundary rules.
 import { describe, expect, it } from 'vitest';
-import { readImagePushed } from './acr-event';
+import { readImagePushed } from '../acr-event';
 import {
   assertAuthModeAllowed,
   assertPlatformAuthEnabled,
   assertSameSiteWrite,
   authorize,
   WriteRequestHeaders,
-} from './auth';
-import { parseCancelMode, parseDeployId, parseDeployRequest, parseServiceName } from './requests';
+} from '../auth';
+import { parseCancelMode, parseDeployId, parseDeployRequest, parseServiceName } from '../requests';
 
 const DIGEST = 'sha256:' + 'd'.repeat(64);
 

@@ -4,9 +4,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTarget, type AksTarget } from '../core/targets';
-import { aksClusterKubeconfig } from './cluster-reader';
-import { kubeConfigForAks } from './kube';
+import { parseTarget, type AksTarget } from '../../core/targets';
+import { aksClusterKubeconfig } from '../cluster-reader';
+import { kubeConfigForAks } from '../kube';
 
 const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64');
 const KUBECONFIG = `apiVersion: v1

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentImage, renderManifests, toApplyDocument, withoutSecrets, type ManifestInput } from './manifests';
-import { parseTarget } from './targets';
+import { deploymentImage, renderManifests, toApplyDocument, withoutSecrets, type ManifestInput } from '../manifests';
+import { parseTarget } from '../targets';
 
 const DIGEST = 'sha256:' + '1'.repeat(64);
 const IMAGE = `127.0.0.1:5001/elb-openapi@${DIGEST}`;

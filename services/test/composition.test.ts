@@ -4,8 +4,8 @@
 import { createServer, type Server } from 'node:net';
 import type { DurableClient } from 'durable-functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queuedDeploymentRecord } from '../core/deployment-record';
-import { emptyTargetState } from '../core/target-state';
+import { queuedDeploymentRecord } from '../../core/deployment-record';
+import { emptyTargetState } from '../../core/target-state';
 
 // A port that accepts connections and closes them at once: every registry request fails (a registry that is down).
 let closing: Server;
@@ -35,13 +35,13 @@ afterAll(() => new Promise<void>((ok) => closing.close(() => ok())));
 
 describe('the composition root', () => {
   it('builds nothing when the app is imported: every function module loads with settings no adapter accepts', async () => {
-    await import('../functions/targets-api.js');
-    await import('../functions/deploy-api.js');
-    await import('../functions/acr-events.js');
-    await import('../functions/monitor-api.js');
-    await import('../functions/platform-api.js');
-    await import('../functions/deploy-orchestration.js');
-    const { adapters } = await import('./composition.js');
+    await import('../../functions/targets-api.js');
+    await import('../../functions/deploy-api.js');
+    await import('../../functions/acr-events.js');
+    await import('../../functions/monitor-api.js');
+    await import('../../functions/platform-api.js');
+    await import('../../functions/deploy-orchestration.js');
+    const { adapters } = await import('../composition.js');
     // Only now, on first use, is the table client built, and the bad setting surfaces.
     expect(() => adapters().targets).toThrow(/plain-http table endpoint must be on loopback/);
     // An adapter is built on its own: the exec client needs EXEC_TOKEN, the registry does not.
@@ -52,8 +52,8 @@ describe('the composition root', () => {
   it('hands the handlers and the activities the same instance of each adapter, built once', async () => {
     process.env.ELB_TABLES_ENDPOINT = 'http://127.0.0.1:1/devstoreaccount1';
     process.env.EXEC_TOKEN = 'x'.repeat(40);
-    const { adapters } = await import('./composition.js');
-    const { activityDeps } = await import('../orchestrations/activities/context.js');
+    const { adapters } = await import('../composition.js');
+    const { activityDeps } = await import('../../orchestrations/activities/context.js');
     const a = adapters();
     const d = activityDeps();
     expect(a.targets).toBe(a.targets);
@@ -68,7 +68,7 @@ describe('the composition root', () => {
   });
 
   it('the request registry fails fast (one retry); the deploy registry retries twice', async () => {
-    const { adapters } = await import('./composition.js');
+    const { adapters } = await import('../composition.js');
     // Counted at the socket: each try is one connection the registry stand-in closes at once.
     const tries = async (read: () => Promise<unknown>) => {
       connections = 0;
@@ -86,9 +86,9 @@ describe('the composition root', () => {
   }, 60_000);
 
   it('lets a test substitute parts: handlers, activities and the lease service all see them, until put back', async () => {
-    const { adapters, deployLeases, substituteAdapters } = await import('./composition.js');
-    const { activityDeps } = await import('../orchestrations/activities/context.js');
-    const { targetActivity } = await import('../functions/lib/views.js');
+    const { adapters, deployLeases, substituteAdapters } = await import('../composition.js');
+    const { activityDeps } = await import('../../orchestrations/activities/context.js');
+    const { targetActivity } = await import('../../functions/lib/views.js');
     const original = adapters().targets;
     // In-memory stand-ins for the two tables (the real ones are exercised against Azurite in deploy-leases.test.ts).
     const record = {

@@ -5,21 +5,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queuedDeploymentRecord, type DeploymentRecord } from '../core/deployment-record';
-import { emptyTargetState } from '../core/target-state';
-import { parseTarget, type KubeconfigTarget } from '../core/targets';
-import { kubeReaderFor } from './cluster-reader';
-import { createRegistryClient, RegistryReader } from './registry';
-import { DeploymentStore, TargetStore } from './state-store';
+import { queuedDeploymentRecord, type DeploymentRecord } from '../../core/deployment-record';
+import { emptyTargetState } from '../../core/target-state';
+import { parseTarget, type KubeconfigTarget } from '../../core/targets';
+import { kubeReaderFor } from '../cluster-reader';
+import { createRegistryClient, RegistryReader } from '../registry';
+import { DeploymentStore, TargetStore } from '../state-store';
 import {
   azuriteTablesUrl,
   readyUrl,
   startAzuriteTables,
   startZeroDelaySim,
   stopProcess,
-} from '../test/support/node-process';
-import { freePorts } from '../test/support/stack';
-import { tableClient } from './tables';
+} from '../../test/support/node-process';
+import { freePorts } from '../../test/support/stack';
+import { tableClient } from '../tables';
 
 const children: ChildProcess[] = [];
 let dir = '';

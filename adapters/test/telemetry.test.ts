@@ -15,10 +15,10 @@ import { logs } from '@opentelemetry/api-logs';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeployOutput } from '../core/deploy-model';
-import { activityHandler, ActivityName, DEPLOY_ACTIVITIES } from '../orchestrations/activities';
-import { readyUrl, startZeroDelaySim, StartedProcess, stopProcess } from '../test/support/node-process';
-import { createTelemetry, entraAuthentication, telemetryFromEnv } from './telemetry';
+import type { DeployOutput } from '../../core/deploy-model';
+import { activityHandler, ActivityName, DEPLOY_ACTIVITIES } from '../../orchestrations/activities';
+import { readyUrl, startZeroDelaySim, StartedProcess, stopProcess } from '../../test/support/node-process';
+import { createTelemetry, entraAuthentication, telemetryFromEnv } from '../telemetry';
 
 // Secrets a careless span could pick up: from the environment, and from an activity's input.
 const EXEC_TOKEN = 'exec-token-' + 'x'.repeat(40);

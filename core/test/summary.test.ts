@@ -1,10 +1,12 @@
 // The summary's issue-12 parts as pure functions: the most recent deploy, the activity view, the change token and
 // the dependency problems (with local hints only on a local run).
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config';
-import { queuedDeploymentRecord } from './deployment-record';
-import { activityView, changeToken, deployBrief, dependencyProblem } from './summary';
-import { emptyTargetState, withFailedDigest } from './target-state';
+import * as z from 'zod/mini';
+import { loadConfig } from '../config';
+import * as contract from '../contract';
+import { queuedDeploymentRecord } from '../deployment-record';
+import { activityView, buildSummary, changeToken, deployBrief, dependencyProblem } from '../summary';
+import { emptyTargetState, withFailedDigest } from '../target-state';
 
 const D = 'sha256:' + 'd'.repeat(64);
 const queued = queuedDeploymentRecord({
@@ -97,5 +99,39 @@ describe('dependency problems', () => {
       hint: 'scripts/dev/local-run.sh azurite',
     });
     expect(dependencyProblem(loadConfig({ ELB_AUTH_MODE: 'none' }), 'exec', 'x').hint).toBeNull();
+  });
+});
+
+describe('the summary against its contract (core/contract/summary.ts)', () => {
+  it('what buildSummary and activityView produce is what the dashboard parses, through JSON', () => {
+    const config = loadConfig({ ELB_AUTH_MODE: 'none' });
+    const deployed = {
+      ...leased,
+      deployedTag: '3.4',
+      deployedDigest: D,
+      deployedImage: `127.0.0.1:5001/elb-openapi@${D}`,
+      deployedAt: '2026-01-01T11:00:00.000Z',
+    };
+    const summary = buildSummary(
+      config,
+      config.targets[0]!,
+      deployed,
+      { tag: '3.4', digest: D, tags: ['3.3', '3.4'] },
+      { installed: true, external_ip: '127.0.0.2', base_url: null, swagger_url: null, api_version: null },
+      { instance_id: 'local-1', runtime_status: 'Running', phase: 'applying_manifests', reason: 'auto' },
+      { ...queued, status: 'running' },
+      [dependencyProblem(config, 'exec', 'down')],
+    );
+    const wire: unknown = JSON.parse(JSON.stringify(summary));
+    const parsed = z.parse(contract.TargetSummary, wire);
+    // Fields the server leaves out read as null or false, never undefined.
+    expect(parsed.service.error).toBeNull();
+    expect(parsed.registry.error).toBeNull();
+    expect(parsed.active_deploy?.stuck).toBe(false);
+    expect(parsed.last_deploy?.deploy_id).toBe('local-1');
+    expect(z.parse(contract.TargetActivity, JSON.parse(JSON.stringify(activityView(deployed, queued))))).toMatchObject({
+      target: 'local',
+      active_deploy: { instance_id: 'local-1' },
+    });
   });
 });

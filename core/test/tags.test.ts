@@ -1,7 +1,7 @@
 // The two tag orders, pinned side by side because they answer different questions: the server lists every tag in
 // a total order; the dashboard only calls a tag "newer" when both are versions.
 import { describe, expect, it } from 'vitest';
-import { compareVersionTags, newerTags, tagListOrder } from './tags';
+import { compareVersionTags, newerTags, tagListOrder } from '../tags';
 
 describe('tagListOrder (the registry adapter sorts tag lists with it)', () => {
   it('orders any tags, numbers as numbers, deterministically', () => {

@@ -5,8 +5,8 @@ import type { OrchestrationContext } from 'durable-functions';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { FinishInput, FinishResult } from '../../core/deploy-model';
 import { callActivity } from '../deploy/run.orchestrator';
-import type { ApplyInput } from './apply-manifests';
-import { ActivityInput, ActivityName, ActivityOutput, DEPLOY_ACTIVITIES, DeployRef } from '.';
+import type { ApplyInput } from '../activities/apply-manifests';
+import { ActivityInput, ActivityName, ActivityOutput, DEPLOY_ACTIVITIES, DeployRef } from '../activities';
 
 /** Records what callActivity schedules; a stand-in for the replay context, which only these calls touch. */
 function recordingContext() {

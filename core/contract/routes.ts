@@ -1,0 +1,232 @@
+// Every HTTP route of the app, declared once: its path, methods, the role each method needs, and the schemas of
+// what it takes and answers. functions/lib/http.ts registers the routes from this table, so a route's role is
+// written only here, and core/api-spec.ts generates the OpenAPI document from it (functions/test/api-document
+// .e2e.test.ts checks the two against what the running app registered).
+import type * as z from 'zod/mini';
+import type { Role } from '../auth';
+import { CancelAnswer, DeployAccepted, DeployStatus } from './deploy';
+import { DeploymentList } from './history';
+import { AcrView, Health, ServiceIp } from './monitor';
+import {
+  CancelQuery,
+  DeployParams,
+  DeployRequestBody,
+  HistoryQuery,
+  ServiceIpQuery,
+  TargetDeployParams,
+  TargetParams,
+  TargetQuery,
+} from './requests';
+import { ActivityList, TargetActivity, TargetSummary, TargetSummaryList } from './summary';
+
+export type Method = 'GET' | 'POST';
+
+/** A success answer (with its schema when it is JSON this app shapes); an error answer is just its description. */
+export type Answer = { description: string; schema?: z.core.$ZodType } | string;
+
+export interface Operation {
+  role: Role;
+  summary: string;
+  params?: z.ZodMiniObject;
+  query?: z.ZodMiniObject;
+  body?: z.core.$ZodType;
+  /** By status; 401, 403 and 500 (every route has them) are added by the document. */
+  responses: Readonly<Record<number, Answer>>;
+}
+
+export interface RouteSpec {
+  /** The Functions route template, relative to `/api`. */
+  route: string;
+  operations: Partial<Record<Method, Operation>>;
+}
+
+const startDeploy: Operation = {
+  role: 'deployer',
+  summary: 'Start a deploy (single-flight per target)',
+  body: DeployRequestBody,
+  responses: {
+    202: { description: 'Queued', schema: DeployAccepted },
+    400: 'Invalid body (codes: invalid_json, invalid_body, unknown_field, invalid_target, invalid_tag, invalid_digest, invalid_reason, target_mismatch, target_required)',
+    404: 'unknown_target',
+    409: 'deploy_in_progress, with active_instance_id and statusQueryGetUri',
+    413: 'body_too_large (16 KiB)',
+    503: 'exec_unavailable or cluster_unavailable (preflight: nothing recorded), with part and hint; storage_unavailable',
+  },
+};
+const deployStatus: Operation = {
+  role: 'reader',
+  summary: 'Status of a deploy',
+  responses: {
+    200: { description: 'Status', schema: DeployStatus },
+    400: 'invalid_deploy_id, invalid_target',
+    404: 'unknown_deploy, unknown_target',
+    503: 'durable_unavailable',
+  },
+};
+const cancelDeploy: Operation = {
+  role: 'deployer',
+  summary: 'Cancel or terminate a running deploy',
+  query: CancelQuery,
+  responses: {
+    202: { description: 'Requested', schema: CancelAnswer },
+    400: 'invalid_deploy_id, invalid_mode, invalid_target',
+    404: 'unknown_deploy, unknown_target',
+    409: 'deploy_not_running',
+  },
+};
+
+export const ROUTES = {
+  deployStart: { route: 'aks/openapi/deploy', operations: { POST: startDeploy } },
+  deployStatus: {
+    route: 'aks/openapi/deploy/{id}/status',
+    operations: { GET: { ...deployStatus, params: DeployParams } },
+  },
+  deployCancel: {
+    route: 'aks/openapi/deploy/{id}/cancel',
+    operations: { POST: { ...cancelDeploy, params: DeployParams } },
+  },
+  monitorServiceIp: {
+    route: 'monitor/aks/service-ip',
+    operations: {
+      GET: {
+        role: 'reader',
+        summary: 'LoadBalancer address of the service',
+        query: ServiceIpQuery,
+        responses: {
+          200: { description: 'Address (null while missing or pending)', schema: ServiceIp },
+          400: 'service_name_required, unknown_service, invalid_target, target_required',
+          404: 'unknown_target',
+          502: 'cluster_unavailable, cluster_forbidden',
+        },
+      },
+    },
+  },
+  monitorAcr: {
+    route: 'monitor/acr',
+    operations: {
+      GET: {
+        role: 'reader',
+        summary: 'Pinned tag and what the registry holds',
+        query: TargetQuery,
+        responses: {
+          200: { description: 'Registry view', schema: AcrView },
+          400: 'invalid_target, target_required',
+          404: 'unknown_target',
+          503: 'registry_unavailable',
+        },
+      },
+    },
+  },
+  targetsList: {
+    route: 'targets',
+    operations: {
+      GET: {
+        role: 'reader',
+        summary: 'Summaries of every target',
+        responses: { 200: { description: 'Summaries', schema: TargetSummaryList } },
+      },
+    },
+  },
+  targetSummary: {
+    route: 'targets/{target}/openapi',
+    operations: {
+      GET: {
+        role: 'reader',
+        summary: 'Summary of one target',
+        params: TargetParams,
+        responses: {
+          200: { description: 'Summary', schema: TargetSummary },
+          400: 'invalid_target',
+          404: 'unknown_target',
+        },
+      },
+    },
+  },
+  targetActivity: {
+    route: 'targets/{target}/openapi/activity',
+    operations: {
+      GET: {
+        role: 'reader',
+        summary: 'Cheap change feed (state tables only), safe to poll every second',
+        params: TargetParams,
+        responses: {
+          200: { description: 'Activity', schema: TargetActivity },
+          400: 'invalid_target',
+          404: 'unknown_target',
+        },
+      },
+    },
+  },
+  activity: {
+    route: 'activity',
+    operations: {
+      GET: {
+        role: 'reader',
+        summary: 'Cheap change feed of every target',
+        responses: { 200: { description: 'Activity of every target', schema: ActivityList } },
+      },
+    },
+  },
+  targetDeployments: {
+    route: 'targets/{target}/openapi/deployments',
+    operations: {
+      GET: {
+        role: 'reader',
+        summary: 'Deploy history, newest first (bounded per target)',
+        params: TargetParams,
+        query: HistoryQuery,
+        responses: {
+          200: { description: 'Records', schema: DeploymentList },
+          400: 'invalid_target, invalid_limit',
+          404: 'unknown_target',
+        },
+      },
+      POST: { ...startDeploy, params: TargetParams },
+    },
+  },
+  targetDeployment: {
+    route: 'targets/{target}/openapi/deployments/{id}',
+    operations: { GET: { ...deployStatus, params: TargetDeployParams } },
+  },
+  targetDeploymentCancel: {
+    route: 'targets/{target}/openapi/deployments/{id}/cancel',
+    operations: { POST: { ...cancelDeploy, params: TargetDeployParams } },
+  },
+  targetSpec: {
+    route: 'targets/{target}/openapi/spec',
+    operations: {
+      GET: {
+        role: 'reader',
+        summary: "The live service's openapi.json, proxied",
+        params: TargetParams,
+        responses: {
+          200: { description: 'OpenAPI document of elb-openapi' },
+          400: 'invalid_target',
+          404: 'service_not_ready, unknown_target',
+          502: 'service_unreachable, cluster_unavailable',
+        },
+      },
+    },
+  },
+  healthz: {
+    route: 'healthz',
+    operations: {
+      GET: {
+        role: 'reader',
+        summary: 'Storage, exec server and registry checks',
+        responses: {
+          200: { description: 'All checks pass', schema: Health },
+          503: { description: 'Degraded', schema: Health },
+        },
+      },
+    },
+  },
+  openApiDocument: {
+    route: 'openapi.json',
+    operations: {
+      GET: { role: 'reader', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } },
+    },
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteName = keyof typeof ROUTES;

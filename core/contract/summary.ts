@@ -1,0 +1,125 @@
+// The per-target summary (`GET /api/targets`, `GET /api/targets/{t}/openapi`) and the cheap activity feed the
+// pages poll. Fields marked omittable may be left out by the server; the dashboard then reads null.
+import * as z from 'zod/mini';
+import { RecordStatus, ShortError } from './history';
+import { DeployReason, omittable } from './primitives';
+
+export const RegistryView = z.object({
+  tag: z.string(),
+  digest: z.nullable(z.string()),
+  tags: z.array(z.string()),
+  /** Why the registry could not be read, when it could not. */
+  error: omittable(z.string()),
+});
+
+export const ServiceView = z.object({
+  installed: z.boolean(),
+  external_ip: z.nullable(z.string()),
+  base_url: z.nullable(z.string()),
+  swagger_url: z.nullable(z.string()),
+  api_version: z.nullable(z.string()),
+  /** The image the cluster actually runs, when it was read. */
+  live_image: omittable(z.string()),
+  /** Why the cluster could not be read; then `installed` is the record's word, not the cluster's. */
+  error: omittable(z.string()),
+  /** Machine-readable form of `error`: `cluster_unavailable` when the cluster API cannot be reached. */
+  error_code: omittable(z.string()),
+});
+
+export const ActiveDeployView = z.object({
+  instance_id: z.string(),
+  runtime_status: z.string(),
+  phase: z.string(),
+  reason: z.string(),
+  /** Pending far too long. */
+  stuck: z._default(z.boolean(), false),
+  /** Someone (any tab, the API) asked to cancel it. */
+  cancel_requested: z._default(z.boolean(), false),
+});
+
+/** The most recent deploy of a target (running or finished), from its history record. */
+export const DeployBrief = z.object({
+  deploy_id: z.string(),
+  reason: DeployReason,
+  requester: z.string(),
+  status: RecordStatus,
+  cancel_requested: z.boolean(),
+  started_at: z.string(),
+  finished_at: z.nullable(z.string()),
+  tag: z.nullable(z.string()),
+  digest: z.nullable(z.string()),
+  error: z.nullable(ShortError),
+  /** What the cluster runs after it; null while it runs. */
+  cluster_state: z.nullable(z.string()),
+});
+
+/** A digest whose deploy failed or rolled back: automatic updates never retry it. */
+export const FailedDigest = z.object({
+  digest: z.string(),
+  tag: z.nullable(z.string()),
+  deploy_id: z.string(),
+  failed_at: z.string(),
+  outcome: z.enum(['failed', 'rolled_back']),
+  code: z.string(),
+  message: z.string(),
+});
+
+export const DEPENDENCY_PARTS = ['exec', 'cluster', 'registry', 'storage'] as const;
+export const DependencyPart = z.enum(DEPENDENCY_PARTS);
+
+/** A part that does not answer right now (no secrets, no URLs). */
+export const DependencyProblem = z.object({
+  part: DependencyPart,
+  code: z.enum(['exec_unavailable', 'cluster_unavailable', 'registry_unavailable', 'storage_unavailable']),
+  message: z.string(),
+  /** Only on a local run: the command that starts the part. */
+  hint: z.nullable(z.string()),
+});
+
+export const TargetSummary = z.object({
+  target: z.string(),
+  kind: z.enum(['kubeconfig', 'aks']),
+  namespace: z.string(),
+  pinned_tag: z.string(),
+  desired_tag: z.string(),
+  deployed: z.nullable(
+    z.object({
+      tag: z.nullable(z.string()),
+      digest: z.string(),
+      image: z.string(),
+      deployed_at: z.nullable(z.string()),
+    }),
+  ),
+  registry: RegistryView,
+  update_available: z.boolean(),
+  /** The cluster runs an image other than the one elb-control deployed. */
+  drift: z.object({ detected: z.boolean(), live_image: z.nullable(z.string()) }),
+  service: ServiceView,
+  active_deploy: z.nullable(ActiveDeployView),
+  last_deploy: z.nullable(DeployBrief),
+  /** Newest first, at most 10. */
+  failed_digests: z.array(FailedDigest).check(z.maxLength(10)),
+  /** The `failed_digests` entry for the registry's current digest, when that digest failed before. */
+  registry_digest_failed: z.nullable(FailedDigest),
+  /** Parts that do not answer right now ([] when everything answers). */
+  dependencies: z.array(DependencyProblem),
+  /** Opaque; changes whenever the active deploy, the last deploy's status or the deployed digest changes. */
+  change_token: z.string(),
+});
+export const TargetSummaryList = z.array(TargetSummary);
+
+/** `GET …/activity`: tables only, cheap enough to poll every second. */
+export const TargetActivity = z.object({
+  target: z.string(),
+  change_token: z.string(),
+  active_deploy: z.nullable(
+    z.object({
+      instance_id: z.string(),
+      reason: z.string(),
+      requester: z.string(),
+      started_at: z.nullable(z.string()),
+    }),
+  ),
+  last_deploy: z.nullable(DeployBrief),
+});
+export const ActivityList = z.object({ targets: z.array(TargetActivity) });
