@@ -76,7 +76,7 @@ export class TargetStore {
 
   /** Writes `next` only if the row is unchanged since `etag` was read (null: only if it does not exist). */
   async put(next: TargetState, etag: string | null): Promise<void> {
-    const table = await ensured(this.client);
+    const table = await this.client;
     try {
       if (etag === null) await table.createEntity(stateToRow(next));
       else await table.updateEntity(stateToRow(next), 'Replace', { etag });
@@ -143,7 +143,7 @@ export class DeploymentStore {
     const found = await this.findRow(target, deployId);
     if (!found) return null;
     const merged: DeploymentRecord = { ...this.fromRow(found), ...patch };
-    const table = await ensured(this.client);
+    const table = await this.client;
     try {
       await table.updateEntity(this.toRow(merged, found.rowKey), 'Replace');
     } catch (err) {
@@ -167,7 +167,7 @@ export class DeploymentStore {
       const current = this.fromRow(found);
       if (current.finished_at !== null) return current;
       const merged: DeploymentRecord = { ...current, ...patch };
-      const table = await ensured(this.client);
+      const table = await this.client;
       try {
         await table.updateEntity(this.toRow(merged, found.rowKey), 'Replace', { etag: found.etag ?? '*' });
         return merged;
@@ -226,7 +226,7 @@ export class DeploymentStore {
 
   /** Keeps the newest `limit` records of a target. */
   private async trim(target: string): Promise<void> {
-    const table = await ensured(this.client);
+    const table = await this.client;
     const keys: string[] = [];
     for await (const row of table.listEntities<Row>({
       queryOptions: { filter: `PartitionKey eq '${escape(target)}'`, select: ['RowKey'] },
