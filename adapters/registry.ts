@@ -15,7 +15,7 @@ export interface RegistryTags {
   tags: string[];
 }
 
-/** @azure/container-registry, loaded on first use; typed as its CommonJS build, as in adapters/tables.ts (why: there). */
+/** @azure/container-registry, loaded on first use; typed as its CommonJS build (why: adapters/tables.ts). */
 const loadSdk = () =>
   import('@azure/container-registry') as unknown as Promise<typeof import('@azure/container-registry')>;
 
