@@ -11,7 +11,11 @@ import { fitOutputJson, outputColumns, outputFromColumns } from './stored-output
 import { ensureTable, tableClient } from './tables';
 
 const TARGET_PARTITION = 'target';
-const MAX_CAS_ATTEMPTS = 8;
+/**
+ * Tries of one read-modify-write. A conflict means another writer succeeded, so with at most this many writers on
+ * one row at once every write lands; more than that may get `storage_contention` (a retryable 503).
+ */
+export const MAX_CAS_ATTEMPTS = 8;
 
 type Row = Record<string, unknown> & { partitionKey: string; rowKey: string; etag?: string };
 

@@ -10,7 +10,7 @@ import { emptyTargetState } from '../../core/target-state';
 import { parseTarget, type KubeconfigTarget } from '../../core/targets';
 import { kubeReaderFor } from '../cluster-reader';
 import { createRegistryClient, RegistryReader } from '../registry';
-import { DeploymentStore, TargetStore } from '../state-store';
+import { DeploymentStore, MAX_CAS_ATTEMPTS, TargetStore } from '../state-store';
 import {
   azuriteTablesUrl,
   readyUrl,
@@ -48,9 +48,10 @@ describe('TargetStore on Azurite', () => {
   it('round-trips a target row and never loses a concurrent update (ETag compare-and-swap)', async () => {
     const store = new TargetStore(tableClient('targetscas', tablesUrl));
     expect((await store.get('local')).state).toEqual(emptyTargetState('local'));
-    // 20 writers each append their mark; optimistic concurrency must keep all 20.
+    // As many writers as a write has tries, each appending its mark: every conflict means another writer landed, so
+    // all of them must land, however slow storage is.
     await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
+      Array.from({ length: MAX_CAS_ATTEMPTS }, (_, i) =>
         store.update('local', (s) => ({
           next: { ...s, apiVersion: `${s.apiVersion ?? ''}[${i}]` },
           result: undefined,
@@ -58,7 +59,7 @@ describe('TargetStore on Azurite', () => {
       ),
     );
     const marks = (await store.get('local')).state.apiVersion!.match(/\[\d+\]/g)!;
-    expect(new Set(marks).size).toBe(20);
+    expect(new Set(marks).size).toBe(MAX_CAS_ATTEMPTS);
   });
 
   it('lets exactly one of 20 concurrent lease attempts win', async () => {
