@@ -1,7 +1,7 @@
 // The app's durable state in Azure Tables: one `targets` row per target (desired/deployed image, last manifest,
 // the single-flight lease, auto-update bookkeeping) and one `deployments` row per deploy (bounded per target).
 // Every read-modify-write is conditional on the row's ETag, so concurrent requests cannot both win.
-import { TableClient } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import * as z from 'zod/mini';
 import { DeployOutput, TimelineEntry } from '../core/contract/deploy';
 import { RecordStatus, ShortError } from '../core/contract/history';
@@ -46,13 +46,32 @@ function stateToRow(state: TargetState): Row {
 
 export class ConflictError extends Error {}
 
+/** A table client that may still be being built (tableClient() loads the SDK on first use): kept as a promise whose
+ * failure (e.g. storage not configured) surfaces in the call that awaits it, never as an unhandled rejection. */
+function pending(client: TableClient | Promise<TableClient>): Promise<TableClient> {
+  const ready = Promise.resolve(client);
+  ready.catch(() => undefined);
+  return ready;
+}
+
+/** The client once built, its table created (once per process). */
+async function ensured(client: Promise<TableClient>): Promise<TableClient> {
+  const table = await client;
+  await ensureTable(table);
+  return table;
+}
+
 export class TargetStore {
-  constructor(private readonly client: TableClient = tableClient('targets')) {}
+  private readonly client: Promise<TableClient>;
+
+  constructor(client: TableClient | Promise<TableClient> = tableClient('targets')) {
+    this.client = pending(client);
+  }
 
   async get(name: string): Promise<{ state: TargetState; etag: string | null }> {
-    await ensureTable(this.client);
+    const table = await ensured(this.client);
     try {
-      const row = await this.client.getEntity<Row>(TARGET_PARTITION, name);
+      const row = await table.getEntity<Row>(TARGET_PARTITION, name);
       return { state: rowToState(name, row), etag: row.etag ?? null };
     } catch (err) {
       if (statusOf(err) === 404) return { state: emptyTargetState(name), etag: null };
@@ -62,9 +81,10 @@ export class TargetStore {
 
   /** Writes `next` only if the row is unchanged since `etag` was read (null: only if it does not exist). */
   async put(next: TargetState, etag: string | null): Promise<void> {
+    const table = await this.client;
     try {
-      if (etag === null) await this.client.createEntity(stateToRow(next));
-      else await this.client.updateEntity(stateToRow(next), 'Replace', { etag });
+      if (etag === null) await table.createEntity(stateToRow(next));
+      else await table.updateEntity(stateToRow(next), 'Replace', { etag });
     } catch (err) {
       const s = statusOf(err);
       if (s === 409 || s === 412) throw new ConflictError('target row changed concurrently');
@@ -105,15 +125,19 @@ function rowKeyFor(requestedAt: string, deployId: string): string {
 }
 
 export class DeploymentStore {
+  private readonly client: Promise<TableClient>;
+
   constructor(
-    private readonly client: TableClient = tableClient('deployments'),
+    client: TableClient | Promise<TableClient> = tableClient('deployments'),
     private readonly limit = 50,
-  ) {}
+  ) {
+    this.client = pending(client);
+  }
 
   async create(record: DeploymentRecord): Promise<void> {
-    await ensureTable(this.client);
+    const table = await ensured(this.client);
     try {
-      await this.client.createEntity(this.toRow(record));
+      await table.createEntity(this.toRow(record));
     } catch (err) {
       if (statusOf(err) !== 409) throw storageError(err);
     }
@@ -124,8 +148,9 @@ export class DeploymentStore {
     const found = await this.findRow(target, deployId);
     if (!found) return null;
     const merged: DeploymentRecord = { ...this.fromRow(found), ...patch };
+    const table = await this.client;
     try {
-      await this.client.updateEntity(this.toRow(merged, found.rowKey), 'Replace');
+      await table.updateEntity(this.toRow(merged, found.rowKey), 'Replace');
     } catch (err) {
       throw storageError(err);
     }
@@ -147,8 +172,9 @@ export class DeploymentStore {
       const current = this.fromRow(found);
       if (current.finished_at !== null) return current;
       const merged: DeploymentRecord = { ...current, ...patch };
+      const table = await this.client;
       try {
-        await this.client.updateEntity(this.toRow(merged, found.rowKey), 'Replace', { etag: found.etag ?? '*' });
+        await table.updateEntity(this.toRow(merged, found.rowKey), 'Replace', { etag: found.etag ?? '*' });
         return merged;
       } catch (err) {
         if (statusOf(err) !== 412) throw storageError(err);
@@ -164,9 +190,9 @@ export class DeploymentStore {
 
   /** A deploy's record when its target is not known (status lookups by id). */
   async findAny(deployId: string): Promise<DeploymentRecord | null> {
-    await ensureTable(this.client);
+    const table = await ensured(this.client);
     try {
-      const pages = this.client.listEntities<Row>({ queryOptions: { filter: `deployId eq '${escape(deployId)}'` } });
+      const pages = table.listEntities<Row>({ queryOptions: { filter: `deployId eq '${escape(deployId)}'` } });
       for await (const row of pages) return this.fromRow(row);
       return null;
     } catch (err) {
@@ -176,10 +202,10 @@ export class DeploymentStore {
 
   /** Newest first. */
   async list(target: string, max = this.limit): Promise<DeploymentRecord[]> {
-    await ensureTable(this.client);
+    const table = await ensured(this.client);
     const out: DeploymentRecord[] = [];
     try {
-      const pages = this.client.listEntities<Row>({ queryOptions: { filter: `PartitionKey eq '${escape(target)}'` } });
+      const pages = table.listEntities<Row>({ queryOptions: { filter: `PartitionKey eq '${escape(target)}'` } });
       for await (const row of pages) {
         out.push(this.fromRow(row));
         if (out.length >= max) break;
@@ -191,9 +217,9 @@ export class DeploymentStore {
   }
 
   private async findRow(target: string, deployId: string): Promise<Row | null> {
-    await ensureTable(this.client);
+    const table = await ensured(this.client);
     try {
-      const pages = this.client.listEntities<Row>({
+      const pages = table.listEntities<Row>({
         queryOptions: { filter: `PartitionKey eq '${escape(target)}' and deployId eq '${escape(deployId)}'` },
       });
       for await (const row of pages) return row;
@@ -205,14 +231,15 @@ export class DeploymentStore {
 
   /** Keeps the newest `limit` records of a target. */
   private async trim(target: string): Promise<void> {
+    const table = await this.client;
     const keys: string[] = [];
-    for await (const row of this.client.listEntities<Row>({
+    for await (const row of table.listEntities<Row>({
       queryOptions: { filter: `PartitionKey eq '${escape(target)}'`, select: ['RowKey'] },
     })) {
       keys.push(row.rowKey);
     }
     for (const rowKey of keys.slice(this.limit)) {
-      await this.client.deleteEntity(target, rowKey).catch(() => undefined);
+      await table.deleteEntity(target, rowKey).catch(() => undefined);
     }
   }
 

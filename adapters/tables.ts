@@ -1,6 +1,7 @@
 // Table clients for the app's state: Azurite locally (its published development account, no connection string),
-// the Function App's storage account with its managed identity in Azure.
-import { AzureNamedKeyCredential, TableClient } from '@azure/data-tables';
+// the Function App's storage account with its managed identity in Azure. @azure/data-tables is loaded when the first
+// client is built, not when the app loads (docs/decisions/0002-function-app-bundle.md).
+import type { TableClient } from '@azure/data-tables';
 import { DomainError } from '../core/errors';
 import { isLoopbackHttpUrl } from '../core/loopback';
 import { azureCredential } from './credentials';
@@ -24,21 +25,27 @@ export function tablesEndpoint(env: NodeJS.ProcessEnv = process.env): string {
   );
 }
 
+/** @azure/data-tables, loaded on first use. Typed as its CommonJS build, which the bundle loads and the rest of the
+ * app's types name (TypeScript types a bare `import()` here as the ESM build, whose classes it holds to be others). */
+const loadSdk = () => import('@azure/data-tables') as unknown as Promise<typeof import('@azure/data-tables')>;
+
 const ensured = new Map<string, Promise<void>>();
 
-export function tableClient(table: string, endpoint = tablesEndpoint()): TableClient {
-  let client: TableClient;
-  if (endpoint.startsWith('https://')) {
-    client = new TableClient(endpoint, table, azureCredential(), boundedClientOptions());
-  } else if (isLoopbackHttpUrl(endpoint)) {
-    client = new TableClient(endpoint, table, new AzureNamedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY), {
-      ...boundedClientOptions(),
-      allowInsecureConnection: true,
-    });
-  } else {
+/** A client of TABLE. The settings are checked at once (a bad one throws here, when the adapter is built); the
+ * client follows once the SDK is loaded. */
+export function tableClient(table: string, endpoint = tablesEndpoint()): Promise<TableClient> {
+  const https = endpoint.startsWith('https://');
+  if (!https && !isLoopbackHttpUrl(endpoint)) {
     throw new DomainError('invalid_settings', 'a plain-http table endpoint must be on loopback (Azurite)', 500);
   }
-  return client;
+  return loadSdk().then((sdk) =>
+    https
+      ? new sdk.TableClient(endpoint, table, azureCredential(), boundedClientOptions())
+      : new sdk.TableClient(endpoint, table, new sdk.AzureNamedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY), {
+          ...boundedClientOptions(),
+          allowInsecureConnection: true,
+        }),
+  );
 }
 
 /** Creates the table once per process (idempotent). */

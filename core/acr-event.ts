@@ -2,7 +2,8 @@
 // them. The envelope is parsed and typed by @azure/eventgrid; this module checks that the event is for our registry
 // and repository and carries a usable tag and digest. An event that fails is ignored with a reason (redelivery
 // would not help). Whether the digest is really the tag's current one is asked of the registry by the caller.
-import { EventGridDeserializer, isSystemEvent, type EventGridEvent } from '@azure/eventgrid';
+// @azure/eventgrid is loaded on the first event, not at start (docs/decisions/0002-function-app-bundle.md).
+import type { ContainerRegistryImagePushedEventData, EventGridDeserializer, EventGridEvent } from '@azure/eventgrid';
 import * as z from 'zod/mini';
 import { ImagePushedData } from './contract/event-grid';
 import { describeIssue } from './contract/issues';
@@ -23,7 +24,7 @@ export type ParsedPush = { ok: true; push: PushEvent; eventId: string } | { ok: 
 
 /** Checks an event already deserialized by `EventGridDeserializer` (so id, subject, eventType, time are present). */
 export function parseImagePushed(event: EventGridEvent<unknown>, expected: ExpectedSource): ParsedPush {
-  if (!isSystemEvent(IMAGE_PUSHED, event)) {
+  if (!isImagePushed(event)) {
     return { ok: false, reason: `event type ${String(event.eventType).slice(0, 100)} is not handled` };
   }
   // The SDK types the data, but a sender can still leave fields out: the data is checked against its schema.
@@ -46,14 +47,22 @@ export function parseImagePushed(event: EventGridEvent<unknown>, expected: Expec
   return { ok: true, push: { repository, tag, digest }, eventId: event.id };
 }
 
-const deserializer = new EventGridDeserializer();
+/** The SDK's `isSystemEvent(IMAGE_PUSHED, event)` for an Event Grid schema event, without loading the SDK. */
+function isImagePushed(event: EventGridEvent<unknown>): event is EventGridEvent<ContainerRegistryImagePushedEventData> {
+  return event.eventType === IMAGE_PUSHED;
+}
+
+let deserializer: Promise<EventGridDeserializer> | undefined;
 
 /** Parses what the Event Grid trigger hands over (one event in the Event Grid schema), then checks it. */
 export async function readImagePushed(raw: unknown, expected: ExpectedSource): Promise<ParsedPush> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'not an event' };
+  // Outside the try: an SDK that fails to load is the app's fault, not the event's (the delivery fails and is retried).
+  deserializer ??= import('@azure/eventgrid').then((sdk) => new sdk.EventGridDeserializer());
+  const reader = await deserializer;
   let events: EventGridEvent<unknown>[];
   try {
-    events = await deserializer.deserializeEventGridEvents(raw as Record<string, unknown>);
+    events = await reader.deserializeEventGridEvents(raw as Record<string, unknown>);
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : 'unreadable';
     return { ok: false, reason: `not an Event Grid event (${why})` };

@@ -27,7 +27,14 @@ export const RUNTIME_PACKAGES = ['@azure/functions', 'durable-functions'];
 /** Packages the app only ever loads with `import()` on first use: each is bundled into its own file under
  * node_modules, so a cold start neither evaluates nor parses them (the Kubernetes client alone is 5 MB).
  * A package listed here but not installed is skipped; one imported statically fails the build. */
-export const LAZY_PACKAGES = ['@kubernetes/client-node', '@azure/monitor-opentelemetry'];
+export const LAZY_PACKAGES = [
+  '@kubernetes/client-node',
+  '@azure/monitor-opentelemetry',
+  '@azure/identity',
+  '@azure/eventgrid',
+  '@azure/data-tables',
+  '@azure/container-registry',
+];
 /** Runtime packages bundled into one file (at their `main`) rather than copied file by file, with the internal
  * modules that must stay reachable by their path: the devhost reads durable-functions' task classes and patches its
  * task executor (devhost/durable/internals.ts), so those two paths answer with the very modules inside the bundle. */
@@ -37,10 +44,12 @@ export const BUNDLED_RUNTIME_PACKAGES = {
 const BUNDLED_MODULES = "Symbol.for('elb-app.bundled-modules')";
 
 /** Dependencies of the runtime packages that are required at startup but used only later. Each is bundled beside a
- * small index.js that loads it on first property access. axios: durable-functions requires it when it loads, but uses
- * it only inside a durable client (`axios.default.create` in the DurableClient constructor), i.e. in a request that
- * starts or queries an orchestration; loading it costs about a third of a cold start. */
-export const DEFERRED_DEPENDENCIES = ['axios'];
+ * small index.js that loads it on first use (a property read or a call). durable-functions requires all three when it
+ * loads: axios and validator it uses only inside a durable client (`axios.default.create` in the DurableClient
+ * constructor, `validator.isURL` on its management URLs), i.e. in a request that starts or queries an orchestration;
+ * moment only when an orchestration runs (its context's timers). Loading them cost about half of durable-functions'
+ * own load (validator alone requires its hundred-odd checks). */
+export const DEFERRED_DEPENDENCIES = ['axios', 'validator', 'moment'];
 const NODE_TARGET = 'node20';
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
@@ -95,6 +104,9 @@ async function bundleApp(lazy) {
     target: NODE_TARGET,
     format: 'cjs',
     outfile: path.join(OUT, 'main.js'),
+    // import() of a lazy package becomes require() (as tsc compiles it): a native import() of a bundled CommonJS file
+    // sees only the export names Node's lexer can find, and @azure/identity's are not among them.
+    supported: { 'dynamic-import': false },
     external: [...RUNTIME_PACKAGES, ...lazy, '@azure/functions-core'],
     // Whitespace and syntax only: stack traces keep readable names. The source map is written outside the package
     // (dist/app-sourcemap), for reading a production stack trace, so it is not zipped and deployed.
@@ -233,8 +245,9 @@ async function bundleDependency(specifier, fromDir) {
     target: NODE_TARGET,
     format: 'cjs',
     outfile: path.join(target, file),
-    minifyWhitespace: true,
-    minifySyntax: true,
+    // Identifiers too: these files are the bulk of the package (the Kubernetes client and the telemetry distro are
+    // 5 MB each without it), and keepNames still gives stack traces their class and function names.
+    minify: true,
     keepNames: true,
     legalComments: 'none',
     logLevel: 'error',
@@ -246,25 +259,25 @@ async function bundleDependency(specifier, fromDir) {
   }
 }
 
-/** index.js of a deferred dependency: an object that loads the bundled module on the first property read. Reading
+/** index.js of a deferred dependency: a stand-in that loads the bundled module on first use. Its target is an arrow
+ * function so that a module that is itself a function (moment) can be called (or constructed) through it. Reading
  * `__esModule` (TypeScript's import helpers do, at require time) answers without loading. */
 function deferredShim(specifier) {
   return `'use strict';
 // ${specifier}, loaded on first use (scripts/build-app.mjs DEFERRED_DEPENDENCIES, docs/decisions/0002).
 let loaded;
 const load = () => (loaded ??= require('./bundled.js'));
-module.exports = new Proxy(
-  {},
-  {
-    get: (_target, key) => (key === '__esModule' ? undefined : load()[key]),
-    has: (_target, key) => key in load(),
-    ownKeys: () => Reflect.ownKeys(load()),
-    getOwnPropertyDescriptor: (_target, key) => {
-      const found = Reflect.getOwnPropertyDescriptor(load(), key);
-      return found && { ...found, configurable: true };
-    },
+module.exports = new Proxy(() => {}, {
+  get: (_target, key) => (key === '__esModule' ? undefined : load()[key]),
+  has: (_target, key) => key in load(),
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_target, key) => {
+    const found = Reflect.getOwnPropertyDescriptor(load(), key);
+    return found && { ...found, configurable: true };
   },
-);
+  apply: (_target, self, args) => Reflect.apply(load(), self, args),
+  construct: (_target, args) => Reflect.construct(load(), args),
+});
 `;
 }
 

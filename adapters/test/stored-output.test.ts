@@ -94,7 +94,7 @@ type RawRow = Record<string, unknown> & { partitionKey: string; rowKey: string }
 
 async function rawRows(table: string): Promise<RawRow[]> {
   const rows: RawRow[] = [];
-  for await (const row of tableClient(table, tablesUrl).listEntities<RawRow>()) rows.push(row);
+  for await (const row of (await tableClient(table, tablesUrl)).listEntities<RawRow>()) rows.push(row);
   return rows;
 }
 
@@ -177,7 +177,7 @@ describe('DeploymentStore: the output stored whole (Azurite)', () => {
     const store = new DeploymentStore(tableClient(table, tablesUrl), 10);
     await store.create(record('local-old', null, 1));
     await store.create(record('local-cut', null, 2));
-    const client = tableClient(table, tablesUrl);
+    const client = await tableClient(table, tablesUrl);
     const rows = await rawRows(table);
     const whole = output('local-old', 'configured\n');
     const rowOf = (id: string): RawRow => rows.find((r) => r.deployId === id)!;
@@ -195,7 +195,9 @@ describe('DeploymentStore: the output stored whole (Azurite)', () => {
     await store.create(record('local-odd', good, 1));
     const [row] = await rawRows(table);
     // As another version, or a hand edit, might leave them: valid JSON of the wrong shape, and a status no one knows.
-    await tableClient(table, tablesUrl).updateEntity(
+    await (
+      await tableClient(table, tablesUrl)
+    ).updateEntity(
       {
         ...row!,
         timeline: JSON.stringify([{ phase: 'warp_drive', status: 'engaged' }]),

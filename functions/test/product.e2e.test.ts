@@ -59,7 +59,7 @@ function targetRow() {
 
 /** A deploy's stored history row, read directly from the table: its ETag changes on every write. */
 async function storedRecord(id: string): Promise<{ etag: string; status: string; finishedAt: string }> {
-  const table = tableClient('deployments', `http://127.0.0.1:${stack.ports.azuriteTable}/devstoreaccount1`);
+  const table = await tableClient('deployments', `http://127.0.0.1:${stack.ports.azuriteTable}/devstoreaccount1`);
   for await (const r of table.listEntities<{ status: string; finishedAt: string }>({
     queryOptions: { filter: `deployId eq '${id}'` },
   }))

@@ -85,11 +85,11 @@ afterAll(async () => {
   if (azurite) await stopProcess(azurite);
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   // Fresh tables per case, so each asserts exactly what its own transitions recorded.
   run++;
-  targetsTable = tableClient(`leasetargets${run}`, tablesUrl);
-  deploymentsTable = tableClient(`leasedeployments${run}`, tablesUrl);
+  targetsTable = await tableClient(`leasetargets${run}`, tablesUrl);
+  deploymentsTable = await tableClient(`leasedeployments${run}`, tablesUrl);
   targets = new TargetStore(targetsTable);
   deployments = new DeploymentStore(deploymentsTable, 10);
   durable = new FakeDurable();
