@@ -8,6 +8,7 @@ import { DiagnosticEvent, DomainError } from '../core/errors';
 import { APP_NAME, TEMPLATE_HASH_ANNOTATION, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from '../core/manifests';
 import { DeploymentState, PodState, RolloutObservation } from '../core/rollout';
 import { isLoopbackHttpUrl } from '../core/loopback';
+import { Scheme, serviceScheme } from '../core/service-exposure';
 import { AksTarget, KubeconfigTarget } from '../core/targets';
 import { azureCredential } from './credentials';
 
@@ -25,6 +26,10 @@ export interface ServiceState {
   exists: boolean;
   externalIp: string | null;
   port: number | null;
+  /** The Service's annotations (the internal-LB one decides its exposure: core/service-exposure.ts). */
+  annotations: Record<string, string>;
+  /** What its first port declares it speaks. */
+  scheme: Scheme;
 }
 
 export interface LiveDeployment {
@@ -120,13 +125,16 @@ export class KubeReader {
     try {
       const svc = await this.core.readNamespacedService({ name: APP_NAME, namespace: this.namespace });
       const ingress = svc.status?.loadBalancer?.ingress?.[0];
+      const port = svc.spec?.ports?.[0];
       return {
         exists: true,
         externalIp: ingress?.ip ?? ingress?.hostname ?? null,
-        port: svc.spec?.ports?.[0]?.port ?? null,
+        port: port?.port ?? null,
+        annotations: svc.metadata?.annotations ?? {},
+        scheme: serviceScheme(port ?? null),
       };
     } catch (err) {
-      if (codeOf(err) === 404) return { exists: false, externalIp: null, port: null };
+      if (codeOf(err) === 404) return { exists: false, externalIp: null, port: null, annotations: {}, scheme: 'http' };
       throw clusterError(err, 'read the Service');
     }
   }

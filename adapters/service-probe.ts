@@ -9,9 +9,10 @@ export interface ProbeResult {
 
 const MAX_SPEC_BYTES = 5 * 1024 * 1024;
 
-export function serviceBaseUrl(externalIp: string, port: number): string {
+export function serviceBaseUrl(externalIp: string, port: number, scheme: 'http' | 'https' = 'http'): string {
   const host = externalIp.includes(':') ? `[${externalIp}]` : externalIp;
-  return port === 80 ? `http://${host}` : `http://${host}:${port}`;
+  const defaultPort = scheme === 'https' ? 443 : 80;
+  return port === defaultPort ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
 }
 
 async function get(url: string, timeoutMs: number): Promise<Response> {

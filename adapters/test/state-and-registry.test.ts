@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queuedDeploymentRecord, type DeploymentRecord } from '../../core/deployment-record';
+import { addressRange, INTERNAL_LB_ANNOTATION, serviceExposure } from '../../core/service-exposure';
 import { emptyTargetState } from '../../core/target-state';
+import { REQUESTED_IP_ANNOTATION } from '../../sim/controllers/service';
 import { parseTarget, type KubeconfigTarget } from '../../core/targets';
 import { kubeReaderFor } from '../cluster-reader';
 import { createRegistryClient, RegistryReader } from '../registry';
@@ -26,6 +28,7 @@ let dir = '';
 let tablesUrl = '';
 let registryUrl = '';
 let kubeconfig = '';
+let k8sUrl = '';
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'elb-adapters-'));
@@ -37,6 +40,7 @@ beforeAll(async () => {
   children.push(sim.child);
   registryUrl = readyUrl(sim.output, 'sim-registry');
   kubeconfig = join(dir, 'sim', 'kubeconfig');
+  k8sUrl = readyUrl(sim.output, 'sim-k8s');
 }, 120_000);
 
 afterAll(async () => {
@@ -147,9 +151,68 @@ describe('KubeReader on the sim cluster', () => {
     ) as KubeconfigTarget;
     const kube = await kubeReaderFor(target);
     expect(await kube.deployment()).toBeNull();
-    expect(await kube.service()).toEqual({ exists: false, externalIp: null, port: null });
+    expect(await kube.service()).toEqual({
+      exists: false,
+      externalIp: null,
+      port: null,
+      annotations: {},
+      scheme: 'http',
+    });
     expect(await kube.apiToken()).toBeNull();
     expect(await kube.pods()).toEqual([]);
+  });
+
+  it('reads the annotations and port protocol that decide exposure and scheme (an internal LB, a local one)', async () => {
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${k8sUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(201);
+    };
+    const service = (namespace: string, annotations: Record<string, string>, port: Record<string, unknown>) =>
+      post(`/api/v1/namespaces/${namespace}/services`, {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'elb-openapi', namespace, annotations },
+        spec: { type: 'LoadBalancer', selector: { app: 'none' }, ports: [{ protocol: 'TCP', ...port }] },
+      });
+    for (const ns of ['hero-internal', 'hero-local']) {
+      await post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    }
+    // As AKS is asked for an internal LB with a fixed frontend address; the port declares https.
+    await service(
+      'hero-internal',
+      { [INTERNAL_LB_ANNOTATION]: 'true', [REQUESTED_IP_ANNOTATION]: '10.240.0.7' },
+      { name: 'https', port: 443, targetPort: 8443 },
+    );
+    await service('hero-local', {}, { name: 'http', port: 8080, targetPort: 'http' });
+
+    const read = async (namespace: string) => {
+      const target = parseTarget(
+        { name: 'local', kind: 'kubeconfig', kubeconfig, context: 'elb-sim', namespace },
+        0,
+      ) as KubeconfigTarget;
+      const kube = await kubeReaderFor(target);
+      // The sim's LoadBalancer answers within its (zero) delay plus a controller tick.
+      for (let i = 0; i < 50; i++) {
+        const svc = await kube.service();
+        if (svc.externalIp) return svc;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`no address for ${namespace}`);
+    };
+    const internal = await read('hero-internal');
+    expect(internal).toMatchObject({ exists: true, externalIp: '10.240.0.7', port: 443, scheme: 'https' });
+    expect(internal.annotations[INTERNAL_LB_ANNOTATION]).toBe('true');
+    expect(serviceExposure({ annotations: internal.annotations, address: internal.externalIp })).toBe('internal');
+    expect(addressRange(internal.externalIp!)).toBe('private');
+
+    const local = await read('hero-local');
+    expect(local).toMatchObject({ exists: true, port: 8080, scheme: 'http', annotations: {} });
+    expect(addressRange(local.externalIp!)).toBe('loopback');
+    expect(serviceExposure({ annotations: local.annotations, address: local.externalIp })).toBe('loopback');
   });
 
   it('reports a missing context clearly', async () => {

@@ -18,6 +18,16 @@ export const ServiceView = z.object({
   base_url: z.nullable(z.string()),
   swagger_url: z.nullable(z.string()),
   api_version: z.nullable(z.string()),
+  /**
+   * How the Service is exposed (docs/api.md "Service exposure"): `loopback` (the local sim), `internal` (the
+   * internal-LB annotation or a private address) or `public`; null without a Service, or without an address and
+   * the annotation, or when the cluster could not be read.
+   */
+  exposure: z.nullable(z.enum(['loopback', 'internal', 'public'])),
+  /** The range `external_ip` lies in (`name` for a DNS name); null without an address. */
+  address_range: z.nullable(z.enum(['loopback', 'private', 'public', 'name'])),
+  /** What the Service's port declares it speaks (`base_url` uses it); null without a Service. */
+  scheme: z.nullable(z.enum(['http', 'https'])),
   /** The image the cluster actually runs, when it was read. */
   live_image: omittable(z.string()),
   /** Why the cluster could not be read; then `installed` is the record's word, not the cluster's. */

@@ -14,6 +14,7 @@ import {
   ServiceView,
   TargetSummary,
 } from '../../core/summary';
+import { addressRange, Scheme, serviceExposure } from '../../core/service-exposure';
 import { desiredTag, TargetState } from '../../core/target-state';
 import { Target } from '../../core/targets';
 import { probeExec, withTimeout } from '../../adapters/dependencies';
@@ -37,12 +38,20 @@ export interface LiveService {
   exists: boolean;
   externalIp: string | null;
   liveImage: string | null;
+  annotations: Record<string, string>;
+  scheme: Scheme;
 }
 
 function liveService(target: Target): Promise<LiveService> {
   return clusterRead(target, async (kube) => {
     const [svc, dep] = await Promise.all([kube.service(), kube.deployment()]);
-    return { exists: svc.exists, externalIp: svc.externalIp, liveImage: dep?.image ?? null };
+    return {
+      exists: svc.exists,
+      externalIp: svc.externalIp,
+      liveImage: dep?.image ?? null,
+      annotations: svc.annotations,
+      scheme: svc.scheme,
+    };
   });
 }
 
@@ -54,18 +63,24 @@ export function serviceView(target: Target, state: TargetState, live: LiveServic
       base_url: null,
       swagger_url: null,
       api_version: state.apiVersion,
+      exposure: null,
+      address_range: null,
+      scheme: null,
       live_image: null,
       error: live.code,
       error_code: live.code,
     };
   }
-  const base = live.externalIp ? serviceBaseUrl(live.externalIp, target.servicePort) : null;
+  const base = live.externalIp ? serviceBaseUrl(live.externalIp, target.servicePort, live.scheme) : null;
   return {
     installed: live.exists && live.liveImage !== null,
     external_ip: live.externalIp,
     base_url: base,
     swagger_url: base ? `${base}/docs` : null,
     api_version: state.apiVersion,
+    exposure: live.exists ? serviceExposure({ annotations: live.annotations, address: live.externalIp }) : null,
+    address_range: live.externalIp ? addressRange(live.externalIp) : null,
+    scheme: live.exists ? live.scheme : null,
     live_image: live.liveImage,
   };
 }

@@ -126,7 +126,7 @@ export class ServiceController implements Controller {
     if (faults.some((f) => f.mode === 'never')) return;
     const delay = faults.reduce((d, f) => Math.max(d, f.delay_ms ?? 0), this.ctx.settings.lbDelayMs);
     if (now - since < delay) return;
-    const ip = this.ips.allocate(`${svc.metadata.namespace}/${svc.metadata.name}`);
+    const ip = requestedIp(svc) ?? this.ips.allocate(`${svc.metadata.namespace}/${svc.metadata.name}`);
     writeStatus(
       this.ctx,
       RESOURCE.services,
@@ -136,6 +136,20 @@ export class ServiceController implements Controller {
     );
     this.ctx.events.record(svc, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer', 'service-controller');
   }
+}
+
+/**
+ * Azure's annotation naming a load balancer's frontend address. The sim hands that address out as asked — an
+ * internal LB's private one (10.x) included, so tests can show one; the stand-in cannot serve an address this
+ * machine does not have, so such a Service is not reachable from here, as it would not be (docs/sim.md).
+ */
+export const REQUESTED_IP_ANNOTATION = 'service.beta.kubernetes.io/azure-load-balancer-ipv4';
+
+function requestedIp(svc: KObject): string | null {
+  const ip = svc.metadata.annotations?.[REQUESTED_IP_ANNOTATION]?.trim();
+  if (!ip) return null;
+  const octets = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  return octets && octets.slice(1).every((o) => Number(o) <= 255) ? ip : null;
 }
 
 function resolveNamedPort(pod: KObject | undefined, name: string): number | undefined {

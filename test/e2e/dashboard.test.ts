@@ -42,6 +42,11 @@ describe('/docs on the local stack', () => {
     await expect(page.getByRole('link', { name: /Swagger UI/ }).getAttribute('href')).resolves.toMatch(
       /^http:\/\/127\.\d+\.\d+\.\d+:\d+\/docs$/,
     );
+    // The hero, from the real Service and the live spec: the sim's loopback LB, plain http, version 3.4.0.
+    const hero = page.locator('elb-service-hero');
+    await hero.locator('#version-pill', { hasText: 'v3.4.0 · image 3.4' }).waitFor(WAIT);
+    const chips = hero.getByRole('list', { name: 'How the service is reached' }).getByRole('listitem');
+    await expect(chips.allInnerTexts()).resolves.toEqual(['Local (loopback)', 'HTTP']);
     await screenshot(page, 'e2e-docs-installed');
     expect(await axeViolations(page)).toEqual([]);
   });

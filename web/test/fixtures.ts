@@ -75,6 +75,8 @@ export interface SummaryOptions {
   dependencies?: DependencyFixture[];
   /** `service.error`/`error_code` when the cluster cannot be read. */
   serviceError?: { error: string; error_code: string } | null;
+  /** Fields of an installed, readable service that differ from the local sim's (an AKS address, its exposure). */
+  service?: Partial<Wire<typeof contract.ServiceView>>;
   changeToken?: string;
 }
 
@@ -112,6 +114,9 @@ export function summary(options: SummaryOptions = {}): Wire<typeof contract.Targ
             base_url: null,
             swagger_url: null,
             api_version: '3.4.0',
+            exposure: null,
+            address_range: null,
+            scheme: null,
             live_image: null,
             ...options.serviceError,
           }
@@ -121,6 +126,10 @@ export function summary(options: SummaryOptions = {}): Wire<typeof contract.Targ
             base_url: 'http://127.0.0.2:8080',
             swagger_url: 'http://127.0.0.2:8080/docs',
             api_version: '3.4.0',
+            exposure: 'loopback',
+            address_range: 'loopback',
+            scheme: 'http',
+            ...options.service,
           }
       : {
           installed: false,
@@ -128,6 +137,9 @@ export function summary(options: SummaryOptions = {}): Wire<typeof contract.Targ
           base_url: null,
           swagger_url: null,
           api_version: null,
+          exposure: null,
+          address_range: null,
+          scheme: null,
           ...(options.serviceError ?? {}),
         },
     active_deploy: options.active ?? null,

@@ -1,10 +1,15 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { TargetSummary } from '../api/types.js';
 import { shortDigest } from '../core/format.js';
+import { exposureLabel, swaggerAccess, versionPill, type SwaggerAccess } from '../core/reachability.js';
 import { sharedStyles } from './shared-styles.js';
 import './elb-copy-button.js';
 
-/** The top of /docs: where the service answers, its Swagger UI, API version and what image is deployed. */
+/**
+ * The top of /docs: the version pill, how the service is reached (exposure and scheme chips), its address, and its
+ * Swagger UI when this browser can reach it — otherwise why not, and the spec read through elb-control instead
+ * (docs/dashboard.md "Is the service reachable from the browser").
+ */
 export class ElbServiceHero extends LitElement {
   static override styles = [
     sharedStyles,
@@ -61,6 +66,46 @@ export class ElbServiceHero extends LitElement {
         margin: 0;
         font-weight: 600;
       }
+      .title-row {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: baseline;
+        gap: 0.25rem 0.75rem;
+      }
+      .pill {
+        background: #fff;
+        color: #0b3d73;
+        border-radius: 999px;
+        padding: 0.125rem 0.625rem;
+        font-weight: 600;
+        font-size: 0.875rem;
+        white-space: nowrap;
+      }
+      .chips {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.375rem;
+        list-style: none;
+        padding: 0;
+        margin: 0 0 0.75rem;
+      }
+      .chip {
+        border: 1px solid rgb(255 255 255 / 0.6);
+        border-radius: 999px;
+        padding: 0.0625rem 0.625rem;
+        font-size: 0.875rem;
+        font-weight: 600;
+      }
+      .reach-note {
+        border: 1px solid rgb(255 255 255 / 0.6);
+        border-radius: 6px;
+        padding: 0.5rem 0.75rem;
+        margin: 0 0 0.75rem;
+        max-width: 60rem;
+      }
+      .reach-note a {
+        color: #fff;
+      }
       .hero :focus-visible {
         outline-color: #fff;
       }
@@ -69,27 +114,27 @@ export class ElbServiceHero extends LitElement {
   static override properties = {
     summary: { attribute: false },
     specVersion: { attribute: false },
+    pageHost: { attribute: false },
   };
 
   declare summary: TargetSummary | null;
   /** `info.version` of the live spec, used when the summary has no API version yet. */
   declare specVersion: string | null;
+  /** The host this page is served from (the reachability rule compares it with the service's address). */
+  declare pageHost: string;
 
   constructor() {
     super();
     this.summary = null;
     this.specVersion = null;
+    this.pageHost = location.hostname;
   }
 
-  private renderFacts(apiVersion: string | null) {
+  private renderFacts() {
     const summary = this.summary!;
     const deployed = summary.deployed;
     const service = summary.service;
     return html`<dl>
-      <div>
-        <dt>API version</dt>
-        <dd>${apiVersion ?? '—'}</dd>
-      </div>
       <div>
         <dt>Deployed tag</dt>
         <dd>${deployed?.tag ?? '—'}</dd>
@@ -117,18 +162,55 @@ export class ElbServiceHero extends LitElement {
       : 'The service is not installed on this target.';
   }
 
+  private renderChips() {
+    const service = this.summary!.service;
+    const exposure = exposureLabel(service.exposure);
+    const scheme = service.scheme === 'https' ? 'HTTPS' : service.scheme === 'http' ? 'HTTP' : null;
+    if (!exposure && !scheme) return nothing;
+    return html`<ul class="chips" aria-label="How the service is reached">
+      ${exposure ? html`<li class="chip" id="exposure-chip">${exposure}</li>` : nothing}
+      ${scheme ? html`<li class="chip" id="scheme-chip">${scheme}</li>` : nothing}
+    </ul>`;
+  }
+
+  /** Why there is no Swagger UI link, and what to use instead: the spec as elb-control reads it. */
+  private renderReachNote(access: SwaggerAccess) {
+    if (access.kind !== 'private' && access.kind !== 'loopback_elsewhere') return nothing;
+    const summary = this.summary!;
+    const address = summary.service.external_ip;
+    const spec = `/api/targets/${encodeURIComponent(summary.target)}/openapi/spec`;
+    const why =
+      access.kind === 'private'
+        ? html`<strong>${address}</strong> is a private address (an internal load balancer): only machines inside its
+            network reach it, and this page is not served from there, so there is no Swagger UI link.`
+        : html`<strong>${address}</strong> is a loopback address: only a browser on the machine running the cluster
+            reaches it, so there is no Swagger UI link.`;
+    return html`<p class="reach-note" id="reach-note">
+      ${why} Use elb-control as the proxy: the endpoints on this page are read through it, and so is the
+      <a href=${spec} target="_blank" rel="noopener noreferrer"
+        >OpenAPI document<span class="visually-hidden"> (through elb-control, opens in a new tab)</span></a
+      >.
+    </p>`;
+  }
+
   override render() {
     const summary = this.summary;
     if (!summary) return nothing;
     const service = summary.service;
     const deployed = summary.deployed;
-    const apiVersion = service.api_version ?? this.specVersion;
+    // The live spec's own word first: the recorded version is what the last deploy's probe read.
+    const pill = versionPill(this.specVersion ?? service.api_version, deployed?.tag ?? null);
+    const access = swaggerAccess(service, this.pageHost);
     return html`<section class="hero" aria-labelledby="hero-title">
-      <h1 id="hero-title">elb-openapi API</h1>
+      <div class="title-row">
+        <h1 id="hero-title">elb-openapi API</h1>
+        ${pill ? html`<span class="pill" id="version-pill"><span class="visually-hidden">Version </span>${pill}</span>` : nothing}
+      </div>
       <p class="subtitle">
         Target <strong>${summary.target}</strong> ·
         ${summary.kind}${summary.namespace ? html` · namespace <code>${summary.namespace}</code>` : nothing}
       </p>
+      ${this.renderChips()}
       ${
         service.base_url
           ? html`<div class="url-row">
@@ -136,8 +218,8 @@ export class ElbServiceHero extends LitElement {
               <code class="url" id="base-url">${service.base_url}</code>
               <elb-copy-button .value=${service.base_url} label="Copy URL"></elb-copy-button>
               ${
-                service.swagger_url
-                  ? html`<a class="button" href=${service.swagger_url} target="_blank" rel="noopener noreferrer"
+                access.kind === 'link'
+                  ? html`<a class="button" href=${access.url} target="_blank" rel="noopener noreferrer"
                       >Open Swagger UI<span class="visually-hidden"> (opens in a new tab)</span></a
                     >`
                   : nothing
@@ -145,7 +227,7 @@ export class ElbServiceHero extends LitElement {
             </div>`
           : html`<p class="url-row" id="service-line">${this.serviceLine()}</p>`
       }
-      ${service.installed || deployed ? this.renderFacts(apiVersion) : nothing}
+      ${this.renderReachNote(access)} ${service.installed || deployed ? this.renderFacts() : nothing}
     </section>`;
   }
 }
