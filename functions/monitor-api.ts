@@ -31,19 +31,25 @@ httpRoute('monitorAcr', {
   GET: async (req) => {
     const query = parseQuery(AcrQuery, req.query);
     const config = adapters().config;
-    // Here `resource_group` and `subscription_id` name the registry (as they did), so a cluster is named alone.
-    const cluster =
-      query.cluster_name === undefined
-        ? null
-        : { clusterName: query.cluster_name, resourceGroup: null, subscriptionId: null };
-    const target = selectSeedTarget(config.targets, query.target ?? null, cluster);
     const registry = configuredRegistry(config);
     const ignored = checkRegistry(registry, {
       registry_name: { value: query.registry_name, against: 'name' },
       resource_group: { value: query.resource_group, against: 'resourceGroup' },
       subscription_id: { value: query.subscription_id, against: 'subscriptionId' },
     });
-    const { state } = await adapters().targets.get(target.name);
+    // Here `resource_group` and `subscription_id` name the registry (as they did), so a cluster is named alone.
+    const cluster =
+      query.cluster_name === undefined
+        ? null
+        : { clusterName: query.cluster_name, resourceGroup: null, subscriptionId: null };
+    // The old query names only the registry: with several targets and none named, answer for the registry alone
+    // (the pinned tag as the expected one, `target: null`) rather than refuse a script that worked before.
+    const registryOnly = query.target === undefined && cluster === null && config.targets.length > 1;
+    const target = registryOnly ? null : selectSeedTarget(config.targets, query.target ?? null, cluster);
+    const expected =
+      target === null
+        ? config.pinnedTag
+        : desiredTag((await adapters().targets.get(target.name)).state, config.pinnedTag);
     const tags = await bounded(registryTags(config), 'registry_unavailable', 'the registry');
     const repo = config.image.repository;
     return json(200, {
@@ -51,8 +57,8 @@ httpRoute('monitorAcr', {
       login_server: config.image.registry,
       repository: repo,
       image: imageName(config.image),
-      target: target.name,
-      expected_image_tags: { [repo]: desiredTag(state, config.pinnedTag) },
+      target: target?.name ?? null,
+      expected_image_tags: { [repo]: expected },
       actual_tags: { [repo]: tags.tags },
       digests: tags.digests,
       ...(ignored.length > 0 ? { ignored_fields: ignored } : {}),

@@ -21,7 +21,8 @@ export const AcrView = z.object({
   login_server: z.string(),
   repository: z.string(),
   image: z.string(),
-  target: z.string(),
+  /** null when several targets are configured and the query names none (the older system's query). */
+  target: z.nullable(z.string()),
   expected_image_tags: z.record(z.string(), z.string()),
   actual_tags: z.record(z.string(), z.array(z.string())),
   digests: z.record(z.string(), z.string()),

@@ -122,10 +122,11 @@ describe("the old clients' requests, unchanged", () => {
     });
     expect(ip.body['external_ip']).toMatch(/^127\.\d+\.\d+\.\d+$/);
 
+    // The old query names no cluster: with two targets it is answered for the registry alone.
     const acr = await send('GET', OLD_ACR);
     expect(acr).toMatchObject({
       status: 200,
-      body: { name: 'elbacr01', target: 'local', expected_image_tags: { 'elb-openapi': '3.4' } },
+      body: { name: 'elbacr01', target: null, expected_image_tags: { 'elb-openapi': '3.4' } },
     });
     expect((acr.body['actual_tags'] as Record<string, string[]>)['elb-openapi']).toContain('3.4');
     // The registry's resource group and subscription were checked against its resource id: nothing ignored.
@@ -142,8 +143,13 @@ describe("the old clients' requests, unchanged", () => {
       status: 200,
       body: { target: 'staging', external_ip: null, available: false, status: 'missing_or_pending' },
     });
-    const acr = await send('GET', `${OLD_ACR}&cluster_name=aks-staging`);
-    expect(acr).toMatchObject({ status: 200, body: { target: 'staging' } });
+    for (const [extra, target] of [
+      ['&cluster_name=aks-staging', 'staging'],
+      ['&target=local', 'local'],
+    ]) {
+      const acr = await send('GET', `${OLD_ACR}${extra}`);
+      expect(acr).toMatchObject({ status: 200, body: { target, expected_image_tags: { 'elb-openapi': '3.4' } } });
+    }
   });
 
   it('a cluster that is not configured fails with a clear unknown_target, and nothing starts', async () => {
