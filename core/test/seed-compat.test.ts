@@ -72,6 +72,19 @@ describe('selectSeedTarget', () => {
     expect(() => selectSeedTarget(targets, 'Prod', cluster('aks-elb', 'rg-elb'))).toThrow(err('invalid_target', 400));
   });
 
+  it('never looks a name up as an object key (prototype names are just unknown clusters)', () => {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+      expect(() => selectSeedTarget(targets, null, cluster(name, 'rg-elb'))).toThrow(err('unknown_target', 404));
+    }
+    expect(() =>
+      parseQuery(
+        ServiceIpQuery,
+        new URLSearchParams('service_name=elb-openapi&cluster_name=__proto__&resource_group=r'),
+      ),
+    ).toThrow(err('invalid_cluster_name', 400));
+    expect(parseQuery(AcrQuery, new URLSearchParams('__proto__=x&constructor=y'))).toEqual({});
+  });
+
   it('keeps the target rules when no cluster is named', () => {
     expect(selectSeedTarget(targets, 'plain', null).name).toBe('plain');
     expect(() => selectSeedTarget(targets, null, null)).toThrow(err('target_required', 400));
