@@ -34,7 +34,7 @@ function matches(t: Target, c: ClusterRef): boolean {
   );
 }
 
-function describe(c: ClusterRef): string {
+function describeCluster(c: ClusterRef): string {
   const rg = c.resourceGroup === null ? '' : ` in resource group ${c.resourceGroup}`;
   const sub = c.subscriptionId === null ? '' : ` (subscription ${c.subscriptionId})`;
   return `cluster ${c.clusterName}${rg}${sub}`;
@@ -51,7 +51,7 @@ export function selectSeedTarget(targets: readonly Target[], name: string | null
   if (name !== null && name !== '') {
     const named = selectTarget(targets, name);
     if (!found.includes(named)) {
-      throw new DomainError('conflicting_target', `target ${named.name} is not ${describe(cluster)}`, 400, {
+      throw new DomainError('conflicting_target', `target ${named.name} is not ${describeCluster(cluster)}`, 400, {
         target: named.name,
       });
     }
@@ -61,7 +61,7 @@ export function selectSeedTarget(targets: readonly Target[], name: string | null
   if (found.length === 0) {
     throw new DomainError(
       'unknown_target',
-      `no configured target is ${describe(cluster)}; configured targets: ${targetNames(targets).join(', ')}`,
+      `no configured target is ${describeCluster(cluster)}; configured targets: ${targetNames(targets).join(', ')}`,
       404,
       { configured_targets: targetNames(targets) },
     );
@@ -69,7 +69,7 @@ export function selectSeedTarget(targets: readonly Target[], name: string | null
   // Two targets on one cluster (other namespaces), or a request that leaves out the subscription.
   throw new DomainError(
     'ambiguous_cluster',
-    `several targets are ${describe(cluster)}: ${targetNames(found).join(', ')}; name the target or the subscription`,
+    `several targets are ${describeCluster(cluster)}: ${targetNames(found).join(', ')}; name the target or the subscription`,
     400,
     { matching_targets: targetNames(found) },
   );
