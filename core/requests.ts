@@ -3,7 +3,9 @@
 import { CancelQuery, DeployId, DeployRequestBody, HistoryQuery, ServiceIpQuery, TargetName } from './contract';
 import type { DeployReason } from './deploy-model';
 import { DomainError } from './errors';
-import { validate } from './validate';
+import { clusterRef, type ClusterRef } from './seed-compat';
+import { validate, type Issue } from './validate';
+import type * as z from 'zod/mini';
 
 export interface DeployRequest {
   target: string | null;
@@ -11,7 +13,24 @@ export interface DeployRequest {
   digest: string | null;
   /** install | update | rollback; null → decided from what is deployed. */
   reason: Exclude<DeployReason, 'auto'> | null;
+  /** The cluster an old client names (`cluster_name`, `resource_group`, `subscription_id`); core/seed-compat.ts. */
+  cluster: ClusterRef | null;
+  /** The registry an old client names; checked against the configured registry. */
+  acrName: string | null;
+  acrResourceGroup: string | null;
+  /** Old fields accepted but without effect here, named in the answer (docs/api.md "Seed-compatible calls"). */
+  ignoredFields: string[];
 }
+
+/** Old deploy fields that have no effect here; docs/api.md says why for each. */
+const IGNORED_DEPLOY_FIELDS = ['storage_account', 'storage_resource_group', 'confirm_recreate'] as const;
+
+const fieldCode = (issue: Issue) =>
+  issue.code === 'unrecognized_keys'
+    ? 'unknown_field'
+    : issue.path.length === 0
+      ? 'invalid_body'
+      : `invalid_${String(issue.path[0])}`;
 
 function bad(code: string, message: string): never {
   throw new DomainError(code, message, 400);
@@ -31,20 +50,37 @@ export function parseDeployRequest(rawBody: string, routeTarget: string | null =
   // '' means "not given" (docs/api.md); anything else is checked as it is.
   if (typeof body === 'object' && body !== null && !Array.isArray(body))
     body = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== ''));
-  const o = validate(DeployRequestBody, body, (issue) =>
-    issue.code === 'unrecognized_keys'
-      ? 'unknown_field'
-      : issue.path.length === 0
-        ? 'invalid_body'
-        : `invalid_${String(issue.path[0])}`,
-  );
+  const o = validate(DeployRequestBody, body, fieldCode);
   let target = o.target || null;
   if (routeTarget !== null) {
     if (target !== null && target !== routeTarget)
       bad('target_mismatch', 'the body names a different target than the URL');
     target = routeTarget;
   }
-  return { target, tag: o.tag || null, digest: o.digest || null, reason: o.reason || null };
+  return {
+    target,
+    tag: o.tag || null,
+    digest: o.digest || null,
+    reason: o.reason || null,
+    cluster: clusterRef(o),
+    acrName: o.acr_name ?? null,
+    acrResourceGroup: o.acr_resource_group ?? null,
+    ignoredFields: IGNORED_DEPLOY_FIELDS.filter((f) => o[f] !== undefined),
+  };
+}
+
+/**
+ * The fields of a query schema read from a query string: '' counts as absent (as in a body), a field given twice
+ * with different values is 400 `invalid_<field>`, other parameters are left alone.
+ */
+export function parseQuery<S extends z.ZodMiniObject>(schema: S, query: URLSearchParams): z.output<S> {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const values = [...new Set(query.getAll(key).filter((v) => v !== ''))];
+    if (values.length > 1) bad(`invalid_${key}`, `${key}: given more than once with different values`);
+    if (values.length === 1) picked[key] = values[0]!;
+  }
+  return validate(schema, picked, fieldCode);
 }
 
 export function parseDeployId(id: string | undefined): string {

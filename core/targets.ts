@@ -54,12 +54,26 @@ export function selectTarget(targets: readonly Target[], name: string | undefine
   }
   if (!TARGET_NAME.test(name)) throw new DomainError('invalid_target', 'target must be a lowercase DNS label', 400);
   const found = targets.find((t) => t.name === name);
-  if (!found) throw new DomainError('unknown_target', `no target named "${name}"`, 404);
+  if (!found) {
+    const configured = targetNames(targets);
+    throw new DomainError(
+      'unknown_target',
+      `no target named "${name}"; configured targets: ${configured.join(', ')}`,
+      404,
+      {
+        configured_targets: configured,
+      },
+    );
+  }
   return found;
 }
 
+export function targetNames(targets: readonly Target[]): string[] {
+  return targets.map((t) => t.name);
+}
+
 function names(targets: readonly Target[]): string {
-  return targets.map((t) => t.name).join(', ');
+  return targetNames(targets).join(', ');
 }
 
 /** The ARM resource id of an AKS target's cluster. */

@@ -1,6 +1,9 @@
-// Seed-compatible monitor routes: the service's LoadBalancer address and what the registry holds.
-import { optionalTargetQuery, parseServiceName } from '../core/requests';
-import { selectTarget } from '../core/targets';
+// Seed-compatible monitor routes: the service's LoadBalancer address and what the registry holds. The older
+// system's query fields select the target and name the registry (core/seed-compat.ts, docs/api.md).
+import { AcrQuery } from '../core/contract/seed';
+import { ServiceIpQuery } from '../core/contract/requests';
+import { parseQuery, parseServiceName } from '../core/requests';
+import { checkRegistry, clusterRef, configuredRegistry, selectSeedTarget } from '../core/seed-compat';
 import { desiredTag } from '../core/target-state';
 import { imageName } from '../core/image';
 import { httpRoute, json } from './lib/http';
@@ -10,8 +13,9 @@ import { bounded, clusterRead, registryTags } from './lib/views';
 httpRoute('monitorServiceIp', {
   GET: async (req) => {
     const serviceName = parseServiceName(req.query.get('service_name'));
+    const query = parseQuery(ServiceIpQuery, req.query);
     const config = adapters().config;
-    const target = selectTarget(config.targets, optionalTargetQuery(req.query.get('target')));
+    const target = selectSeedTarget(config.targets, query.target ?? null, clusterRef(query));
     const svc = await clusterRead(target, (kube) => kube.service());
     return json(200, {
       service_name: serviceName,
@@ -25,19 +29,39 @@ httpRoute('monitorServiceIp', {
 
 httpRoute('monitorAcr', {
   GET: async (req) => {
+    const query = parseQuery(AcrQuery, req.query);
     const config = adapters().config;
-    const target = selectTarget(config.targets, optionalTargetQuery(req.query.get('target')));
-    const { state } = await adapters().targets.get(target.name);
+    const registry = configuredRegistry(config);
+    const ignored = checkRegistry(registry, {
+      registry_name: { value: query.registry_name, against: 'name' },
+      resource_group: { value: query.resource_group, against: 'resourceGroup' },
+      subscription_id: { value: query.subscription_id, against: 'subscriptionId' },
+    });
+    // Here `resource_group` and `subscription_id` name the registry (as they did), so a cluster is named alone.
+    const cluster =
+      query.cluster_name === undefined
+        ? null
+        : { clusterName: query.cluster_name, resourceGroup: null, subscriptionId: null };
+    // The old query names only the registry: with several targets and none named, answer for the registry alone
+    // (the pinned tag as the expected one, `target: null`) rather than refuse a script that worked before.
+    const registryOnly = query.target === undefined && cluster === null && config.targets.length > 1;
+    const target = registryOnly ? null : selectSeedTarget(config.targets, query.target ?? null, cluster);
+    const expected =
+      target === null
+        ? config.pinnedTag
+        : desiredTag((await adapters().targets.get(target.name)).state, config.pinnedTag);
     const tags = await bounded(registryTags(config), 'registry_unavailable', 'the registry');
     const repo = config.image.repository;
     return json(200, {
+      name: registry.name,
       login_server: config.image.registry,
       repository: repo,
       image: imageName(config.image),
-      target: target.name,
-      expected_image_tags: { [repo]: desiredTag(state, config.pinnedTag) },
+      target: target?.name ?? null,
+      expected_image_tags: { [repo]: expected },
       actual_tags: { [repo]: tags.tags },
       digests: tags.digests,
+      ...(ignored.length > 0 ? { ignored_fields: ignored } : {}),
     });
   },
 });

@@ -149,10 +149,14 @@ export const DeployStatus = z.object({
 export const DeployAccepted = z.object({
   id: z.string(),
   instance_id: z.string(),
+  /** The same id again, under the name the older system's clients read. */
+  task_id: z.optional(z.string()),
   target: z.string(),
   reason: DeployReason,
   status: z.literal('queued'),
   statusQueryGetUri: z.string(),
+  /** Old body fields that had no effect here (docs/api.md "Seed-compatible calls"); absent when none. */
+  ignored_fields: z.optional(z.array(z.string())),
 });
 
 /** 202 of a cancel. */

@@ -12,14 +12,21 @@ export const ServiceIp = z.object({
   status: z.enum(['ready', 'missing_or_pending']),
 });
 
+/** Old fields a request gave that had no effect here (docs/api.md "Seed-compatible calls"); absent when none. */
+export const IgnoredFields = z.optional(z.array(z.string()));
+
 export const AcrView = z.object({
+  /** The registry's Azure name (the older system's `name`); null when it has none, such as the local registry. */
+  name: z.optional(z.nullable(z.string())),
   login_server: z.string(),
   repository: z.string(),
   image: z.string(),
-  target: z.string(),
+  /** null when several targets are configured and the query names none (the older system's query). */
+  target: z.nullable(z.string()),
   expected_image_tags: z.record(z.string(), z.string()),
   actual_tags: z.record(z.string(), z.array(z.string())),
   digests: z.record(z.string(), z.string()),
+  ignored_fields: IgnoredFields,
 });
 
 const Check = z.object({ status: z.enum(['ok', 'failed']), detail: z.string() });

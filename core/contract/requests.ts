@@ -2,6 +2,7 @@
 // (`unknown_field`): a typo such as `tagg` must not silently deploy the pin.
 import * as z from 'zod/mini';
 import { DeployId, Digest, ManualReason, Tag, TargetName } from './primitives';
+import { SEED_CLUSTER_FIELDS, SEED_DEPLOY_FIELDS } from './seed';
 
 const orEmpty = <T extends z.core.SomeType>(schema: T) => z.optional(z.nullable(schema));
 
@@ -15,17 +16,19 @@ export const DeployRequestBody = z.strictObject({
   digest: orEmpty(Digest),
   /** Default: `update` when something is deployed, else `install`. */
   reason: orEmpty(ManualReason),
+  /** The older system's fields (core/contract/seed.ts, docs/api.md "Seed-compatible calls"). */
+  ...SEED_DEPLOY_FIELDS,
 });
 
 export const TargetParams = z.object({ target: TargetName });
 export const DeployParams = z.object({ id: DeployId });
 export const TargetDeployParams = z.object({ target: TargetName, id: DeployId });
 
-export const TargetQuery = z.object({
-  /** Needed when several targets are configured. */
+export const ServiceIpQuery = z.object({
+  service_name: z.literal('elb-openapi'),
   target: z.optional(TargetName),
+  ...SEED_CLUSTER_FIELDS,
 });
-export const ServiceIpQuery = z.object({ service_name: z.literal('elb-openapi'), target: z.optional(TargetName) });
 export const CancelQuery = z.object({
   /**
    * `cancel` is honoured after every step and at once inside waits (and restores the previous image when something

@@ -7,6 +7,7 @@ import type { Role } from '../auth';
 import { CancelAnswer, DeployAccepted, DeployStatus } from './deploy';
 import { DeploymentList } from './history';
 import { AcrView, Health, ServiceIp } from './monitor';
+import { AcrQuery } from './seed';
 import {
   CancelQuery,
   DeployParams,
@@ -15,7 +16,6 @@ import {
   ServiceIpQuery,
   TargetDeployParams,
   TargetParams,
-  TargetQuery,
 } from './requests';
 import { ActivityList, TargetActivity, TargetSummary, TargetSummaryList } from './summary';
 
@@ -46,8 +46,10 @@ const startDeploy: Operation = {
   body: DeployRequestBody,
   responses: {
     202: { description: 'Queued', schema: DeployAccepted },
-    400: 'Invalid body (codes: invalid_json, invalid_body, unknown_field, invalid_target, invalid_tag, invalid_digest, invalid_reason, target_mismatch, target_required)',
-    404: 'unknown_target',
+    400:
+      'Invalid body (codes: invalid_json, invalid_body, unknown_field, invalid_target, invalid_tag, invalid_digest, invalid_reason, target_mismatch, target_required); ' +
+      'old fields: invalid_<field>, missing_parameters, conflicting_target, ambiguous_cluster, registry_mismatch',
+    404: 'unknown_target (also for a cluster no target is configured with), with configured_targets',
     409: 'deploy_in_progress, with active_instance_id and statusQueryGetUri',
     413: 'body_too_large (16 KiB)',
     503: 'exec_unavailable or cluster_unavailable (preflight: nothing recorded), with part and hint; storage_unavailable',
@@ -94,8 +96,8 @@ export const ROUTES = {
         query: ServiceIpQuery,
         responses: {
           200: { description: 'Address (null while missing or pending)', schema: ServiceIp },
-          400: 'service_name_required, unknown_service, invalid_target, target_required',
-          404: 'unknown_target',
+          400: 'service_name_required, unknown_service, invalid_target, target_required, invalid_<field>, missing_parameters, conflicting_target, ambiguous_cluster',
+          404: 'unknown_target (also for a cluster no target is configured with), with configured_targets',
           502: 'cluster_unavailable, cluster_forbidden',
         },
       },
@@ -107,11 +109,11 @@ export const ROUTES = {
       GET: {
         role: 'reader',
         summary: 'Pinned tag and what the registry holds',
-        query: TargetQuery,
+        query: AcrQuery,
         responses: {
           200: { description: 'Registry view', schema: AcrView },
-          400: 'invalid_target, target_required',
-          404: 'unknown_target',
+          400: 'invalid_target, target_required, invalid_<field>, conflicting_target, ambiguous_cluster, registry_mismatch',
+          404: 'unknown_target (also for a cluster no target is configured with), with configured_targets',
           503: 'registry_unavailable',
         },
       },

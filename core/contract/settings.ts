@@ -1,6 +1,7 @@
 // The deploy targets an operator configures (ELB_TARGETS / ELB_TARGETS_FILE): never taken from a request.
 import * as z from 'zod/mini';
 import { TAG, TARGET_NAME } from './primitives';
+import { CLUSTER_NAME, RESOURCE_GROUP, SeedCluster, SUBSCRIPTION_ID } from './seed';
 
 const nonEmpty = z.string().check(z.minLength(1, 'must be a non-empty string'));
 const matching = (re: RegExp) => nonEmpty.check(z.regex(re, 'has an invalid value'));
@@ -85,14 +86,19 @@ export const KubeconfigTarget = z.object({
   kind: z.literal('kubeconfig'),
   kubeconfig: nonEmpty,
   context: z._default(z.nullable(nonEmpty), null),
+  /**
+   * The AKS cluster this kubeconfig reaches, as the older system's clients name it (`cluster_name`,
+   * `resource_group`, `subscription_id`): declared, such a request selects this target (docs/api.md).
+   */
+  seedCluster: z.optional(SeedCluster),
 });
 
 export const AksTarget = z.object({
   ...common,
   kind: z.literal('aks'),
-  subscriptionId: matching(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/),
-  resourceGroup: matching(/^[-\w._()]{1,90}$/),
-  clusterName: matching(/^[a-zA-Z0-9][-_a-zA-Z0-9]{0,62}$/),
+  subscriptionId: matching(SUBSCRIPTION_ID),
+  resourceGroup: matching(RESOURCE_GROUP),
+  clusterName: matching(CLUSTER_NAME),
   /** Extra role assignments for the workload identity (beyond what the service always needs). */
   roleAssignments: z._default(z.array(RoleAssignmentSpec), []),
 });

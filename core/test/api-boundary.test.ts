@@ -14,8 +14,10 @@ const DIGEST = 'sha256:' + 'd'.repeat(64);
 
 describe('parseDeployRequest', () => {
   it('accepts an empty body and the documented fields', () => {
-    expect(parseDeployRequest('')).toEqual({ target: null, tag: null, digest: null, reason: null });
+    const noSeedFields = { cluster: null, acrName: null, acrResourceGroup: null, ignoredFields: [] };
+    expect(parseDeployRequest('')).toEqual({ target: null, tag: null, digest: null, reason: null, ...noSeedFields });
     expect(parseDeployRequest(JSON.stringify({ target: 'local', tag: '3.4', reason: 'update' }))).toEqual({
+      ...noSeedFields,
       target: 'local',
       tag: '3.4',
       digest: null,

@@ -45,4 +45,20 @@ describe('the generated OpenAPI document', () => {
     expect(props['service']!.required).toContain('installed');
     expect(props['service']!.required).not.toContain('error_code');
   });
+
+  it('describes the older clients\' fields on the seed routes (docs/api.md "Seed-compatible calls")', () => {
+    const body = schemas['DeployRequest']!['properties'] as Record<string, unknown>;
+    for (const field of ['cluster_name', 'resource_group', 'subscription_id', 'acr_name', 'confirm_recreate'])
+      expect(body).toHaveProperty(field);
+    const query = (path: string) =>
+      ((doc.paths[path] as { get: { parameters: { name: string; in: string }[] } }).get.parameters ?? [])
+        .filter((p) => p.in === 'query')
+        .map((p) => p.name);
+    expect(query('/monitor/aks/service-ip')).toEqual(
+      expect.arrayContaining(['service_name', 'target', 'cluster_name', 'resource_group', 'subscription_id']),
+    );
+    expect(query('/monitor/acr')).toEqual(
+      expect.arrayContaining(['target', 'cluster_name', 'registry_name', 'resource_group', 'subscription_id']),
+    );
+  });
 });

@@ -8,7 +8,7 @@ import { DomainError } from '../../core/errors';
 import { parseCancelMode, parseDeployId, parseDeployRequest } from '../../core/requests';
 import { isInstanceNotFound, shapeStatus } from '../../core/status';
 import { initialTimeline } from '../../core/timeline';
-import { selectTarget } from '../../core/targets';
+import { checkRegistry, configuredRegistry, selectSeedTarget } from '../../core/seed-compat';
 import { probeCluster, probeExec } from '../../adapters/dependencies';
 import { AppConfig } from '../../core/config';
 import { dependencyProblem } from '../../core/summary';
@@ -47,7 +47,12 @@ export async function startDeploy(
 ): Promise<HttpResponseInit> {
   const body = parseDeployRequest(await readBody(req), routeTarget);
   const { config, targets } = adapters();
-  const target = selectTarget(config.targets, body.target);
+  const target = selectSeedTarget(config.targets, body.target, body.cluster);
+  const unchecked = checkRegistry(configuredRegistry(config), {
+    acr_name: { value: body.acrName, against: 'name' },
+    acr_resource_group: { value: body.acrResourceGroup, against: 'resourceGroup' },
+  });
+  const ignored = [...unchecked, ...body.ignoredFields];
   await preflight(config, target);
   let reason: DeployReason | null = body.reason;
   if (reason === null) {
@@ -72,7 +77,16 @@ export async function startDeploy(
   const id = outcome.instanceId;
   return json(
     202,
-    { id, instance_id: id, target: target.name, reason, status: 'queued', statusQueryGetUri: statusPath(id) },
+    {
+      id,
+      instance_id: id,
+      task_id: id,
+      target: target.name,
+      reason,
+      status: 'queued',
+      statusQueryGetUri: statusPath(id),
+      ...(ignored.length > 0 ? { ignored_fields: ignored } : {}),
+    },
     { location: statusPath(id) },
   );
 }

@@ -44,8 +44,8 @@ export interface Stack {
 }
 
 export interface StackOptions {
-  /** Extra environment for every process (e.g. faster timeouts). */
-  env?: Record<string, string>;
+  /** Extra environment for every process (e.g. faster timeouts); a function when it names the state dir. */
+  env?: Record<string, string> | ((localDir: string) => Record<string, string>);
   startTimeoutMs?: number;
 }
 
@@ -79,7 +79,7 @@ export interface LocalStackBase {
 /** Free ports for every part, a fresh state dir under the temp dir (`dirPrefix`…) and local-run.sh's environment. */
 export async function prepareLocalStack(
   dirPrefix: string,
-  extraEnv: Record<string, string> = {},
+  extraEnv: Record<string, string> | ((localDir: string) => Record<string, string>) = {},
 ): Promise<LocalStackBase> {
   const [api, web, exec, simK8s, simRegistry, azuriteTable] = (await freePorts(6)) as [
     number,
@@ -94,7 +94,7 @@ export async function prepareLocalStack(
   const lbIpStart = `127.${1 + Math.floor(Math.random() * 254)}.${Math.floor(Math.random() * 256)}.2`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    ...extraEnv,
+    ...(typeof extraEnv === 'function' ? extraEnv(localDir) : extraEnv),
     ELB_LOCAL_DIR: localDir,
     ELB_SKIP_BUILD: '1',
     ELB_API_PORT: String(api),
