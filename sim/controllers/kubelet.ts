@@ -39,6 +39,7 @@ export class KubeletController implements Controller {
       else this.run(pod, now);
     }
     for (const key of this.containers.keys()) if (!live.has(key.split('/')[0]!)) this.containers.delete(key);
+    this.ctx.env.prune(live);
     for (const key of this.schedulingEventAt.keys()) if (!live.has(key)) this.schedulingEventAt.delete(key);
   }
 
@@ -271,6 +272,7 @@ export class KubeletController implements Controller {
       );
     }
     this.ctx.events.record(pod, 'Normal', 'Created', `Created container ${name}`, 'kubelet', fieldPath);
+    this.ctx.env.capture(pod, name);
     this.ctx.events.record(pod, 'Normal', 'Started', `Started container ${name}`, 'kubelet', fieldPath);
     const out: Record<string, unknown> = {
       name,
