@@ -33,6 +33,11 @@ export class ContainerEnv {
     this.started.set(`${pod.metadata.uid}/${container}`, env);
   }
 
+  /** Whether this process captured `container` of `pod` (false for containers found running after a restart). */
+  knows(pod: KObject, container: string): boolean {
+    return this.started.has(`${pod.metadata.uid}/${container}`);
+  }
+
   /** One variable of the first container of `pod` as it was started, or undefined. */
   valueOf(pod: KObject, variable: string): string | undefined {
     const first = str(arr(pod, 'spec', 'containers')[0], 'name');

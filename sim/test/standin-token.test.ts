@@ -1,10 +1,13 @@
 // The stand-in elb-openapi service enforces X-ELB-API-Token on /v1/* with the token its pod was started with, as the
 // real service does: a Secret change reaches it only through a rolling restart, and the token never shows in the
 // cluster's objects or events.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCE } from '../k8s/resources';
 import { arr, str } from '../k8s/object';
-import { eventually, startTestSim, type TestSim } from './support';
+import { eventually, randomLoopbackStart, startTestSim, type TestSim } from './support';
 
 let sim: TestSim;
 
@@ -59,14 +62,18 @@ spec:
 `;
 }
 
-async function deploy(ns: string, withSecret: boolean): Promise<string> {
-  const r = await sim.kubectl(
+async function deploy(ns: string, withSecret: boolean, on: TestSim = sim): Promise<string> {
+  const r = await on.kubectl(
     ['apply', '--server-side', '-f', '-'],
-    manifests(ns, `${sim.registryHostPort}/elb-openapi:3.4`, withSecret),
+    manifests(ns, `${on.registryHostPort}/elb-openapi:3.4`, withSecret),
   );
   expect(r.stderr).toBe('');
+  return addressOf(ns, on);
+}
+
+async function addressOf(ns: string, on: TestSim): Promise<string> {
   const ip = await eventually(
-    () => str(arr(sim.api.get(RESOURCE.services, ns, 'elb-openapi'), 'status', 'loadBalancer', 'ingress')[0], 'ip'),
+    () => str(arr(on.api.get(RESOURCE.services, ns, 'elb-openapi'), 'status', 'loadBalancer', 'ingress')[0], 'ip'),
     'an LB address',
   );
   await eventually(async () => (await fetch(`http://${ip}/healthz`)).ok || undefined, 'the stand-in to answer');
@@ -131,5 +138,30 @@ describe('stand-in API token', () => {
     expect(await statusOf(`${base}/v1/jobs`, '')).toBe(401);
     expect(await statusOf(`${base}/v1/jobs`, 'undefined')).toBe(401);
     expect(await statusOf(`${base}/healthz`)).toBe(200);
+  });
+
+  it('keeps accepting the token after the sim restarts over its saved state', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'elb-sim-token-'));
+    const lbIpStart = randomLoopbackStart();
+    try {
+      const first = await startTestSim({ stateDir, lbIpStart, readyDelayMs: 200 });
+      let base: string;
+      try {
+        base = await deploy('token-kept', true, first);
+        expect(await statusOf(`${base}/v1/jobs`, OLD)).toBe(200);
+      } finally {
+        await first.stop();
+      }
+      const second = await startTestSim({ stateDir, lbIpStart, readyDelayMs: 200 });
+      try {
+        expect(await addressOf('token-kept', second)).toBe(base);
+        expect(await statusOf(`${base}/v1/jobs`, OLD)).toBe(200);
+        expect(await statusOf(`${base}/v1/jobs`)).toBe(401);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });
