@@ -30,6 +30,9 @@ const COMPONENTS: Record<string, z.core.$ZodType> = {
   ActivityList: contract.ActivityList,
   DeploymentRecord: contract.DeploymentListItem,
   DeploymentList: contract.DeploymentList,
+  TokenReveal: contract.TokenReveal,
+  TokenAuditRecord: contract.TokenAuditRecord,
+  TokenAuditList: contract.TokenAuditList,
 };
 
 type JsonSchema = Record<string, unknown>;

@@ -10,6 +10,7 @@ import { kubeReaderFor } from '../adapters/cluster-reader';
 import { KubeReader } from '../adapters/kube';
 import { createRegistryClient, RegistryReader } from '../adapters/registry';
 import { appConfig } from '../adapters/settings';
+import { AuditStore } from '../adapters/audit-store';
 import { DeploymentStore, TargetStore } from '../adapters/state-store';
 import { DeployLeases } from './deploy-leases';
 
@@ -19,6 +20,8 @@ export interface Adapters {
   targets: TargetStore;
   /** The `deployments` table: the history, at most `ELB_HISTORY_LIMIT` records per target. */
   deployments: DeploymentStore;
+  /** The `audit` table: who revealed a target's API token, and when. */
+  audit: AuditStore;
   /** The registry for deploy steps: the bounded default retries (adapters/request-timeout.ts). */
   deployRegistry: RegistryReader;
   /**
@@ -40,6 +43,7 @@ const build: Factories = {
   config: appConfig,
   targets: () => new TargetStore(),
   deployments: () => new DeploymentStore(undefined, root.config.historyLimit),
+  audit: () => new AuditStore(),
   deployRegistry: () => new RegistryReader(createRegistryClient(root.config.registryEndpoint)),
   requestRegistry: () => new RegistryReader(createRegistryClient(root.config.registryEndpoint, 1)),
   clusterExec: () => new ClusterExec(),

@@ -20,6 +20,7 @@ import { GarbageCollector } from './controllers/gc';
 import { NamespaceDefaults } from './controllers/namespace';
 import { ControllerRunner } from './controllers/runner';
 import type { ControllerContext } from './controllers/context';
+import { ContainerEnv } from './controllers/container-env';
 import { StandInServers } from './standin/servers';
 import { handleControl } from './control';
 import { DebouncedSaver, loadState, objectsOf, saveState, type SimState } from './persistence';
@@ -143,6 +144,7 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
     events: new EventRecorder(api, 'elb-sim-node'),
     faults,
     images,
+    env: new ContainerEnv(api),
     settings: {
       readyDelayMs: opts.readyDelayMs,
       lbDelayMs: opts.lbDelayMs,

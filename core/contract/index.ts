@@ -8,4 +8,5 @@ export * from './history';
 export * from './summary';
 export * from './monitor';
 export * from './requests';
+export * from './token';
 export { describeIssue, issueText, pathText } from './issues';

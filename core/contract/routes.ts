@@ -18,6 +18,7 @@ import {
   TargetParams,
 } from './requests';
 import { ActivityList, TargetActivity, TargetSummary, TargetSummaryList } from './summary';
+import { TokenAuditList, TokenReveal } from './token';
 
 export type Method = 'GET' | 'POST';
 
@@ -206,6 +207,39 @@ export const ROUTES = {
           400: 'invalid_target',
           404: 'service_not_ready, unknown_target',
           502: 'service_unreachable, cluster_unavailable',
+        },
+      },
+    },
+  },
+  targetTokenReveal: {
+    route: 'targets/{target}/openapi/token/reveal',
+    operations: {
+      POST: {
+        role: 'deployer',
+        summary: "Reveal the service's API token (POST only, no-store; each reveal is audited first)",
+        params: TargetParams,
+        responses: {
+          200: { description: 'The token', schema: TokenReveal },
+          400: 'invalid_target',
+          404: 'token_not_found, unknown_target',
+          502: 'cluster_unavailable, cluster_forbidden',
+          503: 'storage_unavailable (nothing revealed without its audit record)',
+        },
+      },
+    },
+  },
+  targetTokenAudit: {
+    route: 'targets/{target}/openapi/token/audit',
+    operations: {
+      GET: {
+        role: 'reader',
+        summary: 'Who revealed the API token, and when, newest first (never the token)',
+        params: TargetParams,
+        responses: {
+          200: { description: 'Audit records', schema: TokenAuditList },
+          400: 'invalid_target',
+          404: 'unknown_target',
+          503: 'storage_unavailable',
         },
       },
     },

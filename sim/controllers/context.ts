@@ -6,6 +6,7 @@ import type { ResourceType } from '../k8s/resources';
 import type { FaultRegistry } from '../faults';
 import type { ImageResolver } from '../registry/resolve';
 import type { EventRecorder } from './events';
+import type { ContainerEnv } from './container-env';
 
 export interface ControllerSettings {
   readyDelayMs: number;
@@ -20,6 +21,8 @@ export interface ControllerContext {
   events: EventRecorder;
   faults: FaultRegistry;
   images: ImageResolver;
+  /** What each running container was started with (secret values included, so memory only). */
+  env: ContainerEnv;
   settings: ControllerSettings;
 }
 

@@ -39,6 +39,7 @@ export class KubeletController implements Controller {
       else this.run(pod, now);
     }
     for (const key of this.containers.keys()) if (!live.has(key.split('/')[0]!)) this.containers.delete(key);
+    this.ctx.env.prune(live);
     for (const key of this.schedulingEventAt.keys()) if (!live.has(key)) this.schedulingEventAt.delete(key);
   }
 
@@ -153,6 +154,9 @@ export class KubeletController implements Controller {
 
     // Already running: ready after the delay, or crash under a crash_loop fault.
     if (isObject(running) && prev) {
+      // A container found running that this process never started (the sim was restarted over its saved state):
+      // its environment is taken as of now, as a kubelet re-reads a running container after its own restart.
+      if (!this.ctx.env.knows(pod, name)) this.ctx.env.capture(pod, name);
       const startedAt = sim.startedAtMs ?? Date.parse(String(running.startedAt));
       if (crashFault && now - startedAt >= CRASH_AFTER_MS) {
         const backoff = Math.min(CRASH_BACKOFF_MS * 2 ** restartCount, CRASH_BACKOFF_MAX_MS);
@@ -271,6 +275,7 @@ export class KubeletController implements Controller {
       );
     }
     this.ctx.events.record(pod, 'Normal', 'Created', `Created container ${name}`, 'kubelet', fieldPath);
+    this.ctx.env.capture(pod, name);
     this.ctx.events.record(pod, 'Normal', 'Started', `Started container ${name}`, 'kubelet', fieldPath);
     const out: Record<string, unknown> = {
       name,

@@ -1,7 +1,8 @@
 // One stand-in elb-openapi HTTP server per (LoadBalancer address, Service port) while the Service has ready
 // endpoints. Each request is answered "by" one of the ready pods, so during a rollout answers may come from either
 // version, as behind a real load balancer.
-import type { Server } from 'node:http';
+import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createGuardedServer } from '../../devhost/http-guard';
 import { RESOURCE } from '../k8s/resources';
 import { arr, str, type KObject } from '../k8s/object';
@@ -16,6 +17,9 @@ interface Listener {
 }
 
 const BIND_RETRY_MS = 5_000;
+/** The variable the real service reads its token from (the manifests fill it from the token Secret). */
+const TOKEN_VARIABLE = 'ELB_OPENAPI_API_TOKEN';
+const TOKEN_HEADER = 'x-elb-api-token';
 
 export class StandInServers implements Controller {
   readonly name = 'stand-in';
@@ -53,7 +57,7 @@ export class StandInServers implements Controller {
   private listen(key: string, ip: string, port: number, service: string, now: number): void {
     // Guarded like the sim's own ports: a malformed request gets a JSON 400, never an exception in the sim.
     const server = createGuardedServer(
-      (req, res, url) => this.answer(service, req.method ?? 'GET', `${url.pathname}${url.search}`, res),
+      (req, res, url) => this.answer(service, req.method ?? 'GET', `${url.pathname}${url.search}`, req.headers, res),
       { maxBodyBytes: 1024 * 1024 },
     );
     const entry: Listener = { server, service, listening: false };
@@ -79,7 +83,13 @@ export class StandInServers implements Controller {
     });
   }
 
-  private answer(service: string, method: string, url: string, res: import('node:http').ServerResponse): void {
+  private answer(
+    service: string,
+    method: string,
+    url: string,
+    requestHeaders: IncomingHttpHeaders,
+    res: ServerResponse,
+  ): void {
     const [ns, name] = service.split('/');
     const svc = this.ctx.api.tryGet(RESOURCE.services, ns, name!);
     const pods = svc ? servicePods(this.ctx, svc).ready : [];
@@ -92,6 +102,13 @@ export class StandInServers implements Controller {
     const { image, version } = this.versionOf(pod);
     const path = url.split('?')[0];
     const headers = { 'Content-Type': 'application/json', 'X-Served-By': pod.metadata.name, Server: 'uvicorn' };
+    // As the real service: every /v1 route needs the token the answering pod was started with; a pod started
+    // without one accepts nobody.
+    if (url.startsWith('/v1/') && !tokenMatches(this.ctx.env.valueOf(pod, TOKEN_VARIABLE), requestHeaders)) {
+      res.writeHead(401, { ...headers, 'WWW-Authenticate': 'ApiKey header="X-ELB-API-Token"' });
+      res.end(JSON.stringify({ detail: 'Missing or invalid API token' }));
+      return;
+    }
     if (method === 'GET' && path === '/healthz') {
       res.writeHead(200, headers);
       res.end(JSON.stringify({ status: 'ok', version }));
@@ -150,4 +167,12 @@ export class StandInServers implements Controller {
       .filter(([, l]) => l.listening)
       .map(([address, l]) => ({ address, service: l.service }));
   }
+}
+
+/** Constant-time comparison of the presented token with the expected one (hashed first so lengths match). */
+function tokenMatches(expected: string | undefined, headers: IncomingHttpHeaders): boolean {
+  const presented = headers[TOKEN_HEADER];
+  if (!expected || typeof presented !== 'string') return false;
+  const digest = (v: string): Buffer => createHash('sha256').update(v, 'utf8').digest();
+  return timingSafeEqual(digest(expected), digest(presented));
 }

@@ -9,8 +9,16 @@ import {
   parseStartDeploy,
   parseSummary,
   parseSummaryList,
+  parseTokenReveal,
 } from './parse.js';
-import type { DeploymentRecord, DeployStatus, StartDeployAnswer, TargetActivity, TargetSummary } from './types.js';
+import type {
+  DeploymentRecord,
+  DeployStatus,
+  StartDeployAnswer,
+  TargetActivity,
+  TargetSummary,
+  TokenReveal,
+} from './types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -92,6 +100,10 @@ export const api = {
   },
   async cancelDeploy(target: string, instanceId: string): Promise<void> {
     await post(path('targets', target, 'openapi', 'deployments', instanceId, 'cancel'), {});
+  },
+  /** The service's API token: POST only, audited by the server; the caller keeps it in memory only, briefly. */
+  async revealToken(target: string): Promise<TokenReveal> {
+    return parseTokenReveal(await post(path('targets', target, 'openapi', 'token', 'reveal'), {}));
   },
   async spec(target: string, signal?: AbortSignal) {
     return parseOpenApiOperations(await get(path('targets', target, 'openapi', 'spec'), signal));

@@ -17,6 +17,7 @@ import type {
   TargetActivity,
   TargetSummary,
   TimelineEntry,
+  TokenReveal,
 } from './types.js';
 import { parseTime } from '../core/format.js';
 
@@ -183,4 +184,8 @@ export function parseOpenApiOperations(value: unknown): {
     }
   }
   return { title: optionalString(info, 'title'), version: optionalString(info, 'version'), operations };
+}
+
+export function parseTokenReveal(value: unknown): TokenReveal {
+  return check(contract.TokenReveal, value, 'token reveal');
 }

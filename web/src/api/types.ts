@@ -99,3 +99,4 @@ export interface OpenApiOperation {
   tags: string[];
   deprecated: boolean;
 }
+export type TokenReveal = z.output<typeof contract.TokenReveal>;

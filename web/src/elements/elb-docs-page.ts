@@ -31,6 +31,7 @@ import './elb-deploy-result.js';
 import './elb-endpoint-list.js';
 import './elb-service-hero.js';
 import './elb-target-picker.js';
+import './elb-token-card.js';
 import './elb-update-card.js';
 
 const freshTracked = (instanceId: string, reason: string | null): TrackedDeploy => ({
@@ -434,6 +435,10 @@ export class ElbDocsPage extends LitElement {
         ? html`<elb-dependency-banners .dependencies=${state.dependencies}></elb-dependency-banners>`
         : nothing;
     const top = html`${hero}${banners}${stale}`;
+    const tokenCard = html`<elb-token-card
+      .target=${this.targets.current ?? ''}
+      .baseUrl=${state.summary.service.base_url}
+    ></elb-token-card>`;
     const namespace = state.summary.namespace;
     const result = (deploy: DeployView | null) =>
       deploy ? html`<elb-deploy-result .deploy=${deploy} .namespace=${namespace}></elb-deploy-result>` : nothing;
@@ -477,10 +482,10 @@ export class ElbDocsPage extends LitElement {
             ?starting=${state.starting}
             .startError=${state.startError}
           ></elb-update-card>
-          ${this.renderEndpoints()}`;
+          ${tokenCard} ${this.renderEndpoints()}`;
       case 'updating':
-        return html`${top}<elb-deploy-progress installed .deploy=${state.deploy}></elb-deploy-progress
-          >${this.renderEndpoints()}`;
+        return html`${top}<elb-deploy-progress installed .deploy=${state.deploy}></elb-deploy-progress>${tokenCard}
+          ${this.renderEndpoints()}`;
     }
   }
 

@@ -1,0 +1,74 @@
+// The `audit` table: who did what to a target's API token, and when (docs/security.md#the-service-api-token).
+// One partition per target, newest first, bounded like the deploy history. A record never holds the token.
+import { randomUUID } from 'node:crypto';
+import { TableClient } from '@azure/data-tables';
+import type { TokenAuditRecord } from '../core/contract/token';
+import { DomainError } from '../core/errors';
+import { ensureTable, tableClient } from './tables';
+
+type Row = { partitionKey: string; rowKey: string; auditId: string; action: string; actor: string; at: string };
+
+export class AuditStore {
+  constructor(
+    private readonly client: TableClient = tableClient('audit'),
+    private readonly limit = 200,
+  ) {}
+
+  /** Writes one record and answers it; throws storage_unavailable when it could not be written. */
+  async record(target: string, action: TokenAuditRecord['action'], actor: string): Promise<TokenAuditRecord> {
+    const at = new Date().toISOString();
+    const record: TokenAuditRecord = { audit_id: randomUUID(), target, action, actor, at };
+    try {
+      await ensureTable(this.client);
+      const inverted = String(253402300799999 - Date.parse(at)).padStart(15, '0');
+      await this.client.createEntity<Row>({
+        partitionKey: target,
+        rowKey: `${inverted}_${record.audit_id}`,
+        auditId: record.audit_id,
+        action,
+        actor,
+        at,
+      });
+    } catch (err) {
+      throw storageError(err);
+    }
+    // Trimming is housekeeping: the reveal does not wait for it, and a failure only leaves extra old records.
+    void this.trim(target).catch(() => undefined);
+    return record;
+  }
+
+  /** Newest first. */
+  async list(target: string, max = this.limit): Promise<TokenAuditRecord[]> {
+    const out: TokenAuditRecord[] = [];
+    try {
+      await ensureTable(this.client);
+      const filter = `PartitionKey eq '${target.replace(/'/g, "''")}'`;
+      for await (const row of this.client.listEntities<Row>({ queryOptions: { filter } })) {
+        out.push({
+          audit_id: row.auditId,
+          target: row.partitionKey,
+          action: row.action as TokenAuditRecord['action'],
+          actor: row.actor,
+          at: row.at,
+        });
+        if (out.length >= max) break;
+      }
+    } catch (err) {
+      throw storageError(err);
+    }
+    return out;
+  }
+
+  private async trim(target: string): Promise<void> {
+    const keys: string[] = [];
+    const filter = `PartitionKey eq '${target.replace(/'/g, "''")}'`;
+    for await (const row of this.client.listEntities<Row>({ queryOptions: { filter, select: ['RowKey'] } }))
+      keys.push(row.rowKey);
+    for (const rowKey of keys.slice(this.limit)) await this.client.deleteEntity(target, rowKey).catch(() => undefined);
+  }
+}
+
+function storageError(err: unknown): DomainError {
+  const status = (err as { statusCode?: number })?.statusCode;
+  return new DomainError('storage_unavailable', `table storage failed${status ? ` (HTTP ${status})` : ''}`, 503);
+}
