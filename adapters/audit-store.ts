@@ -1,27 +1,30 @@
 // The `audit` table: who did what to a target's API token, and when (docs/security.md#the-service-api-token).
 // One partition per target, newest first, bounded like the deploy history. A record never holds the token.
 import { randomUUID } from 'node:crypto';
-import { TableClient } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import type { TokenAuditRecord } from '../core/contract/token';
-import { DomainError } from '../core/errors';
-import { ensureTable, tableClient } from './tables';
+import { pendingClient, readyTable, storageError, tableClient } from './tables';
 
 type Row = { partitionKey: string; rowKey: string; auditId: string; action: string; actor: string; at: string };
 
 export class AuditStore {
+  private readonly client: Promise<TableClient>;
+
   constructor(
-    private readonly client: TableClient = tableClient('audit'),
+    client: TableClient | Promise<TableClient> = tableClient('audit'),
     private readonly limit = 200,
-  ) {}
+  ) {
+    this.client = pendingClient(client);
+  }
 
   /** Writes one record and answers it; throws storage_unavailable when it could not be written. */
   async record(target: string, action: TokenAuditRecord['action'], actor: string): Promise<TokenAuditRecord> {
     const at = new Date().toISOString();
     const record: TokenAuditRecord = { audit_id: randomUUID(), target, action, actor, at };
     try {
-      await ensureTable(this.client);
+      const table = await readyTable(this.client);
       const inverted = String(253402300799999 - Date.parse(at)).padStart(15, '0');
-      await this.client.createEntity<Row>({
+      await table.createEntity<Row>({
         partitionKey: target,
         rowKey: `${inverted}_${record.audit_id}`,
         auditId: record.audit_id,
@@ -41,9 +44,9 @@ export class AuditStore {
   async list(target: string, max = this.limit): Promise<TokenAuditRecord[]> {
     const out: TokenAuditRecord[] = [];
     try {
-      await ensureTable(this.client);
+      const table = await readyTable(this.client);
       const filter = `PartitionKey eq '${target.replace(/'/g, "''")}'`;
-      for await (const row of this.client.listEntities<Row>({ queryOptions: { filter } })) {
+      for await (const row of table.listEntities<Row>({ queryOptions: { filter } })) {
         out.push({
           audit_id: row.auditId,
           target: row.partitionKey,
@@ -60,15 +63,11 @@ export class AuditStore {
   }
 
   private async trim(target: string): Promise<void> {
+    const table = await readyTable(this.client);
     const keys: string[] = [];
     const filter = `PartitionKey eq '${target.replace(/'/g, "''")}'`;
-    for await (const row of this.client.listEntities<Row>({ queryOptions: { filter, select: ['RowKey'] } }))
+    for await (const row of table.listEntities<Row>({ queryOptions: { filter, select: ['RowKey'] } }))
       keys.push(row.rowKey);
-    for (const rowKey of keys.slice(this.limit)) await this.client.deleteEntity(target, rowKey).catch(() => undefined);
+    for (const rowKey of keys.slice(this.limit)) await table.deleteEntity(target, rowKey).catch(() => undefined);
   }
-}
-
-function storageError(err: unknown): DomainError {
-  const status = (err as { statusCode?: number })?.statusCode;
-  return new DomainError('storage_unavailable', `table storage failed${status ? ` (HTTP ${status})` : ''}`, 503);
 }

@@ -9,7 +9,7 @@ import { DeploymentRecord } from '../core/deployment-record';
 import { DomainError } from '../core/errors';
 import { emptyTargetState, TargetState } from '../core/target-state';
 import { fitOutputJson, outputColumns, outputFromColumns } from './stored-output';
-import { ensureTable, tableClient } from './tables';
+import { pendingClient, readyTable, storageError, storageStatus, tableClient } from './tables';
 
 const TARGET_PARTITION = 'target';
 /**
@@ -19,10 +19,6 @@ const TARGET_PARTITION = 'target';
 export const MAX_CAS_ATTEMPTS = 8;
 
 type Row = Record<string, unknown> & { partitionKey: string; rowKey: string; etag?: string };
-
-function statusOf(err: unknown): number | undefined {
-  return (err as { statusCode?: number })?.statusCode;
-}
 
 function str(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null;
@@ -46,35 +42,20 @@ function stateToRow(state: TargetState): Row {
 
 export class ConflictError extends Error {}
 
-/** A table client that may still be being built (tableClient() loads the SDK on first use): kept as a promise whose
- * failure (e.g. storage not configured) surfaces in the call that awaits it, never as an unhandled rejection. */
-function pending(client: TableClient | Promise<TableClient>): Promise<TableClient> {
-  const ready = Promise.resolve(client);
-  ready.catch(() => undefined);
-  return ready;
-}
-
-/** The client once built, its table created (once per process). */
-async function ensured(client: Promise<TableClient>): Promise<TableClient> {
-  const table = await client;
-  await ensureTable(table);
-  return table;
-}
-
 export class TargetStore {
   private readonly client: Promise<TableClient>;
 
   constructor(client: TableClient | Promise<TableClient> = tableClient('targets')) {
-    this.client = pending(client);
+    this.client = pendingClient(client);
   }
 
   async get(name: string): Promise<{ state: TargetState; etag: string | null }> {
-    const table = await ensured(this.client);
+    const table = await readyTable(this.client);
     try {
       const row = await table.getEntity<Row>(TARGET_PARTITION, name);
       return { state: rowToState(name, row), etag: row.etag ?? null };
     } catch (err) {
-      if (statusOf(err) === 404) return { state: emptyTargetState(name), etag: null };
+      if (storageStatus(err) === 404) return { state: emptyTargetState(name), etag: null };
       throw storageError(err);
     }
   }
@@ -86,7 +67,7 @@ export class TargetStore {
       if (etag === null) await table.createEntity(stateToRow(next));
       else await table.updateEntity(stateToRow(next), 'Replace', { etag });
     } catch (err) {
-      const s = statusOf(err);
+      const s = storageStatus(err);
       if (s === 409 || s === 412) throw new ConflictError('target row changed concurrently');
       throw storageError(err);
     }
@@ -131,15 +112,15 @@ export class DeploymentStore {
     client: TableClient | Promise<TableClient> = tableClient('deployments'),
     private readonly limit = 50,
   ) {
-    this.client = pending(client);
+    this.client = pendingClient(client);
   }
 
   async create(record: DeploymentRecord): Promise<void> {
-    const table = await ensured(this.client);
+    const table = await readyTable(this.client);
     try {
       await table.createEntity(this.toRow(record));
     } catch (err) {
-      if (statusOf(err) !== 409) throw storageError(err);
+      if (storageStatus(err) !== 409) throw storageError(err);
     }
     await this.trim(record.target);
   }
@@ -177,7 +158,7 @@ export class DeploymentStore {
         await table.updateEntity(this.toRow(merged, found.rowKey), 'Replace', { etag: found.etag ?? '*' });
         return merged;
       } catch (err) {
-        if (statusOf(err) !== 412) throw storageError(err);
+        if (storageStatus(err) !== 412) throw storageError(err);
       }
     }
     throw new DomainError('storage_contention', 'the deploy record is being changed by many requests; try again', 503);
@@ -190,7 +171,7 @@ export class DeploymentStore {
 
   /** A deploy's record when its target is not known (status lookups by id). */
   async findAny(deployId: string): Promise<DeploymentRecord | null> {
-    const table = await ensured(this.client);
+    const table = await readyTable(this.client);
     try {
       const pages = table.listEntities<Row>({ queryOptions: { filter: `deployId eq '${escape(deployId)}'` } });
       for await (const row of pages) return this.fromRow(row);
@@ -202,7 +183,7 @@ export class DeploymentStore {
 
   /** Newest first. */
   async list(target: string, max = this.limit): Promise<DeploymentRecord[]> {
-    const table = await ensured(this.client);
+    const table = await readyTable(this.client);
     const out: DeploymentRecord[] = [];
     try {
       const pages = table.listEntities<Row>({ queryOptions: { filter: `PartitionKey eq '${escape(target)}'` } });
@@ -217,7 +198,7 @@ export class DeploymentStore {
   }
 
   private async findRow(target: string, deployId: string): Promise<Row | null> {
-    const table = await ensured(this.client);
+    const table = await readyTable(this.client);
     try {
       const pages = table.listEntities<Row>({
         queryOptions: { filter: `PartitionKey eq '${escape(target)}' and deployId eq '${escape(deployId)}'` },
@@ -319,9 +300,4 @@ function storedValue<S extends z.core.$ZodType, F>(schema: S, value: unknown, fa
 /** OData string literal escaping. */
 function escape(value: string): string {
   return value.replace(/'/g, "''");
-}
-
-function storageError(err: unknown): DomainError {
-  const status = statusOf(err);
-  return new DomainError('storage_unavailable', `table storage failed${status ? ` (HTTP ${status})` : ''}`, 503);
 }

@@ -61,3 +61,28 @@ export async function ensureTable(client: TableClient): Promise<void> {
   }
   await p;
 }
+
+/** A client or a promise of one, as a promise whose failure is never left unhandled (it surfaces at first use). */
+export function pendingClient(client: TableClient | Promise<TableClient>): Promise<TableClient> {
+  const ready = Promise.resolve(client);
+  ready.catch(() => undefined);
+  return ready;
+}
+
+/** The client once built, its table created (once per process). */
+export async function readyTable(client: Promise<TableClient>): Promise<TableClient> {
+  const table = await client;
+  await ensureTable(table);
+  return table;
+}
+
+/** The HTTP status of a failed table call, when it had one. */
+export function storageStatus(err: unknown): number | undefined {
+  return (err as { statusCode?: number })?.statusCode;
+}
+
+/** A failed table call as the API tells it: 503 `storage_unavailable`, with the status and nothing else. */
+export function storageError(err: unknown): DomainError {
+  const status = storageStatus(err);
+  return new DomainError('storage_unavailable', `table storage failed${status ? ` (HTTP ${status})` : ''}`, 503);
+}
