@@ -6,10 +6,12 @@ import {
   parseDeploymentList,
   parseDeployStatus,
   parseOpenApiOperations,
+  parseProxyAnswer,
   parseStartDeploy,
   parseSummary,
   parseSummaryList,
 } from './parse.js';
+import type { TryRequest } from '../core/try-it.js';
 import type { DeploymentRecord, DeployStatus, StartDeployAnswer, TargetActivity, TargetSummary } from './types.js';
 
 export class ApiError extends Error {
@@ -94,7 +96,13 @@ export const api = {
     await post(path('targets', target, 'openapi', 'deployments', instanceId, 'cancel'), {});
   },
   async spec(target: string, signal?: AbortSignal) {
-    return parseOpenApiOperations(await get(path('targets', target, 'openapi', 'spec'), signal));
+    const document = await get(path('targets', target, 'openapi', 'spec'), signal);
+    // The document itself too: an endpoint row opens to its parameters, body schema and responses.
+    return { ...parseOpenApiOperations(document), document };
+  },
+  /** Try it: one request to the live service through the server, which adds the token (docs/api.md#try-it). */
+  async tryIt(target: string, request: TryRequest, signal?: AbortSignal) {
+    return parseProxyAnswer(await post(path('targets', target, 'openapi', 'proxy'), request, signal));
   },
 };
 
