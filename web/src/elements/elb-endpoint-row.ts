@@ -90,6 +90,10 @@ export class ElbEndpointRow extends LitElement {
       table {
         border-collapse: collapse;
         width: 100%;
+        table-layout: fixed;
+      }
+      td input {
+        width: 100%;
       }
       th,
       td {
@@ -383,23 +387,27 @@ ${Object.entries(a.headers)
       >
       <span class="chevron" aria-hidden="true"></span>
     </button>`;
-    if (!this.open) return button;
+    // One template whether open or not, so the button stays the same element and keeps focus as the row opens.
+    return html`${button}${this.open ? this.renderPanel(panelId) : nothing}`;
+  }
+
+  private renderPanel(panelId: string) {
+    const op = this.operation;
     const detail = this.detail();
     const built = this.built();
     const curl = 'request' in built ? curlCommand(this.baseUrl, built.request) : '';
-    return html`${button}
-      <div class="panel" id=${panelId} role="region" aria-label=${`${op.method} ${op.path}`}>
-        ${this.renderParameters(detail)} ${this.renderBody(detail)} ${this.renderResponses(detail)}
-        <div class="actions">
-          <button type="button" class="primary" ?disabled=${this.sending} @click=${this.send}>Try it</button>
-          ${
-            curl
-              ? html`<elb-copy-button label="Copy curl" .value=${curl}></elb-copy-button>`
-              : html`<button type="button" disabled>Copy curl</button>`
-          }
-        </div>
-        <div role="status" aria-live="polite">${this.renderResult()}</div>
-      </div>`;
+    return html`<div class="panel" id=${panelId} role="region" aria-label=${`${op.method} ${op.path}`}>
+      ${this.renderParameters(detail)} ${this.renderBody(detail)} ${this.renderResponses(detail)}
+      <div class="actions">
+        <button type="button" class="primary" ?disabled=${this.sending} @click=${this.send}>Try it</button>
+        ${
+          curl
+            ? html`<elb-copy-button label="Copy curl" .value=${curl}></elb-copy-button>`
+            : html`<button type="button" disabled>Copy curl</button>`
+        }
+      </div>
+      <div role="status" aria-live="polite">${this.renderResult()}</div>
+    </div>`;
   }
 }
 
