@@ -1,7 +1,9 @@
 // Try it through the real sockets (docs/api.md#try-it): the local stack in the platform mode, elb-openapi deployed
 // to the sim, whose stand-in answers the live spec. Asserted on the wire: the allowlist (paths and methods of the
 // live spec only; traversal, URLs and smuggled headers refused before anything is sent), the role per proxied
-// method against forged principals, the size bounds, the cluster bound, and that the token never comes back.
+// method against forged principals, the size bounds, the cluster bound, and that the token never comes back (nor
+// reaches a log).
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSimFault, clearSimFaults, startFastStack } from '../../test/support/local-target';
 import { eventually, type Stack } from '../../test/support/stack';
@@ -197,5 +199,12 @@ describe('Try it through POST /targets/{target}/openapi/proxy', () => {
     expect(all.map((r) => [r.status, r.body.status])).toEqual(all.map(() => [200, 200]));
     expect(seen.length).toBeGreaterThan(40);
     for (const text of seen) expect(text.includes(token)).toBe(false);
+    // Nor in a log line of any part, nor in what local-run.sh printed.
+    for (const part of ['api', 'sim', 'terminal-exec', 'azurite']) {
+      const file = stack.logFile(part);
+      if (existsSync(file)) expect(readFileSync(file, 'utf8').includes(token), `${part}.log`).toBe(false);
+    }
+    expect(stack.output().includes(token)).toBe(false);
+    expect(existsSync(stack.logFile('api'))).toBe(true);
   });
 });
