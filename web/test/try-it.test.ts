@@ -85,6 +85,9 @@ describe('buildTryRequest and curlCommand', () => {
     expect(curlCommand(null, { method: 'GET', path: '/v1/jobs' })).toBe(
       `curl "$ELB_API_URL/v1/jobs" -H "X-ELB-API-Token: $ELB_API_TOKEN"`,
     );
+    expect(curlCommand(null, { method: 'GET', path: '/v1/jobs/$(id)`x`' })).toBe(
+      'curl "$ELB_API_URL/v1/jobs/\\$(id)\\`x\\`" -H "X-ELB-API-Token: $ELB_API_TOKEN"',
+    );
   });
 });
 

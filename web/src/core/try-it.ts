@@ -188,11 +188,12 @@ const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
  */
 export function curlCommand(baseUrl: string | null, request: TryRequest): string {
   const search = new URLSearchParams(request.query ?? {}).toString();
-  const url = `${baseUrl ?? '$ELB_API_URL'}${request.path}${search ? `?${search}` : ''}`;
+  const rest = `${request.path}${search ? `?${search}` : ''}`;
   const parts = [
     'curl',
     ...(request.method === 'GET' ? [] : ['-X', request.method]),
-    baseUrl ? shellQuote(url) : `"${url.replace(/(["\\`])/g, '\\$1')}"`,
+    // Without an address the URL is double-quoted so $ELB_API_URL expands; the path's own $ " \ ` are escaped.
+    baseUrl ? shellQuote(`${baseUrl}${rest}`) : `"$ELB_API_URL${rest.replace(/(["\\`$])/g, '\\$1')}"`,
     '-H',
     '"X-ELB-API-Token: $ELB_API_TOKEN"',
   ];
