@@ -4,6 +4,7 @@
 // this is not @asteasolutions/zod-to-openapi.
 import * as z from 'zod/mini';
 import * as contract from './contract';
+import { ProxyAnswer, ProxyRequestBody } from './contract/proxy';
 import { ROUTES, type Answer, type Method, type Operation } from './contract/routes';
 
 /** Named schemas, referenced as `#/components/schemas/<name>`. Every answer's schema must be one of them. */
@@ -33,6 +34,8 @@ const COMPONENTS: Record<string, z.core.$ZodType> = {
   TokenReveal: contract.TokenReveal,
   TokenAuditRecord: contract.TokenAuditRecord,
   TokenAuditList: contract.TokenAuditList,
+  ProxyRequest: ProxyRequestBody,
+  ProxyAnswer,
 };
 
 type JsonSchema = Record<string, unknown>;

@@ -5,7 +5,18 @@ import { parseLimit, parseTargetParam } from '../core/requests';
 import { selectTarget } from '../core/targets';
 import { fetchSpec, serviceBaseUrl } from '../adapters/service-probe';
 import { cancelDeploy, deployStatus, startDeploy } from './lib/deploy-handlers';
-import { httpRoute, json } from './lib/http';
+import { httpRoute, json, readBody } from './lib/http';
+import {
+  checkPath,
+  parseProxyRequest,
+  PROXY_LIMITS,
+  requireMethodRole,
+  specOperations,
+  upstreamRequest,
+  visibleBody,
+  visibleHeaders,
+} from '../core/service-proxy';
+import { sendToService } from '../adapters/service-proxy';
 import { adapters, deployLeases } from '../services/composition';
 import { probeExec } from '../adapters/dependencies';
 import { clusterRead, summaryRegistryTags, targetActivity, targetSummary } from './lib/views';
@@ -70,5 +81,28 @@ httpRoute('targetSpec', {
     if (!svc.externalIp)
       throw new DomainError('service_not_ready', `elb-openapi on ${target.name} has no address yet`, 404);
     return json(200, await fetchSpec(serviceBaseUrl(svc.externalIp, target.servicePort)));
+  },
+});
+
+httpRoute('targetProxy', {
+  POST: async (req, caller) => {
+    const target = targetFromRoute(req.params.target);
+    // Parsed before anything is read from the cluster: a malformed request costs nothing upstream.
+    const wanted = parseProxyRequest(await readBody(req, PROXY_LIMITS.requestBytes + 4096));
+    checkPath(wanted.path);
+    requireMethodRole(wanted.method, caller.roles);
+    const [svc, token] = await clusterRead(target, (kube) => Promise.all([kube.service(), kube.apiToken()]));
+    if (!svc.externalIp)
+      throw new DomainError('service_not_ready', `elb-openapi on ${target.name} has no address yet`, 404);
+    const base = serviceBaseUrl(svc.externalIp, target.servicePort);
+    const spec = await fetchSpec(base, PROXY_LIMITS.specTimeoutMs);
+    const upstream = upstreamRequest(wanted, specOperations(spec));
+    const answer = await sendToService(base, upstream, token);
+    return json(200, {
+      status: answer.status,
+      headers: visibleHeaders(answer.headers, token),
+      ...visibleBody(answer.text, answer.headers.find(([n]) => n === 'content-type')?.[1] ?? null, token),
+      duration_ms: answer.durationMs,
+    });
   },
 });

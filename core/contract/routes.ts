@@ -8,6 +8,7 @@ import { CancelAnswer, DeployAccepted, DeployStatus } from './deploy';
 import { DeploymentList } from './history';
 import { AcrView, Health, ServiceIp } from './monitor';
 import { AcrQuery } from './seed';
+import { ProxyAnswer, ProxyRequestBody } from './proxy';
 import {
   CancelQuery,
   DeployParams,
@@ -240,6 +241,28 @@ export const ROUTES = {
           400: 'invalid_target',
           404: 'unknown_target',
           503: 'storage_unavailable',
+        },
+      },
+    },
+  },
+  targetProxy: {
+    route: 'targets/{target}/openapi/proxy',
+    operations: {
+      POST: {
+        // reader for GET/HEAD; the handler asks for deployer when the proxied method may change the service.
+        role: 'reader',
+        summary: "Try it: one request to the live service, sent with the service's API token (docs/api.md#try-it)",
+        params: TargetParams,
+        body: ProxyRequestBody,
+        responses: {
+          200: { description: "The service's answer (any status), headers without secrets", schema: ProxyAnswer },
+          400: 'invalid_json, invalid_body, unknown_field, invalid_method, invalid_path, invalid_query, invalid_headers, header_not_allowed, body_not_allowed, invalid_target',
+          403: 'forbidden: deployer is needed for methods other than GET and HEAD',
+          404: 'path_not_in_spec, service_not_ready, unknown_target',
+          405: 'method_not_in_spec',
+          413: 'body_too_large (64 KiB)',
+          502: 'response_too_large (1 MiB), service_unreachable, cluster_unavailable',
+          504: 'upstream_timeout (10 s)',
         },
       },
     },

@@ -6,11 +6,13 @@ import {
   parseDeploymentList,
   parseDeployStatus,
   parseOpenApiOperations,
+  parseProxyAnswer,
   parseStartDeploy,
   parseSummary,
   parseSummaryList,
   parseTokenReveal,
 } from './parse.js';
+import type { TryRequest } from '../core/try-it.js';
 import type {
   DeploymentRecord,
   DeployStatus,
@@ -106,7 +108,13 @@ export const api = {
     return parseTokenReveal(await post(path('targets', target, 'openapi', 'token', 'reveal'), {}));
   },
   async spec(target: string, signal?: AbortSignal) {
-    return parseOpenApiOperations(await get(path('targets', target, 'openapi', 'spec'), signal));
+    const document = await get(path('targets', target, 'openapi', 'spec'), signal);
+    // The document itself too: an endpoint row opens to its parameters, body schema and responses.
+    return { ...parseOpenApiOperations(document), document };
+  },
+  /** Try it: one request to the live service through the server, which adds the token (docs/api.md#try-it). */
+  async tryIt(target: string, request: TryRequest, signal?: AbortSignal) {
+    return parseProxyAnswer(await post(path('targets', target, 'openapi', 'proxy'), request, signal));
   },
 };
 

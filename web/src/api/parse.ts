@@ -5,6 +5,7 @@
 // fields before the dashboard reads them (docs/contracts.md "One schema per shape").
 import * as z from 'zod/mini';
 import * as contract from '../../../core/contract/index.js';
+import { ProxyAnswer } from '../../../core/contract/proxy.js';
 import type {
   DependencyProblem,
   DeployError,
@@ -188,4 +189,9 @@ export function parseOpenApiOperations(value: unknown): {
 
 export function parseTokenReveal(value: unknown): TokenReveal {
   return check(contract.TokenReveal, value, 'token reveal');
+}
+
+/** The proxy's answer for Try it: the service's status, headers (without secrets) and body. */
+export function parseProxyAnswer(value: unknown): z.output<typeof ProxyAnswer> {
+  return check(ProxyAnswer, value, 'Try it answer');
 }

@@ -29,6 +29,7 @@ import './elb-deploy-card.js';
 import './elb-deploy-progress.js';
 import './elb-deploy-result.js';
 import './elb-endpoint-list.js';
+import './elb-response-contract.js';
 import './elb-service-hero.js';
 import './elb-target-picker.js';
 import './elb-token-card.js';
@@ -392,7 +393,13 @@ export class ElbDocsPage extends LitElement {
         </div>
         <button type="button" @click=${() => this.specRefresh++}>Try again</button>`;
     } else if (spec) {
-      body = html`<elb-endpoint-list .operations=${spec.operations}></elb-endpoint-list>`;
+      body = html`<elb-response-contract .document=${spec.document}></elb-response-contract>
+        <elb-endpoint-list
+          .operations=${spec.operations}
+          .document=${spec.document}
+          .target=${this.targets.current ?? ''}
+          .baseUrl=${this.summary.state.value?.service.base_url ?? null}
+        ></elb-endpoint-list>`;
     } else {
       body = html`<p class="muted" role="status">Loading the live API's endpoints…</p>`;
     }

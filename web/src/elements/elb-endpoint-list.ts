@@ -2,8 +2,9 @@ import { LitElement, css, html, nothing } from 'lit';
 import type { OpenApiOperation } from '../api/types.js';
 import { groupEndpoints } from '../core/endpoints.js';
 import { sharedStyles } from './shared-styles.js';
+import './elb-endpoint-row.js';
 
-/** The live API's operations grouped by tag, with a text filter. */
+/** The live API's operations grouped by tag, with a text filter and method chips; each row opens (elb-endpoint-row). */
 export class ElbEndpointList extends LitElement {
   static override styles = [
     sharedStyles,
@@ -38,73 +39,79 @@ export class ElbEndpointList extends LitElement {
         border-radius: 6px;
       }
       li {
-        display: grid;
-        grid-template-columns: 5rem minmax(12rem, max-content) 1fr;
-        gap: 0.75rem;
-        align-items: baseline;
-        padding: 0.5rem 0.75rem;
         border-bottom: 1px solid #eaeef2;
       }
       li:last-child {
         border-bottom: none;
       }
-      .path {
-        overflow-wrap: anywhere;
+      .chips {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.375rem;
+        border: none;
+        margin: 0;
+        padding: 0;
       }
-      /* Narrow screens: method and path on one line, the summary under them; nothing scrolls sideways. */
-      @media (max-width: 40rem) {
-        li {
-          grid-template-columns: 4.5rem minmax(0, 1fr);
-          gap: 0.25rem 0.5rem;
-          padding: 0.5rem;
-        }
-        li > :last-child {
-          grid-column: 1 / 3;
-        }
+      .chips legend {
+        float: left;
+        margin-right: 0.25rem;
       }
-      .method {
-        font-weight: 700;
+      .chip {
+        font: inherit;
         font-size: 0.8125rem;
-        text-align: center;
-        border-radius: 4px;
-        padding: 0.125rem 0;
-        color: #fff;
-        background: #57606a;
+        font-weight: 600;
+        padding: 0.125rem 0.625rem;
+        border-radius: 999px;
+        border: 1px solid #8c959f;
+        background: #fff;
+        color: #24292f;
+        cursor: pointer;
       }
-      .GET {
+      .chip[aria-pressed='true'] {
         background: #0b5cad;
-      }
-      .POST {
-        background: #116329;
-      }
-      .PUT,
-      .PATCH {
-        background: #7a4e00;
-      }
-      .DELETE {
-        background: #b42318;
-      }
-      .deprecated .path {
-        text-decoration: line-through;
+        border-color: #0b5cad;
+        color: #fff;
       }
     `,
   ];
   static override properties = {
     operations: { attribute: false },
+    document: { attribute: false },
+    target: { type: String },
+    baseUrl: { attribute: false },
     filter: { state: true },
+    methods: { state: true },
   };
 
   declare operations: OpenApiOperation[];
+  /** The live openapi.json the operations come from: rows open to its parameters, bodies and responses. */
+  declare document: unknown;
+  declare target: string;
+  declare baseUrl: string | null;
   declare filter: string;
+  /** Methods chosen with the chips; none chosen shows every method. */
+  declare methods: ReadonlySet<string>;
 
   constructor() {
     super();
     this.operations = [];
+    this.document = null;
+    this.target = '';
+    this.baseUrl = null;
     this.filter = '';
+    this.methods = new Set();
+  }
+
+  private toggleMethod(method: string): void {
+    const next = new Set(this.methods);
+    if (!next.delete(method)) next.add(method);
+    this.methods = next;
   }
 
   override render() {
-    const groups = groupEndpoints(this.operations, this.filter);
+    const present = [...new Set(this.operations.map((op) => op.method))];
+    const chosen = this.operations.filter((op) => this.methods.size === 0 || this.methods.has(op.method));
+    const groups = groupEndpoints(chosen, this.filter);
     const shown = new Set(groups.flatMap((g) => g.operations)).size;
     return html`<div class="filter">
         <label for="filter">Filter endpoints</label>
@@ -115,9 +122,23 @@ export class ElbEndpointList extends LitElement {
           .value=${this.filter}
           @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)}
         />
+        <fieldset class="chips">
+          <legend class="visually-hidden">Methods</legend>
+          ${present.map(
+            (m) =>
+              html`<button
+                type="button"
+                class="chip"
+                aria-pressed=${this.methods.has(m) ? 'true' : 'false'}
+                @click=${() => this.toggleMethod(m)}
+              >
+                ${m}
+              </button>`,
+          )}
+        </fieldset>
         <span class="muted" role="status">${shown} of ${this.operations.length} endpoints shown</span>
       </div>
-      ${groups.length === 0 ? html`<p class="muted">No endpoint matches “${this.filter}”.</p>` : nothing}
+      ${groups.length === 0 ? html`<p class="muted">No endpoint matches the filter.</p>` : nothing}
       ${groups.map(
         (group) =>
           html`<section aria-label=${`${group.tag} endpoints`}>
@@ -125,12 +146,13 @@ export class ElbEndpointList extends LitElement {
             <ul>
               ${group.operations.map(
                 (op) =>
-                  html`<li class=${op.deprecated ? 'deprecated' : ''}>
-                    <span class="method ${op.method}">${op.method}</span>
-                    <code class="path">${op.path}</code>
-                    <span
-                      >${op.summary ?? op.operationId ?? ''}${op.deprecated ? html` <span class="badge">deprecated</span>` : nothing}</span
-                    >
+                  html`<li>
+                    <elb-endpoint-row
+                      .operation=${op}
+                      .document=${this.document}
+                      .target=${this.target}
+                      .baseUrl=${this.baseUrl}
+                    ></elb-endpoint-row>
                   </li>`,
               )}
             </ul>
