@@ -2,23 +2,13 @@
 // `x-ms-client-principal` (base64 JSON) exactly as Static Web Apps / App Service put it there; reads need
 // `reader`, deploys and cancels need `deployer`, and the deploy records who asked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLATFORM_ENV, swaPrincipal } from '../../test/support/platform';
 import * as z from 'zod/mini';
 import * as contract from '../../core/contract';
 import { startFastStack } from '../../test/support/local-target';
 import { eventually, type Stack } from '../../test/support/stack';
 
 let stack: Stack;
-
-/** The header Static Web Apps sends: roles in `userRoles`. */
-function swaPrincipal(roles: string[], user = 'ana@example.com'): string {
-  const principal = {
-    identityProvider: 'aad',
-    userId: 'd75b260a64504067bfc5b2905e3b8182',
-    userDetails: user,
-    userRoles: ['anonymous', 'authenticated', ...roles],
-  };
-  return Buffer.from(JSON.stringify(principal)).toString('base64');
-}
 
 /** The header App Service authentication sends: app roles as `roles` claims. */
 function appServicePrincipal(roles: string[]): string {
@@ -49,12 +39,7 @@ async function call(
 
 beforeAll(async () => {
   // What the platform mode needs in Azure: the platform's authentication on, and the registry to check pushes against.
-  stack = await startFastStack({
-    ELB_AUTH_MODE: 'platform',
-    WEBSITE_AUTH_ENABLED: 'True',
-    ELB_REGISTRY_RESOURCE_ID:
-      '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerRegistry/registries/elbsim',
-  });
+  stack = await startFastStack(PLATFORM_ENV);
 }, 180_000);
 
 afterAll(async () => {

@@ -5,6 +5,7 @@
 // reaches a log).
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLATFORM_ENV, swaPrincipal } from '../../test/support/platform';
 import { addSimFault, clearSimFaults, startFastStack } from '../../test/support/local-target';
 import { eventually, type Stack } from '../../test/support/stack';
 import { rawRequest } from '../../test/support/raw-http';
@@ -13,12 +14,8 @@ let stack: Stack;
 let token: string;
 const seen: string[] = []; // every proxy answer's text, searched for the token at the end
 
-function principal(roles: string[], extra: object = {}): string {
-  const p = { identityProvider: 'aad', userId: 'u1', userDetails: 'ana@example.com', userRoles: roles, ...extra };
-  return Buffer.from(JSON.stringify(p)).toString('base64');
-}
-const READER = principal(['anonymous', 'authenticated', 'reader']);
-const DEPLOYER = principal(['anonymous', 'authenticated', 'deployer']);
+const READER = swaPrincipal(['reader']);
+const DEPLOYER = swaPrincipal(['deployer']);
 
 /** The proxy's answer, or its error (`code`). */
 interface Answer {
@@ -44,12 +41,7 @@ async function proxy(body: unknown, who: string | null = READER, target = 'local
 }
 
 beforeAll(async () => {
-  stack = await startFastStack({
-    ELB_AUTH_MODE: 'platform',
-    WEBSITE_AUTH_ENABLED: 'True',
-    ELB_REGISTRY_RESOURCE_ID:
-      '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerRegistry/registries/elbsim',
-  });
+  stack = await startFastStack(PLATFORM_ENV);
   const started = await fetch(`${stack.apiUrl}/aks/openapi/deploy`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-ms-client-principal': DEPLOYER },
@@ -102,13 +94,13 @@ describe('Try it through POST /targets/{target}/openapi/proxy', () => {
     expect(await proxy({ method: 'DELETE', path: '/v1/jobs/1' })).toMatchObject({ status: 403 });
     // Roles the platform does not hand out, in places it does not read them from.
     for (const forged of [
-      principal(['Deployer', 'reader']),
-      principal(['reader'], { roles: ['deployer'] }),
-      principal(['reader'], { claims: [{ typ: 'role', val: 'deployer' }] }),
+      swaPrincipal(['Deployer', 'reader']),
+      swaPrincipal(['reader'], undefined, { roles: ['deployer'] }),
+      swaPrincipal(['reader'], undefined, { claims: [{ typ: 'role', val: 'deployer' }] }),
     ])
       expect(await proxy(post, forged)).toMatchObject({ status: 403, body: { code: 'forbidden' } });
     expect(await proxy(post, null)).toMatchObject({ status: 401, body: { code: 'unauthenticated' } });
-    expect(await proxy({ method: 'GET', path: '/v1/jobs' }, principal(['authenticated']))).toMatchObject({
+    expect(await proxy({ method: 'GET', path: '/v1/jobs' }, swaPrincipal([]))).toMatchObject({
       status: 403,
     });
     const sent = await proxy(post, DEPLOYER);

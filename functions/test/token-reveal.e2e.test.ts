@@ -4,17 +4,13 @@
 // without its audit record (table storage killed: 503, no token).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLATFORM_ENV, swaPrincipal } from '../../test/support/platform';
 import { startFastStack } from '../../test/support/local-target';
 import { eventually, type Stack } from '../../test/support/stack';
 
 let stack: Stack;
 const revealed: string[] = [];
 const REVEAL = '/targets/local/openapi/token/reveal';
-
-function principal(roles: string[], user = 'ana@example.com'): string {
-  const p = { identityProvider: 'aad', userId: 'u1', userDetails: user, userRoles: ['authenticated', ...roles] };
-  return Buffer.from(JSON.stringify(p)).toString('base64');
-}
 
 async function call(method: string, path: string, who: string | null, body?: unknown) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -28,15 +24,10 @@ async function call(method: string, path: string, who: string | null, body?: unk
   return { status: res.status, headers: res.headers, text, body: (text ? JSON.parse(text) : null) as unknown };
 }
 
-const DEPLOYER = () => principal(['deployer'], 'dee@example.com');
+const DEPLOYER = () => swaPrincipal(['deployer'], 'dee@example.com');
 
 beforeAll(async () => {
-  stack = await startFastStack({
-    ELB_AUTH_MODE: 'platform',
-    WEBSITE_AUTH_ENABLED: 'True',
-    ELB_REGISTRY_RESOURCE_ID:
-      '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerRegistry/registries/elbsim',
-  });
+  stack = await startFastStack(PLATFORM_ENV);
 }, 180_000);
 
 afterAll(async () => {
@@ -51,7 +42,7 @@ describe('POST …/token/reveal', () => {
       return a.status === 503 && (a.body as { code: string }).code === 'cluster_unavailable' ? undefined : a;
     }, 'a first answer from the cluster');
     expect(r, r.text).toMatchObject({ status: 404, body: { code: 'token_not_found' } });
-    expect((await call('GET', '/targets/local/openapi/token/audit', principal(['reader']))).body).toEqual([]);
+    expect((await call('GET', '/targets/local/openapi/token/audit', swaPrincipal(['reader']))).body).toEqual([]);
   });
 
   it('reveals to a deployer only, no-store, after the deploy; the token opens the service', async () => {
@@ -59,7 +50,7 @@ describe('POST …/token/reveal', () => {
     expect(started.status).toBe(202);
     const baseUrl = await eventually(
       async () => {
-        const s = await call('GET', '/targets/local/openapi', principal(['reader']));
+        const s = await call('GET', '/targets/local/openapi', swaPrincipal(['reader']));
         const body = s.body as { active_deploy: unknown; service: { base_url: string | null } };
         return body.active_deploy === null && body.service.base_url ? body.service.base_url : undefined;
       },
@@ -68,14 +59,14 @@ describe('POST …/token/reveal', () => {
     );
 
     expect((await call('POST', REVEAL, null)).status).toBe(401);
-    expect(await call('POST', REVEAL, principal([]))).toMatchObject({ status: 403, body: { code: 'forbidden' } });
-    expect(await call('POST', REVEAL, principal(['reader']))).toMatchObject({ status: 403 });
+    expect(await call('POST', REVEAL, swaPrincipal([]))).toMatchObject({ status: 403, body: { code: 'forbidden' } });
+    expect(await call('POST', REVEAL, swaPrincipal(['reader']))).toMatchObject({ status: 403 });
     // Only POST: a GET of the same path is refused (405 here; the Functions host says 404), never with the token.
-    const get = await call('GET', REVEAL, principal(['deployer']));
+    const get = await call('GET', REVEAL, swaPrincipal(['deployer']));
     expect([404, 405]).toContain(get.status);
 
     const before = Date.now();
-    const r = await call('POST', REVEAL, principal(['deployer']));
+    const r = await call('POST', REVEAL, swaPrincipal(['deployer']));
     expect(r.status).toBe(200);
     expect(r.headers.get('cache-control')).toBe('no-store');
     const body = r.body as { target: string; token: string; audit_id: string; revealed_at: string };
@@ -91,9 +82,9 @@ describe('POST …/token/reveal', () => {
     expect((await fetch(v1, { headers: { 'X-ELB-API-Token': body.token } })).status).toBe(200);
 
     // The same token on a second reveal, by someone else; both recorded, newest first.
-    const again = await call('POST', REVEAL, principal(['deployer'], 'bo@example.com'));
+    const again = await call('POST', REVEAL, swaPrincipal(['deployer'], 'bo@example.com'));
     expect((again.body as { token: string }).token).toBe(body.token);
-    const audit = await call('GET', '/targets/local/openapi/token/audit', principal(['reader']));
+    const audit = await call('GET', '/targets/local/openapi/token/audit', swaPrincipal(['reader']));
     expect(audit.status).toBe(200);
     expect(audit.body).toMatchObject([
       { action: 'token_reveal', actor: 'bo@example.com', target: 'local' },
@@ -105,7 +96,7 @@ describe('POST …/token/reveal', () => {
   it('the token is in no other answer and in no log line of any part', async () => {
     const token = revealed[0]!;
     expect(token).toBeDefined();
-    const reader = principal(['reader']);
+    const reader = swaPrincipal(['reader']);
     const history = await call('GET', '/targets/local/openapi/deployments', reader);
     const id = (history.body as { deploy_id: string }[])[0]!.deploy_id;
     for (const path of [
@@ -136,7 +127,7 @@ describe('POST …/token/reveal', () => {
 
   it('reveals nothing when the audit record cannot be written (table storage down): 503, no token', async () => {
     process.kill(-stack.partPids().azurite!, 'SIGKILL');
-    const r = await call('POST', REVEAL, principal(['deployer']));
+    const r = await call('POST', REVEAL, swaPrincipal(['deployer']));
     expect(r).toMatchObject({ status: 503, body: { code: 'storage_unavailable' } });
     expect(r.text).not.toContain(revealed[0]!);
   }, 60_000);
