@@ -80,7 +80,7 @@ httpRoute('targetSpec', {
     const svc = await clusterRead(target, (kube) => kube.service());
     if (!svc.externalIp)
       throw new DomainError('service_not_ready', `elb-openapi on ${target.name} has no address yet`, 404);
-    return json(200, await fetchSpec(serviceBaseUrl(svc.externalIp, target.servicePort)));
+    return json(200, await fetchSpec(serviceBaseUrl(svc.externalIp, target.servicePort, svc.scheme)));
   },
 });
 
@@ -94,7 +94,7 @@ httpRoute('targetProxy', {
     const [svc, token] = await clusterRead(target, (kube) => Promise.all([kube.service(), kube.apiToken()]));
     if (!svc.externalIp)
       throw new DomainError('service_not_ready', `elb-openapi on ${target.name} has no address yet`, 404);
-    const base = serviceBaseUrl(svc.externalIp, target.servicePort);
+    const base = serviceBaseUrl(svc.externalIp, target.servicePort, svc.scheme);
     const spec = await fetchSpec(base, PROXY_LIMITS.specTimeoutMs);
     const upstream = upstreamRequest(wanted, specOperations(spec));
     const answer = await sendToService(base, upstream, token);
