@@ -196,8 +196,7 @@ export class KubeletController implements Controller {
     }
     if (waitingReason === 'CrashLoopBackOff' && prev) {
       if (now < sim.nextAt) return prev;
-      sim.startedAtMs = now;
-      return this.start(pod, name, image, prev, restartCount, now, true);
+      return this.started(sim, this.start(pod, name, image, prev, restartCount, now, true));
     }
     if ((waitingReason === 'ErrImagePull' || waitingReason === 'ImagePullBackOff') && now < sim.nextAt && prev) {
       if (waitingReason === 'ErrImagePull' && now >= sim.backoffAt) {
@@ -238,8 +237,16 @@ export class KubeletController implements Controller {
       this.ctx.events.record(pod, 'Warning', 'Failed', 'Error: ErrImagePull', 'kubelet', fieldPath);
       return { ...base, state: { waiting: { reason: 'ErrImagePull', message } } };
     }
-    sim.startedAtMs = now;
-    return this.start(pod, name, image, prev, restartCount, now, false);
+    return this.started(sim, this.start(pod, name, image, prev, restartCount, now, false));
+  }
+
+  /**
+   * The readiness delay counts from when the container has started (after its environment is read), not from the
+   * start of this sync pass: on a busy machine the two differ, and a pod must never look ready early.
+   */
+  private started(sim: { startedAtMs?: number }, status: Record<string, unknown>): Record<string, unknown> {
+    sim.startedAtMs = Date.now();
+    return status;
   }
 
   private start(
