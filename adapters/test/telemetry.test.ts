@@ -36,9 +36,7 @@ let started = 0;
 const startInMemory = async () => {
   started++;
   trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
-  logs.setGlobalLoggerProvider(
-    new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logRecords })] }),
-  );
+  logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [new SimpleLogRecordProcessor(logRecords)] }));
   return async () => {};
 };
 
