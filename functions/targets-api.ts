@@ -1,11 +1,10 @@
 // Resource-style routes for the dashboard: targets and their summaries, deploy history, deploy start/status/
 // cancel per target, and the live service's OpenAPI document.
 import { DomainError } from '../core/errors';
-import { parseLimit, parseTargetParam } from '../core/requests';
-import { selectTarget } from '../core/targets';
+import { parseLimit } from '../core/requests';
 import { fetchSpec, serviceBaseUrl } from '../adapters/service-probe';
 import { cancelDeploy, deployStatus, startDeploy } from './lib/deploy-handlers';
-import { httpRoute, json, readBody } from './lib/http';
+import { httpRoute, json, readBody, targetFromRoute } from './lib/http';
 import {
   checkPath,
   parseProxyRequest,
@@ -20,10 +19,6 @@ import { sendToService } from '../adapters/service-proxy';
 import { adapters, deployLeases } from '../services/composition';
 import { probeExec } from '../adapters/dependencies';
 import { clusterRead, summaryRegistryTags, targetActivity, targetSummary } from './lib/views';
-
-function targetFromRoute(raw: string | undefined) {
-  return selectTarget(adapters().config.targets, parseTargetParam(raw));
-}
 
 httpRoute('targetsList', {
   GET: async (_req, _caller, client) => {

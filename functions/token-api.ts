@@ -2,16 +2,10 @@
 // trail of reveals. The token is read from the target's Secret through the cluster read adapter, and is in no log
 // line, error or record: docs/security.md#the-service-api-token.
 import { DomainError } from '../core/errors';
-import { parseTargetParam } from '../core/requests';
-import { selectTarget } from '../core/targets';
 import type { TokenReveal } from '../core/contract/token';
 import { adapters } from '../services/composition';
-import { httpRoute, json } from './lib/http';
+import { httpRoute, json, targetFromRoute } from './lib/http';
 import { clusterRead } from './lib/views';
-
-function targetFromRoute(raw: string | undefined) {
-  return selectTarget(adapters().config.targets, parseTargetParam(raw));
-}
 
 httpRoute('targetTokenReveal', {
   POST: async (req, caller) => {

@@ -6,6 +6,8 @@ import type { DurableClient } from 'durable-functions';
 import { ROUTES, type Method, type RouteName } from '../../core/contract/routes';
 import { assertPlatformAuthEnabled, assertSameSiteWrite, authorize, Caller, Role } from '../../core/auth';
 import { DomainError, errorBody, isDomainError } from '../../core/errors';
+import { parseTargetParam } from '../../core/requests';
+import { selectTarget, type Target } from '../../core/targets';
 import { adapters } from '../../services/composition';
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
@@ -90,4 +92,9 @@ export async function readBody(req: HttpRequest, maxBytes = 16_384): Promise<str
   if (text.length > maxBytes)
     throw new DomainError('body_too_large', `the request body is larger than ${maxBytes} bytes`, 413);
   return text;
+}
+
+/** The configured target a resource route names (`{target}`): 400 for a malformed name, 404 for an unknown one. */
+export function targetFromRoute(raw: string | undefined): Target {
+  return selectTarget(adapters().config.targets, parseTargetParam(raw));
 }
