@@ -24,7 +24,8 @@ import { createTelemetry, entraAuthentication, telemetryFromEnv } from '../telem
 const EXEC_TOKEN = 'exec-token-' + 'x'.repeat(40);
 const CONNECTION_STRING =
   'InstrumentationKey=00000000-0000-0000-0000-0000000000aa;IngestionEndpoint=http://127.0.0.1:9';
-const ACCOUNT_KEY = 'AccountKey=' + 'k'.repeat(40) + '==';
+// Planted, plainly fake values: the test checks that none of them reaches a span or a log.
+const ACCOUNT_KEY = 'AccountKey=fake-storage-key-for-this-test-only';
 const API_TOKEN = 'api-token-' + 'y'.repeat(40);
 const SECRETS = [EXEC_TOKEN, CONNECTION_STRING, ACCOUNT_KEY, API_TOKEN, 'InstrumentationKey', 'AccountKey'];
 

@@ -4,6 +4,7 @@
 import * as z from 'zod/mini';
 import * as contract from '../../core/contract/index.js';
 import { PHASES, phaseDurations, type TimelineEntry } from '../../core/timeline.js';
+import type { ServiceState } from '../src/api/types.js';
 
 type Wire<S extends z.core.$ZodType> = z.input<S>;
 
@@ -108,18 +109,7 @@ export function summary(options: SummaryOptions = {}): Wire<typeof contract.Targ
     service: installed
       ? options.serviceError
         ? // As the server answers when the cluster cannot be read: installed per its own record, no address.
-          {
-            installed: true,
-            external_ip: null,
-            base_url: null,
-            swagger_url: null,
-            api_version: '3.4.0',
-            exposure: null,
-            address_range: null,
-            scheme: null,
-            live_image: null,
-            ...options.serviceError,
-          }
+          serviceState(options.serviceError)
         : {
             installed: true,
             external_ip: '127.0.0.2',
@@ -451,4 +441,22 @@ export function historyRow(options: HistoryRowOptions): Wire<typeof contract.Dep
     error: failed ? { code: 'image_pull_failed', message: 'The pods cannot pull the image.' } : null,
     rollback_status: options.status === 'rolled_back' ? 'succeeded' : null,
   });
+}
+
+/** A service view with no address and nothing known about it, and the given fields. */
+export function serviceState(fields: Partial<ServiceState>): ServiceState {
+  return {
+    installed: true,
+    external_ip: null,
+    base_url: null,
+    swagger_url: null,
+    api_version: '3.4.0',
+    exposure: null,
+    address_range: null,
+    scheme: null,
+    live_image: null,
+    error: null,
+    error_code: null,
+    ...fields,
+  };
 }

@@ -1,23 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { serviceState as service } from './fixtures.js';
 import type { ServiceState } from '../src/api/types.js';
 import { exposureLabel, swaggerAccess, versionPill } from '../src/core/reachability.js';
-
-function service(fields: Partial<ServiceState>): ServiceState {
-  return {
-    installed: true,
-    external_ip: null,
-    base_url: null,
-    swagger_url: null,
-    api_version: '3.4.0',
-    exposure: null,
-    address_range: null,
-    scheme: null,
-    live_image: null,
-    error: null,
-    error_code: null,
-    ...fields,
-  };
-}
 
 const at = (ip: string, exposure: ServiceState['exposure'], scheme: 'http' | 'https' = 'http') =>
   service({
