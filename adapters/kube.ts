@@ -5,7 +5,15 @@
 import type { TokenCredential } from '@azure/identity';
 import type { CoreV1Api, AppsV1Api, KubeConfig, V1Pod, CoreV1Event } from '@kubernetes/client-node';
 import { DiagnosticEvent, DomainError } from '../core/errors';
-import { APP_NAME, TEMPLATE_HASH_ANNOTATION, TOKEN_SECRET_KEY, TOKEN_SECRET_NAME } from '../core/manifests';
+import {
+  APP_NAME,
+  PREVIOUS_TOKEN_KEY,
+  ROTATION_ANNOTATION,
+  TEMPLATE_HASH_ANNOTATION,
+  TOKEN_SECRET_KEY,
+  TOKEN_SECRET_NAME,
+  TokenSecret,
+} from '../core/manifests';
 import { DeploymentState, PodState, RolloutObservation } from '../core/rollout';
 import { isLoopbackHttpUrl } from '../core/loopback';
 import { Scheme, serviceScheme } from '../core/service-exposure';
@@ -141,16 +149,30 @@ export class KubeReader {
 
   /** The service's API token from its Secret, so updates keep it; null when there is none yet. */
   async apiToken(): Promise<string | null> {
+    return (await this.tokenSecret())?.token ?? null;
+  }
+
+  /** The token Secret: the token, and while a rotation runs the token it replaces; null when there is no token. */
+  async tokenSecret(): Promise<Required<TokenSecret> | null> {
+    let secret;
     try {
-      const secret = await this.core.readNamespacedSecret({ name: TOKEN_SECRET_NAME, namespace: this.namespace });
-      const b64 = secret.data?.[TOKEN_SECRET_KEY];
-      if (!b64) return null;
-      const token = Buffer.from(b64, 'base64').toString('utf8');
-      return token.length >= 32 ? token : null;
+      secret = await this.core.readNamespacedSecret({ name: TOKEN_SECRET_NAME, namespace: this.namespace });
     } catch (err) {
       if (codeOf(err) === 404) return null;
       throw clusterError(err, 'read the token Secret');
     }
+    const value = (key: string) => {
+      const b64 = secret.data?.[key];
+      const text = b64 ? Buffer.from(b64, 'base64').toString('utf8') : '';
+      return text.length >= 32 ? text : null;
+    };
+    const token = value(TOKEN_SECRET_KEY);
+    if (token === null) return null;
+    return {
+      token,
+      previous: value(PREVIOUS_TOKEN_KEY),
+      rotation: secret.metadata?.annotations?.[ROTATION_ANNOTATION] ?? null,
+    };
   }
 }
 

@@ -1,5 +1,6 @@
 // Talks to the deployed elb-openapi service over its LoadBalancer address: /healthz and /openapi.json.
 import { DomainError } from '../core/errors';
+import { API_TOKEN_HEADER } from '../core/service-proxy';
 
 export interface ProbeResult {
   healthy: boolean;
@@ -39,6 +40,20 @@ export async function probeService(baseUrl: string, timeoutMs = 5000): Promise<P
     const code = (err as { cause?: { code?: string } })?.cause?.code ?? (err as { name?: string })?.name ?? 'error';
     return { healthy: false, detail: `unreachable (${code})`, apiVersion: null };
   }
+}
+
+/**
+ * The status the service answers a GET of `path` carrying `token` in its token header (the body is discarded);
+ * throws when the service does not answer. The token goes in the header only, never in the URL.
+ */
+export async function statusWithToken(baseUrl: string, path: string, token: string, timeoutMs = 5000): Promise<number> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    headers: { [API_TOKEN_HEADER]: token },
+    signal: AbortSignal.timeout(timeoutMs),
+    redirect: 'manual',
+  });
+  await res.arrayBuffer().catch(() => undefined);
+  return res.status;
 }
 
 /** The live service's OpenAPI document, for the dashboard's proxied spec route. */

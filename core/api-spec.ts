@@ -34,6 +34,7 @@ const COMPONENTS: Record<string, z.core.$ZodType> = {
   TokenReveal: contract.TokenReveal,
   TokenAuditRecord: contract.TokenAuditRecord,
   TokenAuditList: contract.TokenAuditList,
+  TokenRotateRequest: contract.TokenRotateBody,
   ProxyRequest: ProxyRequestBody,
   ProxyAnswer,
 };

@@ -6,6 +6,8 @@ import type * as contract from './contract';
 import { Timings } from './config';
 
 export const DEPLOY_ORCHESTRATOR = 'deployOpenApi';
+/** The token rotation (docs/security.md#rotation): same lease, history and status as a deploy. */
+export const ROTATE_TOKEN_ORCHESTRATOR = 'rotateApiToken';
 export const CANCEL_EVENT = 'cancel';
 export { DEPLOY_REASONS } from './contract/primitives';
 export type DeployReason = z.output<typeof contract.DeployReason>;
@@ -72,6 +74,13 @@ export interface VerifyCheck {
   detail: string;
   api_version: string | null;
   base_url: string;
+}
+
+/** A token rotation's check of the live service (orchestrations/activities/checks.ts). */
+export interface TokenCheck {
+  state: 'verified' | 'pending' | 'failed';
+  detail: string;
+  error?: DeployError;
 }
 
 /** What the cluster runs, read back when a rollback could not be verified. */

@@ -12,6 +12,15 @@ export const TOKEN_SECRET_KEY = 'api-token';
 export const CONTAINER_PORT = 8000;
 export const TEMPLATE_HASH_ANNOTATION = 'elb-control/template-hash';
 export const IMAGE_TAG_ANNOTATION = 'elb-control/image-tag';
+/**
+ * On the pod template: a fingerprint of the API token the pods are to run with, so a new token changes the template
+ * and Kubernetes rolls the pods (docs/security.md#rotation). 16 hex digits of SHA-256 of a 256-bit random token.
+ */
+export const TOKEN_FINGERPRINT_ANNOTATION = 'elb-control/api-token-sha256';
+/** The Secret key holding the token a rotation replaced, only until the rotation has ended. */
+export const PREVIOUS_TOKEN_KEY = 'previous-api-token';
+/** On the Secret, while a rotation runs: which one, so a retried step finds its own new token again. */
+export const ROTATION_ANNOTATION = 'elb-control/token-rotation';
 
 export type K8sObject = {
   apiVersion: string;
@@ -82,13 +91,7 @@ export function renderManifests(input: ManifestInput): RenderedManifests {
     },
   };
 
-  const secret: K8sObject = {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: TOKEN_SECRET_NAME, namespace: ns, labels },
-    type: 'Opaque',
-    data: { [TOKEN_SECRET_KEY]: Buffer.from(input.apiToken, 'utf8').toString('base64') },
-  };
+  const secret = tokenSecret(target, { token: input.apiToken });
 
   const env = [
     { name: 'ELB_OPENAPI_API_TOKEN', valueFrom: { secretKeyRef: { name: TOKEN_SECRET_NAME, key: TOKEN_SECRET_KEY } } },
@@ -149,7 +152,11 @@ export function renderManifests(input: ManifestInput): RenderedManifests {
       template: {
         metadata: {
           labels: podLabels,
-          annotations: { [TEMPLATE_HASH_ANNOTATION]: templateHash, [IMAGE_TAG_ANNOTATION]: labelSafe(input.tag) },
+          annotations: {
+            [TEMPLATE_HASH_ANNOTATION]: templateHash,
+            [IMAGE_TAG_ANNOTATION]: labelSafe(input.tag),
+            [TOKEN_FINGERPRINT_ANNOTATION]: tokenFingerprint(input.apiToken),
+          },
         },
         spec: podSpec,
       },
@@ -205,6 +212,62 @@ export function renderManifests(input: ManifestInput): RenderedManifests {
   }
   objects.push(deployment, service, pdb);
   return { objects, templateHash };
+}
+
+/** What the pod template carries about its token: never the token, only a fingerprint that changes with it. */
+export function tokenFingerprint(token: string): string {
+  return sha256Hex(token).slice(0, 16);
+}
+
+/** The token Secret's contents: the token, and during a rotation the token it replaces and the rotation's id. */
+export interface TokenSecret {
+  token: string;
+  previous?: string | null;
+  rotation?: string | null;
+}
+
+/** The token Secret. Applied server-side, so keys and annotations left out here are removed from the cluster. */
+export function tokenSecret(target: Target, secret: TokenSecret): K8sObject {
+  const b64 = (value: string) => Buffer.from(value, 'utf8').toString('base64');
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: TOKEN_SECRET_NAME,
+      namespace: target.namespace,
+      labels: commonLabels(target),
+      ...(secret.rotation ? { annotations: { [ROTATION_ANNOTATION]: secret.rotation } } : {}),
+    },
+    type: 'Opaque',
+    data: {
+      [TOKEN_SECRET_KEY]: b64(secret.token),
+      ...(secret.previous ? { [PREVIOUS_TOKEN_KEY]: b64(secret.previous) } : {}),
+    },
+  };
+}
+
+/**
+ * A deployed manifest set run with another token: the Secret as given, and the Deployment's pod template stamped with
+ * the token's fingerprint (which rolls the pods); every other object as it was deployed.
+ */
+export function withToken(deployed: readonly K8sObject[], target: Target, secret: TokenSecret): K8sObject[] {
+  if (secret.token.trim().length < 32)
+    throw new DomainError('invalid_token', 'the API token must be at least 32 characters', 500);
+  const objects = withoutSecrets(deployed).map((o) => {
+    if (o.kind !== 'Deployment') return o;
+    const copy = structuredClone(o) as K8sObject & {
+      spec: { template: { metadata?: { annotations?: Record<string, string> } } };
+    };
+    const meta = (copy.spec.template.metadata ??= {});
+    meta.annotations = { ...meta.annotations, [TOKEN_FINGERPRINT_ANNOTATION]: tokenFingerprint(secret.token) };
+    return copy;
+  });
+  if (!objects.some((o) => o.kind === 'Deployment'))
+    throw new DomainError('invalid_manifest', 'the deployed manifest has no Deployment', 500);
+  // The Secret goes first after the namespace, so pods started by the new template read the new token.
+  const at = objects.findIndex((o) => o.kind !== 'Namespace');
+  objects.splice(at < 0 ? objects.length : at, 0, tokenSecret(target, secret));
+  return objects;
 }
 
 /** The objects worth keeping for a rollback: everything but Secrets (the token is preserved in the cluster). */

@@ -1,6 +1,14 @@
 // Validation of what arrives over HTTP: bodies, route parameters and queries, with the contract's schemas
 // (core/contract/requests.ts). Every failure is a 400 with a code.
-import { CancelQuery, DeployId, DeployRequestBody, HistoryQuery, ServiceIpQuery, TargetName } from './contract';
+import {
+  CancelQuery,
+  DeployId,
+  DeployRequestBody,
+  HistoryQuery,
+  ServiceIpQuery,
+  TargetName,
+  TokenRotateBody,
+} from './contract';
 import type { DeployReason } from './deploy-model';
 import { DomainError } from './errors';
 import { clusterRef, type ClusterRef } from './seed-compat';
@@ -36,17 +44,27 @@ function bad(code: string, message: string): never {
   throw new DomainError(code, message, 400);
 }
 
+/** A JSON body, or `{}` when there is none. */
+function jsonBody(rawBody: string): unknown {
+  if (rawBody.trim() === '') return {};
+  if (rawBody.length > 16_384) bad('body_too_large', 'the request body is larger than 16 KiB');
+  try {
+    return JSON.parse(rawBody);
+  } catch {
+    bad('invalid_json', 'the request body is not valid JSON');
+  }
+}
+
+/** The body of a token rotation: empty or `{}` (there is nothing to choose). */
+export function parseTokenRotateRequest(rawBody: string): void {
+  validate(TokenRotateBody, jsonBody(rawBody), (issue) =>
+    issue.code === 'unrecognized_keys' ? 'unknown_field' : 'invalid_body',
+  );
+}
+
 /** Parses a deploy body. An empty body is `{}`. `routeTarget` (resource-style routes) wins over the body. */
 export function parseDeployRequest(rawBody: string, routeTarget: string | null = null): DeployRequest {
-  let body: unknown = {};
-  if (rawBody.trim() !== '') {
-    if (rawBody.length > 16_384) bad('body_too_large', 'the request body is larger than 16 KiB');
-    try {
-      body = JSON.parse(rawBody);
-    } catch {
-      bad('invalid_json', 'the request body is not valid JSON');
-    }
-  }
+  let body = jsonBody(rawBody);
   // '' means "not given" (docs/api.md); anything else is checked as it is.
   if (typeof body === 'object' && body !== null && !Array.isArray(body))
     body = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== ''));

@@ -16,6 +16,9 @@ export const PHASE_LABEL: Record<PhaseName, string> = {
   waiting_for_external_ip: 'the wait for a LoadBalancer address',
   verifying_service: 'the service check',
   rolling_back: 'the rollback',
+  applying_token: 'the token change',
+  verifying_token: 'the token check',
+  restoring_token: 'the restore of the previous token',
 };
 
 export type PhaseStatus = z.output<typeof contract.PhaseStatus>;
@@ -24,8 +27,9 @@ export type CurrentPhase = z.output<typeof contract.CurrentPhase>;
 export type TimelineEntry = z.output<typeof contract.TimelineEntry>;
 export type DeployProgress = z.output<typeof contract.DeployProgress>;
 
-export function initialTimeline(): TimelineEntry[] {
-  return PHASES.map((name) => ({ name, status: 'pending', startedAt: null, endedAt: null, detail: '' }));
+/** Every phase pending: a deploy's by default, or another operation's (a token rotation's). */
+export function initialTimeline(phases: readonly PhaseName[] = PHASES): TimelineEntry[] {
+  return phases.map((name) => ({ name, status: 'pending', startedAt: null, endedAt: null, detail: '' }));
 }
 
 function upsert(timeline: readonly TimelineEntry[], name: PhaseName, patch: Partial<TimelineEntry>): TimelineEntry[] {

@@ -1,10 +1,12 @@
-// The service's API token: reveal (POST only, deployer, audited before it is answered, never cached) and the audit
-// trail of reveals. The token is read from the target's Secret through the cluster read adapter, and is in no log
+// The service's API token: reveal (POST only, deployer, audited before it is answered, never cached), rotation (a
+// Durable operation under the deploy lease: orchestrations/rotate-token.orchestrator.ts) and the audit trail. The token is read from the target's Secret through the cluster read adapter, and is in no log
 // line, error or record: docs/security.md#the-service-api-token.
 import { DomainError } from '../core/errors';
 import type { TokenReveal } from '../core/contract/token';
-import { adapters } from '../services/composition';
-import { httpRoute, json, targetFromRoute } from './lib/http';
+import { adapters, deployLeases } from '../services/composition';
+import { httpRoute, json, readBody, targetFromRoute } from './lib/http';
+import { preflight, startAnswer } from './lib/deploy-handlers';
+import { parseTokenRotateRequest } from '../core/requests';
 import { clusterRead } from './lib/views';
 
 httpRoute('targetTokenReveal', {
@@ -17,6 +19,35 @@ httpRoute('targetTokenReveal', {
     const audit = await adapters().audit.record(target.name, 'token_reveal', caller.name);
     const body: TokenReveal = { target: target.name, token, audit_id: audit.audit_id, revealed_at: audit.at };
     return json(200, body, { 'cache-control': 'no-store', pragma: 'no-cache' });
+  },
+});
+
+httpRoute('targetTokenRotate', {
+  POST: async (req, caller, client, context) => {
+    const target = targetFromRoute(req.params.target);
+    parseTokenRotateRequest(await readBody(req));
+    const { config, targets, audit } = adapters();
+    await preflight(config, target);
+    const { state } = await targets.get(target.name);
+    if (!state.deployedManifest)
+      throw new DomainError('not_deployed', `${target.name} has no deployed service: deploy it first`, 409);
+    if (!(await clusterRead(target, (kube) => kube.tokenSecret())))
+      throw new DomainError('token_not_found', `${target.name} has no API token yet: deploy the service first`, 409);
+    const outcome = await deployLeases(client).start({
+      target,
+      reason: 'rotate_token',
+      tag: null,
+      digest: null,
+      requester: caller.name,
+    });
+    if (outcome.started) {
+      // The history record (who, when, outcome) is written with the start; the audit entry is its index among the
+      // token's events, so a failed write of it is logged rather than failing a rotation already under way.
+      await audit.record(target.name, 'token_rotate', caller.name).catch((err: unknown) => {
+        context.warn(`token audit record of ${outcome.instanceId} not written: ${(err as Error).message}`);
+      });
+    }
+    return startAnswer(target, 'rotate_token', outcome);
   },
 });
 

@@ -4,7 +4,14 @@
 import { randomBytes } from 'node:crypto';
 import type { DurableClient } from 'durable-functions';
 import { AppConfig } from '../core/config';
-import { CANCEL_EVENT, DEPLOY_ORCHESTRATOR, DeployInput, DeployOutput, DeployReason } from '../core/deploy-model';
+import {
+  CANCEL_EVENT,
+  DEPLOY_ORCHESTRATOR,
+  DeployInput,
+  DeployOutput,
+  DeployReason,
+  ROTATE_TOKEN_ORCHESTRATOR,
+} from '../core/deploy-model';
 import { DeploymentRecord, queuedDeploymentRecord } from '../core/deployment-record';
 import { DomainError } from '../core/errors';
 import { DurableStatusLike, isInstanceNotFound, TERMINAL_RUNTIME } from '../core/status';
@@ -207,6 +214,20 @@ export class DeployLeases {
       rollback_status: output.rollback?.status ?? null,
       output,
     });
+    if (output.reason === 'rotate_token') {
+      // A rotation changes no image: on success the manifest it applied (the token's fingerprint on the pod
+      // template) becomes the deployed one, so a later rollback keeps the pods on the token in use.
+      await this.targets.update(target.name, (s) => ({
+        next: {
+          ...s,
+          deployedManifest:
+            output.status === 'succeeded' ? (s.appliedManifest ?? s.deployedManifest) : s.deployedManifest,
+          appliedManifest: null,
+        },
+        result: undefined,
+      }));
+      return this.handOver(target, deployId);
+    }
     const failure = failedDigestEntry(output);
     await this.targets.update(target.name, (s) => {
       if (output.status !== 'succeeded') {
@@ -376,7 +397,8 @@ export class DeployLeases {
       }),
     );
     try {
-      await this.client.startNew(DEPLOY_ORCHESTRATOR, { instanceId: id, input });
+      const orchestrator = req.reason === 'rotate_token' ? ROTATE_TOKEN_ORCHESTRATOR : DEPLOY_ORCHESTRATOR;
+      await this.client.startNew(orchestrator, { instanceId: id, input });
     } catch {
       await this.release(req.target.name, id);
       await this.deployments.update(req.target.name, id, {
@@ -386,7 +408,7 @@ export class DeployLeases {
       });
       throw new DomainError(
         'orchestration_start_failed',
-        'the deploy orchestration could not be started; try again',
+        `the ${req.reason === 'rotate_token' ? 'token rotation' : 'deploy'} orchestration could not be started; try again`,
         503,
       );
     }

@@ -11,7 +11,10 @@ export const PHASES = [
   'waiting_for_external_ip',
   'verifying_service',
 ] as const;
-export const PhaseName = z.enum([...PHASES, 'rolling_back']);
+/** A token rotation's phases, in order (docs/security.md#rotation); `restoring_token` only when it fails. */
+export const ROTATION_PHASES = ['applying_token', 'waiting_for_rollout', 'verifying_token'] as const;
+const OTHER_PHASES = ['rolling_back', 'applying_token', 'verifying_token', 'restoring_token'] as const;
+export const PhaseName = z.enum([...PHASES, ...OTHER_PHASES]);
 export const PHASE_STATUSES = ['pending', 'running', 'done', 'skipped', 'failed'] as const;
 export const PhaseStatus = z.enum(PHASE_STATUSES);
 /**
@@ -20,7 +23,7 @@ export const PhaseStatus = z.enum(PHASE_STATUSES);
  */
 export const CurrentPhase = z.enum([
   ...PHASES,
-  'rolling_back',
+  ...OTHER_PHASES,
   'queued',
   'completed',
   'failed',
@@ -158,6 +161,7 @@ export const DeployAccepted = z.object({
   /** Old body fields that had no effect here (docs/api.md "Seed-compatible calls"); absent when none. */
   ignored_fields: z.optional(z.array(z.string())),
 });
+export type DeployAccepted = z.output<typeof DeployAccepted>;
 
 /** 202 of a cancel. */
 export const CancelAnswer = z.object({

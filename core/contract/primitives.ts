@@ -19,7 +19,8 @@ export function omittable<T extends z.core.SomeType>(schema: T) {
   return z._default(z.nullable(schema), null);
 }
 
-export const DEPLOY_REASONS = ['install', 'update', 'auto', 'rollback'] as const;
+/** Why an operation on a target's service runs: a deploy's reasons, and `rotate_token` (docs/security.md#rotation). */
+export const DEPLOY_REASONS = ['install', 'update', 'auto', 'rollback', 'rotate_token'] as const;
 export const DeployReason = z.enum(DEPLOY_REASONS);
 /** What a caller may ask for; `auto` is the registry's. */
 export const ManualReason = z.enum(['install', 'update', 'rollback']);

@@ -19,7 +19,7 @@ import {
   TargetParams,
 } from './requests';
 import { ActivityList, TargetActivity, TargetSummary, TargetSummaryList } from './summary';
-import { TokenAuditList, TokenReveal } from './token';
+import { TokenAuditList, TokenReveal, TokenRotateBody } from './token';
 
 export type Method = 'GET' | 'POST';
 
@@ -229,12 +229,33 @@ export const ROUTES = {
       },
     },
   },
+  targetTokenRotate: {
+    route: 'targets/{target}/openapi/token/rotate',
+    operations: {
+      POST: {
+        role: 'deployer',
+        summary:
+          'Rotate the API token: a new token, a rolling restart, then a check that the new token works and the old one does not (docs/security.md#rotation)',
+        params: TargetParams,
+        body: TokenRotateBody,
+        responses: {
+          202: { description: 'Queued; follow it like a deploy', schema: DeployAccepted },
+          400: 'invalid_target, invalid_json, unknown_field',
+          404: 'unknown_target',
+          409: 'deploy_in_progress (a deploy or another rotation holds the target), not_deployed, token_not_found',
+          413: 'body_too_large (16 KiB)',
+          502: 'cluster_unavailable, cluster_forbidden',
+          503: 'exec_unavailable or cluster_unavailable (preflight: nothing recorded); storage_unavailable',
+        },
+      },
+    },
+  },
   targetTokenAudit: {
     route: 'targets/{target}/openapi/token/audit',
     operations: {
       GET: {
         role: 'reader',
-        summary: 'Who revealed the API token, and when, newest first (never the token)',
+        summary: 'Who revealed or rotated the API token, and when, newest first (never the token)',
         params: TargetParams,
         responses: {
           200: { description: 'Audit records', schema: TokenAuditList },

@@ -1,5 +1,5 @@
-// The service's API token: the one answer that carries it (a reveal, POST only, never cached) and the audit trail of
-// reveals, which carries who and when but never the token. Why and who may: docs/security.md#the-service-api-token.
+// The service's API token: the one answer that carries it (a reveal, POST only, never cached), the rotation request,
+// and the audit trail of reveals and rotations, which carries who and when but never the token. Why and who may: docs/security.md#the-service-api-token.
 import * as z from 'zod/mini';
 
 /** The answer of `POST …/token/reveal`. */
@@ -12,7 +12,10 @@ export const TokenReveal = z.object({
 });
 export type TokenReveal = z.infer<typeof TokenReveal>;
 
-export const TOKEN_AUDIT_ACTIONS = ['token_reveal'] as const;
+/** The body of `POST …/token/rotate`: nothing to choose (the token is random); empty or `{}`. */
+export const TokenRotateBody = z.strictObject({});
+
+export const TOKEN_AUDIT_ACTIONS = ['token_reveal', 'token_rotate'] as const;
 
 /** One audit record: an action on a target's token, by whom, when. */
 export const TokenAuditRecord = z.object({

@@ -15,6 +15,8 @@ import { dependencyProblem } from '../../core/summary';
 import { Target } from '../../core/targets';
 import { json, readBody } from './http';
 import { adapters, deployLeases } from '../../services/composition';
+import type { StartOutcome } from '../../services/deploy-leases';
+import type { DeployAccepted } from '../../core/contract/deploy';
 
 export function statusPath(id: string): string {
   return `/api/aks/openapi/deploy/${id}/status`;
@@ -24,7 +26,7 @@ export function statusPath(id: string): string {
  * Refuses a deploy, before anything is recorded or leased, when the exec server or the target's cluster API does
  * not answer (each probe ≤ 2 s): 503 with the part's code, its reason and, locally, the command that starts it.
  */
-async function preflight(config: AppConfig, target: Target): Promise<void> {
+export async function preflight(config: AppConfig, target: Target): Promise<void> {
   const [exec, cluster] = await Promise.all([probeExec(config.execUpstream), probeCluster(target)]);
   const problem = exec
     ? dependencyProblem(config, 'exec', exec)
@@ -66,29 +68,36 @@ export async function startDeploy(
     digest: body.digest,
     requester: caller.name,
   });
+  return startAnswer(target, reason, outcome, ignored);
+}
+
+/** 202 with the new instance and where to follow it, or 409 naming the operation that holds the target. */
+export function startAnswer(
+  target: Target,
+  reason: DeployReason,
+  outcome: StartOutcome,
+  ignored: readonly string[] = [],
+): HttpResponseInit {
   if (!outcome.started) {
     return json(409, {
       code: 'deploy_in_progress',
-      message: `a deploy is already running on ${target.name}`,
+      message: `a deploy or token rotation is already running on ${target.name}`,
       active_instance_id: outcome.activeInstanceId,
       statusQueryGetUri: statusPath(outcome.activeInstanceId),
     });
   }
   const id = outcome.instanceId;
-  return json(
-    202,
-    {
-      id,
-      instance_id: id,
-      task_id: id,
-      target: target.name,
-      reason,
-      status: 'queued',
-      statusQueryGetUri: statusPath(id),
-      ...(ignored.length > 0 ? { ignored_fields: ignored } : {}),
-    },
-    { location: statusPath(id) },
-  );
+  const body: DeployAccepted = {
+    id,
+    instance_id: id,
+    task_id: id,
+    target: target.name,
+    reason,
+    status: 'queued',
+    statusQueryGetUri: statusPath(id),
+    ...(ignored.length > 0 ? { ignored_fields: [...ignored] } : {}),
+  };
+  return json(202, body, { location: statusPath(id) });
 }
 
 export async function deployStatus(

@@ -1,10 +1,18 @@
 // Bounded checks used while the orchestration waits: each polls for at most `watchSeconds`, then reports where
 // things stand, so the orchestration's history grows by a few events per check instead of one per poll.
-import { ActivityResult, AddressCheck, ClusterInspection, RolloutCheck, VerifyCheck } from '../../core/deploy-model';
+import {
+  ActivityResult,
+  AddressCheck,
+  ClusterInspection,
+  RolloutCheck,
+  TokenCheck,
+  VerifyCheck,
+} from '../../core/deploy-model';
 import { DomainError } from '../../core/errors';
 import { evaluateRollout } from '../../core/rollout';
 import { withTimeout } from '../../adapters/dependencies';
-import { probeService, serviceBaseUrl } from '../../adapters/service-probe';
+import { fetchSpec, probeService, serviceBaseUrl, statusWithToken } from '../../adapters/service-probe';
+import { tokenCheckPath, tokenVerdict } from '../../core/token-check';
 import { ActivityDeps, activityDeps, asResult, sleep, targetNamed } from './context';
 
 /** One look at the cluster or service: a final answer, or a note of where things stand. */
@@ -188,6 +196,80 @@ export async function verifyService(
         return { progress: probe.detail };
       },
       (detail) => ({ healthy: false, detail, api_version: null, base_url: baseUrl }),
+    );
+  });
+}
+
+export interface TokenCheckInput {
+  target: string;
+  watchSeconds: number;
+  retrySeconds?: number;
+}
+
+/** Asks of each token this many times per look: the Service spreads requests over the pods, old and new. */
+const TOKEN_CHECK_ROUNDS = 3;
+
+/**
+ * Until the service accepts the token the Secret holds and refuses the one beside it (the token a rotation replaced,
+ * or after a restore the one it had introduced), on every one of a few requests in a row.
+ */
+export async function checkTokenSwap(
+  input: TokenCheckInput,
+  d: ActivityDeps = activityDeps(),
+): Promise<ActivityResult<TokenCheck>> {
+  return asResult(async () => {
+    const target = targetNamed(d, input.target);
+    const kube = await d.kube(target);
+    return watch<TokenCheck>(
+      input.watchSeconds,
+      input.retrySeconds,
+      d.pollMs,
+      async () => {
+        const [svc, secret] = await Promise.all([kube.service(), kube.tokenSecret()]);
+        if (!secret?.previous) {
+          const error = {
+            code: 'rotation_state_lost',
+            message: 'the token Secret no longer holds both tokens of the rotation (changed from outside?)',
+          };
+          return { done: { state: 'failed', detail: error.message, error } };
+        }
+        if (!svc.externalIp) return { progress: 'the Service has no address' };
+        const baseUrl = serviceBaseUrl(svc.externalIp, svc.port ?? target.servicePort, svc.scheme);
+        let path: string | null;
+        try {
+          path = tokenCheckPath(await fetchSpec(baseUrl, 5000));
+        } catch {
+          return { progress: 'the service does not answer /openapi.json' };
+        }
+        if (!path) {
+          const error = {
+            code: 'token_check_unavailable',
+            message: 'the live openapi.json declares no GET route under /v1/ without parameters to check tokens on',
+          };
+          return { done: { state: 'failed', detail: error.message, error } };
+        }
+        for (let round = 1; round <= TOKEN_CHECK_ROUNDS; round++) {
+          let current: number;
+          let previous: number;
+          try {
+            current = await statusWithToken(baseUrl, path, secret.token);
+            previous = await statusWithToken(baseUrl, path, secret.previous);
+          } catch {
+            return { progress: `GET ${path} did not answer` };
+          }
+          if (tokenVerdict(current) !== 'accepted')
+            return { progress: `GET ${path} with the token in use answered ${current} (check ${round})` };
+          if (tokenVerdict(previous) !== 'refused')
+            return { progress: `GET ${path} with the replaced token answered ${previous} (check ${round})` };
+        }
+        return {
+          done: {
+            state: 'verified',
+            detail: `GET ${path}: the token in use accepted, the other refused (${TOKEN_CHECK_ROUNDS} checks)`,
+          },
+        };
+      },
+      (detail) => ({ state: 'pending', detail }),
     );
   });
 }

@@ -10,14 +10,17 @@ import {
   AddressCheckInput,
   checkExternalIp,
   checkRollout,
+  checkTokenSwap,
   InspectInput,
   inspectCluster,
   RolloutCheckInput,
+  TokenCheckInput,
   verifyService,
   VerifyInput,
 } from './checks';
 import { finishDeploy } from './finish';
 import { resolveImage, ResolveInput } from './resolve-image';
+import { applyToken, TokenApplyInput } from './rotate-token';
 import { setupWorkloadIdentity, WorkloadIdentityInput } from './workload-identity';
 
 /**
@@ -50,6 +53,8 @@ export const DEPLOY_ACTIVITIES = {
   deployCheckExternalIp: { run: (input: AddressCheckInput) => checkExternalIp(input) },
   deployVerifyService: { run: (input: VerifyInput) => verifyService(input) },
   deployInspectCluster: { run: (input: InspectInput) => inspectCluster(input) },
+  rotateTokenApply: { run: (input: TokenApplyInput) => applyToken(input) },
+  rotateTokenCheck: { run: (input: TokenCheckInput) => checkTokenSwap(input) },
   deployFinish: {
     run: (input: FinishInput, env: ActivityEnv) => finishDeploy(input, env.durableClient()),
     durableClient: true,

@@ -16,8 +16,11 @@ export interface Outcome {
   clusterState: string;
 }
 
-/** Ends a deploy that `thrown` (Cancelled or PhaseFailed) stopped; anything else is a bug and is rethrown. */
-export function* settleStopped(run: DeployRun, progress: Progress, thrown: unknown): Generator<Task, Outcome, unknown> {
+/**
+ * Records on the timeline what stopped a run — a cancel or a failed phase — and says how it ends before any
+ * rollback; anything else is a bug and is rethrown.
+ */
+export function stoppedBy(run: DeployRun, thrown: unknown): { status: DeployStatus; error: DeployError } {
   let status: DeployStatus;
   let error: DeployError;
   if (thrown instanceof Cancelled) {
@@ -33,7 +36,12 @@ export function* settleStopped(run: DeployRun, progress: Progress, thrown: unkno
   } else {
     throw thrown;
   }
+  return { status, error };
+}
 
+/** Ends a deploy that `thrown` (Cancelled or PhaseFailed) stopped; anything else is a bug and is rethrown. */
+export function* settleStopped(run: DeployRun, progress: Progress, thrown: unknown): Generator<Task, Outcome, unknown> {
+  const { status, error } = stoppedBy(run, thrown);
   const { resolved } = progress;
   if (!progress.applyAttempted) {
     const clusterState = error.not_applied
@@ -89,7 +97,7 @@ function* rollBack(
 }
 
 /** What the cluster runs after a rollback that did not verify, read back from it ("unknown" only if unreadable). */
-function* readBack(run: DeployRun): Generator<Task, string, unknown> {
+export function* readBack(run: DeployRun): Generator<Task, string, unknown> {
   try {
     const seen = (yield callActivity(
       run.context,

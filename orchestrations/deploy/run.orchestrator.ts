@@ -3,7 +3,15 @@
 // code (docs/deploy.md, "The orchestrator"): time comes from the replay clock, every side effect is an activity.
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { ActivityResult, CANCEL_EVENT, DeployError, DeployInput } from '../../core/deploy-model';
-import { CurrentPhase, endPhase, initialTimeline, PhaseName, startPhase, TimelineEntry } from '../../core/timeline';
+import {
+  CurrentPhase,
+  endPhase,
+  initialTimeline,
+  PhaseName,
+  PHASES,
+  startPhase,
+  TimelineEntry,
+} from '../../core/timeline';
 import type { ActivityInput, ActivityMessage, ActivityName, ActivityOutput, DeployRef } from '../activities';
 
 /**
@@ -69,13 +77,19 @@ export class DeployRun {
   readonly deploy: DeployRef;
   readonly startedAt: string;
   readonly startMs: number;
-  timeline: TimelineEntry[] = initialTimeline();
-  phase: CurrentPhase = 'resolving_image';
+  timeline: TimelineEntry[];
+  phase: CurrentPhase;
   image: string | null = null;
   /** One waiter for the whole run: a second waiter for the same event name would swallow the event. */
   readonly cancelEvent: Task;
 
-  constructor(readonly context: OrchestrationContext) {
+  /** `phases`: the operation's phases in order (a deploy's by default; a token rotation has its own). */
+  constructor(
+    readonly context: OrchestrationContext,
+    phases: readonly PhaseName[] = PHASES,
+  ) {
+    this.timeline = initialTimeline(phases);
+    this.phase = phases[0]!;
     this.input = context.df.getInput() as DeployInput;
     this.deployId = context.df.instanceId;
     this.deploy = { id: this.deployId, target: this.input.target, reason: this.input.reason };

@@ -1,12 +1,12 @@
 // The deploy's waits: a bounded check activity, then a durable timer raced against cancel, until the check reports
 // done, fails, or the phase deadline passes. Each wait keeps the history small (a few events per check, not per poll).
 import type { Task } from 'durable-functions';
-import { AddressCheck, DeployError, RolloutCheck, VerifyCheck } from '../../core/deploy-model';
+import { AddressCheck, DeployError, RolloutCheck, TokenCheck, VerifyCheck } from '../../core/deploy-model';
 import { PhaseName } from '../../core/timeline';
 import type { ActivityInput } from '../activities';
 import { Cancelled, DeployRun, PhaseFailed, StepValue } from './run.orchestrator';
 
-type CheckActivity = 'deployCheckRollout' | 'deployCheckExternalIp' | 'deployVerifyService';
+type CheckActivity = 'deployCheckRollout' | 'deployCheckExternalIp' | 'deployVerifyService' | 'rotateTokenCheck';
 
 interface Wait<N extends CheckActivity> {
   activity: N;
@@ -104,5 +104,39 @@ export function* waitForHealthyService(
         what_to_do: 'Check network reachability of the address from the control plane and the service logs.',
       },
     }),
+  });
+}
+
+/**
+ * Until the service accepts the token the Secret holds and refuses the other one (a rotation's check, and its
+ * restore's with the tokens swapped back); `cancellable: false` for the restore.
+ */
+export function* waitForTokenSwap(
+  run: DeployRun,
+  name: PhaseName,
+  cancellable = true,
+): Generator<Task, TokenCheck, unknown> {
+  const { target } = run.input;
+  const { dependencyRetrySeconds, verifyTimeoutSeconds } = run.timings;
+  return yield* waitFor(run, name, {
+    activity: 'rotateTokenCheck',
+    input: (watchSeconds) => ({ target, watchSeconds, retrySeconds: dependencyRetrySeconds }),
+    judge: (v) => ({
+      done: v.state === 'verified',
+      detail: v.detail,
+      error: v.state === 'failed' ? v.error : undefined,
+    }),
+    timeoutSeconds: verifyTimeoutSeconds,
+    timeoutError: (last) => ({
+      code: 'token_not_verified',
+      message: `the service did not accept the token in use and refuse the other one within ${verifyTimeoutSeconds}s (${last})`,
+      diagnostics: {
+        likely_cause:
+          'Some pods still run with the other token, or the service does not read its token from the Secret.',
+        what_to_do:
+          'Check the pods of the Deployment and that ELB_OPENAPI_API_TOKEN comes from the elb-openapi-token Secret.',
+      },
+    }),
+    cancellable,
   });
 }

@@ -30,6 +30,8 @@ describe('deploy activity table', () => {
       'deployResolveImage',
       'deploySetupWorkloadIdentity',
       'deployVerifyService',
+      'rotateTokenApply',
+      'rotateTokenCheck',
     ]);
     // Only the finish step starts a follow-up deploy, so only it gets the durable client binding.
     const withClient = Object.entries(DEPLOY_ACTIVITIES).filter(([, e]) => 'durableClient' in e && e.durableClient);

@@ -33,6 +33,10 @@ const input: DeployInput = {
 
 const ok = (value: unknown) => ({ ok: true, value });
 
+const notInADeploy = (): never => {
+  throw new Error('a deploy never calls the token rotation activities');
+};
+
 type Overrides = Partial<Record<ActivityName, ActivityHandler>>;
 interface ScenarioOptions {
   kind?: 'aks' | 'kubeconfig';
@@ -75,6 +79,8 @@ function scenario(overrides: Overrides = {}, opts: ScenarioOptions = {}) {
       }),
     deployInspectCluster: () => ok({ deployment_image: IMAGE, pod_images: [IMAGE, OLD_IMAGE], ready_replicas: 1 }),
     deployFinish: () => ({ follow_up_instance_id: null }),
+    rotateTokenApply: notInADeploy,
+    rotateTokenCheck: notInADeploy,
   };
   return { ...base, ...overrides } as Record<ActivityName, ActivityHandler>;
 }

@@ -107,6 +107,10 @@ export const api = {
   async revealToken(target: string): Promise<TokenReveal> {
     return parseTokenReveal(await post(path('targets', target, 'openapi', 'token', 'reveal'), {}));
   },
+  /** Starts a rotation of the service's API token; followed like a deploy (docs/security.md#rotation). */
+  async rotateToken(target: string): Promise<StartDeployAnswer> {
+    return parseStartDeploy(await post(path('targets', target, 'openapi', 'token', 'rotate'), {}));
+  },
   async spec(target: string, signal?: AbortSignal) {
     const document = await get(path('targets', target, 'openapi', 'spec'), signal);
     // The document itself too: an endpoint row opens to its parameters, body schema and responses.

@@ -78,6 +78,8 @@ export function reasonText(reason: string | null, requester: string | null): str
       return `update${by}`;
     case 'rollback':
       return `rollback${by}`;
+    case 'rotate_token':
+      return `token rotation${by}`;
     case null:
       return requester ? `started by ${requester}` : '';
     default:

@@ -61,28 +61,38 @@ export function outcomeOf(status: DeployStatus): DeployOutcome {
   return outcomeOfRuntime(status.runtime_status, status.phase);
 }
 
-/** A one-line, user-facing headline for each outcome. */
-export function outcomeHeadline(outcome: DeployOutcome): string {
+/** What an operation is called in headlines: a token rotation, or a deploy (every other reason). */
+export function operationNoun(reason: string | null): string {
+  return reason === 'rotate_token' ? 'Token rotation' : 'Deploy';
+}
+
+/** A one-line, user-facing headline for each outcome of a deploy, or of a token rotation. */
+export function outcomeHeadline(outcome: DeployOutcome, reason: string | null = null): string {
+  const what = operationNoun(reason);
   switch (outcome) {
     case 'queued':
-      return 'Deploy queued';
+      return `${what} queued`;
     case 'running':
-      return 'Deploy in progress';
+      return `${what} in progress`;
     case 'rolling_back':
-      return 'Deploy failed — rolling back';
+      return reason === 'rotate_token'
+        ? `${what} failed — restoring the previous token`
+        : `${what} failed — rolling back`;
     case 'suspended':
-      return 'Deploy suspended';
+      return `${what} suspended`;
     case 'succeeded':
-      return 'Deploy succeeded';
+      return reason === 'rotate_token' ? 'API token rotated' : `${what} succeeded`;
     case 'failed':
-      return 'Deploy failed';
+      return `${what} failed`;
     case 'rolled_back':
-      return 'Deploy failed and was rolled back';
+      return reason === 'rotate_token'
+        ? `${what} failed and the previous token was restored`
+        : `${what} failed and was rolled back`;
     case 'cancelled':
-      return 'Deploy cancelled';
+      return `${what} cancelled`;
     case 'terminated':
-      return 'Deploy terminated';
+      return `${what} terminated`;
     case 'unknown':
-      return 'Deploy ended with a result the dashboard does not recognise';
+      return `${what} ended with a result the dashboard does not recognise`;
   }
 }

@@ -13,7 +13,14 @@ import {
 } from './deploy-text.js';
 import { newerTags } from '../../../core/tags.js';
 import { parseTime, shortDigest } from './format.js';
-import { isTerminal, outcomeHeadline, outcomeOf, outcomeOfRuntime, type DeployOutcome } from './outcome.js';
+import {
+  isTerminal,
+  operationNoun,
+  outcomeHeadline,
+  outcomeOf,
+  outcomeOfRuntime,
+  type DeployOutcome,
+} from './outcome.js';
 import { phaseLabel, phaseSteps, type PhaseStep } from './phases.js';
 
 /** A queued deploy that has not started after this long gets a warning (it is not cleared: the server decides). */
@@ -241,11 +248,11 @@ function deployView(tracked: TrackedDeploy, summary: TargetSummary, now: number,
   // A cancel's "error" is its own story ("cancelled on request during …"): it becomes the headline, said once.
   const cancelStory =
     cancelled && !auto && error?.code === 'cancelled' && /^cancell?ed\b/i.test(error.message)
-      ? `Deploy ${readableMessage(error.message)}`
+      ? `${operationNoun(reason)} ${readableMessage(error.message)}`
       : null;
   const headline = cancelTooLate
-    ? 'Deploy succeeded: it finished before the cancel took effect'
-    : (auto ?? cancelStory ?? outcomeHeadline(outcome));
+    ? `${operationNoun(reason)} succeeded: it finished before the cancel took effect`
+    : (auto ?? cancelStory ?? outcomeHeadline(outcome, reason));
   // An automatic update's headline already carries the cause (except a cancel's, which names the step).
   const message = error && !cancelStory && !(auto && !cancelled) ? readableMessage(error.message) : null;
   const stoppedAt = cancelled

@@ -15,7 +15,12 @@ export function targetState(summary: TargetSummary, now: number): TargetState {
   const active = summary.active_deploy;
   if (active) {
     return {
-      label: active.reason === 'auto' ? 'Updating automatically' : 'Deploying',
+      label:
+        active.reason === 'auto'
+          ? 'Updating automatically'
+          : active.reason === 'rotate_token'
+            ? 'Rotating the API token'
+            : 'Deploying',
       tone: 'accent',
       detail: phaseLabel(active.phase),
     };

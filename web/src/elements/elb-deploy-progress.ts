@@ -113,11 +113,13 @@ export class ElbDeployProgress extends LitElement {
     const cancelling = deploy.cancel === 'requested';
     const title = cancelling
       ? 'Cancelling…'
-      : deploy.reason === 'auto'
-        ? 'Updating elb-openapi automatically'
-        : this.installed
-          ? 'Updating elb-openapi'
-          : 'Installing elb-openapi';
+      : deploy.reason === 'rotate_token'
+        ? 'Rotating the API token'
+        : deploy.reason === 'auto'
+          ? 'Updating elb-openapi automatically'
+          : this.installed
+            ? 'Updating elb-openapi'
+            : 'Installing elb-openapi';
     const phaseText =
       deploy.outcome === 'queued' ? 'Queued, waiting for the orchestration to start' : deploy.phaseLabel;
     return html`<section class="card" aria-labelledby="progress-title" aria-busy="true" tabindex="-1">

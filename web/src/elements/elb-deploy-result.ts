@@ -129,7 +129,7 @@ export class ElbDeployResult extends LitElement {
     const cardClass = ok ? 'succeeded' : stopped ? 'stopped' : 'failed';
     return html`<section class="card ${cardClass}" aria-labelledby="result-title" tabindex="-1">
       <header>
-        <h2 id="result-title">Last deploy</h2>
+        <h2 id="result-title">${deploy.reason === 'rotate_token' ? 'Last token rotation' : 'Last deploy'}</h2>
         <span class="muted">${meta}</span>
       </header>
       ${body} ${stoppedAt.length > 0 ? html`<p>${stopped ? 'Stopped at' : 'Failed at'}: ${stoppedAt}</p>` : nothing}

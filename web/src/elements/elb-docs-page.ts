@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { Task, TaskStatus, initialState } from '@lit/task';
 import { ApiError, api, describeError } from '../api/client.js';
 import { parseDependencyProblem } from '../api/parse.js';
-import type { DependencyProblem, DeployBrief, TargetActivity, TargetSummary } from '../api/types.js';
+import type { DependencyProblem, DeployBrief, StartDeployAnswer, TargetActivity, TargetSummary } from '../api/types.js';
 import { parseTime } from '../core/format.js';
 import { isTerminal, outcomeOf } from '../core/outcome.js';
 import {
@@ -32,6 +32,7 @@ import './elb-endpoint-list.js';
 import './elb-response-contract.js';
 import './elb-service-hero.js';
 import './elb-target-picker.js';
+import type { RotationOffer } from './elb-token-card.js';
 import './elb-token-card.js';
 import './elb-update-card.js';
 
@@ -78,6 +79,7 @@ export class ElbDocsPage extends LitElement {
     tracked: { state: true },
     starting: { state: true },
     startError: { state: true },
+    rotateError: { state: true },
     startDependency: { state: true },
     specRefresh: { state: true },
   };
@@ -87,6 +89,8 @@ export class ElbDocsPage extends LitElement {
   declare tracked: TrackedDeploy | null;
   declare starting: boolean;
   declare startError: { code: string; message: string } | null;
+  /** What the server said when a token rotation could not start (shown on the token card). */
+  declare rotateError: { code: string; message: string } | null;
   declare startDependency: DependencyProblem | null;
   declare specRefresh: number;
   /** `last_deploy` as the change feed said it last (it answers before the summary). */
@@ -103,6 +107,7 @@ export class ElbDocsPage extends LitElement {
       this.feed.reset();
       this.tracked = null;
       this.startError = null;
+      this.rotateError = null;
       this.startDependency = null;
       this.feedLastDeploy = null;
     },
@@ -221,6 +226,7 @@ export class ElbDocsPage extends LitElement {
     this.tracked = null;
     this.starting = false;
     this.startError = null;
+    this.rotateError = null;
     this.startDependency = null;
     this.specRefresh = 0;
     new Clock(this, () => this.runningDeploy() !== null);
@@ -282,16 +288,32 @@ export class ElbDocsPage extends LitElement {
   }
 
   private async onDeployRequest(event: ElbDeployRequestEvent): Promise<void> {
-    const target = this.targets.current;
     const summary = this.summary.state.value;
-    if (!target || !summary || this.starting) return;
+    if (!summary) return;
+    await this.startOperation(event.reason, (target) =>
+      api.startDeploy(target, { tag: summary.pinned_tag, reason: event.reason }),
+    );
+  }
+
+  private async onRotateTokenRequest(): Promise<void> {
+    await this.startOperation('rotate_token', (target) => api.rotateToken(target));
+  }
+
+  /** Starts a deploy or a token rotation (they share one lease per target) and follows it with the stepper. */
+  private async startOperation(
+    reason: 'install' | 'update' | 'rotate_token',
+    start: (target: string) => Promise<StartDeployAnswer>,
+  ): Promise<void> {
+    const target = this.targets.current;
+    if (!target || !this.summary.state.value || this.starting) return;
     this.starting = true;
     this.startError = null;
+    this.rotateError = null;
     this.startDependency = null;
     this.focusFollow = true;
     try {
-      const answer = await api.startDeploy(target, { tag: summary.pinned_tag, reason: event.reason });
-      this.tracked = freshTracked(answer.instance_id, event.reason);
+      const answer = await start(target);
+      this.tracked = freshTracked(answer.instance_id, reason);
     } catch (error) {
       const active = error instanceof ApiError ? error.body['active_instance_id'] : undefined;
       if (error instanceof ApiError && error.code === 'deploy_in_progress' && typeof active === 'string') {
@@ -301,6 +323,8 @@ export class ElbDocsPage extends LitElement {
         // Refused before anything was recorded because a part is down (the body is that part's problem): that
         // part's banner says it, once.
         this.startDependency = parseDependencyProblem(error.body);
+      } else if (reason === 'rotate_token') {
+        this.rotateError = describeError(error);
       } else {
         this.startError = describeError(error);
       }
@@ -442,9 +466,18 @@ export class ElbDocsPage extends LitElement {
         ? html`<elb-dependency-banners .dependencies=${state.dependencies}></elb-dependency-banners>`
         : nothing;
     const top = html`${hero}${banners}${stale}`;
+    const rotation: RotationOffer = {
+      blocked:
+        state.kind === 'updating' || state.kind === 'installing'
+          ? 'A deploy or token rotation is running: rotate once it has ended.'
+          : state.blocked,
+      starting: state.starting,
+      error: this.rotateError,
+    };
     const tokenCard = html`<elb-token-card
       .target=${this.targets.current ?? ''}
       .baseUrl=${state.summary.service.base_url}
+      .rotation=${rotation}
     ></elb-token-card>`;
     const namespace = state.summary.namespace;
     const result = (deploy: DeployView | null) =>
@@ -504,6 +537,7 @@ export class ElbDocsPage extends LitElement {
   override render() {
     return html`<div
       @elb-deploy-request=${this.onDeployRequest}
+      @elb-rotate-token-request=${this.onRotateTokenRequest}
       @elb-cancel-request=${this.onCancelRequest}
       @elb-dismiss-result=${this.onDismiss}
       @elb-retry-discovery=${this.onRetryDiscovery}

@@ -1,9 +1,19 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { api, describeError } from '../api/client.js';
+import { ElbRotateTokenRequestEvent } from './events.js';
 import { sharedStyles } from './shared-styles.js';
+import './elb-confirm-button.js';
 
 /** How long a revealed token stays on screen (docs/dashboard.md#the-api-token-card). */
 export const TOKEN_SHOWN_MS = 60_000;
+
+/** Whether Rotate may be pressed now, and what the last attempt to start one said. */
+export interface RotationOffer {
+  /** Why Rotate is unavailable now (a part is down, an operation runs); null when it may start. */
+  blocked: string | null;
+  starting: boolean;
+  error: { code: string; message: string } | null;
+}
 
 /**
  * The service's API token, masked. Reveal asks the server (POST, audited) and shows the token for 60 s, then forgets
@@ -31,6 +41,7 @@ export class ElbTokenCard extends LitElement {
   static override properties = {
     target: { type: String },
     baseUrl: { attribute: false },
+    rotation: { attribute: false },
     token: { state: true },
     busy: { state: true },
     error: { state: true },
@@ -39,6 +50,7 @@ export class ElbTokenCard extends LitElement {
 
   declare target: string;
   declare baseUrl: string | null;
+  declare rotation: RotationOffer;
   declare token: string | null;
   declare busy: boolean;
   declare error: { code: string; message: string } | null;
@@ -50,6 +62,7 @@ export class ElbTokenCard extends LitElement {
     super();
     this.target = '';
     this.baseUrl = null;
+    this.rotation = { blocked: null, starting: false, error: null };
     this.token = null;
     this.busy = false;
     this.error = null;
@@ -114,6 +127,29 @@ export class ElbTokenCard extends LitElement {
     }
   }
 
+  private renderRotate() {
+    const { blocked, starting } = this.rotation;
+    return html`<elb-confirm-button
+      label=${starting ? 'Starting rotation…' : 'Rotate token'}
+      ?disabled=${starting || blocked !== null}
+      description=${blocked ?? ''}
+      heading="Rotate the API token?"
+      confirm-label="Rotate token"
+      cancel-label="Not now"
+      @elb-confirm=${() => {
+        // A rotation makes the shown token stale: forget it now.
+        this.hide('');
+        this.dispatchEvent(new ElbRotateTokenRequestEvent());
+      }}
+    >
+      <p>
+        A new random token replaces the current one and the pods restart to read it. Once the service accepts the new
+        token and refuses the old one, the rotation is done; if not, the old token is put back.
+      </p>
+      <p>Every client that uses the current token stops working until it is given the new one.</p>
+    </elb-confirm-button>`;
+  }
+
   override render() {
     const shown = this.token !== null;
     const address = this.baseUrl ? this.baseUrl.replace(/\/$/, '') : '<address>';
@@ -135,12 +171,19 @@ export class ElbTokenCard extends LitElement {
             : html`<button type="button" ?disabled=${this.busy} @click=${this.onReveal}>Reveal</button>`
         }
         <button type="button" ?disabled=${this.busy} @click=${this.onCopy}>Copy</button>
-        ${shown ? html`<span class="muted">Hides again in 60 s.</span>` : nothing}
+        ${this.renderRotate()} ${shown ? html`<span class="muted">Hides again in 60 s.</span>` : nothing}
       </div>
       <p class="visually-hidden" role="status">${this.said}</p>
       ${
         this.error
           ? html`<div class="notice error" role="alert">${this.error.message} <code>${this.error.code}</code></div>`
+          : nothing
+      }
+      ${
+        this.rotation.error
+          ? html`<div class="notice error" role="alert">
+              The rotation did not start: ${this.rotation.error.message} <code>${this.rotation.error.code}</code>
+            </div>`
           : nothing
       }
       <p class="usage muted">

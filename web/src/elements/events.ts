@@ -20,6 +20,11 @@ export class ElbDeployRequestEvent extends ElbEvent {
   }
 }
 
+/** The user confirmed a rotation of the service's API token. */
+export class ElbRotateTokenRequestEvent extends ElbEvent {
+  static readonly type = 'elb-rotate-token-request';
+}
+
 /** The user confirmed that the running deploy should be cancelled. */
 export class ElbCancelRequestEvent extends ElbEvent {
   static readonly type = 'elb-cancel-request';
@@ -59,6 +64,7 @@ export class ElbConfirmEvent extends ElbEvent {
 declare global {
   interface HTMLElementEventMap {
     'elb-deploy-request': ElbDeployRequestEvent;
+    'elb-rotate-token-request': ElbRotateTokenRequestEvent;
     'elb-cancel-request': ElbCancelRequestEvent;
     'elb-retry-discovery': ElbRetryDiscoveryEvent;
     'elb-dismiss-result': ElbDismissResultEvent;
