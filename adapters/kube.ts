@@ -14,7 +14,7 @@ import {
   TOKEN_SECRET_NAME,
   TokenSecret,
 } from '../core/manifests';
-import { DeploymentState, PodState, RolloutObservation } from '../core/rollout';
+import { DeploymentState, PodState, RolloutObservation, templateOf } from '../core/rollout';
 import { isLoopbackHttpUrl } from '../core/loopback';
 import { Scheme, serviceScheme } from '../core/service-exposure';
 import { AksTarget, KubeconfigTarget } from '../core/targets';
@@ -100,6 +100,7 @@ export class KubeReader {
       })),
       image: dep.spec?.template?.spec?.containers?.[0]?.image ?? null,
       templateHash: dep.spec?.template?.metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION] ?? null,
+      template: templateOf(dep.spec?.template?.metadata?.annotations),
     };
   }
 
@@ -181,6 +182,7 @@ function toPodState(pod: V1Pod): PodState {
   const cs = pod.status?.containerStatuses?.find((c) => c.name === main?.name) ?? pod.status?.containerStatuses?.[0];
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
   return {
+    template: templateOf(pod.metadata?.annotations),
     name: pod.metadata?.name ?? '',
     image: main?.image ?? '',
     imageID: cs?.imageID ? cs.imageID : null,

@@ -3,6 +3,7 @@
 // expected digest), still progressing, or failed for a reason that will not fix itself.
 import { DiagnosticEvent, Diagnostics } from './errors';
 import { digestOf } from './image';
+import { TEMPLATE_HASH_ANNOTATION, TOKEN_FINGERPRINT_ANNOTATION } from './manifests';
 
 export interface DeploymentState {
   generation: number;
@@ -15,6 +16,8 @@ export interface DeploymentState {
   readyReplicas: number;
   availableReplicas: number;
   conditions: { type: string; status: string; reason?: string; message?: string }[];
+  /** Which pod template the Deployment asks for (templateOf); null when unknown. */
+  template?: string | null;
 }
 
 export interface PodState {
@@ -31,6 +34,19 @@ export interface PodState {
   waitingMessage: string | null;
   lastTerminationReason: string | null;
   unschedulableMessage: string | null;
+  /** Which pod template the pod was made from (templateOf); null when unknown. */
+  template?: string | null;
+}
+
+/**
+ * A pod template's identity from the annotations elb-control stamps on it: its spec's hash and its token's
+ * fingerprint. A token rotation changes only the latter, and its pods run the same image as the ones they
+ * replace, so the image alone cannot tell them apart.
+ */
+export function templateOf(annotations: Readonly<Record<string, string>> | undefined): string | null {
+  const hash = annotations?.[TEMPLATE_HASH_ANNOTATION];
+  const token = annotations?.[TOKEN_FINGERPRINT_ANNOTATION];
+  return hash || token ? `${hash ?? ''}/${token ?? ''}` : null;
 }
 
 export interface RolloutObservation {
@@ -107,7 +123,11 @@ export function evaluateRollout(expectedImage: string, obs: RolloutObservation):
   if (!dep) return { state: 'progressing', detail: 'waiting for the Deployment to appear' };
 
   const expectedDigest = digestOf(expectedImage);
-  const newPods = obs.pods.filter((p) => p.image === expectedImage && !p.terminating);
+  // The pods of the template the Deployment asks for: same image and, when both are known, same template.
+  const wanted = dep.template ?? null;
+  const newPods = obs.pods.filter(
+    (p) => p.image === expectedImage && !p.terminating && (wanted === null || (p.template ?? wanted) === wanted),
+  );
 
   // Fail fast on conditions that do not fix themselves.
   for (const pod of newPods) {

@@ -23,16 +23,15 @@ httpRoute('targetTokenReveal', {
 });
 
 httpRoute('targetTokenRotate', {
-  POST: async (req, caller, client, context) => {
+  POST: async (req, caller, client) => {
     const target = targetFromRoute(req.params.target);
     parseTokenRotateRequest(await readBody(req));
-    const { config, targets, audit } = adapters();
+    const { config, targets } = adapters();
     await preflight(config, target);
     const { state } = await targets.get(target.name);
     if (!state.deployedManifest)
       throw new DomainError('not_deployed', `${target.name} has no deployed service: deploy it first`, 409);
-    if (!(await clusterRead(target, (kube) => kube.tokenSecret())))
-      throw new DomainError('token_not_found', `${target.name} has no API token yet: deploy the service first`, 409);
+    // The audit record is written by the rotation itself, just before it changes the token (rotate-token.ts).
     const outcome = await deployLeases(client).start({
       target,
       reason: 'rotate_token',
@@ -40,13 +39,6 @@ httpRoute('targetTokenRotate', {
       digest: null,
       requester: caller.name,
     });
-    if (outcome.started) {
-      // The history record (who, when, outcome) is written with the start; the audit entry is its index among the
-      // token's events, so a failed write of it is logged rather than failing a rotation already under way.
-      await audit.record(target.name, 'token_rotate', caller.name).catch((err: unknown) => {
-        context.warn(`token audit record of ${outcome.instanceId} not written: ${(err as Error).message}`);
-      });
-    }
     return startAnswer(target, 'rotate_token', outcome);
   },
 });

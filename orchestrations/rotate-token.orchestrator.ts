@@ -61,7 +61,7 @@ function* rotate(run: DeployRun, rotation: Rotation): Generator<Task, void, unkn
     applied = yield* run.step(
       'applying_token',
       'rotateTokenApply',
-      { target, rotationId: run.deployId, mode: 'rotate' },
+      { target, rotationId: run.deployId, mode: 'rotate', requester: run.input.requester },
       'finish',
     );
   } catch (thrown) {

@@ -20,7 +20,7 @@ export interface Adapters {
   targets: TargetStore;
   /** The `deployments` table: the history, at most `ELB_HISTORY_LIMIT` records per target. */
   deployments: DeploymentStore;
-  /** The `audit` table: who revealed a target's API token, and when. */
+  /** The `audit` table: who revealed or rotated a target's API token, and when. */
   audit: AuditStore;
   /** The registry for deploy steps: the bounded default retries (adapters/request-timeout.ts). */
   deployRegistry: RegistryReader;

@@ -17,6 +17,8 @@ export interface CrashLoopFault extends Base {
   type: 'crash_loop';
   image?: string;
   namespace?: string;
+  /** Only pods created from the second the fault was armed crash (a bad rollout); running pods keep running. */
+  new_pods?: boolean;
 }
 export interface UnschedulableFault extends Base {
   type: 'unschedulable';
@@ -83,7 +85,15 @@ export function parseFault(input: unknown, id: string, now: string): Fault {
     }
     case 'crash_loop': {
       const image = optString(o, 'image', IMAGE);
-      return { ...base, type: 'crash_loop', ...(image ? { image } : {}), ...(ns ? { namespace: ns } : {}) };
+      if (o.new_pods !== undefined && typeof o.new_pods !== 'boolean')
+        throw new FaultInputError('invalid_fault', '"new_pods" must be true or false');
+      return {
+        ...base,
+        type: 'crash_loop',
+        ...(image ? { image } : {}),
+        ...(ns ? { namespace: ns } : {}),
+        ...(o.new_pods ? { new_pods: true } : {}),
+      };
     }
     case 'unschedulable':
       return { ...base, type: 'unschedulable', ...(ns ? { namespace: ns } : {}) };

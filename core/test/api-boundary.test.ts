@@ -8,7 +8,13 @@ import {
   authorize,
   WriteRequestHeaders,
 } from '../auth';
-import { parseCancelMode, parseDeployId, parseDeployRequest, parseServiceName } from '../requests';
+import {
+  parseCancelMode,
+  parseDeployId,
+  parseDeployRequest,
+  parseServiceName,
+  parseTokenRotateRequest,
+} from '../requests';
 
 const DIGEST = 'sha256:' + 'd'.repeat(64);
 
@@ -234,5 +240,25 @@ describe('assertSameSiteWrite', () => {
     expect(code('none', write({ origin: 'http://127.0.0.1:5173', secFetchSite: 'same-origin' }))).toBe('allowed');
     // Scripts and curl send no Origin.
     expect(code('none', write())).toBe('allowed');
+  });
+});
+
+describe('parseTokenRotateRequest', () => {
+  it('takes an empty body or {}; anything else is a coded 400', () => {
+    expect(() => parseTokenRotateRequest('')).not.toThrow();
+    expect(() => parseTokenRotateRequest(' {} ')).not.toThrow();
+    const code = (raw: string) => {
+      try {
+        parseTokenRotateRequest(raw);
+        return null;
+      } catch (err) {
+        return (err as { code: string; status: number }).code;
+      }
+    };
+    expect(code('{"token":"mine"}')).toBe('unknown_field');
+    expect(code('{')).toBe('invalid_json');
+    expect(code('[]')).toBe('invalid_body');
+    expect(code('"x"')).toBe('invalid_body');
+    expect(code('x'.repeat(20_000))).toBe('body_too_large');
   });
 });

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentImage, renderManifests, toApplyDocument, withoutSecrets, type ManifestInput } from '../manifests';
+import {
+  deploymentImage,
+  renderManifests,
+  TOKEN_FINGERPRINT_ANNOTATION,
+  tokenFingerprint,
+  toApplyDocument,
+  withoutSecrets,
+  withToken,
+  type K8sObject,
+  type ManifestInput,
+} from '../manifests';
 import { parseTarget } from '../targets';
 
 const DIGEST = 'sha256:' + '1'.repeat(64);
@@ -118,5 +128,69 @@ describe('renderManifests', () => {
       'Service',
       'PodDisruptionBudget',
     ]);
+  });
+});
+
+describe('the token on the pod template and in the Secret (token rotation)', () => {
+  const NEW = 'n'.repeat(43);
+  const template = (objects: readonly K8sObject[]) =>
+    (objects.find((o) => o.kind === 'Deployment')!.spec as { template: { metadata: { annotations: object } } }).template
+      .metadata.annotations as Record<string, string>;
+  const secretData = (objects: readonly K8sObject[]) =>
+    objects.find((o) => o.kind === 'Secret') as K8sObject & { data: Record<string, string> };
+  const decoded = (data: Record<string, string>) =>
+    Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+
+  it('stamps a fingerprint of the token on the pod template, never the token', () => {
+    const r = render();
+    expect(template(r.objects)[TOKEN_FINGERPRINT_ANNOTATION]).toBe(tokenFingerprint(TOKEN));
+    expect(tokenFingerprint(TOKEN)).toMatch(/^[0-9a-f]{16}$/);
+    expect(JSON.stringify(withoutSecrets(r.objects))).not.toContain(TOKEN);
+    // Same token, same template: a deploy that keeps the token does not restart pods for it.
+    expect(template(render().objects)).toEqual(template(r.objects));
+    expect(template(render({ apiToken: NEW }).objects)[TOKEN_FINGERPRINT_ANNOTATION]).not.toBe(tokenFingerprint(TOKEN));
+  });
+
+  it('withToken: the deployed objects with the new fingerprint and a Secret holding both tokens and the rotation', () => {
+    const deployed = withoutSecrets(render().objects);
+    const rotated = withToken(deployed, local, { token: NEW, previous: TOKEN, rotation: 'local-r1' });
+    expect(rotated.map((o) => o.kind)).toEqual([
+      'Namespace',
+      'Secret',
+      'ServiceAccount',
+      'RoleBinding',
+      'Deployment',
+      'Service',
+      'PodDisruptionBudget',
+    ]);
+    expect(template(rotated)[TOKEN_FINGERPRINT_ANNOTATION]).toBe(tokenFingerprint(NEW));
+    const secret = secretData(rotated);
+    expect(decoded(secret.data)).toEqual({ 'api-token': NEW, 'previous-api-token': TOKEN });
+    expect(secret.metadata.annotations).toEqual({ 'elb-control/token-rotation': 'local-r1' });
+    // Nothing else changes, and the input is left as it was.
+    expect(withoutSecrets(rotated).filter((o) => o.kind !== 'Deployment')).toEqual(
+      deployed.filter((o) => o.kind !== 'Deployment'),
+    );
+    expect(template(deployed)[TOKEN_FINGERPRINT_ANNOTATION]).toBe(tokenFingerprint(TOKEN));
+  });
+
+  it('withToken with the token alone: the Secret as a deploy renders it (server-side apply drops the rest)', () => {
+    const r = render();
+    const settled = withToken(withoutSecrets(r.objects), local, { token: TOKEN });
+    expect(secretData(settled)).toEqual(secretData(r.objects));
+    expect(settled).toEqual(r.objects.slice().sort((a, b) => order(a) - order(b)));
+  });
+  const order = (o: K8sObject) => ['Namespace', 'Secret'].indexOf(o.kind) + 1 || 3;
+
+  it('withToken refuses a short token or a manifest without a Deployment', () => {
+    const deployed = withoutSecrets(render().objects);
+    expect(() => withToken(deployed, local, { token: 'short' })).toThrow(/at least 32/);
+    expect(() =>
+      withToken(
+        deployed.filter((o) => o.kind !== 'Deployment'),
+        local,
+        { token: NEW },
+      ),
+    ).toThrow(/no Deployment/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeploymentState, evaluateRollout, PodState, RolloutObservation } from '../rollout';
+import { DeploymentState, evaluateRollout, PodState, RolloutObservation, templateOf } from '../rollout';
 
 const NEW = `r/elb-openapi@sha256:${'a'.repeat(64)}`;
 const OLD = `r/elb-openapi@sha256:${'b'.repeat(64)}`;
@@ -117,5 +117,25 @@ describe('evaluateRollout', () => {
       ]),
     );
     expect(v.state).toBe('ready');
+  });
+
+  it('tells pods of the same image apart by their template (a token rotation changes only the template)', () => {
+    const wanted = templateOf({ 'elb-control/template-hash': 'h1', 'elb-control/api-token-sha256': 'new' });
+    const other = templateOf({ 'elb-control/template-hash': 'h1', 'elb-control/api-token-sha256': 'old' });
+    expect(wanted).toBe('h1/new');
+    expect(templateOf({})).toBe(null);
+    // The old template's pod crash-looping does not fail the rollout of the new one, nor count for it.
+    const crashingOld = pod({ name: 'old', template: other, ready: false, waitingReason: 'CrashLoopBackOff' });
+    expect(evaluateRollout(NEW, obs(dep({ template: wanted }), [pod({ template: wanted }), crashingOld])).state).toBe(
+      'ready',
+    );
+    const readyOldOnly = obs(dep({ template: wanted }), [pod({ name: 'old', template: other })]);
+    expect(evaluateRollout(NEW, readyOldOnly)).toMatchObject({ state: 'progressing' });
+    // The new template's own crash fails it.
+    const crashingNew = pod({ template: wanted, ready: false, waitingReason: 'CrashLoopBackOff', restartCount: 2 });
+    expect(evaluateRollout(NEW, obs(dep({ template: wanted }), [crashingNew]))).toMatchObject({
+      state: 'failed',
+      code: 'crash_loop',
+    });
   });
 });

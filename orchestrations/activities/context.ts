@@ -5,6 +5,7 @@ import type { DurableClient } from 'durable-functions';
 import { ActivityResult } from '../../core/deploy-model';
 import { isDomainError } from '../../core/errors';
 import { selectTarget, Target } from '../../core/targets';
+import { AuditStore } from '../../adapters/audit-store';
 import { ClusterExec } from '../../adapters/cluster-exec';
 import { KubeReader } from '../../adapters/kube';
 import { RegistryReader } from '../../adapters/registry';
@@ -20,6 +21,8 @@ export interface ActivityDeps {
   /** The registry client with the SDK's default retries. */
   registry: RegistryReader;
   clusterExec: ClusterExec;
+  /** The token's audit trail (a rotation records itself there). */
+  audit: AuditStore;
   kube(target: Target): Promise<KubeReader>;
   /** Pause between two polls inside a bounded check. */
   pollMs: number;
@@ -43,6 +46,9 @@ const deps: ActivityDeps = {
   },
   get clusterExec() {
     return adapters().clusterExec;
+  },
+  get audit() {
+    return adapters().audit;
   },
   kube: (target) => adapters().kube(target),
   get pollMs() {

@@ -22,6 +22,8 @@ export interface TokenApplyInput {
   target: string;
   /** The rotation's id (its instance id): marks the Secret, so a retried step finds its own new token again. */
   rotationId: string;
+  /** Who asked for the rotation: the token's audit trail names them (`rotate` only). */
+  requester?: string;
   mode: 'rotate' | 'restore' | 'settle';
 }
 
@@ -80,6 +82,16 @@ export async function applyToken(
         : { token: secret.token, previous: null, rotation: null };
     }
     const objects = withToken(deployed, target, next);
+    if (input.mode === 'rotate' && !ours) {
+      // No audit record, no new token (as with a reveal): a failed write leaves the token as it was.
+      try {
+        await d.audit.record(target.name, 'token_rotate', input.requester ?? 'unknown');
+      } catch {
+        throw new DomainError('storage_unavailable', 'the audit record of the rotation could not be written', 503, {
+          not_applied: true,
+        });
+      }
+    }
     if (input.mode === 'rotate') {
       // Stored before applying, as a deploy does: the finish step promotes it to the deployed manifest on success.
       const kept = JSON.stringify(withoutSecrets(objects));

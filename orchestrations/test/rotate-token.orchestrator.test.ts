@@ -122,11 +122,22 @@ describe('rotateApiToken orchestration (replayed by durable-functions)', () => {
     expect(seen.at(-1)).toBe('completed');
   });
 
-  it('never carries a token through its history: activity inputs hold only target, rotation id, mode and waits', async () => {
+  it('never carries a token through its history: activity inputs hold only names, ids, mode and waits', async () => {
     const { r } = await run();
     const keys = new Set(r.calls.flatMap((c) => Object.keys(c.input as object)));
     expect([...keys].sort()).toEqual(
-      ['deploy', 'deployId', 'image', 'mode', 'output', 'retrySeconds', 'rotationId', 'target', 'watchSeconds'].sort(),
+      [
+        'deploy',
+        'deployId',
+        'image',
+        'mode',
+        'output',
+        'requester',
+        'retrySeconds',
+        'rotationId',
+        'target',
+        'watchSeconds',
+      ].sort(),
     );
   });
 

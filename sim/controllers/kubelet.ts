@@ -149,7 +149,8 @@ export class KubeletController implements Controller {
         .some(
           (f) =>
             (!f.namespace || f.namespace === pod.metadata.namespace) &&
-            (!f.image || this.ctx.images.matches(f.image, image)),
+            (!f.image || this.ctx.images.matches(f.image, image)) &&
+            (!f.new_pods || createdSince(pod, f.created_at)),
         );
 
     // Already running: ready after the delay, or crash under a crash_loop fault.
@@ -327,4 +328,10 @@ const ORDER = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersR
 
 function orderConditions(conds: Cond[]): Cond[] {
   return [...conds].sort((a, b) => ORDER.indexOf(String(a.type)) - ORDER.indexOf(String(b.type)));
+}
+
+/** Whether the pod was created in or after the second of `iso` (creation timestamps have whole seconds). */
+function createdSince(pod: KObject, iso: string): boolean {
+  const created = Date.parse(String(pod.metadata.creationTimestamp ?? ''));
+  return Number.isFinite(created) && created >= Math.floor(Date.parse(iso) / 1000) * 1000;
 }

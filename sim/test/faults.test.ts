@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCE } from '../k8s/resources';
-import { arr, str, type KObject } from '../k8s/object';
+import { arr, field, str, type KObject } from '../k8s/object';
 import { runTsCli } from '../../test/support/ts-cli';
 import { eventually, getJson, startTestSim, thirdPartyManifests, type AnyJson, type TestSim } from './support';
 
@@ -107,6 +107,31 @@ describe('faults', () => {
         (e) => e.reason === 'BackOff' && String(e.message).startsWith('Back-off restarting failed container'),
       ),
     ).toBe(true);
+  });
+
+  it('crash loop of new pods only: running pods keep running, pods created afterwards crash', async () => {
+    await apply('steady', `${sim.registryHostPort}/elb-openapi:3.4`);
+    const readyPods = () =>
+      sim.api.store
+        .list(RESOURCE.pods, 'steady')
+        .filter((p) => field(arr(p, 'status', 'containerStatuses')[0], 'ready') === true);
+    const [old] = await eventually(() => (readyPods().length === 1 ? readyPods() : undefined), 'a ready pod');
+    // A new whole second, so the running pod was created strictly before the fault.
+    await new Promise((ok) => setTimeout(ok, 1000));
+    await addFault({ type: 'crash_loop', namespace: 'steady', new_pods: true });
+    expect((await getJson(`${sim.k8sUrl}/_sim/faults`)).body).toMatchObject({
+      faults: [{ type: 'crash_loop', new_pods: true }],
+    });
+    // A crash comes 0.5 s after a container starts: the running one is still ready well after that.
+    await new Promise((ok) => setTimeout(ok, 1500));
+    expect(readyPods().map((p) => p.metadata.name)).toEqual([old!.metadata.name]);
+    sim.api.delete(RESOURCE.pods, 'steady', old!.metadata.name);
+    await eventually(() => waiting('steady').includes('CrashLoopBackOff') || undefined, 'the new pod to crash');
+    const bad = await getJson(`${sim.k8sUrl}/_sim/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ type: 'crash_loop', new_pods: 'yes' }),
+    });
+    expect(bad).toMatchObject({ status: 400, body: { code: 'invalid_fault' } });
   });
 
   it('unschedulable pods stay Pending with a FailedScheduling warning until the fault clears', async () => {

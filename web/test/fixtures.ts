@@ -220,7 +220,7 @@ export function rolledBackTimeline(startMs: number): TimelineEntry[] {
 }
 
 /** The 202 of a deploy start. */
-export function accepted(id: string, reason: 'install' | 'update' | 'rollback' | 'auto' = 'update') {
+export function accepted(id: string, reason: 'install' | 'update' | 'rollback' | 'auto' | 'rotate_token' = 'update') {
   return wire(contract.DeployAccepted, {
     id,
     instance_id: id,
@@ -293,6 +293,7 @@ export interface StatusOptions {
   output?: OutputOptions | null;
   createdMs: number;
   cancelRequested?: boolean;
+  reason?: z.output<typeof contract.DeployReason>;
 }
 
 export function status(options: StatusOptions): Wire<typeof contract.DeployStatus> {
@@ -304,7 +305,7 @@ export function status(options: StatusOptions): Wire<typeof contract.DeployStatu
       timeline: options.timeline ?? [],
       target: 'local',
       image: `127.0.0.1:5001/elb-openapi@${DIGEST_NEW}`,
-      reason: 'update',
+      reason: options.reason ?? 'update',
       cancel_requested: options.cancelRequested ?? false,
     },
     output: options.output ? deployOutput(options.output) : null,

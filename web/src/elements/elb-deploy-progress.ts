@@ -120,23 +120,26 @@ export class ElbDeployProgress extends LitElement {
           : this.installed
             ? 'Updating elb-openapi'
             : 'Installing elb-openapi';
+    // A token rotation runs under the deploy lease and is followed the same way; only its words differ.
+    const rotation = deploy.reason === 'rotate_token';
+    const noun = rotation ? 'rotation' : 'deploy';
     const phaseText =
       deploy.outcome === 'queued' ? 'Queued, waiting for the orchestration to start' : deploy.phaseLabel;
     return html`<section class="card" aria-labelledby="progress-title" aria-busy="true" tabindex="-1">
       <header>
         <h2 id="progress-title">${title}</h2>
         <span class="muted"
-          >deploy
+          >${noun}
           <code>${deploy.instanceId}</code
-          >${deploy.reason ? html` · ${deploy.reason}` : nothing}${deploy.ageMs !== null ? html` · ${formatDuration(deploy.ageMs)} so far` : nothing}</span
+          >${deploy.reason && !rotation ? html` · ${deploy.reason}` : nothing}${deploy.ageMs !== null ? html` · ${formatDuration(deploy.ageMs)} so far` : nothing}</span
         >
       </header>
       <p role="status" aria-live="polite" class="phase">
         ${
           cancelling
-            ? html`<strong>Cancel requested:</strong> the deploy stops at its next
-                step${this.installed ? ', restores the previous image if it applied anything' : ''} and then reports
-                what the cluster runs. Now: ${phaseText}.`
+            ? html`<strong>Cancel requested:</strong> the ${noun} stops at its next
+                step${rotation ? ', puts the previous token back if it changed it,' : this.installed ? ', restores the previous image if it applied anything' : ''}
+                and then reports what the cluster runs. Now: ${phaseText}.`
             : html`Current step: <strong>${phaseText}</strong>`
         }
       </p>
@@ -172,16 +175,16 @@ export class ElbDeployProgress extends LitElement {
       }
       <div class="actions">
         <elb-confirm-button
-          label=${cancelling ? 'Cancelling…' : 'Cancel deploy'}
+          label=${cancelling ? 'Cancelling…' : `Cancel ${noun}`}
           variant="danger"
           ?disabled=${!deploy.canCancel}
-          heading="Cancel this deploy?"
-          confirm-label="Cancel deploy"
-          cancel-label="Keep deploying"
+          heading=${`Cancel this ${noun}?`}
+          confirm-label=${`Cancel ${noun}`}
+          cancel-label=${rotation ? 'Keep rotating' : 'Keep deploying'}
           @elb-confirm=${() => this.dispatchEvent(new ElbCancelRequestEvent(deploy.instanceId))}
         >
           <p>
-            The server stops the deploy at its next step boundary and records it as cancelled; the result, including
+            The server stops the ${noun} at its next step boundary and records it as cancelled; the result, including
             what was already applied to the cluster, is reported here.
           </p>
         </elb-confirm-button>

@@ -104,9 +104,12 @@ export class ElbDeployResult extends LitElement {
     const ok = deploy.outcome === 'succeeded';
     // Someone stopped it on purpose: say so plainly rather than as a failure.
     const stopped = deploy.outcome === 'cancelled' || deploy.outcome === 'terminated';
-    const running = deploy.image
-      ? html`: now running <code title=${deploy.image}>${shortImage(deploy.image)}</code>`
-      : nothing;
+    const running =
+      deploy.reason === 'rotate_token'
+        ? ': the service accepts the new token and refuses the old one'
+        : deploy.image
+          ? html`: now running <code title=${deploy.image}>${shortImage(deploy.image)}</code>`
+          : nothing;
     const code = deploy.errorCode ? html` <code>${deploy.errorCode}</code>` : nothing;
     const body = ok
       ? html`<div class="notice ok" role="status">
@@ -122,7 +125,8 @@ export class ElbDeployResult extends LitElement {
         ? ` · started ${formatDuration(deploy.ageMs)} ago`
         : '';
     const who = reasonText(deploy.reason, deploy.requester);
-    const meta = html`deploy <code>${deploy.instanceId}</code>${who ? ` · ${who}` : ''}${when}`;
+    const meta = html`${deploy.reason === 'rotate_token' ? 'rotation' : 'deploy'}
+      <code>${deploy.instanceId}</code>${who ? ` · ${who}` : ''}${when}`;
     const stoppedAt = deploy.stoppedAt.map(
       (step, i) => html`${i > 0 ? '; ' : ''}<strong>${step.label}</strong>${step.detail ? ` — ${step.detail}` : ''}`,
     );

@@ -173,6 +173,7 @@ export class ElbTokenCard extends LitElement {
         <button type="button" ?disabled=${this.busy} @click=${this.onCopy}>Copy</button>
         ${this.renderRotate()} ${shown ? html`<span class="muted">Hides again in 60 s.</span>` : nothing}
       </div>
+      ${this.rotation.blocked ? html`<p class="muted">${this.rotation.blocked}</p>` : nothing}
       <p class="visually-hidden" role="status">${this.said}</p>
       ${
         this.error
