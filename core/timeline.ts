@@ -3,7 +3,8 @@
 // are declared in core/contract/deploy.ts.
 import * as z from 'zod/mini';
 import * as contract from './contract/deploy';
-import { PHASES } from './contract/deploy';
+import { PHASES, PRELUDE_PHASES, ROTATION_PHASES } from './contract/deploy';
+import type { DEPLOY_REASONS } from './contract/primitives';
 
 export { PHASES } from './contract/deploy';
 export type PhaseName = z.output<typeof contract.PhaseName>;
@@ -19,6 +20,8 @@ export const PHASE_LABEL: Record<PhaseName, string> = {
   applying_token: 'the token change',
   verifying_token: 'the token check',
   restoring_token: 'the restore of the previous token',
+  building_image: 'the image build',
+  starting_cluster: 'the cluster start',
 };
 
 export type PhaseStatus = z.output<typeof contract.PhaseStatus>;
@@ -26,6 +29,13 @@ export type PhaseStatus = z.output<typeof contract.PhaseStatus>;
 export type CurrentPhase = z.output<typeof contract.CurrentPhase>;
 export type TimelineEntry = z.output<typeof contract.TimelineEntry>;
 export type DeployProgress = z.output<typeof contract.DeployProgress>;
+
+/** The phases an operation runs, in order: a token rotation's own, or a deploy's with its prelude (if any) first. */
+export function operationPhases(reason: (typeof DEPLOY_REASONS)[number]): readonly PhaseName[] {
+  if (reason === 'rotate_token') return ROTATION_PHASES;
+  if (reason === 'rebuild' || reason === 'start_cluster') return [PRELUDE_PHASES[reason], ...PHASES];
+  return PHASES;
+}
 
 /** Every phase pending: a deploy's by default, or another operation's (a token rotation's). */
 export function initialTimeline(phases: readonly PhaseName[] = PHASES): TimelineEntry[] {

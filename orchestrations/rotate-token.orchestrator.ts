@@ -6,7 +6,6 @@
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { DeployOutput } from '../core/deploy-model';
 import { digestOf } from '../core/image';
-import { ROTATION_PHASES } from '../core/contract/deploy';
 import type { ActivityOutput } from './activities';
 import type { TokenApplyResult } from './activities/rotate-token';
 import { Outcome, readBack, stoppedBy } from './deploy/rollback.orchestrator';
@@ -23,7 +22,7 @@ interface Rotation {
 }
 
 export const rotateApiTokenOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const run = new DeployRun(context, ROTATION_PHASES);
+  const run = new DeployRun(context);
   run.publish();
   const rotation: Rotation = { applied: null, applyAttempted: false, readyReplicas: null, desiredReplicas: null };
   let outcome: Outcome;

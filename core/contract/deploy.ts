@@ -13,7 +13,16 @@ export const PHASES = [
 ] as const;
 /** A token rotation's phases, in order (docs/security.md#rotation); `restoring_token` only when it fails. */
 export const ROTATION_PHASES = ['applying_token', 'waiting_for_rollout', 'verifying_token'] as const;
-const OTHER_PHASES = ['rolling_back', 'applying_token', 'verifying_token', 'restoring_token'] as const;
+/** The step a `rebuild` or a `start_cluster` operation takes before a deploy's phases (docs/deploy.md#operations). */
+export const PRELUDE_PHASES = { rebuild: 'building_image', start_cluster: 'starting_cluster' } as const;
+const OTHER_PHASES = [
+  'rolling_back',
+  'applying_token',
+  'verifying_token',
+  'restoring_token',
+  'building_image',
+  'starting_cluster',
+] as const;
 export const PhaseName = z.enum([...PHASES, ...OTHER_PHASES]);
 export const PHASE_STATUSES = ['pending', 'running', 'done', 'skipped', 'failed'] as const;
 export const PhaseStatus = z.enum(PHASE_STATUSES);

@@ -19,8 +19,20 @@ export function omittable<T extends z.core.SomeType>(schema: T) {
   return z._default(z.nullable(schema), null);
 }
 
-/** Why an operation on a target's service runs: a deploy's reasons, and `rotate_token` (docs/security.md#rotation). */
-export const DEPLOY_REASONS = ['install', 'update', 'auto', 'rollback', 'rotate_token'] as const;
+/**
+ * Why an operation on a target's service runs: a deploy's reasons, `rotate_token` (docs/security.md#rotation), and the
+ * deploys that start with a step of their own: `rebuild` (an ACR Tasks build first) and `start_cluster` (the stopped
+ * cluster started first) — docs/deploy.md#operations.
+ */
+export const DEPLOY_REASONS = [
+  'install',
+  'update',
+  'auto',
+  'rollback',
+  'rotate_token',
+  'rebuild',
+  'start_cluster',
+] as const;
 export const DeployReason = z.enum(DEPLOY_REASONS);
 /** What a caller may ask for; `auto` is the registry's. */
 export const ManualReason = z.enum(['install', 'update', 'rollback']);

@@ -7,8 +7,8 @@ import {
   CurrentPhase,
   endPhase,
   initialTimeline,
+  operationPhases,
   PhaseName,
-  PHASES,
   startPhase,
   TimelineEntry,
 } from '../../core/timeline';
@@ -83,14 +83,12 @@ export class DeployRun {
   /** One waiter for the whole run: a second waiter for the same event name would swallow the event. */
   readonly cancelEvent: Task;
 
-  /** `phases`: the operation's phases in order (a deploy's by default; a token rotation has its own). */
-  constructor(
-    readonly context: OrchestrationContext,
-    phases: readonly PhaseName[] = PHASES,
-  ) {
+  constructor(readonly context: OrchestrationContext) {
+    this.input = context.df.getInput() as DeployInput;
+    // The operation's phases in order: a deploy's, a rotation's, or a deploy's after its prelude.
+    const phases = operationPhases(this.input.reason);
     this.timeline = initialTimeline(phases);
     this.phase = phases[0]!;
-    this.input = context.df.getInput() as DeployInput;
     this.deployId = context.df.instanceId;
     this.deploy = { id: this.deployId, target: this.input.target, reason: this.input.reason };
     this.startedAt = this.now();

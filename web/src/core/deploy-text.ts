@@ -80,6 +80,10 @@ export function reasonText(reason: string | null, requester: string | null): str
       return `rollback${by}`;
     case 'rotate_token':
       return `token rotation${by}`;
+    case 'rebuild':
+      return `rebuild and deploy${by}`;
+    case 'start_cluster':
+      return `cluster start${by}`;
     case null:
       return requester ? `started by ${requester}` : '';
     default:

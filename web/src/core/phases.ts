@@ -18,6 +18,8 @@ const LABELS: Record<CurrentPhase | 'pending', string> = {
   applying_token: 'Storing a new API token and restarting',
   verifying_token: 'Checking the new token works and the old one does not',
   restoring_token: 'Restoring the previous token',
+  building_image: 'Building the image with ACR Tasks',
+  starting_cluster: 'Starting the cluster',
   completed: 'Completed',
   rolled_back: 'Rolled back',
   cancelled: 'Cancelled',
