@@ -1,5 +1,7 @@
 // App settings → a validated configuration. Pure: the caller passes the environment (and the targets file content,
 // when ELB_TARGETS_FILE is used), so the rules are unit-tested without touching process.env or the disk.
+import type * as z from 'zod/mini';
+import type { BuildSource } from './build';
 import { DomainError } from './errors';
 import { AppSettings } from './contract/settings';
 import { ImageRepository, parseImageRepository, registryEndpoint } from './image';
@@ -46,6 +48,8 @@ export interface AppConfig {
   /** Deploy records kept per target. */
   historyLimit: number;
   taskHub: string;
+  /** Where Rebuild & Deploy builds the image from; null when the ELB_BUILD_SOURCE_* settings are not given. */
+  build: BuildSource | null;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -75,6 +79,20 @@ export function defaultLocalTargetsJson(env: Env): string {
       servicePort: 8080,
     },
   ]);
+}
+
+/** The build source, or null without one; half a source is a configuration mistake. */
+function buildSource(settings: z.output<typeof AppSettings>): BuildSource | null {
+  const { ELB_BUILD_SOURCE_URL: url, ELB_BUILD_SOURCE_REF: ref } = settings;
+  if (!url && !ref) return null;
+  if (!url || !ref) fail('ELB_BUILD_SOURCE_URL and ELB_BUILD_SOURCE_REF are set together, or neither');
+  return {
+    url,
+    ref,
+    context: settings.ELB_BUILD_CONTEXT,
+    dockerfile: settings.ELB_BUILD_DOCKERFILE,
+    timeoutSeconds: settings.ELB_BUILD_TIMEOUT_SECONDS,
+  };
 }
 
 /**
@@ -131,5 +149,6 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     pendingWarnSeconds: settings.ELB_PENDING_WARN_SECONDS,
     historyLimit: settings.ELB_HISTORY_LIMIT,
     taskHub: settings.ELB_TASK_HUB,
+    build: buildSource(settings),
   };
 }

@@ -76,6 +76,17 @@ export interface VerifyCheck {
   base_url: string;
 }
 
+/** A look at an ACR Tasks run (orchestrations/activities/build.ts). */
+export interface BuildCheck {
+  state: 'running' | 'succeeded' | 'failed';
+  /** ACR's RunStatus. */
+  status: string;
+  detail: string;
+  /** What the run pushed for the pinned tag, once it succeeded. */
+  digest?: string;
+  error?: DeployError;
+}
+
 /** A token rotation's check of the live service (orchestrations/activities/checks.ts). */
 export interface TokenCheck {
   state: 'verified' | 'pending' | 'failed';

@@ -7,6 +7,7 @@ import { checkRegistry, clusterRef, configuredRegistry, selectSeedTarget } from 
 import { desiredTag } from '../core/target-state';
 import { imageName } from '../core/image';
 import { httpRoute, json } from './lib/http';
+import type { AppConfig } from '../core/config';
 import { adapters } from '../services/composition';
 import { bounded, clusterRead, registryTags } from './lib/views';
 
@@ -50,8 +51,11 @@ httpRoute('monitorAcr', {
       target === null
         ? config.pinnedTag
         : desiredTag((await adapters().targets.get(target.name)).state, config.pinnedTag);
-    const tags = await bounded(registryTags(config), 'registry_unavailable', 'the registry');
     const repo = config.image.repository;
+    const [tags, management] = await Promise.all([
+      bounded(registryTags(config), 'registry_unavailable', 'the registry'),
+      registryManagement(config),
+    ]);
     return json(200, {
       name: registry.name,
       login_server: config.image.registry,
@@ -61,7 +65,51 @@ httpRoute('monitorAcr', {
       expected_image_tags: { [repo]: expected },
       actual_tags: { [repo]: tags.tags },
       digests: tags.digests,
+      ...management,
       ...(ignored.length > 0 ? { ignored_fields: ignored } : {}),
     });
   },
 });
+
+/**
+ * The registry's facts and builds from Azure Resource Manager. A registry that cannot be read there is a coded error
+ * (never an empty success); without a registry id there is nothing to ask, and the answer says so.
+ */
+async function registryManagement(config: AppConfig) {
+  const arm = adapters().registryManagement;
+  if (!arm) {
+    return {
+      sku: null,
+      location: null,
+      resource_id: null,
+      building_images: [],
+      build_details: [],
+      management_plane: 'not_configured' as const,
+    };
+  }
+  const [facts, runs, states] = await Promise.all([
+    bounded(arm.facts(), 'registry_unavailable', 'Azure Resource Manager'),
+    bounded(arm.runs(10), 'registry_unavailable', 'Azure Resource Manager'),
+    Promise.all(config.targets.map((t) => adapters().targets.get(t.name))),
+  ]);
+  // ACR names a run's image only once pushed: a build of ours still running is known from the lease it holds.
+  const ours = states.some(({ state }) => state.activeReason === 'rebuild')
+    ? [`${config.image.repository}:${config.pinnedTag}`]
+    : [];
+  const running = runs.filter((r) => r.state === 'running').flatMap((r) => r.images);
+  return {
+    name: facts.name,
+    login_server: facts.login_server,
+    sku: facts.sku,
+    location: facts.location,
+    resource_id: facts.id,
+    building_images: [...new Set([...ours, ...running])],
+    build_details: runs.map((r) => ({
+      image: r.images[0] ?? null,
+      status: r.status,
+      run_id: r.run_id,
+      created_at: r.created_at,
+    })),
+    management_plane: 'arm' as const,
+  };
+}

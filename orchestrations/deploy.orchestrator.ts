@@ -7,6 +7,7 @@
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { DeployOutput } from '../core/deploy-model';
 import { deployPhases, noProgress, Progress } from './deploy/phases.orchestrator';
+import { prelude } from './deploy/prelude.orchestrator';
 import { Outcome, settleStopped } from './deploy/rollback.orchestrator';
 import { callActivity, DeployRun } from './deploy/run.orchestrator';
 
@@ -16,6 +17,7 @@ export const deployOpenApiOrchestrator: OrchestrationHandler = function* (contex
   const progress = noProgress();
   let outcome: Outcome;
   try {
+    yield* prelude(run, progress);
     yield* deployPhases(run, progress);
     outcome = { status: 'succeeded', error: null, rollback: null, clusterState: `running ${progress.resolved!.image}` };
   } catch (thrown) {
@@ -59,6 +61,7 @@ function deployOutput(run: DeployRun, progress: Progress, outcome: Outcome): Dep
     error,
     rollback: outcome.rollback,
     cluster_state: outcome.clusterState,
+    ...(progress.build ? { build: progress.build } : {}),
     timeline: run.timeline,
     started_at: run.startedAt,
     finished_at: run.now(),

@@ -9,7 +9,9 @@ import { ClusterExec } from '../adapters/cluster-exec';
 import { kubeReaderFor } from '../adapters/cluster-reader';
 import { KubeReader } from '../adapters/kube';
 import { createRegistryClient, RegistryReader } from '../adapters/registry';
+import { RegistryManagement } from '../adapters/registry-management';
 import { appConfig } from '../adapters/settings';
+import { configuredRegistry } from '../core/seed-compat';
 import { AuditStore } from '../adapters/audit-store';
 import { DeploymentStore, TargetStore } from '../adapters/state-store';
 import { DeployLeases } from './deploy-leases';
@@ -29,6 +31,11 @@ export interface Adapters {
    * is down shows as such within a second or two instead of after the SDK's full backoff.
    */
   requestRegistry: RegistryReader;
+  /**
+   * The registry through Azure Resource Manager (facts, ACR Tasks builds); null when ELB_REGISTRY_RESOURCE_ID is not
+   * set, since ARM addresses the registry by that id.
+   */
+  registryManagement: RegistryManagement | null;
   /** Changes to a cluster, through the exec server. */
   clusterExec: ClusterExec;
   /** Reads of a target's cluster API. */
@@ -46,6 +53,12 @@ const build: Factories = {
   audit: () => new AuditStore(),
   deployRegistry: () => new RegistryReader(createRegistryClient(root.config.registryEndpoint)),
   requestRegistry: () => new RegistryReader(createRegistryClient(root.config.registryEndpoint, 1)),
+  registryManagement: () => {
+    const ref = configuredRegistry(root.config);
+    return ref.subscriptionId && ref.resourceGroup && ref.name
+      ? new RegistryManagement({ subscriptionId: ref.subscriptionId, resourceGroup: ref.resourceGroup, name: ref.name })
+      : null;
+  },
   clusterExec: () => new ClusterExec(),
   kube: () => kubeReaderFor,
   checkPollMs: () => (Number(process.env.ELB_CHECK_POLL_MS) > 0 ? Number(process.env.ELB_CHECK_POLL_MS) : 1000),

@@ -130,6 +130,8 @@ export const DeployOutput = z.object({
   }),
   previous_image: z.nullable(z.string()),
   error: z.nullable(DeployError),
+  /** Rebuild & Deploy: the ACR Tasks run, its status and the digest it pushed (then deployed). */
+  build: z.optional(z.object({ run_id: z.string(), status: z.string(), digest: z.nullable(z.string()) })),
   rollback: z.nullable(RollbackOutcome),
   /** Whether a cancel was requested before the outcome was decided (then status is never `succeeded`). */
   cancel_requested: z.boolean(),

@@ -15,6 +15,14 @@ export const ServiceIp = z.object({
 /** Old fields a request gave that had no effect here (docs/api.md "Seed-compatible calls"); absent when none. */
 export const IgnoredFields = z.optional(z.array(z.string()));
 
+/** One ACR Tasks run in the older system's shape, plus when it was created. */
+export const BuildDetail = z.object({
+  image: z.nullable(z.string()),
+  status: z.string(),
+  run_id: z.string(),
+  created_at: z.nullable(z.string()),
+});
+
 export const AcrView = z.object({
   /** The registry's Azure name (the older system's `name`); null when it has none, such as the local registry. */
   name: z.optional(z.nullable(z.string())),
@@ -26,6 +34,16 @@ export const AcrView = z.object({
   expected_image_tags: z.record(z.string(), z.string()),
   actual_tags: z.record(z.string(), z.array(z.string())),
   digests: z.record(z.string(), z.string()),
+  /** From Azure Resource Manager (docs/api.md#get-apimonitoracr); null without ELB_REGISTRY_RESOURCE_ID. */
+  sku: z.nullable(z.string()),
+  location: z.nullable(z.string()),
+  resource_id: z.nullable(z.string()),
+  /** `repository:tag` of the builds running now (Rebuild & Deploy), as the older system listed them. */
+  building_images: z.array(z.string()),
+  /** The registry's latest ACR Tasks runs, newest first; `image` is null until the run has pushed. */
+  build_details: z.array(BuildDetail),
+  /** `arm` when the facts and builds above come from Azure Resource Manager; `not_configured` without a registry id. */
+  management_plane: z.enum(['arm', 'not_configured']),
   ignored_fields: IgnoredFields,
 });
 

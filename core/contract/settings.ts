@@ -179,4 +179,22 @@ export const AppSettings = z.object({
   ELB_EXEC_TIMEOUT_SECONDS: intSetting(120, 5, 1800),
   ELB_PENDING_WARN_SECONDS: intSetting(60, 5, 86400),
   ELB_HISTORY_LIMIT: intSetting(50, 1, 1000),
+  // Rebuild & Deploy (docs/deploy.md#rebuild--deploy): where ACR Tasks builds elb-openapi from. Both or neither.
+  ELB_BUILD_SOURCE_URL: z.optional(
+    z
+      .string()
+      .check(z.regex(/^https:\/\/[^\s#?@]+\.git$/, 'must be an https git URL ending in .git, without credentials')),
+  ),
+  ELB_BUILD_SOURCE_REF: z.optional(
+    z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/, 'must be a tag or commit of the source repository')),
+  ),
+  ELB_BUILD_CONTEXT: z._default(
+    z.string().check(z.regex(/^(\.|[A-Za-z0-9_][A-Za-z0-9._/-]{0,199})$/, 'must be a folder of the repository')),
+    '.',
+  ),
+  ELB_BUILD_DOCKERFILE: z._default(
+    z.string().check(z.regex(/^[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}$/, 'must be a path in the build context')),
+    'Dockerfile',
+  ),
+  ELB_BUILD_TIMEOUT_SECONDS: intSetting(3600, 300, 28800),
 });

@@ -9,6 +9,7 @@ import { AuditStore } from '../../adapters/audit-store';
 import { ClusterExec } from '../../adapters/cluster-exec';
 import { KubeReader } from '../../adapters/kube';
 import { RegistryReader } from '../../adapters/registry';
+import { RegistryManagement } from '../../adapters/registry-management';
 import { DeploymentStore, TargetStore } from '../../adapters/state-store';
 import { AppConfig } from '../../core/config';
 import { adapters, deployLeases } from '../../services/composition';
@@ -21,6 +22,8 @@ export interface ActivityDeps {
   /** The registry client with the SDK's default retries. */
   registry: RegistryReader;
   clusterExec: ClusterExec;
+  /** The registry through Azure Resource Manager (Rebuild & Deploy); null without a registry id. */
+  registryManagement: RegistryManagement | null;
   /** The token's audit trail (a rotation records itself there). */
   audit: AuditStore;
   kube(target: Target): Promise<KubeReader>;
@@ -46,6 +49,9 @@ const deps: ActivityDeps = {
   },
   get clusterExec() {
     return adapters().clusterExec;
+  },
+  get registryManagement() {
+    return adapters().registryManagement;
   },
   get audit() {
     return adapters().audit;

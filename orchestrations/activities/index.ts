@@ -6,6 +6,7 @@ import type { DurableClient } from 'durable-functions';
 import type { Telemetry } from '../../adapters/telemetry';
 import type { DeployReason, FinishInput } from '../../core/deploy-model';
 import { ApplyInput, applyManifests } from './apply-manifests';
+import { BuildCancelInput, BuildCheckInput, BuildScheduleInput, cancelBuild, checkBuild, scheduleBuild } from './build';
 import {
   AddressCheckInput,
   checkExternalIp,
@@ -53,6 +54,9 @@ export const DEPLOY_ACTIVITIES = {
   deployCheckExternalIp: { run: (input: AddressCheckInput) => checkExternalIp(input) },
   deployVerifyService: { run: (input: VerifyInput) => verifyService(input) },
   deployInspectCluster: { run: (input: InspectInput) => inspectCluster(input) },
+  buildSchedule: { run: (input: BuildScheduleInput) => scheduleBuild(input) },
+  buildCheck: { run: (input: BuildCheckInput) => checkBuild(input) },
+  buildCancel: { run: (input: BuildCancelInput) => cancelBuild(input) },
   rotateTokenApply: { run: (input: TokenApplyInput) => applyToken(input) },
   rotateTokenCheck: { run: (input: TokenCheckInput) => checkTokenSwap(input) },
   deployFinish: {

@@ -27,6 +27,10 @@ export interface Progress {
   rollout: RolloutCheck | null;
   address: AddressCheck | null;
   verified: VerifyCheck | null;
+  /** The exact image a prelude fixed (what a build pushed): deployed instead of resolving the tag. */
+  image?: { tag: string; digest: string };
+  /** Rebuild & Deploy: the ACR Tasks run. */
+  build?: { run_id: string; status: string; digest: string | null };
 }
 
 export function noProgress(): Progress {
@@ -52,8 +56,8 @@ export function* deployPhases(run: DeployRun, progress: Progress): Generator<Tas
     {
       deployId,
       target: input.target,
-      tag: input.tag,
-      digest: input.digest,
+      tag: progress.image?.tag ?? input.tag,
+      digest: progress.image?.digest ?? input.digest,
       reason: input.reason,
       requester: input.requester,
     },

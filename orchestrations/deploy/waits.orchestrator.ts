@@ -1,12 +1,13 @@
 // The deploy's waits: a bounded check activity, then a durable timer raced against cancel, until the check reports
 // done, fails, or the phase deadline passes. Each wait keeps the history small (a few events per check, not per poll).
 import type { Task } from 'durable-functions';
-import { AddressCheck, DeployError, RolloutCheck, TokenCheck, VerifyCheck } from '../../core/deploy-model';
+import { AddressCheck, BuildCheck, DeployError, RolloutCheck, TokenCheck, VerifyCheck } from '../../core/deploy-model';
 import { PhaseName } from '../../core/timeline';
 import type { ActivityInput } from '../activities';
 import { Cancelled, DeployRun, PhaseFailed, StepValue } from './run.orchestrator';
 
-type CheckActivity = 'deployCheckRollout' | 'deployCheckExternalIp' | 'deployVerifyService' | 'rotateTokenCheck';
+type CheckActivity =
+  'deployCheckRollout' | 'deployCheckExternalIp' | 'deployVerifyService' | 'rotateTokenCheck' | 'buildCheck';
 
 interface Wait<N extends CheckActivity> {
   activity: N;
@@ -138,5 +139,37 @@ export function* waitForTokenSwap(
       },
     }),
     cancellable,
+  });
+}
+
+/**
+ * Until the ACR Tasks run ends: succeeded with the digest it pushed, or failed with the run's status. ACR ends a run at
+ * its own timeout; the wait allows a minute more before it gives up on the run itself.
+ */
+export function* waitForBuild(
+  run: DeployRun,
+  name: PhaseName,
+  runId: string,
+  runTimeoutSeconds: number,
+): Generator<Task, BuildCheck, unknown> {
+  const { target } = run.input;
+  const timeoutSeconds = runTimeoutSeconds + 60;
+  return yield* waitFor(run, name, {
+    activity: 'buildCheck',
+    input: (watchSeconds) => ({ target, runId, watchSeconds }),
+    judge: (v) => ({
+      done: v.state === 'succeeded',
+      detail: v.detail,
+      error: v.state === 'failed' ? v.error : undefined,
+    }),
+    timeoutSeconds,
+    timeoutError: (last) => ({
+      code: 'build_timeout',
+      message: `ACR Tasks run ${runId} did not end within ${timeoutSeconds}s (${last})`,
+      diagnostics: {
+        likely_cause: 'The registry did not report the run as ended.',
+        what_to_do: `Check the run in the registry (az acr task list-runs); it is cancelled from here.`,
+      },
+    }),
   });
 }

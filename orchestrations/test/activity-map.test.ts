@@ -22,6 +22,9 @@ const deploy: DeployRef = { id: 'd-1', target: 'local', reason: 'update' };
 describe('deploy activity table', () => {
   it('declares each activity once, with the names the history knows', () => {
     expect(Object.keys(DEPLOY_ACTIVITIES).sort()).toEqual([
+      'buildCancel',
+      'buildCheck',
+      'buildSchedule',
       'deployApplyManifests',
       'deployCheckExternalIp',
       'deployCheckRollout',

@@ -34,7 +34,7 @@ const input: DeployInput = {
 const ok = (value: unknown) => ({ ok: true, value });
 
 const notInADeploy = (): never => {
-  throw new Error('a deploy never calls the token rotation activities');
+  throw new Error('a deploy of an existing image never calls the rotation or build activities');
 };
 
 type Overrides = Partial<Record<ActivityName, ActivityHandler>>;
@@ -81,6 +81,9 @@ function scenario(overrides: Overrides = {}, opts: ScenarioOptions = {}) {
     deployFinish: () => ({ follow_up_instance_id: null }),
     rotateTokenApply: notInADeploy,
     rotateTokenCheck: notInADeploy,
+    buildSchedule: notInADeploy,
+    buildCheck: notInADeploy,
+    buildCancel: notInADeploy,
   };
   return { ...base, ...overrides } as Record<ActivityName, ActivityHandler>;
 }
