@@ -4,6 +4,7 @@ import {
   CancelQuery,
   DeployId,
   DeployRequestBody,
+  RebuildRequestBody,
   HistoryQuery,
   ServiceIpQuery,
   TargetName,
@@ -62,21 +63,43 @@ export function parseTokenRotateRequest(rawBody: string): void {
   );
 }
 
-/** Parses a deploy body. An empty body is `{}`. `routeTarget` (resource-style routes) wins over the body. */
-export function parseDeployRequest(rawBody: string, routeTarget: string | null = null): DeployRequest {
+/** A deploy's or a rebuild's JSON body, checked: `''` means "not given" (docs/api.md). */
+function operationBody<S extends z.core.$ZodType>(schema: S, rawBody: string): z.output<S> {
   let body = jsonBody(rawBody);
-  // '' means "not given" (docs/api.md); anything else is checked as it is.
   if (typeof body === 'object' && body !== null && !Array.isArray(body))
     body = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== ''));
-  const o = validate(DeployRequestBody, body, fieldCode);
-  let target = o.target || null;
-  if (routeTarget !== null) {
-    if (target !== null && target !== routeTarget)
-      bad('target_mismatch', 'the body names a different target than the URL');
-    target = routeTarget;
-  }
+  return validate(schema, body, fieldCode);
+}
+
+/** The target a body names, unless a resource route's URL names it (which wins, and must agree). */
+function bodyTarget(target: string | null | undefined, routeTarget: string | null): string | null {
+  if (routeTarget === null) return target || null;
+  if (target && target !== routeTarget) bad('target_mismatch', 'the body names a different target than the URL');
+  return routeTarget;
+}
+
+export interface RebuildRequest extends Omit<DeployRequest, 'tag' | 'digest' | 'reason'> {
+  dryRun: boolean;
+}
+
+/** Parses a rebuild body (docs/deploy.md#rebuild--deploy). An empty body is `{}`. */
+export function parseRebuildRequest(rawBody: string, routeTarget: string | null = null): RebuildRequest {
+  const o = operationBody(RebuildRequestBody, rawBody);
   return {
-    target,
+    target: bodyTarget(o.target, routeTarget),
+    cluster: clusterRef(o),
+    acrName: o.acr_name ?? null,
+    acrResourceGroup: o.acr_resource_group ?? null,
+    ignoredFields: IGNORED_DEPLOY_FIELDS.filter((f) => o[f] !== undefined),
+    dryRun: o.dry_run === true,
+  };
+}
+
+/** Parses a deploy body. An empty body is `{}`. `routeTarget` (resource-style routes) wins over the body. */
+export function parseDeployRequest(rawBody: string, routeTarget: string | null = null): DeployRequest {
+  const o = operationBody(DeployRequestBody, rawBody);
+  return {
+    target: bodyTarget(o.target, routeTarget),
     tag: o.tag || null,
     digest: o.digest || null,
     reason: o.reason || null,

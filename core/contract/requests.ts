@@ -20,6 +20,14 @@ export const DeployRequestBody = z.strictObject({
   ...SEED_DEPLOY_FIELDS,
 });
 
+/** `POST …/rebuild` and the older `POST /aks/openapi/rebuild-deploy`: no tag or digest — the build decides them. */
+export const RebuildRequestBody = z.strictObject({
+  target: orEmpty(TargetName),
+  ...SEED_DEPLOY_FIELDS,
+  /** The older system's preview: true answers what would be built and deployed, and starts nothing. */
+  dry_run: z.optional(z.boolean()),
+});
+
 export const TargetParams = z.object({ target: TargetName });
 export const DeployParams = z.object({ id: DeployId });
 export const TargetDeployParams = z.object({ target: TargetName, id: DeployId });
