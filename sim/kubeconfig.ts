@@ -34,3 +34,31 @@ export function writeKubeconfig(stateDir: string, server: string): string {
   writeFileSync(path, kubeconfigText(server), { mode: 0o600 });
   return path;
 }
+
+/**
+ * The cluster-user kubeconfig the sim's AKS cluster hands out (listClusterUserCredential): its HTTPS API server and
+ * the sim CA. The user entry is empty: the sim's API server asks for no credentials (docs/sim.md).
+ */
+export function aksKubeconfigText(cluster: string, server: string, caPem: string, user: string): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `  - name: ${cluster}`,
+    '    cluster:',
+    `      server: ${server}`,
+    `      certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`,
+    'contexts:',
+    `  - name: ${cluster}`,
+    '    context:',
+    `      cluster: ${cluster}`,
+    `      user: ${user}`,
+    '      namespace: default',
+    `current-context: ${cluster}`,
+    'users:',
+    `  - name: ${user}`,
+    '    user: {}',
+    'preferences: {}',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,53 @@
+// TLS in front of a guarded HTTP server (devhost/http-guard.ts): a tls.Server terminates TLS and hands each
+// decrypted socket to the HTTP server, so the HTTPS ports get the same hostile-input guard as the plain ones.
+// It can be closed and opened again on the same port (a stopped AKS cluster's API server refuses connections).
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+
+export class TlsDoor {
+  private server: TlsServer | undefined;
+  private readonly sockets = new Set<TLSSocket>();
+
+  constructor(
+    private readonly inner: Server,
+    private readonly creds: { key: string; cert: string },
+  ) {}
+
+  get isOpen(): boolean {
+    return this.server !== undefined;
+  }
+
+  /** Listens on 127.0.0.1:`port` (0 picks a free one); resolves to the port. */
+  open(port: number): Promise<number> {
+    if (this.server) return Promise.resolve((this.server.address() as AddressInfo).port);
+    const server = createServer({ ...this.creds, ALPNProtocols: ['http/1.1'] }, (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('error', () => undefined);
+      this.inner.emit('connection', socket);
+    });
+    // A client that fails the handshake (wrong CA, plain HTTP to this port) must not end the sim.
+    server.on('tlsClientError', () => undefined);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        server.on('error', () => undefined);
+        this.server = server;
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  /** Stops listening and cuts every open connection (watches included). */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    await closed;
+  }
+}
