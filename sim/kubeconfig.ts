@@ -36,10 +36,15 @@ export function writeKubeconfig(stateDir: string, server: string): string {
 }
 
 /**
- * The cluster-user kubeconfig the sim's AKS cluster hands out (listClusterUserCredential): its HTTPS API server and
- * the sim CA. The user entry is empty: the sim's API server asks for no credentials (docs/sim.md).
+ * The cluster-user kubeconfig the sim's AKS cluster hands out (listClusterUserCredential): its HTTPS API server,
+ * the sim CA and the cluster user's client certificate, as AKS gives for clusters with local accounts.
  */
-export function aksKubeconfigText(cluster: string, server: string, caPem: string, user: string): string {
+export function aksKubeconfigText(
+  cluster: string,
+  server: string,
+  caPem: string,
+  user: { name: string; certPem: string; keyPem: string },
+): string {
   return [
     'apiVersion: v1',
     'kind: Config',
@@ -52,12 +57,14 @@ export function aksKubeconfigText(cluster: string, server: string, caPem: string
     `  - name: ${cluster}`,
     '    context:',
     `      cluster: ${cluster}`,
-    `      user: ${user}`,
+    `      user: ${user.name}`,
     '      namespace: default',
     `current-context: ${cluster}`,
     'users:',
-    `  - name: ${user}`,
-    '    user: {}',
+    `  - name: ${user.name}`,
+    '    user:',
+    `      client-certificate-data: ${Buffer.from(user.certPem).toString('base64')}`,
+    `      client-key-data: ${Buffer.from(user.keyPem).toString('base64')}`,
     'preferences: {}',
     '',
   ].join('\n');

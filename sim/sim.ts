@@ -1,6 +1,6 @@
 // Assembles the sim: the Kubernetes API server and its controllers, the registry, faults, stand-in services and
 // persistence, listening on loopback.
-import type { Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ObjectStore } from './k8s/store';
 import { ClusterApi } from './k8s/api';
@@ -281,16 +281,6 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
     },
     { maxBodyBytes: K8S_MAX_BODY_BYTES, log: (line) => log(`kubernetes port: ${line}`) },
   );
-  // The AKS cluster's API server: the same Kubernetes API behind its own TLS door (sim/arm/cluster.ts), without
-  // the sim's control routes.
-  const aksServer = createGuardedServer(
-    async (req, res, url) => {
-      if (url.pathname.startsWith('/_sim/'))
-        return send404(res, "the control API is on the sim's plain Kubernetes port, not the cluster's API server");
-      await k8sHandler(req, res, url);
-    },
-    { maxBodyBytes: K8S_MAX_BODY_BYTES, log: (line) => log(`aks api port: ${line}`) },
-  );
   const registryDeps = {
     store: registry,
     loginServer,
@@ -321,7 +311,8 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
       loginServer,
       push: async (repository, tag) => (await pushImage(registryDeps, repository, tag)).digest,
       faults,
-      k8sServer: aksServer,
+      k8sHandler,
+      k8sMaxBodyBytes: K8S_MAX_BODY_BYTES,
       saved: saved?.arm,
       log,
     });
@@ -363,19 +354,12 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
       clearInterval(expiry);
       standIns.close();
       await running.close();
-      aksServer.closeAllConnections();
       k8sServer.closeAllConnections();
       registryServer.closeAllConnections();
       await Promise.all([new Promise((r) => k8sServer.close(r)), new Promise((r) => registryServer.close(r))]);
       saver.flush();
     },
   };
-}
-
-function send404(res: ServerResponse, message: string): void {
-  const text = JSON.stringify({ code: 'not_found', message });
-  res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }
 
 /** What every cluster has from the start: system namespaces and the one node. */

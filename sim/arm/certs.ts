@@ -17,6 +17,12 @@ export interface SimCerts {
   /** Server certificate (for 127.0.0.1 and localhost) and its key, PEM. */
   certPem: string;
   keyPem: string;
+  /**
+   * The AKS cluster user's client certificate and key (CN clusterUser): what listClusterUserCredential hands out,
+   * as AKS does for clusters with local accounts. A credential: kept 0600, never logged.
+   */
+  clientCertPem: string;
+  clientKeyPem: string;
 }
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -26,27 +32,41 @@ const LIFETIME_MS = 397 * DAY_MS;
 
 export function ensureCerts(stateDir: string): SimCerts {
   const dir = join(stateDir, 'tls');
-  const paths = { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server-key.pem') };
+  const paths = {
+    ca: join(dir, 'ca.pem'),
+    cert: join(dir, 'server.pem'),
+    key: join(dir, 'server-key.pem'),
+    clientCert: join(dir, 'cluster-user.pem'),
+    clientKey: join(dir, 'cluster-user-key.pem'),
+  };
   const saved = readSaved(paths);
   if (saved) return saved;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const made = generate();
   writeFileSync(paths.key, made.keyPem, { mode: 0o600 });
   writeFileSync(paths.cert, made.certPem, { mode: 0o644 });
+  writeFileSync(paths.clientKey, made.clientKeyPem, { mode: 0o600 });
+  writeFileSync(paths.clientCert, made.clientCertPem, { mode: 0o600 });
   writeFileSync(paths.ca, made.caPem, { mode: 0o644 });
   return { ...made, caPath: paths.ca };
 }
 
-function readSaved(paths: { ca: string; cert: string; key: string }): SimCerts | undefined {
+function readSaved(paths: Record<'ca' | 'cert' | 'key' | 'clientCert' | 'clientKey', string>): SimCerts | undefined {
   try {
-    const caPem = readFileSync(paths.ca, 'utf8');
-    const certPem = readFileSync(paths.cert, 'utf8');
-    const keyPem = readFileSync(paths.key, 'utf8');
-    const ca = forge.pki.certificateFromPem(caPem);
-    const leaf = forge.pki.certificateFromPem(certPem);
-    const until = Math.min(leaf.validity.notAfter.getTime(), ca.validity.notAfter.getTime());
-    if (until - Date.now() < MIN_REMAINING_MS || !ca.verify(leaf)) return undefined;
-    return { caPem, caPath: paths.ca, certPem, keyPem };
+    const read = (p: string): string => readFileSync(p, 'utf8');
+    const saved = {
+      caPem: read(paths.ca),
+      caPath: paths.ca,
+      certPem: read(paths.cert),
+      keyPem: read(paths.key),
+      clientCertPem: read(paths.clientCert),
+      clientKeyPem: read(paths.clientKey),
+    };
+    const ca = forge.pki.certificateFromPem(saved.caPem);
+    const leaves = [saved.certPem, saved.clientCertPem].map((p) => forge.pki.certificateFromPem(p));
+    const until = Math.min(ca.validity.notAfter.getTime(), ...leaves.map((l) => l.validity.notAfter.getTime()));
+    if (until - Date.now() < MIN_REMAINING_MS || !leaves.every((l) => ca.verify(l))) return undefined;
+    return saved;
   } catch {
     return undefined;
   }
@@ -102,7 +122,32 @@ function generate(): Omit<SimCerts, 'caPath'> {
     { name: 'authorityKeyIdentifier', keyIdentifier: ca.generateSubjectKeyIdentifier().getBytes() },
   ]);
   leaf.sign(caKeys.privateKey, forge.md.sha256.create());
-  return { caPem: forge.pki.certificateToPem(ca), certPem: forge.pki.certificateToPem(leaf), keyPem: keys.pem };
+
+  const userKeys = keyPair();
+  const user = forge.pki.createCertificate();
+  user.publicKey = userKeys.publicKey;
+  user.serialNumber = serial();
+  user.validity.notBefore = notBefore;
+  user.validity.notAfter = notAfter;
+  user.setSubject([
+    { name: 'commonName', value: 'clusterUser' },
+    { name: 'organizationName', value: 'system:masters' },
+  ]);
+  user.setIssuer(caName);
+  user.setExtensions([
+    { name: 'basicConstraints', cA: false, critical: true },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', clientAuth: true },
+    { name: 'authorityKeyIdentifier', keyIdentifier: ca.generateSubjectKeyIdentifier().getBytes() },
+  ]);
+  user.sign(caKeys.privateKey, forge.md.sha256.create());
+  return {
+    caPem: forge.pki.certificateToPem(ca),
+    certPem: forge.pki.certificateToPem(leaf),
+    keyPem: keys.pem,
+    clientCertPem: forge.pki.certificateToPem(user),
+    clientKeyPem: userKeys.pem,
+  };
 }
 
 function serial(): string {

@@ -2,7 +2,8 @@
 // builds and the AKS view of the sim cluster with its own HTTPS API server door.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { createGuardedServer } from '../../devhost/http-guard';
 import type { FaultRegistry } from '../faults';
 import { aksKubeconfigText } from '../kubeconfig';
@@ -29,7 +30,9 @@ export interface ManagementPlaneOptions {
   push: (repository: string, tag: string) => Promise<string>;
   faults: FaultRegistry;
   /** The guarded Kubernetes API server the AKS door fronts. */
-  k8sServer: Server;
+  /** The sim's Kubernetes API handler, which the AKS cluster's API server serves behind its TLS door. */
+  k8sHandler: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+  k8sMaxBodyBytes: number;
   saved?: { builds?: BuildsSnapshot | undefined; cluster?: ClusterSnapshot | undefined } | undefined;
   log: (line: string) => void;
 }
@@ -76,13 +79,29 @@ export async function startManagementPlane(o: ManagementPlaneOptions): Promise<M
     log: (l) => o.log(l),
   });
   builds.restore(o.saved?.builds);
-  const aksDoor = new TlsDoor(o.k8sServer, creds);
+  // The AKS API server lets in the cluster user's client certificate (kubectl with the listClusterUserCredential
+  // kubeconfig) or a bearer token issued for the AKS server application (the app's Entra-token path), as an
+  // AKS cluster with local accounts and Entra integration does. Anything else is 401 Unauthorized.
+  const aksServer = createGuardedServer(
+    async (req, res, url) => {
+      const certOk = (req.socket as TLSSocket).authorized === true;
+      if (!certOk && tokens.check(req.headers.authorization, [AKS_SERVER_APP_ID]) !== 'ok') return unauthorized(res);
+      if (url.pathname.startsWith('/_sim/')) return unauthorized(res);
+      await o.k8sHandler(req, res, url);
+    },
+    { maxBodyBytes: o.k8sMaxBodyBytes, log: (line) => o.log(`aks api port: ${line}`) },
+  );
+  const aksDoor = new TlsDoor(aksServer, creds, certs.caPem);
   const cluster = new ManagedCluster(aksDoor, o.powerDelayMs, (l) => o.log(l));
   const clusterName = o.clusterResourceId.slice(o.clusterResourceId.lastIndexOf('/') + 1);
   const rg = o.clusterResourceId.match(/\/resourceGroups\/([^/]+)/i)?.[1] ?? 'elb-sim';
   let aksApiUrl = '';
   const kubeconfig = (): string =>
-    aksKubeconfigText(clusterName, aksApiUrl, certs.caPem, `clusterUser_${rg}_${clusterName}`);
+    aksKubeconfigText(clusterName, aksApiUrl, certs.caPem, {
+      name: `clusterUser_${rg}_${clusterName}`,
+      certPem: certs.clientCertPem,
+      keyPem: certs.clientKeyPem,
+    });
 
   const armServer = createGuardedServer(
     createArmHandler({
@@ -133,6 +152,22 @@ export async function startManagementPlane(o: ManagementPlaneOptions): Promise<M
       builds.close();
       await Promise.all([cluster.close(), armDoor.close()]);
       armServer.closeAllConnections();
+      aksServer.closeAllConnections();
     },
   };
+}
+
+/** The Kubernetes API's own answer to a request without valid credentials. */
+function unauthorized(res: ServerResponse): void {
+  const text = JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: 'Unauthorized',
+    reason: 'Unauthorized',
+    code: 401,
+  });
+  res.writeHead(401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }

@@ -12,6 +12,8 @@ export class TlsDoor {
   constructor(
     private readonly inner: Server,
     private readonly creds: { key: string; cert: string },
+    /** CA whose client certificates the door asks for (verified, but not required: tokens are the other way in). */
+    private readonly clientCa?: string,
   ) {}
 
   get isOpen(): boolean {
@@ -21,7 +23,8 @@ export class TlsDoor {
   /** Listens on 127.0.0.1:`port` (0 picks a free one); resolves to the port. */
   open(port: number): Promise<number> {
     if (this.server) return Promise.resolve((this.server.address() as AddressInfo).port);
-    const server = createServer({ ...this.creds, ALPNProtocols: ['http/1.1'] }, (socket) => {
+    const clientAuth = this.clientCa ? { requestCert: true, rejectUnauthorized: false, ca: this.clientCa } : {};
+    const server = createServer({ ...this.creds, ...clientAuth, ALPNProtocols: ['http/1.1'] }, (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
       socket.on('error', () => undefined);
