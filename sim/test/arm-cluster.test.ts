@@ -73,9 +73,7 @@ describe('managedClusters through @azure/arm-containerservice', () => {
     const refused = await kubectl(aksKubeconfig, ['get', 'configmap', 'survivor', '--request-timeout=5s']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/refused/);
-    expect((await kubectl(sim.arm.aksKubeconfigPath, ['get', 'ns', '--request-timeout=5s'])).stderr).toMatch(
-      /refused/,
-    );
+    expect((await kubectl(sim.arm.aksKubeconfigPath, ['get', 'ns', '--request-timeout=5s'])).stderr).toMatch(/refused/);
     // ARM still answers while the cluster is stopped (it is the management plane, not the cluster).
     expect((await sdk.ok('mc.credentials')).kubeconfigs).toHaveLength(1);
     // Stopping a stopped cluster is a no-op that succeeds.
