@@ -15,7 +15,7 @@ const clusterName = process.env.SIM_CLUSTER!;
 const poll = { updateIntervalInMs: 100 };
 
 const credential = new DefaultAzureCredential();
-const acr = new ContainerRegistryManagementClient(credential, subscription, { endpoint, $host: endpoint });
+const acr = new ContainerRegistryManagementClient(credential, subscription, { endpoint });
 const aks = new ContainerServiceClient(credential, subscription, { endpoint });
 
 type Request = { id: number; op: string; args?: Record<string, unknown> };
