@@ -72,8 +72,8 @@ export const DEFAULTS = {
   lbIpStart: '127.0.0.2',
   registryResourceId:
     '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerRegistry/registries/elbsim',
-  armPort: 8443,
-  aksPort: 6443,
+  armPort: 0,
+  aksPort: 0,
   clusterResourceId:
     '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerService/managedClusters/aks-elb-sim',
   buildDelayMs: 5000,
