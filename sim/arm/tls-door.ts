@@ -2,12 +2,17 @@
 // decrypted socket to the HTTP server, so the HTTPS ports get the same hostile-input guard as the plain ones.
 // It can be closed and opened again on the same port (a stopped AKS cluster's API server refuses connections).
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+
+/** As long as the guard gives a client for its headers: a slow handshake is not a way to hold a connection. */
+const HANDSHAKE_TIMEOUT_MS = 5_000;
 
 export class TlsDoor {
   private server: TlsServer | undefined;
-  private readonly sockets = new Set<TLSSocket>();
+  /** Every connection, TCP and (after the handshake) TLS, so close() can cut them all. */
+  private readonly connections = new Set<Socket>();
+  private readonly secured = new Set<TLSSocket>();
 
   constructor(
     private readonly inner: Server,
@@ -24,13 +29,22 @@ export class TlsDoor {
   open(port: number): Promise<number> {
     if (this.server) return Promise.resolve((this.server.address() as AddressInfo).port);
     const clientAuth = this.clientCa ? { requestCert: true, rejectUnauthorized: false, ca: this.clientCa } : {};
-    const server = createServer({ ...this.creds, ...clientAuth, ALPNProtocols: ['http/1.1'] }, (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-      socket.on('error', () => undefined);
-      this.inner.emit('connection', socket);
+    const server = createServer(
+      { ...this.creds, ...clientAuth, ALPNProtocols: ['http/1.1'], handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
+      (socket: TLSSocket) => {
+        this.secured.add(socket);
+        socket.once('close', () => this.secured.delete(socket));
+        socket.on('error', () => undefined);
+        this.inner.emit('connection', socket);
+      },
+    );
+    server.on('connection', (raw: Socket) => {
+      this.connections.add(raw);
+      raw.on('error', () => undefined);
+      raw.once('close', () => this.connections.delete(raw));
     });
-    // A client that fails the handshake (wrong CA, plain HTTP to this port) must not end the sim.
+    // A client that fails the handshake (wrong CA, plain HTTP, garbage, too slow) loses only its own connection:
+    // Node ends it after this event (ending it here as well would leave the TCP connection open).
     server.on('tlsClientError', () => undefined);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -49,8 +63,9 @@ export class TlsDoor {
     if (!server) return;
     this.server = undefined;
     const closed = new Promise<void>((r) => server.close(() => r()));
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
+    for (const s of [...this.secured, ...this.connections]) s.destroy();
+    this.secured.clear();
+    this.connections.clear();
     await closed;
   }
 }

@@ -3,6 +3,8 @@
 // started with NODE_EXTRA_CA_CERTS as the app will be: registry facts, ACR Tasks builds that succeed (digest pushed,
 // event delivered), fail, time out and are cancelled, runs.list; and what a client without a good token gets.
 import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, startTestSim, type AnyJson, type TestSim } from './support';
 import {
@@ -246,6 +248,30 @@ describe('hostile clients', () => {
     expect((await sdk.ok('registries.get')).name).toBe('elbsim');
   });
 
+  it('plain HTTP, garbage and an untrusting TLS client on the HTTPS port end only their own connection', async () => {
+    const port = Number(new URL(sim.arm.url).port);
+    const plain = await new Promise<string>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+      let got = '';
+      s.on('data', (d) => (got += d.toString('latin1')));
+      s.on('close', () => resolve(got));
+      s.on('error', () => undefined);
+    });
+    expect(plain).not.toContain('HTTP/1.1 200');
+    await new Promise<void>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => s.end(Buffer.from([0x16, 0x03, 0x01, 0xff, 0xff, 0, 1, 2, 3])));
+      s.resume();
+      s.on('close', () => resolve());
+      s.on('error', () => undefined);
+    });
+    const refused = await new Promise<string>((resolve) => {
+      const s = tlsConnect({ port, host: '127.0.0.1' }, () => resolve('connected'));
+      s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    });
+    expect(refused).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|CERT/);
+    expect((await sdk.ok('registries.get')).name).toBe('elbsim');
+  });
+
   it('an expired token is refused with ExpiredAuthenticationToken', async () => {
     const short = await startTestSim({ tokenTtlMs: 300 });
     try {
@@ -259,6 +285,54 @@ describe('hostile clients', () => {
       expect(late.body.error.code).toBe('ExpiredAuthenticationToken');
     } finally {
       await short.stop();
+    }
+  });
+});
+
+describe('time and restarts', () => {
+  it('a zero-delay build succeeds at once; a build in flight when the sim stops ends as Error after the restart', async () => {
+    const first = await startTestSim({ buildDelayMs: 0 });
+    const stateDir = first.stateDir;
+    try {
+      const schedule = async (s: TestSim): Promise<string> => {
+        const r = await armRequest(
+          s,
+          'POST',
+          `${s.arm.registryResourceId}/scheduleRun?api-version=2019-06-01-preview`,
+          {
+            token: await identityToken(s, 'https://management.azure.com'),
+            body: JSON.stringify(BUILD_REQUEST),
+          },
+        );
+        expect(r.status).toBe(202);
+        return r.body.name as string;
+      };
+      const quick = await schedule(first);
+      const done = await eventually(
+        () => {
+          const r = first.plane.builds.get(quick);
+          return r?.status === 'Succeeded' ? r : undefined;
+        },
+        'the zero-delay build',
+        5_000,
+      );
+      expect(done.outputImages[0]!.digest).toBe(first.registry.resolve('elb-openapi', '3.4')!.digest);
+      first.faults.add({ type: 'build_slow', delay_ms: 60_000 });
+      const slow = await schedule(first);
+      await first.close();
+      const second = await startTestSim({ stateDir });
+      try {
+        const run = second.plane.builds.get(slow)!;
+        expect(run.status).toBe('Error');
+        expect(run.runErrorMessage).toBe('the sim stopped during the run');
+        expect(second.plane.builds.get(quick)!.status).toBe('Succeeded');
+        // Run ids go on from where they were.
+        expect(await schedule(second)).toBe(`ca${Number(slow.slice(2)) + 1}`);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await first.close().catch(() => undefined);
     }
   });
 });
