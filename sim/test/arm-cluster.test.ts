@@ -124,6 +124,10 @@ describe('managedClusters through @azure/arm-containerservice', () => {
     expect(await get({ authorization: `Bearer ${aks.token}` })).toBe(200);
   });
 
+  it("the app's own AKS reader (adapters/cluster-reader.ts) reads the cluster through ARM and an AKS token", async () => {
+    expect(await sdk.ok('app.pods')).toEqual({ pods: 0 });
+  });
+
   it('unknown clusters are 404 and calls without a token 401, in ARM shape', async () => {
     const token = await identityToken(sim, 'https://management.azure.com');
     const other = sim.arm.clusterResourceId.replace('aks-elb-sim', 'aks-other');

@@ -6,6 +6,8 @@ import { createInterface } from 'node:readline';
 import { DefaultAzureCredential } from '@azure/identity';
 import { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
 import { ContainerServiceClient } from '@azure/arm-containerservice';
+import { kubeReaderFor } from '../../adapters/cluster-reader';
+import { parseTarget } from '../../core/targets';
 
 const endpoint = process.env.SIM_ARM_URL!;
 const subscription = process.env.SIM_SUBSCRIPTION!;
@@ -54,6 +56,23 @@ async function run(op: string, a: Record<string, unknown>): Promise<unknown> {
       return {
         kubeconfigs: (r.kubeconfigs ?? []).map((k) => Buffer.from(k.value ?? new Uint8Array()).toString('utf8')),
       };
+    }
+    case 'app.pods': {
+      // The app's own AKS path, unchanged (adapters/cluster-reader.ts → adapters/kube.ts): listClusterUserCredential
+      // on ELB_ARM_ENDPOINT, then the Kubernetes API with an Entra token for the AKS server application.
+      const target = parseTarget(
+        {
+          name: 'aks-sim',
+          kind: 'aks',
+          subscriptionId: subscription,
+          resourceGroup: rg,
+          clusterName,
+          namespace: 'default',
+        },
+        0,
+      );
+      const reader = await kubeReaderFor(target);
+      return { pods: (await reader.pods()).length };
     }
     case 'token': {
       const t = await credential.getToken(a.scope as string);

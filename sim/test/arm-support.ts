@@ -31,6 +31,7 @@ export async function startSdkDriver(sim: TestSim): Promise<SdkDriver> {
     IDENTITY_ENDPOINT: sim.arm.identityEndpoint,
     IDENTITY_HEADER: sim.arm.identityHeader,
     SIM_ARM_URL: sim.arm.url,
+    ELB_ARM_ENDPOINT: sim.arm.url,
     SIM_SUBSCRIPTION: reg.subscription,
     SIM_RESOURCE_GROUP: reg.resourceGroup,
     SIM_REGISTRY: reg.name,
