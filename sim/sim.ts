@@ -309,7 +309,14 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
       powerDelayMs: opts.powerDelayMs ?? DEFAULTS.powerDelayMs,
       tokenTtlMs: opts.tokenTtlMs ?? DEFAULTS.tokenTtlMs,
       loginServer,
-      push: async (repository, tag) => (await pushImage(registryDeps, repository, tag)).digest,
+      push: (repository, tag) => {
+        // pushImage stores the image before it first waits, so the tag names the new digest at once; the event
+        // goes on in the background, as ACR sends it while the run finishes.
+        pushImage(registryDeps, repository, tag).catch((err: unknown) =>
+          log(`build push event failed: ${err instanceof Error ? err.message : String(err)}`),
+        );
+        return registry.resolve(repository, tag)!.digest;
+      },
       faults,
       k8sHandler,
       k8sMaxBodyBytes: K8S_MAX_BODY_BYTES,

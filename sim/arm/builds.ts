@@ -41,8 +41,8 @@ export interface BuildDeps {
   faults: FaultRegistry;
   /** How long a build takes unless a build_slow fault says otherwise. */
   buildDelayMs: number;
-  /** Pushes `repository:tag` to the sim registry (and sends its event); resolves to the new digest. */
-  push: (repository: string, tag: string) => Promise<string>;
+  /** Pushes `repository:tag` to the sim registry and starts sending its event; answers the new digest. */
+  push: (repository: string, tag: string) => string;
   loginServer: () => string;
   log: (line: string) => void;
 }
@@ -93,7 +93,7 @@ export class BuildRuns {
         this.finish(run, 'Failed', fail.message ?? 'the Docker build failed (a build_fail fault)'),
       );
     } else {
-      this.later(run, buildMs, () => void this.succeed(run));
+      this.later(run, buildMs, () => this.succeed(run));
     }
     this.deps.log(`build ${run.runId} queued: ${run.imageNames.join(', ')} (${buildMs} ms)`);
     this.changed();
@@ -140,13 +140,13 @@ export class BuildRuns {
     this.timers.clear();
   }
 
-  private async succeed(run: RunRecord): Promise<void> {
+  private succeed(run: RunRecord): void {
     if (TERMINAL.includes(run.status)) return;
     try {
       if (run.isPushEnabled) {
         for (const name of run.imageNames) {
           const [repository, tag] = splitImageName(name);
-          const digest = await this.deps.push(repository, tag);
+          const digest = this.deps.push(repository, tag);
           run.outputImages.push({ registry: this.deps.loginServer(), repository, tag, digest });
         }
       }

@@ -27,7 +27,7 @@ export interface ManagementPlaneOptions {
   powerDelayMs: number;
   tokenTtlMs: number;
   loginServer: () => string;
-  push: (repository: string, tag: string) => Promise<string>;
+  push: (repository: string, tag: string) => string;
   faults: FaultRegistry;
   /** The guarded Kubernetes API server the AKS door fronts. */
   /** The sim's Kubernetes API handler, which the AKS cluster's API server serves behind its TLS door. */

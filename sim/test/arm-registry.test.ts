@@ -139,6 +139,28 @@ describe('ACR Tasks builds (scheduleRun → runs)', () => {
     expect(done.runErrorMessage).toMatch(/timeout of 1 s/);
   });
 
+  it('concurrent builds get their own run ids and their own digests; the tag ends on the last push', async () => {
+    const token = await identityToken(sim, 'https://management.azure.com');
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        armRequest(sim, 'POST', `${sim.arm.registryResourceId}/scheduleRun?api-version=2019-06-01-preview`, {
+          token,
+          body: JSON.stringify(BUILD_REQUEST),
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(6).fill(202));
+    const ids = answers.map((a) => a.body.name as string);
+    expect(new Set(ids).size).toBe(6);
+    const done = await Promise.all(ids.map((id) => runUntilDone(id)));
+    expect(done.map((r) => r.status)).toEqual(Array(6).fill('Succeeded'));
+    const digests = done.map((r) => r.outputImages[0].digest as string);
+    expect(new Set(digests).size).toBe(6);
+    // Equal delays finish in the order they were queued, so the newest run pushed last.
+    const newest = [...done].sort((a, b) => Number(b.runId.slice(2)) - Number(a.runId.slice(2)))[0];
+    expect(tagDigest('elb-openapi', '3.4')).toBe(newest.outputImages[0].digest);
+  });
+
   it('runs.list: newest first, $top and $filter as the SDK sends them', async () => {
     const all = await sdk.ok('runs.list');
     expect(all.length).toBeGreaterThanOrEqual(5);
