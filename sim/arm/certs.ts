@@ -4,7 +4,8 @@
 //
 // Made once per state directory and reused while valid, so a process started with NODE_EXTRA_CA_CERTS keeps
 // trusting a sim that restarts. The CA key never leaves STATE_DIR/tls (mode 0600).
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPair, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
@@ -30,7 +31,7 @@ const DAY_MS = 24 * 60 * 60_000;
 const MIN_REMAINING_MS = 7 * DAY_MS;
 const LIFETIME_MS = 397 * DAY_MS;
 
-export function ensureCerts(stateDir: string): SimCerts {
+export async function ensureCerts(stateDir: string): Promise<SimCerts> {
   const dir = join(stateDir, 'tls');
   const paths = {
     ca: join(dir, 'ca.pem'),
@@ -42,7 +43,7 @@ export function ensureCerts(stateDir: string): SimCerts {
   const saved = readSaved(paths);
   if (saved) return saved;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const made = generate();
+  const made = await generate();
   writeFileSync(paths.key, made.keyPem, { mode: 0o600 });
   writeFileSync(paths.cert, made.certPem, { mode: 0o644 });
   writeFileSync(paths.clientKey, made.clientKeyPem, { mode: 0o600 });
@@ -72,18 +73,27 @@ function readSaved(paths: Record<'ca' | 'cert' | 'key' | 'clientCert' | 'clientK
   }
 }
 
-/** RSA keys come from node:crypto (fast, native); node-forge only builds and signs the certificates. */
-function keyPair(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; pem: string } {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const newRsaKey = promisify(generateKeyPair);
+
+/**
+ * RSA keys come from node:crypto (native, off the event loop, made in parallel); node-forge only builds and signs
+ * the certificates.
+ */
+async function keyPair(): Promise<{
+  privateKey: forge.pki.rsa.PrivateKey;
+  publicKey: forge.pki.rsa.PublicKey;
+  pem: string;
+}> {
+  const { privateKey } = await newRsaKey('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const key = forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
   return { privateKey: key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e), pem };
 }
 
-function generate(): Omit<SimCerts, 'caPath'> {
+async function generate(): Promise<Omit<SimCerts, 'caPath'>> {
   const notBefore = new Date(Date.now() - 60 * 60_000);
   const notAfter = new Date(Date.now() + LIFETIME_MS);
-  const caKeys = keyPair();
+  const [caKeys, keys, userKeys] = await Promise.all([keyPair(), keyPair(), keyPair()]);
   const ca = forge.pki.createCertificate();
   ca.publicKey = caKeys.publicKey;
   ca.serialNumber = serial();
@@ -99,7 +109,6 @@ function generate(): Omit<SimCerts, 'caPath'> {
   ]);
   ca.sign(caKeys.privateKey, forge.md.sha256.create());
 
-  const keys = keyPair();
   const leaf = forge.pki.createCertificate();
   leaf.publicKey = keys.publicKey;
   leaf.serialNumber = serial();
@@ -123,7 +132,6 @@ function generate(): Omit<SimCerts, 'caPath'> {
   ]);
   leaf.sign(caKeys.privateKey, forge.md.sha256.create());
 
-  const userKeys = keyPair();
   const user = forge.pki.createCertificate();
   user.publicKey = userKeys.publicKey;
   user.serialNumber = serial();

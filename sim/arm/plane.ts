@@ -63,7 +63,7 @@ const LOCATION = 'eastus';
 const ARM_MAX_BODY_BYTES = 64 * 1024;
 
 export async function startManagementPlane(o: ManagementPlaneOptions): Promise<ManagementPlane> {
-  const certs = ensureCerts(o.stateDir);
+  const certs = await ensureCerts(o.stateDir);
   const creds = { key: certs.keyPem, cert: certs.certPem };
   let armUrl = '';
   const audiences = (): string[] => [...ARM_RESOURCES, armUrl];
