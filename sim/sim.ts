@@ -207,6 +207,8 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
     (name, err) => log(`controller ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   );
 
+  // Started once the plain ports listen (below); state saved before then keeps what was loaded.
+  let plane: ManagementPlane | undefined;
   const snapshot = (): SimState => ({
     version: 1,
     resourceVersion: store.resourceVersion,
@@ -221,7 +223,6 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
     faults: faults.list(),
     ...(plane ? { arm: plane.snapshot() } : saved?.arm ? { arm: saved.arm } : {}),
   });
-  let plane: ManagementPlane | undefined;
   const saver = new DebouncedSaver(() => {
     try {
       saveState(opts.stateDir, snapshot());
