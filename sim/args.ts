@@ -18,6 +18,7 @@ export type Command =
   | { kind: 'fault-add'; k8sUrl: string; body: Record<string, unknown> }
   | { kind: 'fault-list'; k8sUrl: string }
   | { kind: 'fault-clear'; k8sUrl: string; id?: string }
+  | { kind: 'cluster'; k8sUrl: string; action: 'stop' | 'start' | 'status' }
   | { kind: 'help' };
 
 export const USAGE = `elb-sim: a simulated Kubernetes cluster and container registry
@@ -25,13 +26,16 @@ export const USAGE = `elb-sim: a simulated Kubernetes cluster and container regi
   elb-sim [serve] [--k8s-port N] [--registry-port N] [--state-dir DIR] [--webhook URL | --no-webhook]
                   [--webhook-key-file FILE]
                   [--ready-delay-ms N] [--lb-delay-ms N] [--registry-host NAME] [--lb-ip-start IP]
-                  [--registry-resource-id ID] [--fresh] [--log-requests]
+                  [--registry-resource-id ID] [--arm-port N] [--aks-port N] [--cluster-resource-id ID]
+                  [--build-delay-ms N] [--power-delay-ms N] [--token-ttl-ms N] [--fresh] [--log-requests]
   elb-sim push REPO:TAG [--broken crash-loop|image-pull] [--no-event] [--registry-url URL]
   elb-sim fault add TYPE [--image REF] [--namespace NS] [--mode slow|never] [--delay-ms N]
-                         [--ms N] [--rate R] [--status 500|503] [--k8s-url URL]
-        TYPE: image-pull, crash-loop, unschedulable, lb-ip, api-latency, api-errors
+                         [--ms N] [--rate R] [--status 500|503] [--message TEXT] [--k8s-url URL]
+        TYPE: image-pull, crash-loop, unschedulable, lb-ip, api-latency, api-errors,
+              build-fail (the next ACR Tasks run fails), build-slow --delay-ms N (the next run takes N ms)
   elb-sim fault list [--k8s-url URL]
   elb-sim fault clear [ID] [--k8s-url URL]
+  elb-sim cluster stop|start|status [--k8s-url URL]
 `;
 
 const VALUE_FLAGS = new Set([
@@ -45,6 +49,13 @@ const VALUE_FLAGS = new Set([
   'registry-host',
   'lb-ip-start',
   'registry-resource-id',
+  'arm-port',
+  'aks-port',
+  'cluster-resource-id',
+  'build-delay-ms',
+  'power-delay-ms',
+  'token-ttl-ms',
+  'message',
   'registry-url',
   'k8s-url',
   'image',
@@ -102,6 +113,18 @@ function url(flags: Map<string, string>, name: string, fallback: string): string
   return v.replace(/\/+$/, '');
 }
 
+/** An ARM resource id of `type` (e.g. Microsoft.ContainerService/managedClusters), or the default. */
+function resourceId(flags: Map<string, string>, name: string, type: string): string {
+  const fallback = name === 'cluster-resource-id' ? DEFAULTS.clusterResourceId : DEFAULTS.registryResourceId;
+  const v = flags.get(name) ?? fallback;
+  const re = new RegExp(
+    `^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\\w._()]{1,90}/providers/${type.replace('/', '\\/')}/[A-Za-z0-9][-A-Za-z0-9_]{0,62}$`,
+    'i',
+  );
+  if (!re.test(v)) throw new UsageError(`--${name} must be an ARM resource id of ${type}`);
+  return v;
+}
+
 const IPV4_LOOPBACK = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 export function parseArgs(argv: string[]): Command {
@@ -127,7 +150,13 @@ export function parseArgs(argv: string[]): Command {
       lbDelayMs: int(flags, 'lb-delay-ms', DEFAULTS.lbDelayMs, 3_600_000),
       registryHost,
       lbIpStart,
-      registryResourceId: flags.get('registry-resource-id') ?? DEFAULTS.registryResourceId,
+      registryResourceId: resourceId(flags, 'registry-resource-id', 'Microsoft.ContainerRegistry/registries'),
+      armPort: int(flags, 'arm-port', DEFAULTS.armPort),
+      aksPort: int(flags, 'aks-port', DEFAULTS.aksPort),
+      clusterResourceId: resourceId(flags, 'cluster-resource-id', 'Microsoft.ContainerService/managedClusters'),
+      buildDelayMs: int(flags, 'build-delay-ms', DEFAULTS.buildDelayMs, 3_600_000),
+      powerDelayMs: int(flags, 'power-delay-ms', DEFAULTS.powerDelayMs, 3_600_000),
+      tokenTtlMs: int(flags, 'token-ttl-ms', DEFAULTS.tokenTtlMs, 86_400_000),
       fresh: flags.has('fresh'),
     };
     return { kind: 'serve', options, logRequests: flags.has('log-requests') };
@@ -160,7 +189,7 @@ export function parseArgs(argv: string[]): Command {
       const type = positional[2];
       if (!type) throw new UsageError('fault add needs a TYPE');
       const body: Record<string, unknown> = { type: type.replace(/-/g, '_') };
-      for (const k of ['image', 'namespace', 'mode'] as const) if (flags.has(k)) body[k] = flags.get(k);
+      for (const k of ['image', 'namespace', 'mode', 'message'] as const) if (flags.has(k)) body[k] = flags.get(k);
       if (flags.has('delay-ms')) body.delay_ms = int(flags, 'delay-ms', 0, 3_600_000);
       if (flags.has('ms')) body.ms = int(flags, 'ms', 0, 120_000);
       if (flags.has('status')) body.status = int(flags, 'status', 503, 599);
@@ -172,6 +201,12 @@ export function parseArgs(argv: string[]): Command {
       return { kind: 'fault-add', k8sUrl, body };
     }
     throw new UsageError('fault needs add, list or clear');
+  }
+  if (verb === 'cluster') {
+    const action = positional[1];
+    if (action !== 'stop' && action !== 'start' && action !== 'status')
+      throw new UsageError('cluster needs stop, start or status');
+    return { kind: 'cluster', k8sUrl: url(flags, 'k8s-url', `http://127.0.0.1:${DEFAULTS.k8sPort}`), action };
   }
   throw new UsageError(`unknown command "${verb}"`);
 }

@@ -33,6 +33,10 @@ async function main(argv: string[]): Promise<number> {
       return request('GET', `${cmd.k8sUrl}/_sim/faults`);
     case 'fault-clear':
       return request('DELETE', `${cmd.k8sUrl}/_sim/faults${cmd.id ? `/${encodeURIComponent(cmd.id)}` : ''}`);
+    case 'cluster':
+      return cmd.action === 'status'
+        ? request('GET', `${cmd.k8sUrl}/_sim/cluster`)
+        : request('POST', `${cmd.k8sUrl}/_sim/cluster/${cmd.action}`);
   }
 }
 
@@ -46,7 +50,13 @@ async function serve(cmd: Extract<Command, { kind: 'serve' }>): Promise<number> 
   });
   process.stdout.write(`READY sim-k8s ${sim.k8sUrl}\n`);
   process.stdout.write(`READY sim-registry ${sim.registryUrl}\n`);
+  process.stdout.write(`READY sim-arm ${sim.arm.url}\n`);
+  process.stdout.write(`READY sim-aks ${sim.arm.aksApiUrl}\n`);
   log(`kubeconfig ${sim.kubeconfigPath}`);
+  log(`aks kubeconfig ${sim.arm.aksKubeconfigPath}`);
+  // Paths only: the identity header is a secret and stays in its file.
+  log(`NODE_EXTRA_CA_CERTS=${sim.arm.caPath}`);
+  log(`IDENTITY_ENDPOINT=${sim.arm.identityEndpoint} (IDENTITY_HEADER is in ${sim.arm.identityHeaderPath})`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

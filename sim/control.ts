@@ -1,10 +1,14 @@
-// The sim's control API on the Kubernetes port: faults (list/add/remove/clear) and a state summary.
+// The sim's control API on the Kubernetes port: faults (list/add/remove/clear), the AKS cluster's power
+// (stop/start, waiting until done) and a state summary.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, methodNotAllowed, readBody } from '../devhost/http-guard';
 import { FaultInputError, type FaultRegistry } from './faults';
+import { ArmError } from './arm/errors';
+import type { ManagedCluster } from './arm/cluster';
 
 export interface ControlDeps {
   faults: FaultRegistry;
+  cluster?: ManagedCluster | undefined;
   summary: () => Record<string, unknown>;
 }
 
@@ -31,10 +35,21 @@ export async function handleControl(
       return send(res, 200, { removed: 1 });
     }
     if (path === '/_sim/state' && method === 'GET') return send(res, 200, deps.summary());
+    const power = path.match(/^\/_sim\/cluster\/(stop|start)$/);
+    if (power && deps.cluster) {
+      if (method !== 'POST') throw methodNotAllowed(['POST']);
+      await deps.cluster.changeAndWait(power[1] as 'stop' | 'start');
+      return send(res, 200, { power_state: deps.cluster.power, provisioning_state: deps.cluster.provisioning });
+    }
+    if (path === '/_sim/cluster' && deps.cluster) {
+      if (method !== 'GET') throw methodNotAllowed(['GET']);
+      return send(res, 200, { power_state: deps.cluster.power, provisioning_state: deps.cluster.provisioning });
+    }
     return send(res, 404, { code: 'not_found', message: 'unknown control route' });
   } catch (err) {
     if (err instanceof FaultInputError) return send(res, 400, { code: err.code, message: err.message });
     if (err instanceof BodyError) return send(res, 400, { code: err.code, message: err.message });
+    if (err instanceof ArmError) return send(res, err.status, { code: err.code, message: err.message });
     if (err instanceof HttpError) throw err;
     return send(res, 500, { code: 'internal_error', message: 'the sim failed to handle the request' });
   }

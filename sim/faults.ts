@@ -1,6 +1,7 @@
 // Faults on demand: what a test or a person can make the simulated cluster do wrong, and how each is matched.
 
-export type FaultType = 'image_pull' | 'crash_loop' | 'unschedulable' | 'lb_ip' | 'api_latency' | 'api_errors';
+export type FaultType =
+  'image_pull' | 'crash_loop' | 'unschedulable' | 'lb_ip' | 'api_latency' | 'api_errors' | 'build_fail' | 'build_slow';
 
 interface Base {
   id: string;
@@ -40,7 +41,26 @@ export interface ApiErrorsFault extends Base {
   status: 500 | 503;
 }
 
-export type Fault = ImagePullFault | CrashLoopFault | UnschedulableFault | LbIpFault | ApiLatencyFault | ApiErrorsFault;
+/** The next ACR Tasks run fails (status Failed with `message`); used up by that run. */
+export interface BuildFailFault extends Base {
+  type: 'build_fail';
+  message?: string;
+}
+/** The next ACR Tasks run takes `delay_ms` instead of the sim's build delay; used up by that run. */
+export interface BuildSlowFault extends Base {
+  type: 'build_slow';
+  delay_ms: number;
+}
+
+export type Fault =
+  | ImagePullFault
+  | CrashLoopFault
+  | UnschedulableFault
+  | LbIpFault
+  | ApiLatencyFault
+  | ApiErrorsFault
+  | BuildFailFault
+  | BuildSlowFault;
 
 export class FaultInputError extends Error {
   constructor(
@@ -53,6 +73,8 @@ export class FaultInputError extends Error {
 
 const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,250}$/;
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A run error message: one line of printable text. */
+const MESSAGE = /^[\x20-\x7e]{1,200}$/;
 
 function optString(input: Record<string, unknown>, key: string, re: RegExp): string | undefined {
   const v = input[key];
@@ -118,10 +140,16 @@ export function parseFault(input: unknown, id: string, now: string): Fault {
       if (status !== 500 && status !== 503) throw new FaultInputError('invalid_fault', '"status" must be 500 or 503');
       return { ...base, type: 'api_errors', rate: reqNumber(o, 'rate', 0, 1), status };
     }
+    case 'build_fail': {
+      const message = optString(o, 'message', MESSAGE);
+      return { ...base, type: 'build_fail', ...(message ? { message } : {}) };
+    }
+    case 'build_slow':
+      return { ...base, type: 'build_slow', delay_ms: reqNumber(o, 'delay_ms', 0, 3_600_000) };
     default:
       throw new FaultInputError(
         'unknown_fault_type',
-        'type must be one of image_pull, crash_loop, unschedulable, lb_ip, api_latency, api_errors',
+        'type must be one of image_pull, crash_loop, unschedulable, lb_ip, api_latency, api_errors, build_fail, build_slow',
       );
   }
 }
@@ -158,6 +186,13 @@ export class FaultRegistry {
 
   restore(faults: Fault[]): void {
     this.faults = [...faults];
+  }
+
+  /** Removes and returns the oldest fault of `type` (one-shot faults: the next build). */
+  take<T extends FaultType>(type: T): Extract<Fault, { type: T }> | undefined {
+    const f = this.of(type)[0];
+    if (f) this.remove(f.id);
+    return f;
   }
 
   of<T extends FaultType>(type: T): Extract<Fault, { type: T }>[] {

@@ -34,3 +34,38 @@ export function writeKubeconfig(stateDir: string, server: string): string {
   writeFileSync(path, kubeconfigText(server), { mode: 0o600 });
   return path;
 }
+
+/**
+ * The cluster-user kubeconfig the sim's AKS cluster hands out (listClusterUserCredential): its HTTPS API server,
+ * the sim CA and the cluster user's client certificate, as AKS gives for clusters with local accounts.
+ */
+export function aksKubeconfigText(
+  cluster: string,
+  server: string,
+  caPem: string,
+  user: { name: string; certPem: string; keyPem: string },
+): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `  - name: ${cluster}`,
+    '    cluster:',
+    `      server: ${server}`,
+    `      certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`,
+    'contexts:',
+    `  - name: ${cluster}`,
+    '    context:',
+    `      cluster: ${cluster}`,
+    `      user: ${user.name}`,
+    '      namespace: default',
+    `current-context: ${cluster}`,
+    'users:',
+    `  - name: ${user.name}`,
+    '    user:',
+    `      client-certificate-data: ${Buffer.from(user.certPem).toString('base64')}`,
+    `      client-key-data: ${Buffer.from(user.keyPem).toString('base64')}`,
+    'preferences: {}',
+    '',
+  ].join('\n');
+}

@@ -6,6 +6,7 @@ import { findByPlural, type ResourceType } from './k8s/resources';
 import type { KObject } from './k8s/object';
 import type { RegistrySnapshot } from './registry/store';
 import type { Fault } from './faults';
+import type { ArmSnapshot } from './arm/plane';
 
 export interface SimState {
   version: 1;
@@ -14,6 +15,8 @@ export interface SimState {
   registry: RegistrySnapshot;
   loadBalancerIps: Record<string, string>;
   faults: Fault[];
+  /** ACR Tasks runs and the AKS power state (absent in state written before the management plane existed). */
+  arm?: ArmSnapshot;
 }
 
 export function statePath(dir: string): string {

@@ -27,6 +27,8 @@ import { DebouncedSaver, loadState, objectsOf, saveState, type SimState } from '
 import { writeKubeconfig } from './kubeconfig';
 import { apiVersionOf } from './k8s/resources';
 import { createGuardedServer } from '../devhost/http-guard';
+import { startManagementPlane, type ManagementPlane } from './arm/plane';
+import { pushImage } from './registry/http';
 
 export interface SimOptions {
   k8sPort: number;
@@ -42,6 +44,18 @@ export interface SimOptions {
   lbIpStart: string;
   /** Event Grid `topic`: the registry's ARM resource id. */
   registryResourceId: string;
+  /** Port of the ARM endpoint (HTTPS; 0 or absent picks a free one). */
+  armPort?: number | undefined;
+  /** Port of the AKS cluster's API server (HTTPS; closed while the cluster is stopped; 0 or absent: a free one). */
+  aksPort?: number | undefined;
+  /** ARM resource id of the sim cluster seen as an AKS managed cluster. */
+  clusterResourceId?: string | undefined;
+  /** How long a simulated ACR Tasks build takes. */
+  buildDelayMs?: number | undefined;
+  /** How long an AKS start or stop takes. */
+  powerDelayMs?: number | undefined;
+  /** Lifetime of managed-identity tokens. */
+  tokenTtlMs?: number | undefined;
   /** Start from the preloaded state, ignoring what STATE_DIR holds. */
   fresh?: boolean;
   tickMs?: number;
@@ -58,6 +72,13 @@ export const DEFAULTS = {
   lbIpStart: '127.0.0.2',
   registryResourceId:
     '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerRegistry/registries/elbsim',
+  armPort: 0,
+  aksPort: 0,
+  clusterResourceId:
+    '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerService/managedClusters/aks-elb-sim',
+  buildDelayMs: 5000,
+  powerDelayMs: 2000,
+  tokenTtlMs: 3_600_000,
 };
 
 const HOST = '127.0.0.1';
@@ -70,6 +91,22 @@ export interface RunningSim {
   k8sUrl: string;
   registryUrl: string;
   kubeconfigPath: string;
+  /** The management plane: ARM URL, token endpoint, CA, the AKS cluster's API server (docs/sim.md). */
+  arm: {
+    url: string;
+    /** For the app's NODE_EXTRA_CA_CERTS. */
+    caPath: string;
+    /** For the app's IDENTITY_ENDPOINT. */
+    identityEndpoint: string;
+    /** For the app's IDENTITY_HEADER: a secret, also in `identityHeaderPath` (mode 0600). */
+    identityHeader: string;
+    identityHeaderPath: string;
+    registryResourceId: string;
+    clusterResourceId: string;
+    aksApiUrl: string;
+    aksKubeconfigPath: string;
+  };
+  plane: ManagementPlane;
   api: ClusterApi;
   registry: RegistryStore;
   faults: FaultRegistry;
@@ -131,6 +168,7 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
   } else registry.preload();
 
   const api = new ClusterApi(store, new ClusterAllocator(store));
+  const clusterResourceId = opts.clusterResourceId ?? DEFAULTS.clusterResourceId;
   let registryPort = opts.registryPort;
   const registryHosts = (): string[] => {
     const hosts = [`127.0.0.1:${registryPort}`, `localhost:${registryPort}`];
@@ -169,6 +207,8 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
     (name, err) => log(`controller ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   );
 
+  // Started once the plain ports listen (below); state saved before then keeps what was loaded.
+  let plane: ManagementPlane | undefined;
   const snapshot = (): SimState => ({
     version: 1,
     resourceVersion: store.resourceVersion,
@@ -181,6 +221,7 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
     registry: registry.snapshot(),
     loadBalancerIps: ips.snapshot(),
     faults: faults.list(),
+    ...(plane ? { arm: plane.snapshot() } : saved?.arm ? { arm: saved.arm } : {}),
   });
   const saver = new DebouncedSaver(() => {
     try {
@@ -217,11 +258,21 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
       if (url.pathname.startsWith('/_sim/')) {
         const control = {
           faults,
+          cluster: plane?.cluster,
           summary: () => ({
             resourceVersion: store.resourceVersion,
             registry_hosts: registryHosts(),
             stand_ins: standIns.serving(),
             faults: faults.list(),
+            ...(plane
+              ? {
+                  cluster: {
+                    power_state: plane.cluster.power,
+                    provisioning_state: plane.cluster.provisioning,
+                    api_server: plane.aksApiUrl,
+                  },
+                }
+              : {}),
           }),
         };
         await handleControl(control, req, res, url);
@@ -231,26 +282,55 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
     },
     { maxBodyBytes: K8S_MAX_BODY_BYTES, log: (line) => log(`kubernetes port: ${line}`) },
   );
-  const registryServer = createGuardedServer(
-    createRegistryHandler({
-      store: registry,
-      loginServer,
-      webhook: opts.webhook,
-      webhookKeyFile: opts.webhookKeyFile,
-      topic: opts.registryResourceId,
-      delivery: { attempts: 3, backoffMs: 500, timeoutMs: 10_000, subscriptionName: 'elb-sim-acr-push' },
-      log: opts.log ? (l) => log(`registry ${l}`) : undefined,
-    }),
-    { maxBodyBytes: REGISTRY_MAX_BODY_BYTES, log: (line) => log(`registry port: ${line}`) },
-  );
+  const registryDeps = {
+    store: registry,
+    loginServer,
+    webhook: opts.webhook,
+    webhookKeyFile: opts.webhookKeyFile,
+    topic: opts.registryResourceId,
+    delivery: { attempts: 3, backoffMs: 500, timeoutMs: 10_000, subscriptionName: 'elb-sim-acr-push' },
+    log: opts.log ? (l: string) => log(`registry ${l}`) : undefined,
+  };
+  const registryServer = createGuardedServer(createRegistryHandler(registryDeps), {
+    maxBodyBytes: REGISTRY_MAX_BODY_BYTES,
+    log: (line) => log(`registry port: ${line}`),
+  });
   try {
     k8sPort = await listen(k8sServer, opts.k8sPort);
     registryPort = await listen(registryServer, opts.registryPort);
+    plane = await startManagementPlane({
+      armPort: opts.armPort ?? 0,
+      aksPort: opts.aksPort ?? 0,
+      stateDir: opts.stateDir,
+      registryResourceId: opts.registryResourceId,
+      clusterResourceId,
+      registrySku: 'Standard',
+      kubernetesVersion: '1.32.0',
+      buildDelayMs: opts.buildDelayMs ?? DEFAULTS.buildDelayMs,
+      powerDelayMs: opts.powerDelayMs ?? DEFAULTS.powerDelayMs,
+      tokenTtlMs: opts.tokenTtlMs ?? DEFAULTS.tokenTtlMs,
+      loginServer,
+      push: (repository, tag) => {
+        // pushImage stores the image before it first waits, so the tag names the new digest at once; the event
+        // goes on in the background, as ACR sends it while the run finishes.
+        pushImage(registryDeps, repository, tag).catch((err: unknown) =>
+          log(`build push event failed: ${err instanceof Error ? err.message : String(err)}`),
+        );
+        return registry.resolve(repository, tag)!.digest;
+      },
+      faults,
+      k8sHandler,
+      k8sMaxBodyBytes: K8S_MAX_BODY_BYTES,
+      saved: saved?.arm,
+      log,
+    });
   } catch (err) {
     k8sServer.close();
     registryServer.close();
     throw err;
   }
+  const running = plane;
+  running.onChange(() => saver.changed());
   const k8sUrl = `http://${HOST}:${k8sPort}`;
   const kubeconfigPath = writeKubeconfig(opts.stateDir, k8sUrl);
   runner.start();
@@ -260,6 +340,18 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
     k8sUrl,
     registryUrl: `http://${HOST}:${registryPort}`,
     kubeconfigPath,
+    arm: {
+      url: running.armUrl,
+      caPath: running.caPath,
+      identityEndpoint: running.identityEndpoint,
+      identityHeader: running.identityHeader,
+      identityHeaderPath: running.identityHeaderPath,
+      registryResourceId: opts.registryResourceId,
+      clusterResourceId,
+      aksApiUrl: running.aksApiUrl,
+      aksKubeconfigPath: running.aksKubeconfigPath,
+    },
+    plane: running,
     api,
     registry,
     faults,
@@ -269,6 +361,7 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
       runner.stop();
       clearInterval(expiry);
       standIns.close();
+      await running.close();
       k8sServer.closeAllConnections();
       registryServer.closeAllConnections();
       await Promise.all([new Promise((r) => k8sServer.close(r)), new Promise((r) => registryServer.close(r))]);

@@ -48,7 +48,10 @@ usage: scripts/dev/local-run.sh [command]
   push-image REPO:TAG [--broken crash-loop|image-pull] [--no-event]
                      push a new image (new digest) to the sim registry; it sends an ImagePushed event
                      (--broken: an image whose pods crash-loop or cannot be pulled; --no-event: no event)
-  fault ARGS...      manage sim faults (see docs/sim.md)
+  fault ARGS...      manage sim faults (see docs/sim.md; build-fail and build-slow act on the next ACR Tasks build)
+  cluster stop|start|status
+                     stop or start the simulated AKS cluster (stopped: its API server refuses connections and
+                     ARM reports powerState Stopped), or show its power state
 
 Ports (environment): ELB_API_PORT=$API_PORT ELB_WEB_PORT=$WEB_PORT ELB_EXEC_PORT=$EXEC_PORT_LOCAL
 ELB_SIM_K8S_PORT=$SIM_K8S_PORT ELB_SIM_REGISTRY_PORT=$SIM_REGISTRY_PORT ELB_AZURITE_TABLE_PORT=$AZURITE_TABLE_PORT
@@ -352,6 +355,12 @@ case "$cmd" in
     node dist/sim/cli.js push "$@" --registry-url "http://127.0.0.1:$SIM_REGISTRY_PORT"
     ;;
   fault) node dist/sim/cli.js fault --k8s-url "http://127.0.0.1:$SIM_K8S_PORT" "$@" ;;
+  cluster)
+    case "${1:-}" in
+      stop | start | status) node dist/sim/cli.js cluster "$1" --k8s-url "http://127.0.0.1:$SIM_K8S_PORT" ;;
+      *) die "cluster needs stop, start or status" ;;
+    esac
+    ;;
   -h | --help | help) usage ;;
   *) usage >&2 && exit 2 ;;
 esac

@@ -262,7 +262,7 @@ function page<T>(items: T[], url: URL, key: (x: T) => string, res: ServerRespons
   return out;
 }
 
-interface PushResult {
+export interface PushResult {
   repository: string;
   tag: string;
   /** The defect this build carries, or null for a good image. */
@@ -293,7 +293,25 @@ async function push(deps: RegistryHttpDeps, body: unknown): Promise<PushResult> 
   if (deliverEvent !== undefined && typeof deliverEvent !== 'boolean') {
     throw new RegistryError(400, 'invalid_deliver_event', 'deliver_event must be true or false');
   }
-  const defect = (broken ?? undefined) as ImageDefect | undefined;
+  return pushImage(deps, repository, tag, {
+    defect: (broken ?? undefined) as ImageDefect | undefined,
+    deliverEvent: deliverEvent !== false,
+  });
+}
+
+/**
+ * A push as ACR makes it: a new digest for `repository:tag` in the store, then the ImagePushed event to the webhook
+ * (unless `deliverEvent` is false). Used by POST /_sim/push and by simulated ACR Tasks builds (sim/arm/builds.ts).
+ * Callers validate the names.
+ */
+export async function pushImage(
+  deps: RegistryHttpDeps,
+  repository: string,
+  tag: string,
+  opts: { defect?: ImageDefect | undefined; deliverEvent?: boolean } = {},
+): Promise<PushResult> {
+  const defect = opts.defect;
+  const deliverEvent = opts.deliverEvent ?? true;
   const image = deps.store.push(repository, tag, defect);
   const result: PushResult = {
     repository,

@@ -9,11 +9,13 @@ import { eventually, getJson, kubectl, randomLoopbackStart } from './support';
 
 const SIM_CLI = join(__dirname, '..', 'cli.ts');
 const stateDir = mkdtempSync(join(tmpdir(), 'elb-sim-cli-'));
+const armStateDir = mkdtempSync(join(tmpdir(), 'elb-sim-cli-arm-'));
 const children: ChildProcess[] = [];
 
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   rmSync(stateDir, { recursive: true, force: true });
+  rmSync(armStateDir, { recursive: true, force: true });
 });
 
 async function startCli(extra: string[] = []): Promise<{ child: ChildProcess; k8s: string; registry: string }> {
@@ -55,6 +57,29 @@ function stop(child: ChildProcess): Promise<number | null> {
 }
 
 describe('elb-sim CLI', () => {
+  it('prints READY lines for the ARM endpoint and the AKS API server, and logs where the CA is (not the identity secret)', async () => {
+    const child = spawnTsCli(SIM_CLI, [
+      ...['--k8s-port', '0', '--registry-port', '0', '--arm-port', '0', '--aks-port', '0'],
+      ...['--state-dir', armStateDir, '--no-webhook'],
+      ...['--lb-ip-start', randomLoopbackStart()],
+    ]);
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
+    await eventually(() => /IDENTITY_ENDPOINT=/.test(err), 'the identity endpoint log line', 60_000);
+    const arm = out.match(/^READY sim-arm (https:\/\/127\.0\.0\.1:\d+)$/m)![1]!;
+    expect(out).toMatch(/^READY sim-aks https:\/\/127\.0\.0\.1:\d+$/m);
+    const caPath = err.match(/NODE_EXTRA_CA_CERTS=(\S+)/)![1]!;
+    expect(readFileSync(caPath, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(err).toContain(`IDENTITY_ENDPOINT=${arm}/msi/token`);
+    const secret = readFileSync(err.match(/IDENTITY_HEADER is in (\S+)\)/)![1]!, 'utf8');
+    expect(secret.length).toBeGreaterThan(20);
+    expect(out + err).not.toContain(secret);
+    expect(await stop(child)).toBe(0);
+  });
+
   it('prints READY lines, writes the kubeconfig, and keeps cluster and registry state across a restart', async () => {
     const first = await startCli();
     const kubeconfig = readFileSync(join(stateDir, 'kubeconfig'), 'utf8');

@@ -187,4 +187,41 @@ describe('small pure helpers', () => {
     expect(() => parseArgs(['push', 'nocolon'])).toThrow(UsageError);
     expect(() => parseArgs(['--bogus'])).toThrow(UsageError);
   });
+
+  it('parses the management-plane options, build faults and cluster verbs', () => {
+    const serve = parseArgs([
+      '--arm-port',
+      '0',
+      '--aks-port',
+      '6443',
+      '--build-delay-ms',
+      '250',
+      '--power-delay-ms',
+      '0',
+    ]);
+    expect(serve).toMatchObject({
+      kind: 'serve',
+      options: { armPort: 0, aksPort: 6443, buildDelayMs: 250, powerDelayMs: 0, tokenTtlMs: 3_600_000 },
+    });
+    expect(parseArgs(['fault', 'add', 'build-fail', '--message', 'no space left'])).toMatchObject({
+      kind: 'fault-add',
+      body: { type: 'build_fail', message: 'no space left' },
+    });
+    expect(parseArgs(['fault', 'add', 'build-slow', '--delay-ms', '60000'])).toMatchObject({
+      body: { type: 'build_slow', delay_ms: 60000 },
+    });
+    expect(parseArgs(['cluster', 'stop', '--k8s-url', 'http://127.0.0.1:9'])).toEqual({
+      kind: 'cluster',
+      k8sUrl: 'http://127.0.0.1:9',
+      action: 'stop',
+    });
+    expect(() => parseArgs(['cluster', 'reboot'])).toThrow(UsageError);
+    expect(() => parseArgs(['--cluster-resource-id', '/subscriptions/x/resourceGroups/rg'])).toThrow(UsageError);
+    expect(() =>
+      parseArgs([
+        '--registry-resource-id',
+        '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/a',
+      ]),
+    ).toThrow(UsageError);
+  });
 });
