@@ -5,7 +5,7 @@ metadata description = 'Built-in role definition ids and the ABAC condition that
 @description('Built-in Azure role definition ids used by elb-control (the only roles it grants).')
 var builtInRoleIds = {
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
-  aksClusterUser: '4abbcc35-e782-43d8-92c5-2d3473bddc7f'
+  aksClusterUser: '4abbcc35-e782-43d8-92c5-2d3f1bd2253f'
   aksRbacClusterAdmin: 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b'
   managedIdentityContributor: 'e40ec5ca-96e0-45a2-b4ff-59039f2c2b59'
   roleBasedAccessControlAdministrator: 'f58310d9-a9f6-439a-9e8d-f62e7b41a168'
