@@ -50,6 +50,9 @@ param execTokenEntropy string = '${newGuid()}${newGuid()}'
 @description('Optional. Grant each cluster\'s kubelet identity AcrPull on the registry.')
 param grantClusterAcrPull bool = false
 
+@description('Optional. Let the Function App schedule and cancel ACR Tasks builds on the registry (Rebuild & Deploy, a custom role on the registry only). Off: the registry is only read, and a Rebuild & Deploy fails for lack of permission.')
+param grantRegistryBuild bool = true
+
 @description('Optional. Create the Event Grid subscription to the acrImagePushed function. Set it only after the function code is published.')
 param deployEventSubscription bool = false
 
@@ -128,7 +131,7 @@ var normalizedTargets = map(targets, t => {
 var clusterRefs = map(normalizedTargets, t => {
   resourceId: resourceId(t.subscriptionId, t.resourceGroup, 'Microsoft.ContainerService/managedClusters', t.clusterName)
 })
-// The cluster resource groups, each once (case-insensitively): one reader role definition per group.
+// The cluster resource groups, each once (case-insensitively): one set of custom role definitions per group.
 var clusterGroupKeys = map(normalizedTargets, t => toLower('${t.subscriptionId}/${t.resourceGroup}'))
 var clusterGroups = map(
   filter(range(0, length(normalizedTargets)), i => indexOf(clusterGroupKeys, clusterGroupKeys[i]) == i),
@@ -221,6 +224,7 @@ module registryAccess 'modules/registry-access.bicep' = {
     functionPrincipalId: identities.outputs.function.principalId
     execIdentityResourceId: execIdentityResourceId
     execPrincipalId: identities.outputs.exec.principalId
+    grantBuild: grantRegistryBuild
     kubeletClusterResourceIds: grantClusterAcrPull ? map(clusterRefs, c => c.resourceId) : []
     kubeletPrincipalIds: [
       for (t, i) in normalizedTargets: grantClusterAcrPull
@@ -329,9 +333,9 @@ resource clusters 'Microsoft.ContainerService/managedClusters@2026-08-01' existi
   }
 ]
 
-module clusterReaderRoles 'modules/cluster-reader-role.bicep' = [
+module clusterRoles 'modules/cluster-roles.bicep' = [
   for g in clusterGroups: {
-    name: take('elb-cluster-reader-role-${uniqueString(g.subscriptionId, toLower(g.resourceGroup))}', 64)
+    name: take('elb-cluster-roles-${uniqueString(g.subscriptionId, toLower(g.resourceGroup))}', 64)
     scope: resourceGroup(g.subscriptionId, g.resourceGroup)
   }
 ]
@@ -348,8 +352,8 @@ module clusterAccessModules 'modules/cluster-access.bicep' = [
       functionPrincipalId: identities.outputs.function.principalId
       namespace: t.namespace
     }
-    // The namespace reader assignment names the custom role, which must exist first.
-    dependsOn: [clusterReaderRoles]
+    // The reader and starter assignments name the custom roles, which must exist first.
+    dependsOn: [clusterRoles]
   }
 ]
 

@@ -24,6 +24,8 @@ param execTokenAction = readEnvironmentVariable('ELB_EXEC_TOKEN_ACTION', 'genera
 
 param grantClusterAcrPull = bool(readEnvironmentVariable('ELB_GRANT_CLUSTER_ACR_PULL', 'false'))
 
+param grantRegistryBuild = bool(readEnvironmentVariable('ELB_GRANT_REGISTRY_BUILD', 'true'))
+
 // Turned on by scripts/azd/postdeploy.sh once the acrImagePushed function is published.
 param deployEventSubscription = bool(readEnvironmentVariable('ELB_DEPLOY_EVENT_SUBSCRIPTION', 'false'))
 

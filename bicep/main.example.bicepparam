@@ -27,6 +27,9 @@ param targets = [
 
 param grantClusterAcrPull = false
 
+// Rebuild & Deploy: the Function App may schedule and cancel ACR Tasks builds on the registry. false leaves it read-only.
+param grantRegistryBuild = true
+
 // Second step, after the function code is published: deploy again with true.
 param deployEventSubscription = false
 

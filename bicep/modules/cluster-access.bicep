@@ -1,7 +1,7 @@
 metadata name = 'elb-control access to one AKS cluster'
-metadata description = 'Deployed into the cluster resource group: what the exec identity needs for the deploy phases (credentials, Kubernetes apply, the workload identity) and what the Function App needs to read cluster state.'
+metadata description = 'Deployed into the cluster resource group: what the exec identity needs for the deploy phases (credentials, Kubernetes apply, the workload identity) and what the Function App needs to read cluster state and start a stopped cluster.'
 
-import { builtInRoleIds, clusterReaderRoleName, delegatedRoleCondition } from 'rbac.bicep'
+import { builtInRoleIds, clusterReaderRoleName, clusterStarterRoleName, delegatedRoleCondition } from 'rbac.bicep'
 
 @description('Required. Name of the AKS cluster in this resource group.')
 param clusterName string
@@ -58,6 +58,22 @@ resource functionClusterUser 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }
 
+// Start cluster: the power state (managedClusters.get) and managedClusters.beginStart through Azure Resource Manager, on
+// this cluster only (the custom role of cluster-roles.bicep). The exec server takes no part in it.
+resource functionStartsCluster 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(cluster.id, functionIdentityResourceId, 'elb-control-cluster-starter')
+  scope: cluster
+  properties: {
+    roleDefinitionId: subscriptionResourceId(
+      'Microsoft.Authorization/roleDefinitions',
+      clusterStarterRoleName(resourceGroup().id)
+    )
+    principalId: functionPrincipalId
+    principalType: 'ServicePrincipal'
+    description: 'elb-control Function App: read the power state of this cluster and start it when stopped'
+  }
+}
+
 // Azure RBAC for Kubernetes takes a namespace as an assignment scope (<cluster id>/namespaces/<name>), which ARM has no
 // resource type for; the reference below only builds that scope and is never read.
 #disable-next-line BCP081
@@ -66,7 +82,7 @@ resource elbNamespace 'Microsoft.ContainerService/managedClusters/namespaces@202
   name: namespace
 }
 
-// The reads of adapters/kube.ts, in the elb-openapi namespace only (the custom role of cluster-reader-role.bicep).
+// The reads of adapters/kube.ts, in the elb-openapi namespace only (the custom role of cluster-roles.bicep).
 resource functionReadsNamespace 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(elbNamespace.id, functionIdentityResourceId, 'elb-control-cluster-reader')
   scope: elbNamespace

@@ -12,7 +12,7 @@ export const builtInRole = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
-  aksClusterUser: '4abbcc35-e782-43d8-92c5-2d3473bddc7f',
+  aksClusterUser: '4abbcc35-e782-43d8-92c5-2d3f1bd2253f',
   aksRbacClusterAdmin: 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b',
   managedIdentityContributor: 'e40ec5ca-96e0-45a2-b4ff-59039f2c2b59',
 };

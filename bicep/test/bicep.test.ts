@@ -25,8 +25,16 @@ import { builtInRole as role, grantedBuiltInRoles } from './azure-roles';
 
 const cliTimeout = 600_000;
 
-/** The one custom role (modules/cluster-reader-role.bicep): the Function App's reads in the elb-openapi namespace. */
-const customReaderRole = '__bicep.clusterReaderRoleName(resourceGroup().id)';
+/**
+ * The custom roles (modules/rbac.bicep names them), each with the one resource type it may be assigned on: the
+ * Kubernetes reads on the elb-openapi namespace, the management-plane roles on the registry and on each cluster.
+ */
+const customRoles: Record<string, string> = {
+  '__bicep.clusterReaderRoleName(resourceGroup().id)': "'Microsoft.ContainerService/managedClusters/namespaces'",
+  '__bicep.clusterStarterRoleName(resourceGroup().id)': "'Microsoft.ContainerService/managedClusters'",
+  '__bicep.registryReaderRoleName(resourceGroup().id)': "'Microsoft.ContainerRegistry/registries'",
+  '__bicep.registryBuilderRoleName(resourceGroup().id)': "'Microsoft.ContainerRegistry/registries'",
+};
 
 const roleAssigningRoles = new Set([role.owner, role.userAccessAdministrator, role.rbacAdministrator]);
 /** What a conditioned role-assigning identity may hand out (to the elb-openapi workload identity). */
@@ -125,6 +133,7 @@ describe('bicep build and lint', () => {
       expect(parameters.targets?.value).toEqual([{ name: 'prod', resourceGroup: 'rg-aks', clusterName: 'aks-elb' }]);
       expect(parameters.execTokenAction?.value).toBe('generate');
       expect(parameters.deployEventSubscription?.value).toBe(false);
+      expect(parameters.grantRegistryBuild?.value).toBe(true);
       expect(parameters.execImage?.value).toBe(azdEnv.ELB_EXEC_IMAGE);
       for (const missing of ['ELB_REGISTRY_RESOURCE_ID', 'ELB_TARGETS', 'ELB_EXEC_IMAGE']) {
         const without = runBicep(['build-params', 'main.bicepparam', '--stdout'], bicepDir, {
@@ -405,11 +414,12 @@ describe('security properties of the compiled main.bicep', () => {
       const where = `${assignment.node.path}/${assignment.symbolicName}`;
       const properties = props(assignment);
       expect(properties.principalType, where).toBe('ServicePrincipal');
-      if (String(properties.roleDefinitionId).includes(customReaderRole)) {
-        // The custom reader role, only on a namespace (snapshot.test.ts checks its permissions and holder).
+      const custom = Object.keys(customRoles).find((name) => String(properties.roleDefinitionId).includes(name));
+      if (custom) {
+        // A custom role, only on its one kind of resource (snapshot.test.ts checks its permissions and holder).
         customGrants.push(where);
-        expect(String(assignment.resource.scope), where).toContain(
-          "'Microsoft.ContainerService/managedClusters/namespaces'",
+        expect(String(assignment.resource.scope), where).toMatch(
+          new RegExp(`^\\[resourceId\\(${customRoles[custom]!.replace(/[./]/g, '\\$&')},`),
         );
         continue;
       }
@@ -426,12 +436,36 @@ describe('security properties of the compiled main.bicep', () => {
       }
     }
     expect([...reached].sort()).toEqual([...grantedBuiltInRoles].sort());
-    expect(customGrants).toEqual(['main/clusterAccessModules/functionReadsNamespace']);
-    const definitions = resourcesOfType(nodes, 'Microsoft.Authorization/roleDefinitions');
-    expect(definitions.map((d) => `${d.node.path}/${d.symbolicName}`)).toEqual([
-      'main/clusterReaderRoles/clusterReader',
+    expect(customGrants.sort()).toEqual([
+      'main/clusterAccessModules/functionReadsNamespace',
+      'main/clusterAccessModules/functionStartsCluster',
+      'main/registryAccess/functionBuildsOnRegistry',
+      'main/registryAccess/functionReadsRegistry',
     ]);
-    expect(definitions[0]!.resource.name).toBe(`[${customReaderRole}]`);
+    const definitions = resourcesOfType(nodes, 'Microsoft.Authorization/roleDefinitions');
+    expect(definitions.map((d) => `${d.node.path}/${d.symbolicName} ${String(d.resource.name)}`).sort()).toEqual([
+      'main/clusterRoles/clusterReader [__bicep.clusterReaderRoleName(resourceGroup().id)]',
+      'main/clusterRoles/clusterStarter [__bicep.clusterStarterRoleName(resourceGroup().id)]',
+      'main/registryAccess/registryBuilder [__bicep.registryBuilderRoleName(resourceGroup().id)]',
+      'main/registryAccess/registryReader [__bicep.registryReaderRoleName(resourceGroup().id)]',
+    ]);
+  });
+
+  it('makes the registry build grant optional (grantRegistryBuild, on by default), and only the build grant', () => {
+    const parameter = template.parameters?.grantRegistryBuild;
+    expect(parameter?.type).toBe('bool');
+    expect(parameter?.defaultValue).toBe(true);
+    expect(String((parameter?.metadata as JsonObject | undefined)?.description)).toMatch(/Rebuild & Deploy/);
+    const node = nodeAt(nodes, 'main/registryAccess');
+    expect(parameterValue(node, 'grantBuild')).toBe(true);
+    const conditioned = [
+      ...resourcesOfType([node], 'Microsoft.Authorization/roleDefinitions'),
+      ...resourcesOfType([node], 'Microsoft.Authorization/roleAssignments'),
+    ]
+      .filter((r) => r.resource.condition === "[parameters('grantBuild')]")
+      .map((r) => r.symbolicName)
+      .sort();
+    expect(conditioned).toEqual(['functionBuildsOnRegistry', 'registryBuilder']);
   });
 
   it('puts an ABAC condition on every role that can assign roles, limited to the workload roles and service principals', () => {

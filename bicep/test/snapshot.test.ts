@@ -79,6 +79,27 @@ const dataActionOfKubeCall: Record<string, string> = {
   readNamespacedSecret: 'Microsoft.ContainerService/managedClusters/secrets/read',
 };
 
+/**
+ * The Function App's management-plane calls (Azure Resource Manager, @azure/arm-containerregistry and
+ * @azure/arm-containerservice) and the one action each needs, as Azure's provider operations name them
+ * (bicep/README.md#roles-granted). Written out here, not read from rbac.bicep, so a changed role fails.
+ */
+const registryReaderActions = [
+  'Microsoft.ContainerRegistry/registries/read', // registries.get
+  'Microsoft.ContainerRegistry/registries/runs/read', // runs.list, runs.get
+];
+const registryBuilderActions = [
+  'Microsoft.ContainerRegistry/registries/scheduleRun/action', // registries.beginScheduleRun
+  'Microsoft.ContainerRegistry/registries/runs/cancel/action', // runs.beginCancel
+];
+const clusterStarterActions = [
+  'Microsoft.ContainerService/managedClusters/read', // managedClusters.get (the power state)
+  'Microsoft.ContainerService/managedClusters/start/action', // managedClusters.beginStart
+];
+/** What no elb-control custom role may ever allow, whatever else changes. */
+const forbiddenAction =
+  /\*|\/write$|\/delete$|listLogSasUrl|listCredentials|regenerateCredential|generateCredentials|listBuildSourceUploadUrl|importImage|\/stop\/action$|listClusterAdminCredential|runCommand|\/abort\/action$|\/tasks\/|agentpools|taskruns/i;
+
 /** Settings the app reads (local.settings.sample.json) that main.bicep leaves unset on purpose, and why. */
 const deliberatelyUnset: Record<string, string> = {
   AzureWebJobsStorage: 'identity-based AzureWebJobsStorage__* settings instead of a connection string',
@@ -97,6 +118,15 @@ const tuningSettings = [
   'ELB_HISTORY_LIMIT',
   'ELB_DEPENDENCY_RETRY_SECONDS',
 ];
+
+/** main.bicep's parameters for the three targets (grantRegistryBuild left at its default). */
+const threeTargets: Record<string, Json> = {
+  containerRegistryResourceId: registryId,
+  execImage: 'elbacr01.azurecr.io/elb-control-exec:0.1.0',
+  execTokenAction: 'keep',
+  targets: targets as unknown as Json,
+  deployTuning: { ELB_ROLLOUT_TIMEOUT_SECONDS: 900, ELB_HISTORY_LIMIT: 20 },
+};
 
 const identityId = (name: string) =>
   `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
@@ -118,6 +148,47 @@ function single(snapshot: Snapshot, type: string): PredictedResource {
     type,
   ).toHaveLength(1);
   return found[0]!;
+}
+
+const registryGroup = registryId.split('/providers/')[0]!;
+
+/** The custom role definitions of a snapshot, by name prefix (the suffix is the group hash). */
+function customRole(snapshot: Snapshot, roleName: string): PredictedResource[] {
+  return ofType(snapshot, 'Microsoft.Authorization/roleDefinitions').filter((d) =>
+    String(d.properties!.roleName).startsWith(`${roleName} `),
+  );
+}
+
+/** Actions, data actions and the not-lists of a role definition, each sorted. */
+interface Permissions {
+  actions: string[];
+  notActions: string[];
+  dataActions: string[];
+  notDataActions: string[];
+}
+
+function permissionsOf(definition: PredictedResource): Permissions {
+  const permissions = definition.properties!.permissions as JsonObject[];
+  expect(permissions, definition.id).toHaveLength(1);
+  const list = (key: string) => [...((permissions[0]![key] as string[] | undefined) ?? [])].sort();
+  return {
+    actions: list('actions'),
+    notActions: list('notActions'),
+    dataActions: list('dataActions'),
+    notDataActions: list('notDataActions'),
+  };
+}
+
+/** Every assignment of a role definition: `principal|scope`, the principal as the identity's resource id. */
+function holdersOf(snapshot: Snapshot, definition: PredictedResource): string[] {
+  const id = roleDefinitionId(definition.id.split('/')[2]!, definition.name).toLowerCase();
+  return ofType(snapshot, 'Microsoft.Authorization/roleAssignments')
+    .filter((a) => String(a.properties!.roleDefinitionId).toLowerCase() === id)
+    .map((a) => {
+      const principal = referencedResource(String(a.properties!.principalId), 'principalId') ?? 'not an identity';
+      return `${principal}|${assignmentScope(a.id).toLowerCase()}`;
+    })
+    .sort();
 }
 
 function appSettings(snapshot: Snapshot): Map<string, string> {
@@ -162,16 +233,7 @@ describe('main.bicep evaluated for three targets (bicep snapshot)', () => {
 
   beforeAll(() => {
     bicepBinary(); // a missing CLI fails here with its own message
-    snapshot = snapshotMain(
-      {
-        containerRegistryResourceId: registryId,
-        execImage: 'elbacr01.azurecr.io/elb-control-exec:0.1.0',
-        execTokenAction: 'keep',
-        targets: targets as unknown as Json,
-        deployTuning: { ELB_ROLLOUT_TIMEOUT_SECONDS: 900, ELB_HISTORY_LIMIT: 20 },
-      },
-      scope,
-    );
+    snapshot = snapshotMain(threeTargets, scope);
     storageId = single(snapshot, 'Microsoft.Storage/storageAccounts').id;
     insightsId = single(snapshot, 'Microsoft.Insights/components').id;
     // With execTokenAction = keep the secret is not written, only granted.
@@ -229,7 +291,7 @@ describe('main.bicep evaluated for three targets (bicep snapshot)', () => {
     expect(unmapped, 'client-node calls without a data action in this test (and in the reader role)').toEqual([]);
     const needed = unique(calls.map((c) => dataActionOfKubeCall[c]!));
 
-    const definitions = ofType(snapshot, 'Microsoft.Authorization/roleDefinitions');
+    const definitions = customRole(snapshot, 'elb-control cluster reader');
     const groups = unique(expectedTargets.map((t) => groupId(t).toLowerCase()));
     expect(
       definitions
@@ -258,9 +320,12 @@ describe('main.bicep evaluated for three targets (bicep snapshot)', () => {
       grant(role.monitoringMetricsPublisher, insightsId),
       grant(role.keyVaultSecretsUser, secretId),
       grant(role.acrPull, registryId),
+      grant(`custom:${registryGroup.toLowerCase()}`, registryId), // registry reader
+      grant(`custom:${registryGroup.toLowerCase()}`, registryId), // registry builder
       ...expectedTargets.flatMap((t) => [
         grant(role.aksClusterUser, clusterId(t)),
-        grant(`custom:${groupId(t).toLowerCase()}`, `${clusterId(t)}/namespaces/${t.namespace}`),
+        grant(`custom:${groupId(t).toLowerCase()}`, `${clusterId(t)}/namespaces/${t.namespace}`), // reader
+        grant(`custom:${groupId(t).toLowerCase()}`, clusterId(t)), // starter
       ]),
     ];
     expect(grantsOf(snapshot, functionIdentity)).toEqual(expected.sort());
@@ -290,6 +355,110 @@ describe('main.bicep evaluated for three targets (bicep snapshot)', () => {
     }
     expect(delegatingAssignments).toHaveLength(expectedTargets.length + 1);
   });
+
+  it('grants the registry reader and builder roles to the Function App alone, on the registry alone, with exactly the actions of its calls', () => {
+    for (const [name, actions] of [
+      ['elb-control registry reader', registryReaderActions],
+      ['elb-control registry builder', registryBuilderActions],
+    ] as const) {
+      const definitions = customRole(snapshot, name);
+      expect(definitions, name).toHaveLength(1);
+      const definition = definitions[0]!;
+      // Defined in the registry's group, assignable only there, assigned only on the registry.
+      expect(definition.id.toLowerCase(), name).toMatch(new RegExp(`^${registryGroup.toLowerCase()}/providers/`));
+      expect(definition.properties!.type).toBe('CustomRole');
+      expect((definition.properties!.assignableScopes as string[]).map((s) => s.toLowerCase())).toEqual([
+        registryGroup.toLowerCase(),
+      ]);
+      expect(permissionsOf(definition), name).toEqual({
+        actions: [...actions].sort(),
+        notActions: [],
+        dataActions: [],
+        notDataActions: [],
+      });
+      expect(holdersOf(snapshot, definition), name).toEqual([`${functionIdentity}|${registryId.toLowerCase()}`]);
+    }
+  });
+
+  it('grants the cluster starter role to the Function App alone, on each cluster alone, to read and start it', () => {
+    const definitions = customRole(snapshot, 'elb-control cluster starter');
+    const groups = unique(expectedTargets.map((t) => groupId(t).toLowerCase()));
+    expect(
+      definitions
+        .map((d) => (d.properties!.assignableScopes as string[]).map((s) => s.toLowerCase()))
+        .flat()
+        .sort(),
+    ).toEqual(groups);
+    for (const definition of definitions) {
+      expect(definition.properties!.type).toBe('CustomRole');
+      expect(permissionsOf(definition)).toEqual({
+        actions: [...clusterStarterActions].sort(),
+        notActions: [],
+        dataActions: [],
+        notDataActions: [],
+      });
+      const group = String((definition.properties!.assignableScopes as string[])[0]).toLowerCase();
+      const clustersInGroup = expectedTargets.filter((t) => groupId(t).toLowerCase() === group);
+      expect(holdersOf(snapshot, definition)).toEqual(
+        clustersInGroup.map((t) => `${functionIdentity}|${clusterId(t).toLowerCase()}`).sort(),
+      );
+    }
+  });
+
+  it('allows no custom role a wildcard, a write, a delete, a credential, a log, a stop or a task edit', () => {
+    const definitions = ofType(snapshot, 'Microsoft.Authorization/roleDefinitions');
+    // Per cluster group: the reader and the starter; the registry's group: the reader and the builder.
+    expect(definitions).toHaveLength(2 * unique(expectedTargets.map((t) => groupId(t).toLowerCase())).length + 2);
+    for (const definition of definitions) {
+      const { actions, dataActions } = permissionsOf(definition);
+      for (const action of [...actions, ...dataActions]) {
+        expect(action, `${String(definition.properties!.roleName)}: ${action}`).not.toMatch(forbiddenAction);
+      }
+      // assignable in exactly one resource group
+      const scopes = definition.properties!.assignableScopes as string[];
+      expect(scopes).toHaveLength(1);
+      expect(scopes[0]).toMatch(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+$/);
+    }
+    // The control: the pattern does catch what it is there to catch.
+    for (const bad of [
+      'Microsoft.ContainerRegistry/registries/*',
+      'Microsoft.ContainerRegistry/registries/write',
+      'Microsoft.ContainerRegistry/registries/runs/listLogSasUrl/action',
+      'Microsoft.ContainerRegistry/registries/listCredentials/action',
+      'Microsoft.ContainerRegistry/registries/listBuildSourceUploadUrl/action',
+      'Microsoft.ContainerRegistry/registries/tasks/write',
+      'Microsoft.ContainerService/managedClusters/stop/action',
+      'Microsoft.ContainerService/managedClusters/delete',
+      'Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action',
+    ]) {
+      expect(bad).toMatch(forbiddenAction);
+    }
+  });
+
+  it(
+    'with grantRegistryBuild = false drops the registry builder role and its assignment, and nothing else',
+    () => {
+      const on = snapshot;
+      const off = snapshotMain({ ...threeTargets, grantRegistryBuild: false }, scope);
+      expect(customRole(on, 'elb-control registry builder')).toHaveLength(1);
+      expect(customRole(off, 'elb-control registry builder')).toEqual([]);
+      expect(
+        ofType(off, 'Microsoft.Authorization/roleDefinitions').some((d) =>
+          permissionsOf(d).actions.some((a) => /scheduleRun|runs\/cancel/.test(a)),
+        ),
+      ).toBe(false);
+      // The reads stay: the monitor still shows the registry's facts and builds.
+      const reader = customRole(off, 'elb-control registry reader');
+      expect(reader).toHaveLength(1);
+      expect(holdersOf(off, reader[0]!)).toEqual([`${functionIdentity}|${registryId.toLowerCase()}`]);
+      // Exactly one grant fewer, the builder on the registry.
+      const removed = [...grantsOf(on, functionIdentity)];
+      for (const g of grantsOf(off, functionIdentity)) removed.splice(removed.indexOf(g), 1);
+      expect(removed).toEqual([grant(`custom:${registryGroup.toLowerCase()}`, registryId)]);
+      expect(grantsOf(off, execIdentity)).toEqual(grantsOf(on, execIdentity));
+    },
+    cliTimeout,
+  );
 
   it('names a repeated grant the same way, so targets sharing a resource group do not collide', () => {
     // ARM refuses a second assignment of one role to one principal at one scope under another name.
@@ -329,7 +498,8 @@ describe('main.example.bicepparam evaluated (bicep snapshot)', () => {
       const settings = appSettings(snapshot);
       expect(tuningSettings.filter((name) => settings.has(name))).toEqual([]);
       expect(referencedResource(settings.get('ELB_EXEC_IDENTITY_CLIENT_ID') ?? '', 'clientId')).toBe(execIdentity);
-      expect(grantsOf(snapshot, functionIdentity).filter((g) => g.startsWith('custom:'))).toHaveLength(1);
+      // One target: the namespace reader and the starter on its cluster, the registry reader and builder.
+      expect(grantsOf(snapshot, functionIdentity).filter((g) => g.startsWith('custom:'))).toHaveLength(4);
     },
     cliTimeout,
   );
