@@ -138,9 +138,7 @@ export class RegistryManagement {
     try {
       const run = await (
         await this.sdk()
-      ).registries.beginScheduleRunAndWait(resourceGroup, name, dockerBuildRequest(source, repository, tag), {
-        updateIntervalInMs: 500,
-      });
+      ).registries.beginScheduleRunAndWait(resourceGroup, name, dockerBuildRequest(source, repository, tag));
       if (!run.runId) throw new DomainError('build_not_started', 'ACR Tasks answered without a run id', 502);
       return toBuildRun(run);
     } catch (err) {
@@ -148,10 +146,14 @@ export class RegistryManagement {
     }
   }
 
+  /**
+   * Asks ACR to cancel the run; whether it did is read from the run (`runs.get`), not from the operation URL, which
+   * lies above the registry where the app's role does not reach (docs/decisions/0003-management-plane-roles.md).
+   */
   async cancel(runId: string): Promise<void> {
     const { resourceGroup, name } = this.registry;
     try {
-      await (await this.sdk()).runs.beginCancelAndWait(resourceGroup, name, runId, { updateIntervalInMs: 500 });
+      await (await this.sdk()).runs.beginCancel(resourceGroup, name, runId);
     } catch (err) {
       throw armError(err, `cancel ACR Tasks run ${runId}`);
     }

@@ -35,6 +35,8 @@ const COMPONENTS: Record<string, z.core.$ZodType> = {
   TokenAuditRecord: contract.TokenAuditRecord,
   TokenAuditList: contract.TokenAuditList,
   TokenRotateRequest: contract.TokenRotateBody,
+  RebuildRequest: contract.RebuildRequestBody,
+  RebuildPreview: contract.RebuildPreview,
   ProxyRequest: ProxyRequestBody,
   ProxyAnswer,
 };

@@ -181,3 +181,16 @@ export const CancelAnswer = z.object({
   mode: z.enum(['cancel', 'terminate']),
   terminated: z.optional(z.boolean()),
 });
+
+/** 200 of a Rebuild & Deploy with `dry_run: true`: what would be built and deployed (nothing is started). */
+export const RebuildPreview = z.object({
+  status: z.literal('dry_run'),
+  target: z.string(),
+  image: z.string(),
+  registry_name: z.nullable(z.string()),
+  would_build: z.string(),
+  would_deploy: z.string(),
+  source: z.object({ url: z.string(), ref: z.string(), context: z.string(), dockerfile: z.string() }),
+  ignored_fields: z.optional(z.array(z.string())),
+});
+export type RebuildPreview = z.output<typeof RebuildPreview>;

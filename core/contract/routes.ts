@@ -4,7 +4,7 @@
 // .e2e.test.ts checks the two against what the running app registered).
 import type * as z from 'zod/mini';
 import type { Role } from '../auth';
-import { CancelAnswer, DeployAccepted, DeployStatus } from './deploy';
+import { CancelAnswer, DeployAccepted, DeployStatus, RebuildPreview } from './deploy';
 import { DeploymentList } from './history';
 import { AcrView, Health, ServiceIp } from './monitor';
 import { AcrQuery } from './seed';
@@ -13,6 +13,7 @@ import {
   CancelQuery,
   DeployParams,
   DeployRequestBody,
+  RebuildRequestBody,
   HistoryQuery,
   ServiceIpQuery,
   TargetDeployParams,
@@ -57,6 +58,20 @@ const startDeploy: Operation = {
     503: 'exec_unavailable or cluster_unavailable (preflight: nothing recorded), with part and hint; storage_unavailable',
   },
 };
+const startRebuild: Operation = {
+  role: 'deployer',
+  summary: 'Rebuild & Deploy: an ACR Tasks build of the pinned tag, then a deploy of the digest it pushed',
+  body: RebuildRequestBody,
+  responses: {
+    200: { description: 'dry_run: what would be built and deployed; nothing started', schema: RebuildPreview },
+    202: { description: 'Queued', schema: DeployAccepted },
+    400: 'Invalid body (invalid_json, invalid_body, unknown_field, invalid_<field>, target_required, registry_mismatch, conflicting_target)',
+    404: 'unknown_target, with configured_targets',
+    409: 'deploy_in_progress (with active_instance_id), build_not_configured',
+    413: 'body_too_large (16 KiB)',
+    503: 'exec_unavailable or cluster_unavailable (preflight: nothing recorded), storage_unavailable',
+  },
+};
 const deployStatus: Operation = {
   role: 'reader',
   summary: 'Status of a deploy',
@@ -88,6 +103,11 @@ export const ROUTES = {
   deployCancel: {
     route: 'aks/openapi/deploy/{id}/cancel',
     operations: { POST: { ...cancelDeploy, params: DeployParams } },
+  },
+  rebuildStart: { route: 'aks/openapi/rebuild-deploy', operations: { POST: startRebuild } },
+  rebuildStatus: {
+    route: 'aks/openapi/rebuild-deploy/{id}/status',
+    operations: { GET: { ...deployStatus, summary: 'Status of a Rebuild & Deploy', params: DeployParams } },
   },
   monitorServiceIp: {
     route: 'monitor/aks/service-ip',
@@ -228,6 +248,10 @@ export const ROUTES = {
         },
       },
     },
+  },
+  targetRebuild: {
+    route: 'targets/{target}/openapi/rebuild',
+    operations: { POST: { ...startRebuild, params: TargetParams } },
   },
   targetTokenRotate: {
     route: 'targets/{target}/openapi/token/rotate',

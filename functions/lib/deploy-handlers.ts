@@ -5,7 +5,8 @@ import type { DurableClient } from 'durable-functions';
 import { Caller } from '../../core/auth';
 import { DeployReason } from '../../core/deploy-model';
 import { DomainError } from '../../core/errors';
-import { parseCancelMode, parseDeployId, parseDeployRequest } from '../../core/requests';
+import { parseCancelMode, parseDeployId, parseDeployRequest, parseRebuildRequest } from '../../core/requests';
+import { imageName } from '../../core/image';
 import { isInstanceNotFound, shapeStatus } from '../../core/status';
 import { initialTimeline } from '../../core/timeline';
 import { checkRegistry, configuredRegistry, selectSeedTarget } from '../../core/seed-compat';
@@ -16,7 +17,7 @@ import { Target } from '../../core/targets';
 import { json, readBody } from './http';
 import { adapters, deployLeases } from '../../services/composition';
 import type { StartOutcome } from '../../services/deploy-leases';
-import type { DeployAccepted } from '../../core/contract/deploy';
+import type { DeployAccepted, RebuildPreview } from '../../core/contract/deploy';
 
 export function statusPath(id: string): string {
   return `/api/aks/openapi/deploy/${id}/status`;
@@ -71,12 +72,74 @@ export async function startDeploy(
   return startAnswer(target, reason, outcome, ignored);
 }
 
+/** Where the older system's clients follow a Rebuild & Deploy (the same status as a deploy's). */
+export function rebuildStatusPath(id: string): string {
+  return `/api/aks/openapi/rebuild-deploy/${id}/status`;
+}
+
+/**
+ * Rebuild & Deploy (docs/deploy.md#rebuild--deploy): an ACR Tasks build of the pinned tag, then a deploy of the digest
+ * it pushed — one operation under the target's lease. `dry_run` (the older system's preview) starts nothing.
+ */
+export async function startRebuild(
+  req: HttpRequest,
+  caller: Caller,
+  client: DurableClient,
+  routeTarget: string | null,
+): Promise<HttpResponseInit> {
+  const body = parseRebuildRequest(await readBody(req), routeTarget);
+  const { config, registryManagement } = adapters();
+  const target = selectSeedTarget(config.targets, body.target, body.cluster);
+  const registry = configuredRegistry(config);
+  const unchecked = checkRegistry(registry, {
+    acr_name: { value: body.acrName, against: 'name' },
+    acr_resource_group: { value: body.acrResourceGroup, against: 'resourceGroup' },
+  });
+  const ignored = [...unchecked, ...body.ignoredFields];
+  if (!config.build || !registryManagement) {
+    throw new DomainError(
+      'build_not_configured',
+      'Rebuild & Deploy needs ELB_REGISTRY_RESOURCE_ID and ELB_BUILD_SOURCE_URL/ELB_BUILD_SOURCE_REF (docs/deploy.md)',
+      409,
+    );
+  }
+  const image = `${config.image.repository}:${config.pinnedTag}`;
+  if (body.dryRun) {
+    const preview: RebuildPreview = {
+      status: 'dry_run',
+      target: target.name,
+      image: `${imageName(config.image)}:${config.pinnedTag}`,
+      registry_name: registry.name,
+      would_build: image,
+      would_deploy: target.name,
+      source: {
+        url: config.build.url,
+        ref: config.build.ref,
+        context: config.build.context,
+        dockerfile: config.build.dockerfile,
+      },
+      ...(ignored.length > 0 ? { ignored_fields: ignored } : {}),
+    };
+    return json(200, preview);
+  }
+  await preflight(config, target);
+  const outcome = await deployLeases(client).start({
+    target,
+    reason: 'rebuild',
+    tag: config.pinnedTag,
+    digest: null,
+    requester: caller.name,
+  });
+  return startAnswer(target, 'rebuild', outcome, ignored, routeTarget === null ? rebuildStatusPath : statusPath);
+}
+
 /** 202 with the new instance and where to follow it, or 409 naming the operation that holds the target. */
 export function startAnswer(
   target: Target,
   reason: DeployReason,
   outcome: StartOutcome,
   ignored: readonly string[] = [],
+  followAt: (id: string) => string = statusPath,
 ): HttpResponseInit {
   if (!outcome.started) {
     return json(409, {
@@ -94,10 +157,10 @@ export function startAnswer(
     target: target.name,
     reason,
     status: 'queued',
-    statusQueryGetUri: statusPath(id),
+    statusQueryGetUri: followAt(id),
     ...(ignored.length > 0 ? { ignored_fields: [...ignored] } : {}),
   };
-  return json(202, body, { location: statusPath(id) });
+  return json(202, body, { location: followAt(id) });
 }
 
 export async function deployStatus(

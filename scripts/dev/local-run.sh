@@ -23,6 +23,9 @@ WEB_PORT=${ELB_WEB_PORT:-5173}
 EXEC_PORT_LOCAL=${ELB_EXEC_PORT:-7682}
 SIM_K8S_PORT=${ELB_SIM_K8S_PORT:-8001}
 SIM_REGISTRY_PORT=${ELB_SIM_REGISTRY_PORT:-5001}
+# The sim's Azure Resource Manager (HTTPS) and its AKS cluster's API server (HTTPS; closed while the cluster is stopped).
+SIM_ARM_PORT=${ELB_SIM_ARM_PORT:-8443}
+SIM_AKS_PORT=${ELB_SIM_AKS_PORT:-6443}
 AZURITE_TABLE_PORT=${ELB_AZURITE_TABLE_PORT:-10002}
 START_TIMEOUT=${ELB_START_TIMEOUT_SECONDS:-60}
 # Restart backoff under `all`: 1s, 2s, 4s … capped at RESTART_MAX_DELAY; a part that stayed up RESTART_RESET seconds
@@ -54,7 +57,8 @@ usage: scripts/dev/local-run.sh [command]
                      ARM reports powerState Stopped), or show its power state
 
 Ports (environment): ELB_API_PORT=$API_PORT ELB_WEB_PORT=$WEB_PORT ELB_EXEC_PORT=$EXEC_PORT_LOCAL
-ELB_SIM_K8S_PORT=$SIM_K8S_PORT ELB_SIM_REGISTRY_PORT=$SIM_REGISTRY_PORT ELB_AZURITE_TABLE_PORT=$AZURITE_TABLE_PORT
+ELB_SIM_K8S_PORT=$SIM_K8S_PORT ELB_SIM_REGISTRY_PORT=$SIM_REGISTRY_PORT ELB_SIM_ARM_PORT=$SIM_ARM_PORT
+ELB_SIM_AKS_PORT=$SIM_AKS_PORT ELB_AZURITE_TABLE_PORT=$AZURITE_TABLE_PORT
 First LoadBalancer address the sim hands out: ELB_SIM_LB_IP_START=${ELB_SIM_LB_IP_START:-127.0.0.2}
 State: ELB_LOCAL_DIR=$LOCAL_DIR
 EOF
@@ -162,6 +166,20 @@ with_app_env() {
   export ELB_OPENAPI_IMAGE=${ELB_OPENAPI_IMAGE:-127.0.0.1:$SIM_REGISTRY_PORT/elb-openapi}
   export ELB_REGISTRY_ENDPOINT=${ELB_REGISTRY_ENDPOINT:-http://127.0.0.1:$SIM_REGISTRY_PORT}
   export ELB_TABLES_ENDPOINT=${ELB_TABLES_ENDPOINT:-http://127.0.0.1:$AZURITE_TABLE_PORT/devstoreaccount1}
+  # Azure Resource Manager is the sim's (docs/sim.md "The management plane"): the real SDKs reach it over TLS with the
+  # sim's CA, and get tokens from its managed-identity endpoint as a Function App does from App Service's.
+  export ELB_ARM_ENDPOINT=${ELB_ARM_ENDPOINT:-https://127.0.0.1:$SIM_ARM_PORT}
+  export NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-$LOCAL_DIR/sim/tls/ca.pem}
+  export IDENTITY_ENDPOINT=${IDENTITY_ENDPOINT:-https://127.0.0.1:$SIM_ARM_PORT/msi/token}
+  if [ -z "${IDENTITY_HEADER:-}" ] && [ -f "$LOCAL_DIR/sim/identity-header" ]; then
+    IDENTITY_HEADER=$(cat "$LOCAL_DIR/sim/identity-header")
+    export IDENTITY_HEADER
+  fi
+  export ELB_REGISTRY_RESOURCE_ID=${ELB_REGISTRY_RESOURCE_ID:-/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerRegistry/registries/elbsim}
+  # Rebuild & Deploy's source: the sim builds nothing from it (it pushes a new digest), so any pinned ref will do here.
+  export ELB_BUILD_SOURCE_URL=${ELB_BUILD_SOURCE_URL:-https://github.com/dotnetpower/elastic-blast-azure.git}
+  export ELB_BUILD_SOURCE_REF=${ELB_BUILD_SOURCE_REF:-local-sim}
+  export ELB_BUILD_CONTEXT=${ELB_BUILD_CONTEXT:-docker-openapi}
   if [ -z "${ELB_TARGETS:-}" ] && [ -z "${ELB_TARGETS_FILE:-}" ]; then
     export ELB_TARGETS="[{\"name\":\"local\",\"kind\":\"kubeconfig\",\"kubeconfig\":\"$LOCAL_DIR/sim/kubeconfig\",\"context\":\"elb-sim\",\"namespace\":\"elb-openapi\",\"servicePort\":8080}]"
   fi
@@ -197,13 +215,17 @@ start_azurite() {
 start_sim() {
   ensure_port_free sim "$SIM_K8S_PORT"
   ensure_port_free sim "$SIM_REGISTRY_PORT"
+  ensure_port_free sim "$SIM_ARM_PORT"
+  ensure_port_free sim "$SIM_AKS_PORT"
   start_detached sim node dist/sim/cli.js --k8s-port "$SIM_K8S_PORT" --registry-port "$SIM_REGISTRY_PORT" \
+    --arm-port "$SIM_ARM_PORT" --aks-port "$SIM_AKS_PORT" \
     --state-dir "$LOCAL_DIR/sim" --lb-ip-start "${ELB_SIM_LB_IP_START:-127.0.0.2}" \
     --webhook "http://127.0.0.1:$API_PORT/runtime/webhooks/EventGrid?functionName=acrImagePushed" \
     --webhook-key-file "$(system_key_file)"
   wait_ready sim "$SIM_K8S_PORT"
   wait_ready sim "$SIM_REGISTRY_PORT"
-  log "sim: Kubernetes API http://127.0.0.1:$SIM_K8S_PORT, registry http://127.0.0.1:$SIM_REGISTRY_PORT"
+  wait_ready sim "$SIM_ARM_PORT"
+  log "sim: Kubernetes API http://127.0.0.1:$SIM_K8S_PORT, registry http://127.0.0.1:$SIM_REGISTRY_PORT, ARM https://127.0.0.1:$SIM_ARM_PORT"
 }
 
 start_terminal_exec() {

@@ -147,12 +147,10 @@ async function registryRoute(
   if (lower === '/schedulerun') {
     allow('POST');
     const run = deps.builds.schedule(await readJson(req));
-    // Scheduling is done once the run is queued (as ACR's is): the operation has succeeded and Location is the
-    // run, which pollers read for the final result. The build itself is followed with runs.get.
-    const o = deps.operations.start('Microsoft.ContainerRegistry');
-    deps.operations.finish(o, 'Succeeded');
-    const runUrl = `${deps.baseUrl()}${id}/runs/${run.runId}?api-version=${encodeURIComponent(version)}`;
-    return sendArm(res, 202, runResource(id, run), deps.operations.headers(o, version, runUrl));
+    // Scheduling is done once the run is queued: 200 with the queued run, as the REST spec's example answers, so a
+    // caller never polls an operation URL (above the registry, where elb-control's role does not reach:
+    // docs/decisions/0003-management-plane-roles.md). The build itself is followed with runs.get.
+    return sendArm(res, 200, runResource(id, run));
   }
   if (lower === '/runs') {
     allow('GET');

@@ -1,6 +1,6 @@
 // Assembles the management plane: the local CA, the ARM endpoint (HTTPS, with the token endpoint), ACR Tasks
 // builds and the AKS view of the sim cluster with its own HTTPS API server door.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
@@ -67,7 +67,14 @@ export async function startManagementPlane(o: ManagementPlaneOptions): Promise<M
   const creds = { key: certs.keyPem, cert: certs.certPem };
   let armUrl = '';
   const audiences = (): string[] => [...ARM_RESOURCES, armUrl];
-  const tokens = new TokenIssuer(o.tokenTtlMs, () => [...audiences(), AKS_SERVER_APP_ID]);
+  // The identity header is kept across restarts, like the certificates: an app started with it keeps getting tokens
+  // from a sim its supervisor restarted.
+  const identityHeaderPath = join(o.stateDir, 'identity-header');
+  const tokens = new TokenIssuer(
+    o.tokenTtlMs,
+    () => [...audiences(), AKS_SERVER_APP_ID],
+    keptIdentityHeader(identityHeaderPath),
+  );
   const subscription =
     o.registryResourceId.match(/^\/subscriptions\/([^/]+)/i)?.[1] ?? '00000000-0000-0000-0000-000000000000';
   const operations = new Operations(() => armUrl, subscription, LOCATION);
@@ -130,7 +137,6 @@ export async function startManagementPlane(o: ManagementPlaneOptions): Promise<M
   aksApiUrl = `https://127.0.0.1:${aksPort}`;
   const aksKubeconfigPath = join(o.stateDir, 'aks-kubeconfig');
   writeFileSync(aksKubeconfigPath, kubeconfig(), { mode: 0o600 });
-  const identityHeaderPath = join(o.stateDir, 'identity-header');
   writeFileSync(identityHeaderPath, tokens.identityHeader, { mode: 0o600 });
 
   return {
@@ -170,4 +176,14 @@ function unauthorized(res: ServerResponse): void {
   });
   res.writeHead(401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** The identity header a previous start wrote, when it is one this sim would make; undefined → a new one. */
+function keptIdentityHeader(path: string): string | undefined {
+  try {
+    const kept = readFileSync(path, 'utf8').trim();
+    return /^[A-Za-z0-9_-]{32}$/.test(kept) ? kept : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -21,13 +21,12 @@ export type TokenCheck = 'ok' | 'missing' | 'unknown' | 'expired' | 'wrong_audie
 export class TokenIssuer {
   /** By SHA-256 of the token: the tokens themselves are not kept. */
   private readonly issued = new Map<string, Issued>();
-  /** The secret App Service calls IDENTITY_HEADER: only holders of it get tokens. */
-  readonly identityHeader = randomBytes(24).toString('base64url');
-
   constructor(
     private readonly ttlMs: number,
     /** Resources tokens may be issued for (normalized: no trailing `/`). */
     private readonly resources: () => string[],
+    /** The secret App Service calls IDENTITY_HEADER: only holders of it get tokens. */
+    readonly identityHeader: string = randomBytes(24).toString('base64url'),
   ) {}
 
   issue(resource: string, now = Date.now()): { token: string; expiresAt: number; resource: string } {

@@ -74,13 +74,14 @@ export async function startParts(options: PartsOptions): Promise<PartsStack> {
       [
         'dist/sim/cli.js',
         ...['--k8s-port', String(ports.simK8s), '--registry-port', String(ports.simRegistry)],
+        ...['--arm-port', String(ports.simArm), '--aks-port', String(ports.simAks)],
         ...['--state-dir', join(localDir, 'sim'), '--lb-ip-start', lbIpStart],
         ...['--ready-delay-ms', String(options.sim.readyDelayMs), '--lb-delay-ms', String(options.sim.lbDelayMs)],
         ...['--webhook', `http://127.0.0.1:${ports.api}/runtime/webhooks/EventGrid?functionName=acrImagePushed`],
         // The devhost's system key, read at each delivery (the devhost writes it when it first starts).
         ...['--webhook-key-file', systemKeyFile],
       ],
-      { ready: [/^READY sim-k8s \S+/m, /^READY sim-registry \S+/m] },
+      { ready: [/^READY sim-k8s \S+/m, /^READY sim-registry \S+/m, /^READY sim-arm \S+/m] },
     );
   };
   const startPart = async (part: Part) => {

@@ -15,6 +15,9 @@ export interface StackPorts {
   simK8s: number;
   simRegistry: number;
   azuriteTable: number;
+  /** The sim's Azure Resource Manager and its AKS API server (both HTTPS). */
+  simArm: number;
+  simAks: number;
 }
 
 export interface Stack {
@@ -81,7 +84,9 @@ export async function prepareLocalStack(
   dirPrefix: string,
   extraEnv: Record<string, string> | ((localDir: string) => Record<string, string>) = {},
 ): Promise<LocalStackBase> {
-  const [api, web, exec, simK8s, simRegistry, azuriteTable] = (await freePorts(6)) as [
+  const [api, web, exec, simK8s, simRegistry, azuriteTable, simArm, simAks] = (await freePorts(8)) as [
+    number,
+    number,
     number,
     number,
     number,
@@ -89,7 +94,7 @@ export async function prepareLocalStack(
     number,
     number,
   ];
-  const ports: StackPorts = { api, web, exec, simK8s, simRegistry, azuriteTable };
+  const ports: StackPorts = { api, web, exec, simK8s, simRegistry, azuriteTable, simArm, simAks };
   const localDir = mkdtempSync(join(tmpdir(), dirPrefix));
   const lbIpStart = `127.${1 + Math.floor(Math.random() * 254)}.${Math.floor(Math.random() * 256)}.2`;
   const env: NodeJS.ProcessEnv = {
@@ -103,11 +108,21 @@ export async function prepareLocalStack(
     ELB_SIM_K8S_PORT: String(simK8s),
     ELB_SIM_REGISTRY_PORT: String(simRegistry),
     ELB_AZURITE_TABLE_PORT: String(azuriteTable),
+    ELB_SIM_ARM_PORT: String(simArm),
+    ELB_SIM_AKS_PORT: String(simAks),
     ELB_SIM_LB_IP_START: lbIpStart,
   };
-  // local-run.sh keeps a caller's EXEC_TOKEN and upstream: a test stack uses its own token and exec server.
-  delete env.EXEC_TOKEN;
-  delete env.TERMINAL_EXEC_UPSTREAM;
+  // local-run.sh keeps a caller's EXEC_TOKEN and upstream, and ARM's: a test stack uses its own token, exec server
+  // and sim.
+  for (const name of [
+    'EXEC_TOKEN',
+    'TERMINAL_EXEC_UPSTREAM',
+    'ELB_ARM_ENDPOINT',
+    'NODE_EXTRA_CA_CERTS',
+    'IDENTITY_ENDPOINT',
+    'IDENTITY_HEADER',
+  ])
+    delete env[name];
   return { ports, localDir, lbIpStart, env };
 }
 
