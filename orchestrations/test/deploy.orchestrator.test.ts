@@ -534,3 +534,80 @@ describe('deployOpenApi orchestration (replayed by durable-functions)', () => {
     expect(added).toBeLessThanOrEqual(60);
   });
 });
+
+describe('Rebuild & Deploy: the building_image prelude (replayed)', () => {
+  const rebuild: DeployInput = { ...input, reason: 'rebuild', tag: '3.4' };
+  const BUILT = 'sha256:' + 'c'.repeat(64);
+  const scheduled = () => ok({ run_id: 'ca7', image: 'elb-openapi:3.4', tag: '3.4', timeout_seconds: 600 });
+  const built = () => ok({ state: 'succeeded', status: 'Succeeded', detail: 'run ca7 Succeeded', digest: BUILT });
+  const builds = (overrides: Overrides = {}): Overrides => ({
+    buildSchedule: scheduled,
+    buildCheck: built,
+    buildCancel: () => ok({ cancelled: true }),
+    ...overrides,
+  });
+
+  it('builds, then resolves and deploys exactly the digest the run pushed', async () => {
+    const { r, out } = await run(builds(), { input: rebuild });
+    expect(out.status).toBe('succeeded');
+    expect(r.calls.map((c) => c.name).slice(0, 3)).toEqual(['buildSchedule', 'buildCheck', 'deployResolveImage']);
+    expect(r.calls[2]!.input).toMatchObject({ tag: '3.4', digest: BUILT, reason: 'rebuild' });
+    expect(out.build).toEqual({ run_id: 'ca7', status: 'Succeeded', digest: BUILT });
+    expect(phases(out).building_image).toBe('done');
+    expect(out.timeline[0]).toMatchObject({ name: 'building_image', detail: `run ca7 built ${BUILT.slice(0, 19)}` });
+  });
+
+  it('a failed run ends failed with its error; nothing is applied and the run is not cancelled', async () => {
+    const failed = ok({
+      state: 'failed',
+      status: 'Failed',
+      detail: 'run ca7 Failed',
+      error: { code: 'build_failed', message: 'ACR Tasks run ca7 ended Failed: COPY failed' },
+    });
+    const { r, out } = await run(builds({ buildCheck: () => failed }), { input: rebuild });
+    expect(out).toMatchObject({ status: 'failed', error: { code: 'build_failed' }, rollback: null });
+    expect(out.cluster_state).toMatch(/^unchanged/);
+    expect(r.calls.map((c) => c.name)).toEqual(['buildSchedule', 'buildCheck', 'deployFinish']);
+    expect(out.build).toMatchObject({ status: 'Failed', digest: null });
+  });
+
+  it('a run the registry never ends times out as build_timeout and is cancelled in the registry', async () => {
+    const running = (i: { watchSeconds: number }, ctx: { advance(s: number): void }) => {
+      ctx.advance(i.watchSeconds);
+      return ok({ state: 'running', status: 'Running', detail: 'run ca7 Running' });
+    };
+    const { r, out } = await run(builds({ buildCheck: running }), { input: rebuild });
+    expect(out).toMatchObject({ status: 'failed', error: { code: 'build_timeout' }, build: { status: 'Timeout' } });
+    expect(out.error!.message).toMatch(/did not end within 660s/);
+    expect(r.calls.map((c) => c.name).slice(-2)).toEqual(['buildCancel', 'deployFinish']);
+  });
+
+  it('a cancel during the build cancels the run in the registry and ends cancelled, cluster untouched', async () => {
+    const { r, out } = await run(
+      builds({
+        buildCheck: (i: { watchSeconds: number }, ctx) => {
+          ctx.advance(i.watchSeconds);
+          ctx.raise('cancel', { requester: 'tester' });
+          return ok({ state: 'running', status: 'Running', detail: 'run ca7 Running' });
+        },
+      }),
+      { input: rebuild },
+    );
+    expect(out).toMatchObject({ status: 'cancelled', build: { status: 'Canceled' }, rollback: null });
+    expect(r.calls.map((c) => c.name)).toEqual(['buildSchedule', 'buildCheck', 'buildCancel', 'deployFinish']);
+  });
+
+  it('a cancel while the build is being queued: the run, once queued, is cancelled', async () => {
+    const { r, out } = await run(
+      builds({
+        buildSchedule: (_i, ctx) => {
+          ctx.raise('cancel', null, 'during');
+          return scheduled();
+        },
+      }),
+      { input: rebuild },
+    );
+    expect(out.status).toBe('cancelled');
+    expect(r.calls.map((c) => c.name)).toEqual(['buildSchedule', 'buildCancel', 'deployFinish']);
+  });
+});
