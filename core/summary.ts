@@ -123,6 +123,9 @@ export function buildSummary(
     kind: target.kind,
     namespace: target.namespace,
     pinned_tag: config.pinnedTag,
+    // Rebuild & Deploy is offered when there is a build source and a registry ARM can address.
+    rebuild:
+      config.build && config.registryResourceId ? { image: `${config.image.repository}:${config.pinnedTag}` } : null,
     desired_tag: desiredTag(state, config.pinnedTag),
     deployed,
     registry,

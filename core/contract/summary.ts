@@ -91,6 +91,8 @@ export const TargetSummary = z.object({
   kind: z.enum(['kubeconfig', 'aks']),
   namespace: z.string(),
   pinned_tag: z.string(),
+  /** What Rebuild & Deploy builds (docs/deploy.md#rebuild--deploy); null when it is not configured. */
+  rebuild: z.optional(z.nullable(z.object({ image: z.string() }))),
   desired_tag: z.string(),
   deployed: z.nullable(
     z.object({

@@ -78,6 +78,8 @@ export interface SummaryOptions {
   serviceError?: { error: string; error_code: string } | null;
   /** Fields of an installed, readable service that differ from the local sim's (an AKS address, its exposure). */
   service?: Partial<Wire<typeof contract.ServiceView>>;
+  /** What Rebuild & Deploy builds; absent or null: not offered. */
+  rebuild?: { image: string } | null;
   changeToken?: string;
 }
 
@@ -138,6 +140,7 @@ export function summary(options: SummaryOptions = {}): Wire<typeof contract.Targ
     registry_digest_failed: failed.find((f) => f.digest === registryDigest) ?? null,
     dependencies: options.dependencies ?? [],
     change_token: options.changeToken ?? changeToken(options),
+    rebuild: options.rebuild ?? null,
   });
 }
 
@@ -220,7 +223,7 @@ export function rolledBackTimeline(startMs: number): TimelineEntry[] {
 }
 
 /** The 202 of a deploy start. */
-export function accepted(id: string, reason: 'install' | 'update' | 'rollback' | 'auto' | 'rotate_token' = 'update') {
+export function accepted(id: string, reason: z.output<typeof contract.DeployReason> = 'update') {
   return wire(contract.DeployAccepted, {
     id,
     instance_id: id,

@@ -107,6 +107,10 @@ export const api = {
   async revealToken(target: string): Promise<TokenReveal> {
     return parseTokenReveal(await post(path('targets', target, 'openapi', 'token', 'reveal'), {}));
   },
+  /** Rebuild & Deploy: an ACR Tasks build of the pinned tag, then a deploy of what it built. */
+  async rebuild(target: string): Promise<StartDeployAnswer> {
+    return parseStartDeploy(await post(path('targets', target, 'openapi', 'rebuild'), {}));
+  },
   /** Starts a rotation of the service's API token; followed like a deploy (docs/security.md#rotation). */
   async rotateToken(target: string): Promise<StartDeployAnswer> {
     return parseStartDeploy(await post(path('targets', target, 'openapi', 'token', 'rotate'), {}));

@@ -126,6 +126,8 @@ export interface UpdateAdvice {
   /** The image the cluster runs when it is not the one elb-control deployed (changed outside elb-control). */
   driftImage: string | null;
   newerTags: string[];
+  /** What Rebuild & Deploy would build (`elb-openapi:3.4`); null when the server does not offer it. */
+  rebuildImage: string | null;
 }
 
 interface Base {
@@ -315,6 +317,7 @@ export function updateAdvice(summary: TargetSummary, now: number): UpdateAdvice 
     registryError: summary.registry?.error ?? null,
     driftImage: summary.drift?.detected ? (summary.drift.live_image ?? 'an unknown image') : null,
     newerTags: newerTags(summary.registry?.tags ?? [], summary.pinned_tag),
+    rebuildImage: summary.rebuild?.image ?? null,
   };
 }
 

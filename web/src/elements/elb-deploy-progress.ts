@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { DeployView } from '../core/page-state.js';
-import { readableMessage } from '../core/deploy-text.js';
+import { readableMessage, reasonText } from '../core/deploy-text.js';
 import { formatDuration } from '../core/format.js';
 import type { PhaseStep } from '../core/phases.js';
 import { ElbCancelRequestEvent } from './events.js';
@@ -115,11 +115,13 @@ export class ElbDeployProgress extends LitElement {
       ? 'Cancelling…'
       : deploy.reason === 'rotate_token'
         ? 'Rotating the API token'
-        : deploy.reason === 'auto'
-          ? 'Updating elb-openapi automatically'
-          : this.installed
-            ? 'Updating elb-openapi'
-            : 'Installing elb-openapi';
+        : deploy.reason === 'rebuild'
+          ? 'Rebuilding and deploying elb-openapi'
+          : deploy.reason === 'auto'
+            ? 'Updating elb-openapi automatically'
+            : this.installed
+              ? 'Updating elb-openapi'
+              : 'Installing elb-openapi';
     // A token rotation runs under the deploy lease and is followed the same way; only its words differ.
     const rotation = deploy.reason === 'rotate_token';
     const noun = rotation ? 'rotation' : 'deploy';
@@ -131,7 +133,7 @@ export class ElbDeployProgress extends LitElement {
         <span class="muted"
           >${noun}
           <code>${deploy.instanceId}</code
-          >${deploy.reason && !rotation ? html` · ${deploy.reason}` : nothing}${deploy.ageMs !== null ? html` · ${formatDuration(deploy.ageMs)} so far` : nothing}</span
+          >${deploy.reason && !rotation ? html` · ${reasonText(deploy.reason, null)}` : nothing}${deploy.ageMs !== null ? html` · ${formatDuration(deploy.ageMs)} so far` : nothing}</span
         >
       </header>
       <p role="status" aria-live="polite" class="phase">

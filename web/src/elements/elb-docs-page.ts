@@ -290,8 +290,9 @@ export class ElbDocsPage extends LitElement {
   private async onDeployRequest(event: ElbDeployRequestEvent): Promise<void> {
     const summary = this.summary.state.value;
     if (!summary) return;
-    await this.startOperation(event.reason, (target) =>
-      api.startDeploy(target, { tag: summary.pinned_tag, reason: event.reason }),
+    const { reason } = event;
+    await this.startOperation(reason, (target) =>
+      reason === 'rebuild' ? api.rebuild(target) : api.startDeploy(target, { tag: summary.pinned_tag, reason }),
     );
   }
 
@@ -301,7 +302,7 @@ export class ElbDocsPage extends LitElement {
 
   /** Starts a deploy or a token rotation (they share one lease per target) and follows it with the stepper. */
   private async startOperation(
-    reason: 'install' | 'update' | 'rotate_token',
+    reason: 'install' | 'update' | 'rebuild' | 'rotate_token',
     start: (target: string) => Promise<StartDeployAnswer>,
   ): Promise<void> {
     const target = this.targets.current;

@@ -64,6 +64,27 @@ export class ElbUpdateCard extends DeployOfferCard {
     </p>`;
   }
 
+  /** Rebuild & Deploy: never the primary action (it builds from source, then deploys what it built). */
+  private renderRebuild(image: string | null) {
+    if (!image) return nothing;
+    const label = `Rebuild & Deploy v${this.advice!.pinnedTag}`;
+    return html`<elb-confirm-button
+      label=${label}
+      ?disabled=${this.starting || this.blocked !== null}
+      description=${this.blocked ?? ''}
+      heading=${`${label}?`}
+      confirm-label=${label}
+      cancel-label="Not now"
+      @elb-confirm=${() => this.dispatchEvent(new ElbDeployRequestEvent('rebuild'))}
+    >
+      <p>
+        ACR Tasks builds <code>${image}</code> from its configured source and pushes it; the service is then rolled to
+        exactly the digest that build produced, and verified. The build takes minutes; it can be cancelled while it
+        runs.
+      </p>
+    </elb-confirm-button>`;
+  }
+
   override render() {
     const advice = this.advice;
     if (!advice) return nothing;
@@ -116,7 +137,7 @@ export class ElbUpdateCard extends DeployOfferCard {
             so requests in flight may be interrupted.
           </p>
         </elb-confirm-button>
-        ${this.renderRetryDiscovery()}
+        ${this.renderRebuild(advice.rebuildImage)} ${this.renderRetryDiscovery()}
         <span class="muted">Retry Discovery re-reads the service address, the registry and the live API.</span>
       </div>
     </section>`;

@@ -11,7 +11,7 @@ abstract class ElbEvent extends Event {
   }
 }
 
-export type DeployReason = 'install' | 'update';
+export type DeployReason = 'install' | 'update' | 'rebuild';
 
 export class ElbDeployRequestEvent extends ElbEvent {
   static readonly type = 'elb-deploy-request';
