@@ -3,7 +3,7 @@ metadata description = 'The production topology of elb-control: monitoring, iden
 
 targetScope = 'resourceGroup'
 
-import { aksTargetType, deployTuningType, resourceTagsType } from 'modules/types.bicep'
+import { aksTargetType, buildSourceType, deployTuningType, resourceTagsType } from 'modules/types.bicep'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Parameters
@@ -52,6 +52,9 @@ param grantClusterAcrPull bool = false
 
 @description('Optional. Let the Function App schedule and cancel ACR Tasks builds on the registry (Rebuild & Deploy, a custom role on the registry only). Off: the registry is only read, and a Rebuild & Deploy fails for lack of permission.')
 param grantRegistryBuild bool = true
+
+@description('Optional. Where Rebuild & Deploy builds elb-openapi from; an empty url leaves Rebuild & Deploy off.')
+param buildSource buildSourceType = { url: '', ref: '', context: 'docker-openapi', dockerfile: 'Dockerfile' }
 
 @description('Optional. Create the Event Grid subscription to the acrImagePushed function. Set it only after the function code is published.')
 param deployEventSubscription bool = false
@@ -285,6 +288,7 @@ module functionApp 'modules/function-app.bicep' = {
     registryLoginServer: registryAccess.outputs.loginServer
     execIdentityClientId: identities.outputs.exec.clientId
     deployTuning: deployTuning
+    buildSource: buildSource
     taskHubName: taskHubName
     planSku: functionPlanSku
   }

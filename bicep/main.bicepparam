@@ -25,6 +25,12 @@ param execTokenAction = readEnvironmentVariable('ELB_EXEC_TOKEN_ACTION', 'genera
 param grantClusterAcrPull = bool(readEnvironmentVariable('ELB_GRANT_CLUSTER_ACR_PULL', 'false'))
 
 param grantRegistryBuild = bool(readEnvironmentVariable('ELB_GRANT_REGISTRY_BUILD', 'true'))
+param buildSource = {
+  url: readEnvironmentVariable('ELB_BUILD_SOURCE_URL', '')
+  ref: readEnvironmentVariable('ELB_BUILD_SOURCE_REF', '')
+  context: readEnvironmentVariable('ELB_BUILD_CONTEXT', 'docker-openapi')
+  dockerfile: readEnvironmentVariable('ELB_BUILD_DOCKERFILE', 'Dockerfile')
+}
 
 // Turned on by scripts/azd/postdeploy.sh once the acrImagePushed function is published.
 param deployEventSubscription = bool(readEnvironmentVariable('ELB_DEPLOY_EVENT_SUBSCRIPTION', 'false'))

@@ -29,6 +29,13 @@ param grantClusterAcrPull = false
 
 // Rebuild & Deploy: the Function App may schedule and cancel ACR Tasks builds on the registry. false leaves it read-only.
 param grantRegistryBuild = true
+// Rebuild & Deploy's source: a public https git URL and a pinned tag or commit of it (not a branch). Empty: off.
+param buildSource = {
+  url: ''
+  ref: ''
+  context: 'docker-openapi'
+  dockerfile: 'Dockerfile'
+}
 
 // Second step, after the function code is published: deploy again with true.
 param deployEventSubscription = false

@@ -1,7 +1,7 @@
 metadata name = 'elb-control Function App'
 metadata description = 'Dedicated (App Service) Linux plan and the Node 20 Function App: user-assigned identity, identity-based storage, VNet integration to reach the exec server, the exec token as a Key Vault reference.'
 
-import { deployTuningType, identityType, resourceTagsType } from 'types.bicep'
+import { buildSourceType, deployTuningType, identityType, resourceTagsType } from 'types.bicep'
 
 @description('Required. Name of the Function App (globally unique host name).')
 param name string
@@ -53,6 +53,9 @@ param registryLoginServer string
 
 @description('Optional. Deploy timings and limits; unset ones keep the app defaults.')
 param deployTuning deployTuningType = {}
+
+@description('Optional. Rebuild & Deploy\'s source (ELB_BUILD_SOURCE_URL/REF, ELB_BUILD_CONTEXT, ELB_BUILD_DOCKERFILE); an empty url leaves it off.')
+param buildSource buildSourceType = { url: '', ref: '', context: 'docker-openapi', dockerfile: 'Dockerfile' }
 
 @description('Optional. Durable task hub name (ELB_TASK_HUB).')
 param taskHubName string = 'elbcontrol'
@@ -174,7 +177,15 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
           // @azure/identity picks the user-assigned identity by its client id.
           { name: 'AZURE_CLIENT_ID', value: identity.clientId }
         ],
-        tuningSettings
+        tuningSettings,
+        empty(buildSource.url)
+          ? []
+          : [
+              { name: 'ELB_BUILD_SOURCE_URL', value: buildSource.url }
+              { name: 'ELB_BUILD_SOURCE_REF', value: buildSource.ref }
+              { name: 'ELB_BUILD_CONTEXT', value: buildSource.context }
+              { name: 'ELB_BUILD_DOCKERFILE', value: buildSource.dockerfile }
+            ]
       )
     }
   }

@@ -97,3 +97,16 @@ type deployTuningType = {
   @maxValue(600)
   ELB_DEPENDENCY_RETRY_SECONDS: int?
 }
+
+@export()
+@description('Where Rebuild & Deploy builds elb-openapi from (docs/deploy.md#rebuild--deploy).')
+type buildSourceType = {
+  @description('Public https git URL ending in .git; empty: Rebuild & Deploy is off.')
+  url: string
+  @description('A tag or commit of that repository (not a branch: a build must be repeatable).')
+  ref: string
+  @description('Folder of the repository that is the Docker build context.')
+  context: string
+  @description('Dockerfile path inside the context.')
+  dockerfile: string
+}
