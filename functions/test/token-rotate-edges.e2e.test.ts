@@ -1,0 +1,424 @@
+// The token rotation at its edges, on the real local stack started part by part (test/support/parts.ts; platform
+// sign-in, as in Azure; pods take 1.5 s to become Ready): the exec server down before a rotation; two rotations at
+// once; a cancel through the real cancel route right after the start, during the rollout and during the check; a
+// terminate half-way followed by a deploy; the devhost killed (kill -9) during the rollout and started again. After
+// each, the service ends with exactly one token in its Secret — the one reveal returns, which the service accepts —
+// and every other token seen is refused. Then no token seen is in any answer, any part's log or the devhost's
+// orchestration history on disk. Runs the compiled app (dist/): `npm run build` first.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addSimFault, clearSimFaults, FAST_DEPLOY_ENV, pushImage } from '../../test/support/local-target';
+import { startParts, type PartsStack } from '../../test/support/parts';
+import { PLATFORM_ENV, swaPrincipal } from '../../test/support/platform';
+import { eventually } from '../../test/support/stack';
+
+let stack: PartsStack;
+/** Every token seen in this file (revealed), for the final search. */
+const seen = new Set<string>();
+const ROTATE = '/targets/local/openapi/token/rotate';
+const DEPLOYER = swaPrincipal(['deployer'], 'otto@example.com');
+const READER = swaPrincipal(['reader'], 'rita@example.com');
+let namespace = '';
+let baseUrl = '';
+
+interface Answer {
+  status: number;
+  text: string;
+  body: Record<string, unknown>;
+}
+
+async function call(method: string, path: string, who: string | null = DEPLOYER, body?: unknown): Promise<Answer> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (who !== null) headers['x-ms-client-principal'] = who;
+  const res = await fetch(`${stack.apiUrl}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+  } catch {
+    parsed = { unparsed: text };
+  }
+  return { status: res.status, text, body: parsed };
+}
+
+async function reveal(): Promise<string> {
+  const r = await call('POST', '/targets/local/openapi/token/reveal');
+  expect(r.status, r.text).toBe(200);
+  const token = r.body.token as string;
+  seen.add(token);
+  return token;
+}
+
+interface Output {
+  status: string;
+  error: { code: string } | null;
+  rollback: { status: string } | null;
+  cluster_state: string;
+  timeline: { name: string; status: string }[];
+}
+
+async function phaseOf(id: string): Promise<string | null> {
+  const s = (await call('GET', `/targets/local/openapi/deployments/${id}`, READER)).body as {
+    custom_status?: { phase?: string };
+  };
+  return s.custom_status?.phase ?? null;
+}
+
+/** The operation's output once it has ended and no deploy holds the target. */
+async function ended(id: string, timeoutMs = 60_000): Promise<Output> {
+  return eventually(
+    async () => {
+      const s = (await call('GET', `/targets/local/openapi/deployments/${id}`, READER)).body as { output?: Output };
+      const active = (await call('GET', '/targets/local/openapi', READER)).body.active_deploy;
+      return s.output && active === null ? s.output : undefined;
+    },
+    `operation ${id} to end`,
+    timeoutMs,
+    100,
+  );
+}
+
+async function idle(): Promise<void> {
+  await eventually(
+    async () => ((await call('GET', '/targets/local/openapi', READER)).body.active_deploy === null ? true : undefined),
+    'the target to be idle',
+    60_000,
+  );
+}
+
+async function rotate(): Promise<string> {
+  const r = await call('POST', ROTATE);
+  expect(r.status, r.text).toBe(202);
+  return r.body.instance_id as string;
+}
+
+/** Polls until the operation reaches `phase`, then cancels it through the real route; answers the cancel's status. */
+async function cancelAt(id: string, phase: string, mode: 'cancel' | 'terminate' = 'cancel'): Promise<Answer> {
+  await eventually(async () => ((await phaseOf(id)) === phase ? true : undefined), `phase ${phase}`, 30_000, 50);
+  return call('POST', `/targets/local/openapi/deployments/${id}/cancel?mode=${mode}`);
+}
+
+/** What every pod behind the Service answers GET /v1/jobs with `token` (several calls: the Service spreads them). */
+async function v1(token: string): Promise<number[]> {
+  const statuses = new Set<number>();
+  for (let i = 0; i < 6; i++)
+    statuses.add((await fetch(`${baseUrl}/v1/jobs`, { headers: { 'X-ELB-API-Token': token } })).status);
+  return [...statuses].sort();
+}
+
+async function secretKeys(): Promise<string[]> {
+  const secret = (await (
+    await fetch(`${stack.k8sUrl}/api/v1/namespaces/${namespace}/secrets/elb-openapi-token`)
+  ).json()) as { data: Record<string, string> };
+  return Object.keys(secret.data).sort();
+}
+
+async function templateFingerprint(): Promise<string> {
+  const d = (await (
+    await fetch(`${stack.k8sUrl}/apis/apps/v1/namespaces/${namespace}/deployments/elb-openapi`)
+  ).json()) as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+  return d.spec.template.metadata.annotations['elb-control/api-token-sha256']!;
+}
+
+const fingerprint = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 16);
+
+/**
+ * The one invariant: the Secret holds one token, reveal returns it, the pod template carries its fingerprint, every
+ * pod accepts it, and every other token seen is refused. Answers the token.
+ */
+async function oneWorkingToken(): Promise<string> {
+  const token = await reveal();
+  expect(await secretKeys()).toEqual(['api-token']);
+  expect(await templateFingerprint()).toBe(fingerprint(token));
+  // The pods of the last rollout may still be starting (a terminate leaves it running).
+  await eventually(
+    async () => ((await v1(token)).join() === '200' ? true : undefined),
+    'every pod to accept the revealed token',
+    30_000,
+  );
+  for (const other of seen) if (other !== token) expect(await v1(other)).toEqual([401]);
+  return token;
+}
+
+async function auditCount(): Promise<number> {
+  const r = await call('GET', '/targets/local/openapi/token/audit', READER);
+  return (r.body as unknown as { action: string }[]).filter((a) => a.action === 'token_rotate').length;
+}
+
+async function historyLength(): Promise<number> {
+  return ((await call('GET', '/targets/local/openapi/deployments', READER)).body as unknown as unknown[]).length;
+}
+
+beforeAll(async () => {
+  stack = await startParts({
+    env: { ...FAST_DEPLOY_ENV, ...PLATFORM_ENV, ELB_VERIFY_TIMEOUT_SECONDS: '20', ELB_DEPENDENCY_RETRY_SECONDS: '3' },
+    sim: { readyDelayMs: 1500, lbDelayMs: 0 },
+  });
+  const first = await eventually(async () => {
+    const r = await call('POST', '/aks/openapi/deploy', DEPLOYER, {});
+    return r.status === 503 ? undefined : r;
+  }, 'a deploy past the preflight');
+  expect(first.status, first.text).toBe(202);
+  expect((await ended(first.body.instance_id as string, 90_000)).status).toBe('succeeded');
+  const s = (await call('GET', '/targets/local/openapi', READER)).body as {
+    namespace: string;
+    service: { base_url: string };
+  };
+  namespace = s.namespace;
+  baseUrl = s.service.base_url.replace(/\/$/, '');
+  await oneWorkingToken();
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('token rotation at the edges', () => {
+  it('exec server down before a rotation: 503 exec_unavailable, nothing recorded, the token unchanged', async () => {
+    const before = await reveal();
+    const [rotations, records] = [await auditCount(), await historyLength()];
+    await stack.kill('terminal-exec');
+    try {
+      const r = await call('POST', ROTATE);
+      expect(r, r.text).toMatchObject({ status: 503, body: { code: 'exec_unavailable' } });
+      expect(await auditCount()).toBe(rotations);
+      expect(await historyLength()).toBe(records);
+    } finally {
+      await stack.start('terminal-exec');
+    }
+    expect(await oneWorkingToken()).toBe(before);
+  });
+
+  it('two rotations fired at once: exactly one 202 and one 409 naming it', async () => {
+    await idle();
+    const answers = await Promise.all([call('POST', ROTATE), call('POST', ROTATE)]);
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses, answers.map((a) => a.text).join('\n')).toEqual([202, 409]);
+    const started = answers.find((a) => a.status === 202)!;
+    const refused = answers.find((a) => a.status === 409)!;
+    expect(refused.body).toMatchObject({
+      code: 'deploy_in_progress',
+      active_instance_id: started.body.instance_id,
+    });
+    expect((await ended(started.body.instance_id as string)).status).toBe('succeeded');
+    await oneWorkingToken();
+  }, 60_000);
+
+  for (const [when, phase] of [
+    ['right after the start', null],
+    ['during the rollout', 'waiting_for_rollout'],
+    ['during the check', 'verifying_token'],
+  ] as const) {
+    it(`cancelled ${when}: ends cancelled, the old token kept and working, the Secret holds only it`, async () => {
+      await idle();
+      const before = await reveal();
+      const id = await rotate();
+      let cancel: Answer;
+      try {
+        if (phase === 'verifying_token') {
+          // Holds the check (each of its reads of the cluster 1.5 s late) so that the cancel lands inside it.
+          await eventually(async () => ((await phaseOf(id)) === 'waiting_for_rollout' ? true : undefined), 'rollout');
+          await addSimFault(stack, { type: 'api_latency', ms: 1500 });
+        }
+        cancel =
+          phase === null
+            ? await call('POST', `/targets/local/openapi/deployments/${id}/cancel`)
+            : await cancelAt(id, phase);
+      } finally {
+        await clearSimFaults(stack);
+      }
+      expect(cancel.status, cancel.text).toBe(202);
+      const out = await ended(id);
+      expect(out, JSON.stringify(out)).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
+      if (phase !== null) {
+        expect(out.timeline.find((e) => e.name === phase)?.status).toBe('failed');
+        expect(out.rollback).toMatchObject({ status: 'succeeded' });
+        expect(out.timeline.find((e) => e.name === 'restoring_token')?.status).toBe('done');
+      }
+      expect(await oneWorkingToken()).toBe(before);
+    }, 60_000);
+  }
+
+  for (const then of ['deploy', 'rotation'] as const) {
+    it(`terminated half-way, then a ${then}: one token in the Secret, the one reveal returns, every pod accepts it`, async () => {
+      await idle();
+      const id = await rotate();
+      const r = await cancelAt(id, 'waiting_for_rollout', 'terminate');
+      expect(r.status, r.text).toBe(202);
+      // The cluster is left as it is (the Secret may hold both tokens); the history says terminated.
+      await idle();
+      const record = (await call('GET', `/targets/local/openapi/deployments/${id}`, READER)).body as {
+        runtime_status: string;
+      };
+      expect(record.runtime_status).toBe('Terminated');
+      await reveal();
+      const next =
+        then === 'deploy' ? await call('POST', '/aks/openapi/deploy', DEPLOYER, {}) : await call('POST', ROTATE);
+      expect(next.status, next.text).toBe(202);
+      expect((await ended(next.body.instance_id as string)).status).toBe('succeeded');
+      await oneWorkingToken();
+    }, 60_000);
+  }
+
+  it('devhost killed (kill -9) during the rollout and started again: the rotation resumes and ends consistent', async () => {
+    await idle();
+    const before = await reveal();
+    const rotations = await auditCount();
+    const id = await rotate();
+    await eventually(async () => ((await phaseOf(id)) === 'waiting_for_rollout' ? true : undefined), 'rollout', 30_000);
+    await stack.kill('api');
+    await stack.start('api');
+    const out = await ended(id, 90_000);
+    expect(['succeeded', 'rolled_back'], JSON.stringify(out)).toContain(out.status);
+    const after = await oneWorkingToken();
+    if (out.status === 'succeeded') expect(after).not.toBe(before);
+    else expect(after).toBe(before);
+    // One audit record and one history record for the one rotation.
+    expect(await auditCount()).toBe(rotations + 1);
+    const history = (await call('GET', '/targets/local/openapi/deployments', READER)).body as unknown as {
+      deploy_id: string;
+    }[];
+    expect(history.filter((h) => h.deploy_id === id)).toHaveLength(1);
+  }, 120_000);
+
+  it('exec server killed during the rollout and kept down: the swap is checked; the leftover old token is said, and the next rotation clears it', async () => {
+    await idle();
+    const before = await reveal();
+    const id = await rotate();
+    let out: Output;
+    try {
+      await eventually(async () => ((await phaseOf(id)) === 'waiting_for_rollout' ? true : undefined), 'rollout');
+      await stack.kill('terminal-exec');
+      out = await ended(id);
+      // What is shown meanwhile: the summary names the exec server as down.
+      const summary = (await call('GET', '/targets/local/openapi', READER)).body as {
+        dependencies: { part: string; code: string }[];
+      };
+      expect(summary.dependencies).toEqual(
+        expect.arrayContaining([expect.objectContaining({ part: 'exec', code: 'exec_unavailable' })]),
+      );
+    } finally {
+      await stack.start('terminal-exec');
+    }
+    expect(out, JSON.stringify(out)).toMatchObject({ status: 'succeeded' });
+    expect(out.cluster_state).toMatch(/the Secret still holds the other token \(exec_unavailable\)/);
+    const after = await reveal();
+    expect(after).not.toBe(before);
+    expect(await v1(after)).toEqual([200]);
+    expect(await v1(before)).toEqual([401]);
+    expect((await ended(await rotate())).status).toBe('succeeded');
+    await oneWorkingToken();
+  }, 90_000);
+
+  it('exec server killed during the apply and kept down: recorded failed with the restore failed, and the next rotation ends consistent', async () => {
+    await idle();
+    const id = await rotate();
+    let out: Output;
+    try {
+      // Every cluster request 2 s late from the apply on; the exec server dies inside its kubectl apply.
+      await eventually(async () => ((await phaseOf(id)) === 'applying_token' ? true : undefined), 'apply', 30_000, 50);
+      await addSimFault(stack, { type: 'api_latency', ms: 2000 });
+      await new Promise((ok) => setTimeout(ok, 2500));
+      await stack.kill('terminal-exec');
+      await clearSimFaults(stack);
+      out = await ended(id);
+    } finally {
+      await clearSimFaults(stack);
+      await stack.start('terminal-exec');
+    }
+    expect(out, JSON.stringify(out)).toMatchObject({
+      status: 'failed',
+      error: { code: 'exec_unavailable' },
+      rollback: { status: 'failed' },
+    });
+    expect(out.cluster_state).toMatch(/the token Secret may hold either token: rotate again/);
+    await reveal();
+    expect((await ended(await rotate())).status).toBe('succeeded');
+    await oneWorkingToken();
+  }, 90_000);
+
+  it('a push arriving during a rotation is deployed after it, with the rotated token kept', async () => {
+    await idle();
+    const id = await rotate();
+    const pushed = await pushImage(stack);
+    expect((await ended(id)).status).toBe('succeeded');
+    await eventually(
+      async () => {
+        const s = (await call('GET', '/targets/local/openapi', READER)).body as {
+          active_deploy: unknown;
+          deployed: { digest: string } | null;
+        };
+        return s.deployed?.digest === pushed.digest && s.active_deploy === null ? true : undefined;
+      },
+      'the pushed digest deployed',
+      60_000,
+    );
+    await oneWorkingToken();
+  }, 90_000);
+
+  it('no token seen is in any GET answer, any part’s log, or the devhost’s orchestration history', async () => {
+    expect(seen.size).toBeGreaterThanOrEqual(4);
+    const history = (await call('GET', '/targets/local/openapi/deployments', READER)).body as unknown as {
+      deploy_id: string;
+    }[];
+    const paths = [
+      '/targets',
+      '/targets/local/openapi',
+      '/targets/local/openapi/activity',
+      '/targets/local/openapi/deployments',
+      '/targets/local/openapi/token/audit',
+      '/monitor/aks/service-ip?service_name=elb-openapi',
+      ...history.flatMap((h) => [
+        `/targets/local/openapi/deployments/${h.deploy_id}`,
+        `/aks/openapi/deploy/${h.deploy_id}/status`,
+      ]),
+    ];
+    for (const path of paths) {
+      const r = await call('GET', path, READER);
+      expect(r.status, path).toBeLessThan(500);
+      for (const token of seen) expect(r.text, path).not.toContain(token);
+    }
+    // Every file of the stack but the cluster's own (the sim keeps the Secret): the Durable history as the devhost
+    // keeps it (docs/devhost.md "Durability"), Azurite's tables (history records, audit trail) and the logs.
+    const files = walk(stack.localDir).filter((f) => !f.startsWith(join(stack.localDir, 'sim')));
+    expect(files.filter((f) => f.includes(join('devhost', ''))).some((f) => f.includes('instances'))).toBe(true);
+    expect(files.filter((f) => f.endsWith('.log')).length).toBeGreaterThanOrEqual(3);
+    // Azurite writes its tables to disk a few seconds after a change: the audit records must be there to be searched.
+    await eventually(
+      async () =>
+        walk(join(stack.localDir, 'azurite')).some((f) => readFileSync(f, 'utf8').includes('token_rotate'))
+          ? true
+          : undefined,
+      'the audit trail on disk',
+      20_000,
+    );
+    for (const file of walk(stack.localDir).filter((f) => !f.startsWith(join(stack.localDir, 'sim')))) {
+      const text = readFileSync(file, 'utf8');
+      for (const token of seen) {
+        expect(text, file).not.toContain(token);
+        expect(text, file).not.toContain(Buffer.from(token).toString('base64'));
+      }
+    }
+    const { system } = stack.hostKeys();
+    for (const h of history) {
+      const res = await fetch(
+        `${stack.apiUrl.replace(/\/api$/, '')}/runtime/webhooks/durabletask/instances/${h.deploy_id}?showHistory=true&showHistoryOutput=true&showInput=true&code=${system}`,
+      );
+      const text = await res.text();
+      for (const token of seen) expect(text, h.deploy_id).not.toContain(token);
+    }
+  });
+});
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
