@@ -253,9 +253,39 @@ describe('the token routes as an operator and a hostile neighbour try them (loca
     expect(await recorded()).toEqual(was);
   }, 60_000);
 
+  it('a cancel with a malformed mode is 400 invalid_mode and leaves the rotation running; reveals at once during it are each recorded', async () => {
+    const before = (await call('POST', `${T}/token/reveal`)).body.token as string;
+    const audits = (await recorded()).audit;
+    const started = await call('POST', `${T}/token/rotate`);
+    expect(started.status, started.text).toBe(202);
+    const id = started.body.id as string;
+    for (const mode of ['TERMINATE', 'cancel&mode=terminate', 'kill', '%00', 'cancel%20']) {
+      const r = await call('POST', `${T}/deployments/${id}/cancel?mode=${mode}`);
+      expect(r.status, `${mode}: ${r.text}`).toBe(400);
+      expect(r.body.code).toBe('invalid_mode');
+    }
+    const reveals = await Promise.all(Array.from({ length: 12 }, () => call('POST', `${T}/token/reveal`)));
+    for (const r of reveals) expect(r.status, r.text).toBe(200);
+    const output = await eventually(async () => {
+      const s = (await call('GET', `${T}/deployments/${id}`)).body as { output?: { status: string } };
+      return s.output;
+    }, 'the rotation to end');
+    expect(output.status).toBe('succeeded');
+    const after = (await call('POST', `${T}/token/reveal`)).body.token as string;
+    seen.add(after);
+    expect(after).not.toBe(before);
+    // Mid-rotation a reveal answers the Secret's token: the old one, or the new one once it is stored.
+    for (const r of reveals) expect([before, after]).toContain(r.body.token);
+    await eventually(
+      async () => ((await recorded()).audit === audits + 12 + 1 + 1 ? true : undefined),
+      'one audit record per reveal, one for the rotation',
+      5_000,
+    );
+  }, 60_000);
+
   it('no process died of it, and no token revealed here is in any part’s log', async () => {
     expect(stack.partPids()).toEqual(pids);
-    expect(seen.size).toBe(2);
+    expect(seen.size).toBe(3);
     for (const part of Object.keys(pids)) {
       const log = readFileSync(stack.logFile(part), 'utf8');
       for (const token of seen) expect(log, part).not.toContain(token);
