@@ -267,8 +267,8 @@ describe('the token routes as an operator and a hostile neighbour try them (loca
     const reveals = await Promise.all(Array.from({ length: 12 }, () => call('POST', `${T}/token/reveal`)));
     for (const r of reveals) expect(r.status, r.text).toBe(200);
     const output = await eventually(async () => {
-      const s = (await call('GET', `${T}/deployments/${id}`)).body as { output?: { status: string } };
-      return s.output;
+      const s = (await call('GET', `${T}/deployments/${id}`)).body as { output?: { status: string } | null };
+      return s.output ?? undefined;
     }, 'the rotation to end');
     expect(output.status).toBe('succeeded');
     const after = (await call('POST', `${T}/token/reveal`)).body.token as string;
