@@ -5,7 +5,8 @@
 //   code, nothing recorded, nothing started;
 // - the devhost killed (kill -9) inside the rotation's apply, its rollout and its check, then started again: the
 //   rotation resumes from its Durable history and ends with one token in the Secret, the one reveal returns and the
-//   service accepts; one history record and one audit record for the one rotation.
+//   service accepts; one history record and one audit record for the one rotation;
+// - afterwards no token is in an answer, a log (crash traces included), the Durable history or Azurite.
 // Runs the compiled app (dist/): `npm run build` first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSimFault, clearSimFaults } from '../../test/support/local-target';
@@ -16,6 +17,7 @@ import {
   auditCount,
   call,
   ended,
+  expectNoTokenAnywhere,
   historyLength,
   idle,
   installOn,
@@ -133,5 +135,9 @@ describe('the devhost killed (kill -9) during a rotation, then started again', (
     await idle();
     expect((await ended(await rotate())).status).toBe('succeeded');
     await oneWorkingToken();
+  });
+
+  it('no token seen is in any GET answer, any part’s log (crash traces included) or the orchestration history', async () => {
+    await expectNoTokenAnywhere(stack);
   });
 });

@@ -2,7 +2,7 @@
 // rotation's edge and crash tests: calls as a deployer or a reader, reveals (each token kept for the final search),
 // waits on an operation's phase and end, and the one invariant every case ends with (oneWorkingToken).
 import { createHash } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { PartsStack } from './parts';
@@ -180,6 +180,63 @@ export async function installOn(parts: PartsStack): Promise<void> {
   namespace = s.namespace;
   baseUrl = s.service.base_url.replace(/\/$/, '');
   await oneWorkingToken();
+}
+
+/**
+ * No token seen is in a GET answer, a part's log, or any file of the stack but the cluster's own (the sim keeps the
+ * Secret): the Durable history as the devhost keeps it (docs/devhost.md "Durability") and as its HTTP API shows it,
+ * and Azurite's tables (history records, audit trail).
+ */
+export async function expectNoTokenAnywhere(parts: PartsStack): Promise<void> {
+  const history = (await call('GET', '/targets/local/openapi/deployments', READER)).body as unknown as {
+    deploy_id: string;
+  }[];
+  const paths = [
+    '/targets',
+    '/targets/local/openapi',
+    '/targets/local/openapi/activity',
+    '/targets/local/openapi/deployments',
+    '/targets/local/openapi/token/audit',
+    '/monitor/aks/service-ip?service_name=elb-openapi',
+    ...history.flatMap((h) => [
+      `/targets/local/openapi/deployments/${h.deploy_id}`,
+      `/aks/openapi/deploy/${h.deploy_id}/status`,
+    ]),
+  ];
+  for (const path of paths) {
+    const r = await call('GET', path, READER);
+    expect(r.status, path).toBeLessThan(500);
+    for (const token of seen) expect(r.text, path).not.toContain(token);
+  }
+  const files = walk(parts.localDir).filter((f) => !f.startsWith(join(parts.localDir, 'sim')));
+  expect(files.filter((f) => f.includes(join('devhost', ''))).some((f) => f.includes('instances'))).toBe(true);
+  expect(files.filter((f) => f.endsWith('.log')).length).toBeGreaterThanOrEqual(3);
+  // Azurite writes its tables to disk a few seconds after a change: the audit records must be there to be searched.
+  await eventually(
+    async () =>
+      walk(join(parts.localDir, 'azurite')).some((f) => readFileSync(f, 'utf8').includes('token_rotate'))
+        ? true
+        : undefined,
+    'the audit trail on disk',
+    20_000,
+  );
+  for (const file of walk(parts.localDir).filter((f) => !f.startsWith(join(parts.localDir, 'sim')))) {
+    const text = readFileSync(file, 'utf8');
+    for (const token of seen) {
+      expect(text, file).not.toContain(token);
+      expect(text, file).not.toContain(Buffer.from(token).toString('base64'));
+    }
+  }
+  const { system } = parts.hostKeys();
+  for (const h of history) {
+    const res = await fetch(
+      `${parts.apiUrl.replace(/\/api$/, '')}/runtime/webhooks/durabletask/instances/${h.deploy_id}?showHistory=true&showHistoryOutput=true&showInput=true&code=${system}`,
+    );
+    const text = await res.text();
+    expect(res.status, h.deploy_id).toBe(200);
+    expect(text, h.deploy_id).toContain('historyEvents');
+    for (const token of seen) expect(text, h.deploy_id).not.toContain(token);
+  }
 }
 
 /** Every file under `dir`. */
