@@ -6,8 +6,12 @@
 // - the devhost killed (kill -9) inside the rotation's apply, its rollout and its check, then started again: the
 //   rotation resumes from its Durable history and ends with one token in the Secret, the one reveal returns and the
 //   service accepts; one history record and one audit record for the one rotation;
+// - the cluster API hanging, and table storage frozen before and during a rotation: coded 5xx in seconds, no token,
+//   nothing recorded; a rotation that lost its storage for a while still ends recorded and consistent;
 // - afterwards no token is in an answer, a log (crash traces included), the Durable history or Azurite.
 // Runs the compiled app (dist/): `npm run build` first.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSimFault, clearSimFaults } from '../../test/support/local-target';
 import { startParts, type PartsStack } from '../../test/support/parts';
@@ -98,6 +102,69 @@ describe('forged and malformed sign-ins on the token routes', () => {
     const tried = await call('POST', '/targets/local/openapi/proxy', READER, { method: 'GET', path: '/v1/jobs' });
     expect(tried).toMatchObject({ status: 200, body: { status: 200 } });
   });
+});
+
+describe('a dependency that hangs or is down', () => {
+  it('the cluster API hangs: reveal and rotate answer a coded 5xx within their bounds, nothing recorded or started', async () => {
+    await idle();
+    const [audits, records] = [await auditCount(), await historyLength()];
+    const reveals = ((await call('GET', '/targets/local/openapi/token/audit', READER)).body as unknown as []).length;
+    await addSimFault(stack, { type: 'api_latency', ms: 15_000 });
+    try {
+      for (const path of ['/targets/local/openapi/token/reveal', ROTATE]) {
+        const t0 = Date.now();
+        const r = await call('POST', path);
+        expect(Date.now() - t0, path).toBeLessThan(10_000);
+        expect([502, 503], `${path}: ${r.text}`).toContain(r.status);
+        expect(r.body.code, path).toMatch(/_unavailable$/);
+        expect(r.text).not.toMatch(/"token"/);
+      }
+    } finally {
+      await clearSimFaults(stack);
+    }
+    expect(await auditCount()).toBe(audits);
+    expect(await historyLength()).toBe(records);
+    expect(((await call('GET', '/targets/local/openapi/token/audit', READER)).body as unknown as []).length).toBe(
+      reveals,
+    );
+  }, 60_000);
+
+  it('table storage frozen: reveal and rotate 503 storage_unavailable in seconds, no token; frozen during a rotation and back, the rotation ends recorded and consistent', async () => {
+    // SIGSTOP rather than kill -9: Azurite writes its tables to disk only every few seconds, so a killed one
+    // forgets the newest records — a loss real table storage never has.
+    const azurite = Number(readFileSync(join(stack.localDir, 'run', 'azurite.pid'), 'utf8'));
+    const freeze = (on: boolean) => process.kill(-azurite, on ? 'SIGSTOP' : 'SIGCONT');
+    await idle();
+    const before = await reveal();
+    const [audits, records] = [await auditCount(), await historyLength()];
+    freeze(true);
+    try {
+      for (const path of ['/targets/local/openapi/token/reveal', ROTATE]) {
+        const t0 = Date.now();
+        const r = await call('POST', path);
+        expect(Date.now() - t0, path).toBeLessThan(15_000);
+        expect(r, `${path}: ${r.text}`).toMatchObject({ status: 503, body: { code: 'storage_unavailable' } });
+        expect(r.text).not.toContain(before);
+      }
+    } finally {
+      freeze(false);
+    }
+    expect(await auditCount()).toBe(audits);
+    expect(await historyLength()).toBe(records);
+    const id = await rotate();
+    await eventually(async () => ((await phaseOf(id)) === 'waiting_for_rollout' ? true : undefined), 'rollout');
+    freeze(true);
+    try {
+      await new Promise((ok) => setTimeout(ok, 3000));
+    } finally {
+      freeze(false);
+    }
+    const out = await ended(id, 60_000);
+    expect(['succeeded', 'rolled_back'], JSON.stringify(out)).toContain(out.status);
+    await oneWorkingToken();
+    expect(await historyLength()).toBe(records + 1);
+    expect(await auditCount()).toBe(audits + 1);
+  }, 90_000);
 });
 
 describe('the devhost killed (kill -9) during a rotation, then started again', () => {
