@@ -17,12 +17,24 @@ export class AuditStore {
     this.client = pendingClient(client);
   }
 
-  /** Writes one record and answers it; throws storage_unavailable when it could not be written. */
-  async record(target: string, action: TokenAuditRecord['action'], actor: string): Promise<TokenAuditRecord> {
+  /**
+   * Writes one record and answers it; throws storage_unavailable when it could not be written. With `auditId` (a
+   * rotation's id) a record already written under it is answered instead: a step run again records once.
+   */
+  async record(
+    target: string,
+    action: TokenAuditRecord['action'],
+    actor: string,
+    auditId?: string,
+  ): Promise<TokenAuditRecord> {
     const at = new Date().toISOString();
-    const record: TokenAuditRecord = { audit_id: randomUUID(), target, action, actor, at };
+    const record: TokenAuditRecord = { audit_id: auditId ?? randomUUID(), target, action, actor, at };
     try {
       const table = await readyTable(this.client);
+      if (auditId !== undefined) {
+        const filter = `${partition(target)} and auditId eq '${auditId.replace(/'/g, "''")}'`;
+        for await (const row of table.listEntities<Row>({ queryOptions: { filter } })) return fromRow(row);
+      }
       const inverted = String(253402300799999 - Date.parse(at)).padStart(15, '0');
       await table.createEntity<Row>({
         partitionKey: target,
@@ -45,15 +57,8 @@ export class AuditStore {
     const out: TokenAuditRecord[] = [];
     try {
       const table = await readyTable(this.client);
-      const filter = `PartitionKey eq '${target.replace(/'/g, "''")}'`;
-      for await (const row of table.listEntities<Row>({ queryOptions: { filter } })) {
-        out.push({
-          audit_id: row.auditId,
-          target: row.partitionKey,
-          action: row.action as TokenAuditRecord['action'],
-          actor: row.actor,
-          at: row.at,
-        });
+      for await (const row of table.listEntities<Row>({ queryOptions: { filter: partition(target) } })) {
+        out.push(fromRow(row));
         if (out.length >= max) break;
       }
     } catch (err) {
@@ -65,9 +70,22 @@ export class AuditStore {
   private async trim(target: string): Promise<void> {
     const table = await readyTable(this.client);
     const keys: string[] = [];
-    const filter = `PartitionKey eq '${target.replace(/'/g, "''")}'`;
-    for await (const row of table.listEntities<Row>({ queryOptions: { filter, select: ['RowKey'] } }))
+    for await (const row of table.listEntities<Row>({
+      queryOptions: { filter: partition(target), select: ['RowKey'] },
+    }))
       keys.push(row.rowKey);
     for (const rowKey of keys.slice(this.limit)) await table.deleteEntity(target, rowKey).catch(() => undefined);
   }
+}
+
+const partition = (target: string) => `PartitionKey eq '${target.replace(/'/g, "''")}'`;
+
+function fromRow(row: Row): TokenAuditRecord {
+  return {
+    audit_id: row.auditId,
+    target: row.partitionKey,
+    action: row.action as TokenAuditRecord['action'],
+    actor: row.actor,
+    at: row.at,
+  };
 }

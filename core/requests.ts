@@ -150,7 +150,7 @@ export function parseLimit(value: string | null, dflt: number, max: number): num
   return n;
 }
 
-export function parseCancelMode(value: string | null): 'cancel' | 'terminate' {
-  if (value === null || value === '') return 'cancel';
-  return validate(CancelQuery.shape.mode, value, () => 'invalid_mode', { prefix: 'mode' }) ?? 'cancel';
+export function parseCancelMode(query: URLSearchParams): 'cancel' | 'terminate' {
+  // Read like every query field (parseQuery): `mode=cancel&mode=terminate` is ambiguous, so 400, not the first.
+  return parseQuery(CancelQuery, query).mode ?? 'cancel';
 }

@@ -12,6 +12,8 @@ import { clusterRead } from './lib/views';
 httpRoute('targetTokenReveal', {
   POST: async (req, caller) => {
     const target = targetFromRoute(req.params.target);
+    // Nothing to send, as for a rotation: anything else is refused before the token is read.
+    parseTokenRotateRequest(await readBody(req));
     const token = await clusterRead(target, (kube) => kube.apiToken());
     if (token === null)
       throw new DomainError('token_not_found', `${target.name} has no API token yet: deploy the service first`, 404);

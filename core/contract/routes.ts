@@ -241,7 +241,7 @@ export const ROUTES = {
         params: TargetParams,
         responses: {
           200: { description: 'The token', schema: TokenReveal },
-          400: 'invalid_target',
+          400: 'invalid_target, invalid_json, invalid_body, unknown_field (the body must be empty or {})',
           404: 'token_not_found, unknown_target',
           502: 'cluster_unavailable, cluster_forbidden',
           503: 'storage_unavailable (nothing revealed without its audit record)',

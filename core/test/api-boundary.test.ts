@@ -56,9 +56,13 @@ describe('parseDeployRequest', () => {
     expect(() => parseDeployId('../x')).toThrow(expect.objectContaining({ code: 'invalid_deploy_id' }));
     expect(() => parseServiceName(null)).toThrow(expect.objectContaining({ code: 'service_name_required' }));
     expect(() => parseServiceName('redis')).toThrow(expect.objectContaining({ code: 'unknown_service' }));
-    expect(parseCancelMode(null)).toBe('cancel');
-    expect(parseCancelMode('terminate')).toBe('terminate');
-    expect(() => parseCancelMode('kill')).toThrow(expect.objectContaining({ code: 'invalid_mode' }));
+    const mode = (q: string) => parseCancelMode(new URLSearchParams(q));
+    expect(mode('')).toBe('cancel');
+    expect(mode('mode=')).toBe('cancel');
+    expect(mode('mode=terminate')).toBe('terminate');
+    expect(mode('mode=terminate&mode=terminate')).toBe('terminate');
+    expect(() => mode('mode=kill')).toThrow(expect.objectContaining({ code: 'invalid_mode' }));
+    expect(() => mode('mode=cancel&mode=terminate')).toThrow(expect.objectContaining({ code: 'invalid_mode' }));
   });
 });
 

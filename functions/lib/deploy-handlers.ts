@@ -216,7 +216,7 @@ export async function cancelDeploy(
   expectedTarget: string | null,
 ): Promise<HttpResponseInit> {
   const id = parseDeployId(rawId);
-  const mode = parseCancelMode(req.query.get('mode'));
+  const mode = parseCancelMode(req.query);
   const result = await deployLeases(client).cancel(id, mode, caller.name, expectedTarget);
   return json(202, result);
 }

@@ -85,7 +85,8 @@ export async function applyToken(
     if (input.mode === 'rotate' && !ours) {
       // No audit record, no new token (as with a reveal): a failed write leaves the token as it was.
       try {
-        await d.audit.record(target.name, 'token_rotate', input.requester ?? 'unknown');
+        // Under the rotation's id: a step run again (the host lost mid-step) finds its record instead of adding one.
+        await d.audit.record(target.name, 'token_rotate', input.requester ?? 'unknown', input.rotationId);
       } catch {
         throw new DomainError('storage_unavailable', 'the audit record of the rotation could not be written', 503, {
           not_applied: true,
