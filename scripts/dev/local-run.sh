@@ -26,6 +26,8 @@ SIM_REGISTRY_PORT=${ELB_SIM_REGISTRY_PORT:-5001}
 # The sim's Azure Resource Manager (HTTPS) and its AKS cluster's API server (HTTPS; closed while the cluster is stopped).
 SIM_ARM_PORT=${ELB_SIM_ARM_PORT:-8443}
 SIM_AKS_PORT=${ELB_SIM_AKS_PORT:-6443}
+# The registry's Azure id: the sim answers ARM for it and sends it as the Event Grid topic; the app checks both.
+SIM_REGISTRY_ID=/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerRegistry/registries/elbsim
 AZURITE_TABLE_PORT=${ELB_AZURITE_TABLE_PORT:-10002}
 START_TIMEOUT=${ELB_START_TIMEOUT_SECONDS:-60}
 # Restart backoff under `all`: 1s, 2s, 4s … capped at RESTART_MAX_DELAY; a part that stayed up RESTART_RESET seconds
@@ -168,14 +170,23 @@ with_app_env() {
   export ELB_TABLES_ENDPOINT=${ELB_TABLES_ENDPOINT:-http://127.0.0.1:$AZURITE_TABLE_PORT/devstoreaccount1}
   # Azure Resource Manager is the sim's (docs/sim.md "The management plane"): the real SDKs reach it over TLS with the
   # sim's CA, and get tokens from its managed-identity endpoint as a Function App does from App Service's.
-  export ELB_ARM_ENDPOINT=${ELB_ARM_ENDPOINT:-https://127.0.0.1:$SIM_ARM_PORT}
-  export NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-$LOCAL_DIR/sim/tls/ca.pem}
+  if [ -z "${ELB_ARM_ENDPOINT:-}" ]; then
+    export ELB_ARM_ENDPOINT=https://127.0.0.1:$SIM_ARM_PORT
+    # Node reads one extra CA file: the sim's CA, joined to the one the caller already trusts (if any).
+    local bundle=$LOCAL_DIR/sim/tls/trusted.pem
+    mkdir -p "$LOCAL_DIR/sim/tls"
+    { if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r "$NODE_EXTRA_CA_CERTS" ] && [ "$NODE_EXTRA_CA_CERTS" != "$bundle" ]; then
+        cat "$NODE_EXTRA_CA_CERTS"
+      fi
+      cat "$LOCAL_DIR/sim/tls/ca.pem" 2>/dev/null || true; } >"$bundle.tmp" && mv "$bundle.tmp" "$bundle"
+    export NODE_EXTRA_CA_CERTS=$bundle
+  fi
   export IDENTITY_ENDPOINT=${IDENTITY_ENDPOINT:-https://127.0.0.1:$SIM_ARM_PORT/msi/token}
   if [ -z "${IDENTITY_HEADER:-}" ] && [ -f "$LOCAL_DIR/sim/identity-header" ]; then
     IDENTITY_HEADER=$(cat "$LOCAL_DIR/sim/identity-header")
     export IDENTITY_HEADER
   fi
-  export ELB_REGISTRY_RESOURCE_ID=${ELB_REGISTRY_RESOURCE_ID:-/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerRegistry/registries/elbsim}
+  export ELB_REGISTRY_RESOURCE_ID=${ELB_REGISTRY_RESOURCE_ID:-$SIM_REGISTRY_ID}
   # Rebuild & Deploy's source: the sim builds nothing from it (it pushes a new digest), so any pinned ref will do here.
   export ELB_BUILD_SOURCE_URL=${ELB_BUILD_SOURCE_URL:-https://github.com/dotnetpower/elastic-blast-azure.git}
   export ELB_BUILD_SOURCE_REF=${ELB_BUILD_SOURCE_REF:-local-sim}
@@ -218,7 +229,7 @@ start_sim() {
   ensure_port_free sim "$SIM_ARM_PORT"
   ensure_port_free sim "$SIM_AKS_PORT"
   start_detached sim node dist/sim/cli.js --k8s-port "$SIM_K8S_PORT" --registry-port "$SIM_REGISTRY_PORT" \
-    --arm-port "$SIM_ARM_PORT" --aks-port "$SIM_AKS_PORT" \
+    --arm-port "$SIM_ARM_PORT" --aks-port "$SIM_AKS_PORT" --registry-resource-id "${ELB_REGISTRY_RESOURCE_ID:-$SIM_REGISTRY_ID}" \
     --state-dir "$LOCAL_DIR/sim" --lb-ip-start "${ELB_SIM_LB_IP_START:-127.0.0.2}" \
     --webhook "http://127.0.0.1:$API_PORT/runtime/webhooks/EventGrid?functionName=acrImagePushed" \
     --webhook-key-file "$(system_key_file)"

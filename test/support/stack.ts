@@ -113,12 +113,11 @@ export async function prepareLocalStack(
     ELB_SIM_LB_IP_START: lbIpStart,
   };
   // local-run.sh keeps a caller's EXEC_TOKEN and upstream, and ARM's: a test stack uses its own token, exec server
-  // and sim.
+  // and sim. (A caller's NODE_EXTRA_CA_CERTS stays: local-run.sh joins the sim's CA to it, as it does for people.)
   for (const name of [
     'EXEC_TOKEN',
     'TERMINAL_EXEC_UPSTREAM',
     'ELB_ARM_ENDPOINT',
-    'NODE_EXTRA_CA_CERTS',
     'IDENTITY_ENDPOINT',
     'IDENTITY_HEADER',
   ])
