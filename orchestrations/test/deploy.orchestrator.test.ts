@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DeployInput, DeployOutput } from '../../core/deploy-model';
 import type { ActivityName } from '../activities';
 import { deployOpenApiOrchestrator } from '../deploy.orchestrator';
-import { ActivityHandler, replay, ReplayResult } from './replay-harness';
+import { ActivityHandler, TEST_REQUEST, replay, ReplayResult } from './replay-harness';
 
 const DIGEST = 'sha256:' + 'a'.repeat(64);
 const OLD_DIGEST = 'sha256:' + 'b'.repeat(64);
@@ -19,16 +19,7 @@ const input: DeployInput = {
   reason: 'update',
   tag: null,
   digest: null,
-  requester: 'tester',
-  requestedAt: '2026-01-01T00:00:00.000Z',
-  timings: {
-    pollIntervalSeconds: 5,
-    watchSeconds: 90,
-    rolloutTimeoutSeconds: 600,
-    externalIpTimeoutSeconds: 300,
-    verifyTimeoutSeconds: 120,
-    dependencyRetrySeconds: 30,
-  },
+  ...TEST_REQUEST,
 };
 
 const ok = (value: unknown) => ({ ok: true, value });

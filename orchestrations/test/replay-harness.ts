@@ -328,3 +328,17 @@ export async function replay(
   }
   throw new Error('orchestration did not finish within the episode limit');
 }
+
+/** Who asked, when, and the waits: the same in every replayed scenario (the pinned histories depend on them). */
+export const TEST_REQUEST = {
+  requester: 'tester',
+  requestedAt: '2026-01-01T00:00:00.000Z',
+  timings: {
+    pollIntervalSeconds: 5,
+    watchSeconds: 90,
+    rolloutTimeoutSeconds: 600,
+    externalIpTimeoutSeconds: 300,
+    verifyTimeoutSeconds: 120,
+    dependencyRetrySeconds: 30,
+  },
+} as const;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DeployInput, DeployOutput } from '../../core/deploy-model';
 import type { ActivityName } from '../activities';
 import { rotateApiTokenOrchestrator } from '../rotate-token.orchestrator';
-import { ActivityHandler, replay, ScenarioContext } from './replay-harness';
+import { ActivityHandler, TEST_REQUEST, replay, ScenarioContext } from './replay-harness';
 
 const IMAGE = `127.0.0.1:5001/elb-openapi@sha256:${'a'.repeat(64)}`;
 const INSTANCE = 'test-instance';
@@ -17,16 +17,7 @@ const input: DeployInput = {
   reason: 'rotate_token',
   tag: null,
   digest: null,
-  requester: 'tester',
-  requestedAt: '2026-01-01T00:00:00.000Z',
-  timings: {
-    pollIntervalSeconds: 5,
-    watchSeconds: 90,
-    rolloutTimeoutSeconds: 600,
-    externalIpTimeoutSeconds: 300,
-    verifyTimeoutSeconds: 120,
-    dependencyRetrySeconds: 30,
-  },
+  ...TEST_REQUEST,
 };
 
 const ok = (value: unknown) => ({ ok: true, value });
