@@ -50,6 +50,8 @@ export interface AppConfig {
   taskHub: string;
   /** Where Rebuild & Deploy builds the image from; null when the ELB_BUILD_SOURCE_* settings are not given. */
   build: BuildSource | null;
+  /** How long Start cluster waits for the cluster to run and its API to answer (ELB_CLUSTER_START_TIMEOUT_SECONDS). */
+  clusterStartTimeoutSeconds: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -150,5 +152,6 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     historyLimit: settings.ELB_HISTORY_LIMIT,
     taskHub: settings.ELB_TASK_HUB,
     build: buildSource(settings),
+    clusterStartTimeoutSeconds: settings.ELB_CLUSTER_START_TIMEOUT_SECONDS,
   };
 }
