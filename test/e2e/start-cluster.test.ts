@@ -1,0 +1,149 @@
+// A stopped cluster, end to end on the real local stack: the `local` target reaches the sim's AKS API server and
+// declares that cluster, the app reads its power state through the REAL @azure/arm-containerservice and
+// DefaultAzureCredential against the sim's Resource Manager (TLS with the sim CA, managed-identity tokens). A stop
+// (as a person types it: local-run.sh cluster stop) reads Stopped within seconds, deploys and token rotations are
+// refused 409 cluster_stopped with nothing recorded, and Start cluster starts it and converges the service, with a
+// history record of reason start_cluster.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import * as contract from '../../core/contract';
+import { jsonApi } from '../support/json-api';
+import { localSummary, startFastStack, waitForIdle } from '../support/local-target';
+import { eventually, type Stack } from '../support/stack';
+
+let stack: Stack;
+const api = jsonApi(() => stack.apiUrl);
+const ErrorBody = z.looseObject({ code: z.string(), message: z.string() });
+
+type DeployStatus = z.output<typeof contract.DeployStatus>;
+
+async function history() {
+  return api.ok('/targets/local/openapi/deployments', contract.DeploymentList);
+}
+
+async function follow(id: string, seen: Set<string>): Promise<DeployStatus> {
+  return eventually(
+    async () => {
+      const { body } = await api.request(`/targets/local/openapi/deployments/${id}`, contract.DeployStatus);
+      if (body.custom_status?.phase) seen.add(body.custom_status.phase);
+      return ['Completed', 'Failed', 'Terminated'].includes(body.runtime_status) ? body : undefined;
+    },
+    `operation ${id} to end`,
+    60_000,
+    100,
+  );
+}
+
+function aksKubectl(...args: string[]): string {
+  const kubeconfig = join(stack.localDir, 'sim', 'aks-kubeconfig');
+  return execFileSync('kubectl', ['--kubeconfig', kubeconfig, '--request-timeout=5s', ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+beforeAll(async () => {
+  stack = await startFastStack({ ELB_EXTERNAL_IP_TIMEOUT_SECONDS: '30', ELB_CLUSTER_START_TIMEOUT_SECONDS: '60' });
+  const res = await api.post('/targets/local/openapi/deployments', contract.DeployAccepted);
+  expect(res.status).toBe(202);
+  const end = await follow(res.body.id, new Set());
+  expect(end.runtime_status).toBe('Completed');
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('a stopped cluster (local target on the sim AKS API server)', () => {
+  it('reads the power state through Resource Manager: Running, and no dependency problem', async () => {
+    const s = await waitForIdle(stack);
+    expect(s.cluster).toEqual({ power_state: 'Running', provisioning_state: 'Succeeded', error: null });
+    expect(s.dependencies).toEqual([]);
+    expect(s.service.installed).toBe(true);
+  });
+
+  it('refuses Start cluster on a running cluster: 409 cluster_not_stopped, nothing recorded', async () => {
+    const before = (await history()).length;
+    const res = await api.post('/targets/local/cluster/start', ErrorBody);
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ code: 'cluster_not_stopped', power_state: 'Running' });
+    expect((await history()).length).toBe(before);
+    const bad = await api.post('/targets/local/cluster/start', ErrorBody, { now: true });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('unknown_field');
+  });
+
+  it('local-run.sh cluster stop: the summary says Stopped within seconds, as cluster_stopped (not unavailable)', async () => {
+    const stopped = Date.now();
+    const r = await stack.run('cluster', 'stop');
+    expect(r.code, r.stderr).toBe(0);
+    const s = await eventually(
+      async () => {
+        const v = await localSummary(stack);
+        return v.cluster?.power_state === 'Stopped' ? v : undefined;
+      },
+      'the summary to read Stopped',
+      20_000,
+      200,
+    );
+    // The sim takes its power delay (2 s) to stop; the summary follows within a few seconds of that.
+    expect(Date.now() - stopped).toBeLessThan(12_000);
+    expect(s.dependencies.map((d) => d.code)).toEqual(['cluster_stopped']);
+    expect(s.dependencies[0]).toMatchObject({ part: 'cluster', hint: expect.stringContaining('cluster start') });
+    // Real for the target: its API server refuses connections.
+    expect(() => aksKubectl('get', 'ns')).toThrow(/refused/);
+  });
+
+  it('refuses deploys, rebuilds and token rotations against the stopped cluster: 409 cluster_stopped, nothing recorded', async () => {
+    const before = await history();
+    const paths = [
+      '/targets/local/openapi/deployments',
+      '/aks/openapi/deploy',
+      '/targets/local/openapi/rebuild',
+      '/targets/local/openapi/token/rotate',
+    ];
+    for (const path of paths) {
+      const res = await api.post(path, ErrorBody);
+      expect(res.status, path).toBe(409);
+      expect(res.body.code, path).toBe('cluster_stopped');
+      expect(res.body.message, path).toMatch(/stopped/);
+    }
+    const after = await history();
+    expect(after.map((r) => r.deploy_id)).toEqual(before.map((r) => r.deploy_id));
+    expect((await localSummary(stack)).active_deploy).toBeNull();
+  });
+
+  it('Start cluster starts it (one operation at a time), converges the service, and records reason start_cluster', async () => {
+    const res = await api.post('/targets/local/cluster/start', contract.DeployAccepted);
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ reason: 'start_cluster', target: 'local', status: 'queued' });
+    // A second start (or a deploy) while it runs is refused.
+    const again = await api.post('/targets/local/cluster/start', ErrorBody);
+    expect(again.status).toBe(409);
+    expect(['deploy_in_progress', 'cluster_not_stopped']).toContain(again.body.code);
+
+    const seen = new Set<string>();
+    const end = await follow(res.body.id, seen);
+    expect(end.runtime_status).toBe('Completed');
+    expect(end.output).toMatchObject({ status: 'succeeded', reason: 'start_cluster' });
+    expect(seen).toContain('starting_cluster');
+    const timeline = (end.output as { timeline: { name: string; status: string }[] }).timeline;
+    expect(timeline[0]).toMatchObject({ name: 'starting_cluster', status: 'done' });
+    expect(timeline.find((e) => e.name === 'verifying_service')?.status).toBe('done');
+
+    const s = await waitForIdle(stack);
+    expect(s.cluster).toMatchObject({ power_state: 'Running', provisioning_state: 'Succeeded' });
+    expect(s.dependencies).toEqual([]);
+    // The service answers at its address.
+    expect(s.service.base_url).toBeTruthy();
+    const health = await fetch(`${s.service.base_url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(aksKubectl('get', 'ns', '-o', 'name')).toContain('namespace/elb-openapi');
+
+    const [newest] = await history();
+    expect(newest).toMatchObject({ deploy_id: res.body.id, reason: 'start_cluster', status: 'succeeded' });
+    expect(s.last_deploy).toMatchObject({ deploy_id: res.body.id, reason: 'start_cluster' });
+  });
+});
