@@ -79,6 +79,8 @@ export interface SummaryOptions {
   /** Fields of an installed, readable service that differ from the local sim's (an AKS address, its exposure). */
   service?: Partial<Wire<typeof contract.ServiceView>>;
   changeToken?: string;
+  /** The AKS cluster's power state (`cluster`); null (the default) for a target without one. */
+  cluster?: Wire<typeof contract.ClusterPowerView> | null;
 }
 
 export function summary(options: SummaryOptions = {}): Wire<typeof contract.TargetSummary> {
@@ -132,6 +134,7 @@ export function summary(options: SummaryOptions = {}): Wire<typeof contract.Targ
           scheme: null,
           ...(options.serviceError ?? {}),
         },
+    cluster: options.cluster ?? null,
     active_deploy: options.active ?? null,
     last_deploy: options.lastDeploy ?? null,
     failed_digests: failed,

@@ -115,11 +115,13 @@ export class ElbDeployProgress extends LitElement {
       ? 'Cancelling…'
       : deploy.reason === 'rotate_token'
         ? 'Rotating the API token'
-        : deploy.reason === 'auto'
-          ? 'Updating elb-openapi automatically'
-          : this.installed
-            ? 'Updating elb-openapi'
-            : 'Installing elb-openapi';
+        : deploy.reason === 'start_cluster'
+          ? 'Starting the cluster, then deploying elb-openapi'
+          : deploy.reason === 'auto'
+            ? 'Updating elb-openapi automatically'
+            : this.installed
+              ? 'Updating elb-openapi'
+              : 'Installing elb-openapi';
     // A token rotation runs under the deploy lease and is followed the same way; only its words differ.
     const rotation = deploy.reason === 'rotate_token';
     const noun = rotation ? 'rotation' : 'deploy';
