@@ -10,11 +10,13 @@ export type { ClusterPowerView };
 
 /**
  * Stopped, or on its way there: a deploy cannot reach a stopping cluster either, and Start cluster is what it needs.
- * ARM reads `Stopped` once the stop is done; while it stops, provisioning reads `Stopping`.
+ * ARM reads `Stopped` once the stop is done; while it stops, provisioning reads `Stopping`. A cluster already
+ * `Starting` is not stopped: its start is under way.
  */
 export function isStopped(view: ClusterPowerView | null): boolean {
   if (!view) return false;
-  return view.power_state === 'Stopped' || view.provisioning_state === 'Stopping';
+  if (view.provisioning_state === 'Stopping') return true;
+  return view.power_state === 'Stopped' && view.provisioning_state !== 'Starting';
 }
 
 /** The summary's dependency problem for a stopped cluster: its own code, not `cluster_unavailable`. */

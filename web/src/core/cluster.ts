@@ -2,10 +2,15 @@
 // power state reads. Pure, so the Overview row and the API page say the same.
 import type { TargetSummary } from '../api/types.js';
 
-/** Stopped, or stopping: Start cluster is what the target needs before anything else can run on it. */
+/**
+ * Stopped, or stopping: Start cluster is what the target needs before anything else can run on it. A cluster already
+ * starting is not (as the server judges it, core/cluster-power.ts `isStopped`).
+ */
 export function clusterStopped(summary: TargetSummary): boolean {
   const c = summary.cluster;
-  return c !== null && (c.power_state === 'Stopped' || c.provisioning_state === 'Stopping');
+  if (!c) return false;
+  if (c.provisioning_state === 'Stopping') return true;
+  return c.power_state === 'Stopped' && c.provisioning_state !== 'Starting';
 }
 
 /** "Stopped", or "Stopping" while Azure still stops it. */

@@ -65,7 +65,7 @@ describe('Cluster stopped card (contract fixtures, Chromium)', () => {
     const created = Date.now() - 3_000;
     api.on('POST', START_CLUSTER, () => {
       state.summary = {
-        cluster: { power_state: 'Stopped', provisioning_state: 'Starting', error: null },
+        cluster: { power_state: 'Running', provisioning_state: 'Starting', error: null },
         serviceError: stoppedSummary.serviceError,
         active: {
           instance_id: 'start-1',
