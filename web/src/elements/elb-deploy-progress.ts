@@ -189,6 +189,14 @@ export class ElbDeployProgress extends LitElement {
             The server stops the ${noun} at its next step boundary and records it as cancelled; the result, including
             what was already applied to the cluster, is reported here.
           </p>
+          ${
+            deploy.reason === 'start_cluster'
+              ? html`<p>
+                  A cluster start that was already requested cannot be undone: the cluster keeps starting, and only the
+                  deploy that follows is skipped.
+                </p>`
+              : nothing
+          }
         </elb-confirm-button>
         ${deploy.outcome === 'rolling_back' ? html`<span class="muted">A rollback cannot be cancelled.</span>` : nothing}
       </div>

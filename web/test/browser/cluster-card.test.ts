@@ -124,6 +124,12 @@ describe('Cluster stopped card (contract fixtures, Chromium)', () => {
     expect(progress).toContain('power Stopped, provisioning Starting');
     expect(progress).not.toContain('starting_cluster');
     await checkDesktopAndPhone(page, 'cluster-starting');
+    // Cancelling says what it cannot undo.
+    const progressCard = page.locator('elb-deploy-progress');
+    await progressCard.getByRole('button', { name: 'Cancel deploy' }).click();
+    await progressCard.getByText('cannot be undone: the cluster keeps starting').waitFor(WAIT);
+    await page.keyboard.press('Escape');
+    await progressCard.locator('dialog').waitFor({ state: 'hidden', ...WAIT });
 
     state.statuses.set(
       'start-1',
