@@ -5,15 +5,22 @@
 // refused 409 cluster_stopped with nothing recorded, and Start cluster starts it and converges the service, with a
 // history record of reason start_cluster.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import * as contract from '../../core/contract';
 import { jsonApi } from '../support/json-api';
-import { localSummary, startFastStack, waitForIdle } from '../support/local-target';
+import { localSummary, pushImage, startFastStack, waitForIdle } from '../support/local-target';
 import { eventually, type Stack } from '../support/stack';
 
+const CLUSTER_ID =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerService/managedClusters/aks-elb-sim';
+const REGISTRY_PREFIX =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerRegistry/registries/elbsim';
+
 let stack: Stack;
+let pushed = '';
 const api = jsonApi(() => stack.apiUrl);
 const ErrorBody = z.looseObject({ code: z.string(), message: z.string() });
 
@@ -96,7 +103,7 @@ describe('a stopped cluster (local target on the sim AKS API server)', () => {
     expect(() => aksKubectl('get', 'ns')).toThrow(/refused/);
   });
 
-  it('refuses deploys, rebuilds and token rotations against the stopped cluster: 409 cluster_stopped, nothing recorded', async () => {
+  it('refuses deploys, rebuilds and token rotations against the stopped cluster (409 cluster_stopped), and a push starts nothing', async () => {
     const before = await history();
     const paths = [
       '/targets/local/openapi/deployments',
@@ -110,9 +117,16 @@ describe('a stopped cluster (local target on the sim AKS API server)', () => {
       expect(res.body.code, path).toBe('cluster_stopped');
       expect(res.body.message, path).toMatch(/stopped/);
     }
+    // A registry push while stopped starts nothing (it would fail and mark the digest failed): delivered, skipped.
+    const push = await pushImage(stack);
+    expect(push.event.delivered).toBe(true);
+    pushed = push.digest;
+    await new Promise((ok) => setTimeout(ok, 1500));
     const after = await history();
     expect(after.map((r) => r.deploy_id)).toEqual(before.map((r) => r.deploy_id));
-    expect((await localSummary(stack)).active_deploy).toBeNull();
+    const s = await localSummary(stack);
+    expect(s.active_deploy).toBeNull();
+    expect(s.failed_digests).toEqual([]);
   });
 
   it('Start cluster starts it (one operation at a time), converges the service, and records reason start_cluster', async () => {
@@ -142,8 +156,35 @@ describe('a stopped cluster (local target on the sim AKS API server)', () => {
     expect(health.status).toBe(200);
     expect(aksKubectl('get', 'ns', '-o', 'name')).toContain('namespace/elb-openapi');
 
+    // Converged on the desired tag's current digest: the one pushed while the cluster was stopped.
+    expect(s.deployed?.digest).toBe(pushed);
     const [newest] = await history();
     expect(newest).toMatchObject({ deploy_id: res.body.id, reason: 'start_cluster', status: 'succeeded' });
     expect(s.last_deploy).toMatchObject({ deploy_id: res.body.id, reason: 'start_cluster' });
+  });
+
+  it('least privilege: every Resource Manager call was on the cluster (get, start) or the registry, never an operation URL', () => {
+    // The sim logs each ARM request as "arm METHOD PATH STATUS"; only the app calls ARM in this stack.
+    const calls = readFileSync(stack.logFile('sim'), 'utf8')
+      .split('\n')
+      .flatMap((line) => {
+        const m = / arm (GET|POST|PUT|PATCH|DELETE) (\S+) (\d+) /.exec(line);
+        return m ? [{ method: m[1]!, path: m[2]!, status: Number(m[3]) }] : [];
+      });
+    const cluster = CLUSTER_ID.toLowerCase();
+    const onCluster = calls.filter((c) => c.path.toLowerCase().startsWith(cluster));
+    expect(onCluster.filter((c) => c.method === 'POST' && c.path.toLowerCase() === `${cluster}/start`)).toHaveLength(1);
+    expect(onCluster.some((c) => c.method === 'GET' && c.path.toLowerCase() === cluster)).toBe(true);
+    const elsewhere = calls.filter(
+      (c) =>
+        c.path !== '/msi/token' &&
+        !c.path.toLowerCase().startsWith(cluster) &&
+        !c.path.toLowerCase().startsWith(REGISTRY_PREFIX.toLowerCase()),
+    );
+    expect(elsewhere).toEqual([]);
+    // Only reads and the start on the cluster: no stop, no credential listing beyond what reads need.
+    expect(new Set(onCluster.map((c) => `${c.method} ${c.path.slice(cluster.length) || '/'}`))).toEqual(
+      new Set(['GET /', 'POST /start']),
+    );
   });
 });
