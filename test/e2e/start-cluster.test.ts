@@ -82,6 +82,32 @@ describe('a stopped cluster (local target on the sim AKS API server)', () => {
     expect(bad.body.code).toBe('unknown_field');
   });
 
+  it('hostile requests to Start cluster are refused with a coded JSON error, nothing recorded, no process hurt', async () => {
+    const before = (await history()).length;
+    const url = `${stack.apiUrl}/targets/local/cluster/start`;
+    const json = { 'content-type': 'application/json' };
+    const cases: [RequestInit & { url?: string }, number, string][] = [
+      [{ headers: json, body: '{"now":' }, 400, 'invalid_json'],
+      [{ headers: json, body: '[]' }, 400, 'invalid_body'],
+      [{ headers: json, body: '{"__proto__":{"x":1}}' }, 400, 'unknown_field'],
+      [{ headers: json, body: `{"pad":"${'x'.repeat(20_000)}"}` }, 413, 'body_too_large'],
+      [{ headers: { ...json, origin: 'http://evil.example' }, body: '{}' }, 403, 'cross_origin'],
+      [{ url: `${stack.apiUrl}/targets/nope/cluster/start`, headers: json, body: '{}' }, 404, 'unknown_target'],
+      [{ url: `${stack.apiUrl}/targets/Bad..Name/cluster/start`, headers: json, body: '{}' }, 400, 'invalid_target'],
+    ];
+    for (const [init, status, code] of cases) {
+      const res = await fetch(init.url ?? url, { method: 'POST', ...init });
+      const body = (await res.json()) as { code?: string };
+      expect([res.status, body.code], JSON.stringify(init).slice(0, 80)).toEqual([status, code]);
+    }
+    // A simple (form) content type never reaches the handler either.
+    const form = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
+    expect(form.status).toBeGreaterThanOrEqual(400);
+    expect(form.status).toBeLessThan(500);
+    expect((await history()).length).toBe(before);
+    expect((await localSummary(stack)).cluster?.power_state).toBe('Running');
+  });
+
   it('local-run.sh cluster stop: the summary says Stopped within seconds, as cluster_stopped (not unavailable)', async () => {
     const stopped = Date.now();
     const r = await stack.run('cluster', 'stop');
