@@ -189,6 +189,48 @@ describe('a stopped cluster (local target on the sim AKS API server)', () => {
     expect(s.last_deploy).toMatchObject({ deploy_id: res.body.id, reason: 'start_cluster' });
   });
 
+  it('a cancel during the start stops the operation, not the start: the cluster comes up, nothing is deployed', async () => {
+    expect((await stack.run('cluster', 'stop')).code).toBe(0);
+    await eventually(
+      async () => ((await localSummary(stack)).cluster?.power_state === 'Stopped' ? true : undefined),
+      'Stopped again',
+      20_000,
+      200,
+    );
+    const before = (await localSummary(stack)).deployed?.digest;
+    const res = await api.post('/targets/local/cluster/start', contract.DeployAccepted);
+    expect(res.status).toBe(202);
+    const cancel = await api.post(`/targets/local/openapi/deployments/${res.body.id}/cancel`, contract.CancelAnswer);
+    expect(cancel.status).toBe(202);
+    const end = await follow(res.body.id, new Set());
+    const out = end.output as {
+      status: string;
+      cluster_state: string;
+      timeline: { name: string; status: string; detail: string }[];
+    };
+    expect(out.status).toBe('cancelled');
+    expect(out.timeline[0]).toMatchObject({ name: 'starting_cluster', status: 'failed' });
+    expect(out.timeline[0]!.detail).toMatch(/cannot be undone/);
+    expect(out.timeline.find((e) => e.name === 'applying_manifests')?.status).toBe('pending');
+    expect(out.cluster_state).toBe('unchanged: nothing was applied');
+    // The start was not undone: the cluster runs, and the service it ran before answers again.
+    const s = await eventually(
+      async () => {
+        const v = await localSummary(stack);
+        return v.cluster?.power_state === 'Running' && v.dependencies.length === 0 && v.service.base_url
+          ? v
+          : undefined;
+      },
+      'the cluster running after the cancelled start',
+      20_000,
+      250,
+    );
+    expect(s.deployed?.digest).toBe(before);
+    expect((await fetch(`${s.service.base_url}/healthz`)).status).toBe(200);
+    const [newest] = await history();
+    expect(newest).toMatchObject({ deploy_id: res.body.id, reason: 'start_cluster', status: 'cancelled' });
+  });
+
   it('least privilege: every Resource Manager call was on the cluster (get, start) or the registry, never an operation URL', () => {
     // The sim logs each ARM request as "arm METHOD PATH STATUS"; only the app calls ARM in this stack.
     const calls = readFileSync(stack.logFile('sim'), 'utf8')
@@ -199,7 +241,8 @@ describe('a stopped cluster (local target on the sim AKS API server)', () => {
       });
     const cluster = CLUSTER_ID.toLowerCase();
     const onCluster = calls.filter((c) => c.path.toLowerCase().startsWith(cluster));
-    expect(onCluster.filter((c) => c.method === 'POST' && c.path.toLowerCase() === `${cluster}/start`)).toHaveLength(1);
+    // Two starts: the converged one and the cancelled one.
+    expect(onCluster.filter((c) => c.method === 'POST' && c.path.toLowerCase() === `${cluster}/start`)).toHaveLength(2);
     expect(onCluster.some((c) => c.method === 'GET' && c.path.toLowerCase() === cluster)).toBe(true);
     const elsewhere = calls.filter(
       (c) =>
