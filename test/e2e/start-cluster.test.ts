@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import * as contract from '../../core/contract';
+import { launchBrowser, screenshot } from '../../web/test/browser/harness';
 import { jsonApi } from '../support/json-api';
 import { localSummary, pushImage, startFastStack, waitForIdle } from '../support/local-target';
 import { eventually, type Stack } from '../support/stack';
@@ -231,6 +232,32 @@ describe('a stopped cluster (local target on the sim AKS API server)', () => {
     expect(newest).toMatchObject({ deploy_id: res.body.id, reason: 'start_cluster', status: 'cancelled' });
   });
 
+  it('as a user sees it: /docs says "Cluster stopped", Start cluster brings it back and the service converges', async () => {
+    expect((await stack.run('cluster', 'stop')).code).toBe(0);
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${stack.webUrl}/docs`);
+      const card = page.locator('elb-cluster-card');
+      await card.getByRole('heading', { name: 'Cluster stopped' }).waitFor({ timeout: 30_000 });
+      await screenshot(page, 'e2e-cluster-stopped');
+      await card.getByRole('button', { name: 'Start cluster' }).click();
+      await card.locator('dialog').getByRole('button', { name: 'Start cluster' }).click();
+      await page.getByRole('heading', { name: 'Starting the cluster, then deploying elb-openapi' }).waitFor({
+        timeout: 10_000,
+      });
+      await page.locator('elb-deploy-result').getByText('Cluster start succeeded').waitFor({ timeout: 60_000 });
+      await page.locator('elb-update-card').waitFor({ timeout: 30_000 });
+      await screenshot(page, 'e2e-cluster-started');
+      expect(await page.locator('elb-cluster-card').count()).toBe(0);
+    } finally {
+      await browser.close();
+    }
+    const s = await waitForIdle(stack);
+    expect(s.cluster?.power_state).toBe('Running');
+    expect((await fetch(`${s.service.base_url}/healthz`)).status).toBe(200);
+  });
+
   it('least privilege: every Resource Manager call was on the cluster (get, start) or the registry, never an operation URL', () => {
     // The sim logs each ARM request as "arm METHOD PATH STATUS"; only the app calls ARM in this stack.
     const calls = readFileSync(stack.logFile('sim'), 'utf8')
@@ -241,8 +268,8 @@ describe('a stopped cluster (local target on the sim AKS API server)', () => {
       });
     const cluster = CLUSTER_ID.toLowerCase();
     const onCluster = calls.filter((c) => c.path.toLowerCase().startsWith(cluster));
-    // Two starts: the converged one and the cancelled one.
-    expect(onCluster.filter((c) => c.method === 'POST' && c.path.toLowerCase() === `${cluster}/start`)).toHaveLength(2);
+    // Three starts: the API's, the cancelled one and the page's.
+    expect(onCluster.filter((c) => c.method === 'POST' && c.path.toLowerCase() === `${cluster}/start`)).toHaveLength(3);
     expect(onCluster.some((c) => c.method === 'GET' && c.path.toLowerCase() === cluster)).toBe(true);
     const elsewhere = calls.filter(
       (c) =>
