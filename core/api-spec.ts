@@ -25,6 +25,7 @@ const COMPONENTS: Record<string, z.core.$ZodType> = {
   DeployBrief: contract.DeployBrief,
   FailedDigest: contract.FailedDigest,
   DependencyProblem: contract.DependencyProblem,
+  ClusterPower: contract.ClusterPowerView,
   TargetSummary: contract.TargetSummary,
   TargetSummaryList: contract.TargetSummaryList,
   Activity: contract.TargetActivity,
@@ -37,6 +38,7 @@ const COMPONENTS: Record<string, z.core.$ZodType> = {
   TokenRotateRequest: contract.TokenRotateBody,
   RebuildRequest: contract.RebuildRequestBody,
   RebuildPreview: contract.RebuildPreview,
+  ClusterStartRequest: contract.ClusterStartBody,
   ProxyRequest: ProxyRequestBody,
   ProxyAnswer,
 };

@@ -50,6 +50,8 @@ export interface AppConfig {
   taskHub: string;
   /** Where Rebuild & Deploy builds the image from; null when the ELB_BUILD_SOURCE_* settings are not given. */
   build: BuildSource | null;
+  /** How long Start cluster waits for the cluster to run and its API to answer (ELB_CLUSTER_START_TIMEOUT_SECONDS). */
+  clusterStartTimeoutSeconds: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -66,20 +68,32 @@ function fail(message: string): never {
   throw new DomainError('invalid_settings', message, 500);
 }
 
-/** The local default: one kubeconfig target on the simulated cluster. */
+/**
+ * The local default: one kubeconfig target on the simulated AKS cluster — its HTTPS API server, with the cluster
+ * user's kubeconfig the sim writes — declaring that cluster, so a stop of it is real for the target and Start cluster
+ * can start it (docs/deploy.md#start-cluster). The same as scripts/dev/local-run.sh sets.
+ */
 export function defaultLocalTargetsJson(env: Env): string {
   const localDir = env.ELB_LOCAL_DIR && env.ELB_LOCAL_DIR.length > 0 ? env.ELB_LOCAL_DIR : '.local';
   return JSON.stringify([
     {
       name: 'local',
       kind: 'kubeconfig',
-      kubeconfig: `${localDir.replace(/\/+$/, '')}/sim/kubeconfig`,
-      context: 'elb-sim',
+      kubeconfig: `${localDir.replace(/\/+$/, '')}/sim/aks-kubeconfig`,
+      context: 'aks-elb-sim',
       namespace: 'elb-openapi',
       servicePort: 8080,
+      seedCluster: SIM_CLUSTER,
     },
   ]);
 }
+
+/** The sim's AKS managed cluster (sim/sim.ts, docs/sim.md "Stop and start"). */
+const SIM_CLUSTER = {
+  subscriptionId: '00000000-0000-0000-0000-000000000000',
+  resourceGroup: 'elb-sim',
+  clusterName: 'aks-elb-sim',
+};
 
 /** The build source, or null without one; half a source is a configuration mistake. */
 function buildSource(settings: z.output<typeof AppSettings>): BuildSource | null {
@@ -150,5 +164,6 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     historyLimit: settings.ELB_HISTORY_LIMIT,
     taskHub: settings.ELB_TASK_HUB,
     build: buildSource(settings),
+    clusterStartTimeoutSeconds: settings.ELB_CLUSTER_START_TIMEOUT_SECONDS,
   };
 }

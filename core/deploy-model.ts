@@ -87,6 +87,14 @@ export interface BuildCheck {
   error?: DeployError;
 }
 
+/** Start cluster's look at the starting cluster (orchestrations/activities/cluster-start.ts). */
+export interface ClusterStartCheck {
+  state: 'starting' | 'running' | 'failed';
+  /** ARM's power and provisioning states, or why the cluster's API does not answer yet. */
+  detail: string;
+  error?: DeployError;
+}
+
 /** A token rotation's check of the live service (orchestrations/activities/checks.ts). */
 export interface TokenCheck {
   state: 'verified' | 'pending' | 'failed';

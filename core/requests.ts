@@ -2,6 +2,7 @@
 // (core/contract/requests.ts). Every failure is a 400 with a code.
 import {
   CancelQuery,
+  ClusterStartBody,
   DeployId,
   DeployRequestBody,
   RebuildRequestBody,
@@ -59,6 +60,13 @@ function jsonBody(rawBody: string): unknown {
 /** The body of a token rotation: empty or `{}` (there is nothing to choose). */
 export function parseTokenRotateRequest(rawBody: string): void {
   validate(TokenRotateBody, jsonBody(rawBody), (issue) =>
+    issue.code === 'unrecognized_keys' ? 'unknown_field' : 'invalid_body',
+  );
+}
+
+/** Start cluster's body: empty or `{}` (docs/api.md). */
+export function parseClusterStartRequest(rawBody: string): void {
+  validate(ClusterStartBody, jsonBody(rawBody), (issue) =>
     issue.code === 'unrecognized_keys' ? 'unknown_field' : 'invalid_body',
   );
 }

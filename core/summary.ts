@@ -16,6 +16,7 @@ import { Target } from './targets';
 export type RegistryView = z.input<typeof contract.RegistryView>;
 export type ServiceView = z.input<typeof contract.ServiceView>;
 export type ActiveDeployView = z.input<typeof contract.ActiveDeployView>;
+export type ClusterPowerView = z.input<typeof contract.ClusterPowerView>;
 /** The most recent deploy of a target (running or finished), from its history record. */
 export type DeployBrief = z.input<typeof contract.DeployBrief>;
 export type DependencyPart = z.input<typeof contract.DependencyPart>;
@@ -106,6 +107,7 @@ export function buildSummary(
   active: ActiveDeployView | null,
   last: DeploymentRecord | null = null,
   dependencies: DependencyProblem[] = [],
+  cluster: ClusterPowerView | null = null,
 ): TargetSummary {
   const deployed =
     state.deployedDigest && state.deployedImage
@@ -132,6 +134,7 @@ export function buildSummary(
     update_available: registry.digest !== null && (deployed === null ? false : registry.digest !== deployed.digest),
     drift: { detected: Boolean(expectedLive && liveImage && liveImage !== expectedLive), live_image: liveImage },
     service,
+    cluster,
     active_deploy: active,
     last_deploy: last
       ? deployBrief(last, active?.instance_id === last.deploy_id && active.cancel_requested === true)

@@ -5,9 +5,11 @@
 // what the registry already says (docs/api.md#registry-push-events).
 import * as df from 'durable-functions';
 import { readImagePushed } from '../core/acr-event';
+import { isStopped } from '../core/cluster-power';
 import { isDomainError } from '../core/errors';
 import { PushEvent } from '../core/target-state';
 import { adapters, deployLeases } from '../services/composition';
+import { clusterPowerView } from './lib/views';
 
 /** The tag's digest in the registry now, or null when the tag is not there. Registry outages throw (redelivery). */
 async function currentDigest(push: PushEvent): Promise<string | null> {
@@ -44,6 +46,14 @@ df.app.client.eventGrid('acrImagePushed', {
     }
     const leases = deployLeases(client);
     for (const target of config.targets) {
+      // A stopped cluster cannot take a deploy (it would fail and mark the digest failed); Start cluster converges
+      // the target to its desired tag afterwards (docs/deploy.md#start-cluster).
+      if (isStopped(await clusterPowerView(target))) {
+        context.log(
+          `acrImagePushed: ${push.repository}:${push.tag} → ${target.name}: skipped (the cluster is stopped)`,
+        );
+        continue;
+      }
       // Storage or Durable failures throw, and Event Grid redelivers; the once-per-digest rule makes that safe.
       const outcome = await leases.push(target, push);
       const what =

@@ -6,6 +6,7 @@ import type { DurableClient } from 'durable-functions';
 import { AppConfig } from '../core/config';
 import { Target } from '../core/targets';
 import { ClusterExec } from '../adapters/cluster-exec';
+import { ClusterPower, clusterPowerFor } from '../adapters/cluster-power';
 import { kubeReaderFor } from '../adapters/cluster-reader';
 import { KubeReader } from '../adapters/kube';
 import { createRegistryClient, RegistryReader } from '../adapters/registry';
@@ -38,6 +39,8 @@ export interface Adapters {
   registryManagement: RegistryManagement | null;
   /** Changes to a cluster, through the exec server. */
   clusterExec: ClusterExec;
+  /** A target's AKS cluster through Resource Manager (power state, start); null without an Azure cluster. */
+  clusterPower: (target: Target) => ClusterPower | null;
   /** Reads of a target's cluster API. */
   kube: (target: Target) => Promise<KubeReader>;
   /** Pause between two looks of a bounded deploy check (`ELB_CHECK_POLL_MS`, default 1 s). */
@@ -60,6 +63,7 @@ const build: Factories = {
       : null;
   },
   clusterExec: () => new ClusterExec(),
+  clusterPower: () => clusterPowerFor,
   kube: () => kubeReaderFor,
   checkPollMs: () => (Number(process.env.ELB_CHECK_POLL_MS) > 0 ? Number(process.env.ELB_CHECK_POLL_MS) : 1000),
 };

@@ -48,3 +48,6 @@ export const HistoryQuery = z.object({
   /** At most ELB_HISTORY_LIMIT (the default). */
   limit: z.optional(z.string().check(z.regex(/^[1-9][0-9]{0,5}$/, 'must be a positive integer'))),
 });
+
+/** The body of `POST /targets/{target}/cluster/start`: nothing to choose; empty or `{}`. */
+export const ClusterStartBody = z.strictObject({});

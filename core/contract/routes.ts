@@ -11,6 +11,7 @@ import { AcrQuery } from './seed';
 import { ProxyAnswer, ProxyRequestBody } from './proxy';
 import {
   CancelQuery,
+  ClusterStartBody,
   DeployParams,
   DeployRequestBody,
   RebuildRequestBody,
@@ -252,6 +253,27 @@ export const ROUTES = {
   targetRebuild: {
     route: 'targets/{target}/openapi/rebuild',
     operations: { POST: { ...startRebuild, params: TargetParams } },
+  },
+  targetClusterStart: {
+    route: 'targets/{target}/cluster/start',
+    operations: {
+      POST: {
+        role: 'deployer',
+        summary:
+          "Start cluster: start the target's stopped AKS cluster, then deploy its desired image (docs/deploy.md#start-cluster)",
+        params: TargetParams,
+        body: ClusterStartBody,
+        responses: {
+          202: { description: 'Queued; follow it like a deploy', schema: DeployAccepted },
+          400: 'invalid_target, invalid_json, invalid_body, unknown_field',
+          404: 'unknown_target',
+          409: 'deploy_in_progress (with active_instance_id), cluster_not_stopped (with power_state, provisioning_state), cluster_not_azure, cluster_busy',
+          413: 'body_too_large (16 KiB)',
+          502: 'cluster_forbidden, cluster_not_found, cluster_unavailable (Azure Resource Manager)',
+          503: 'exec_unavailable (nothing recorded), cluster_unavailable, storage_unavailable',
+        },
+      },
+    },
   },
   targetTokenRotate: {
     route: 'targets/{target}/openapi/token/rotate',

@@ -197,4 +197,6 @@ export const AppSettings = z.object({
     'Dockerfile',
   ),
   ELB_BUILD_TIMEOUT_SECONDS: intSetting(3600, 300, 28800),
+  // Start cluster (docs/deploy.md#start-cluster): how long the start may take before the operation fails.
+  ELB_CLUSTER_START_TIMEOUT_SECONDS: intSetting(900, 1, 7200),
 });

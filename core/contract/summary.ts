@@ -36,6 +36,17 @@ export const ServiceView = z.object({
   error_code: omittable(z.string()),
 });
 
+/**
+ * The target's AKS cluster as Azure Resource Manager reports it (`managedClusters.get`): `power_state` `Running` or
+ * `Stopped`, `provisioning_state` `Succeeded`, `Starting`, `Stopping`, … (ARM's words, passed through).
+ */
+export const ClusterPowerView = z.object({
+  power_state: z.string(),
+  provisioning_state: z.string(),
+  /** Why Resource Manager could not be read, when it could not (the states are then `Unknown`). */
+  error: omittable(z.string()),
+});
+
 export const ActiveDeployView = z.object({
   instance_id: z.string(),
   runtime_status: z.string(),
@@ -80,7 +91,14 @@ export const DependencyPart = z.enum(DEPENDENCY_PARTS);
 /** A part that does not answer right now (no secrets, no URLs). */
 export const DependencyProblem = z.object({
   part: DependencyPart,
-  code: z.enum(['exec_unavailable', 'cluster_unavailable', 'registry_unavailable', 'storage_unavailable']),
+  /** `cluster_stopped`: the AKS cluster is stopped (Start cluster starts it), not merely unreachable. */
+  code: z.enum([
+    'exec_unavailable',
+    'cluster_unavailable',
+    'cluster_stopped',
+    'registry_unavailable',
+    'storage_unavailable',
+  ]),
   message: z.string(),
   /** Only on a local run: the command that starts the part. */
   hint: z.nullable(z.string()),
@@ -107,6 +125,8 @@ export const TargetSummary = z.object({
   /** The cluster runs an image other than the one elb-control deployed. */
   drift: z.object({ detected: z.boolean(), live_image: z.nullable(z.string()) }),
   service: ServiceView,
+  /** The AKS cluster's power state; null for a target without an Azure cluster (a kubeconfig without seedCluster). */
+  cluster: omittable(ClusterPowerView),
   active_deploy: z.nullable(ActiveDeployView),
   last_deploy: z.nullable(DeployBrief),
   /** Newest first, at most 10. */

@@ -13,8 +13,8 @@ describe('loadConfig', () => {
       expect.objectContaining({
         name: 'local',
         kind: 'kubeconfig',
-        kubeconfig: '.local/sim/kubeconfig',
-        context: 'elb-sim',
+        kubeconfig: '.local/sim/aks-kubeconfig',
+        context: 'aks-elb-sim',
         servicePort: 8080,
       }),
     ]);
@@ -44,8 +44,18 @@ describe('loadConfig', () => {
     expect(load({ ELB_LOCAL_DIR: '/tmp/x' }).localRun).toBe(true);
   });
 
-  it('follows ELB_LOCAL_DIR for the default kubeconfig', () => {
-    expect(load({ ELB_LOCAL_DIR: '/tmp/x/' }).targets[0]).toMatchObject({ kubeconfig: '/tmp/x/sim/kubeconfig' });
+  it('follows ELB_LOCAL_DIR for the default kubeconfig: the sim AKS API server, declaring that cluster', () => {
+    expect(load({ ELB_LOCAL_DIR: '/tmp/x/' }).targets[0]).toMatchObject({
+      kubeconfig: '/tmp/x/sim/aks-kubeconfig',
+      context: 'aks-elb-sim',
+      seedCluster: { resourceGroup: 'elb-sim', clusterName: 'aks-elb-sim' },
+    });
+  });
+
+  it('reads ELB_CLUSTER_START_TIMEOUT_SECONDS (default 900)', () => {
+    expect(load({}).clusterStartTimeoutSeconds).toBe(900);
+    expect(load({ ELB_CLUSTER_START_TIMEOUT_SECONDS: '60' }).clusterStartTimeoutSeconds).toBe(60);
+    expect(() => load({ ELB_CLUSTER_START_TIMEOUT_SECONDS: '0' })).toThrow(/ELB_CLUSTER_START_TIMEOUT_SECONDS/);
   });
 
   it('uses https for a real registry unless an endpoint is configured', () => {

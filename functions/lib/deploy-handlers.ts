@@ -5,7 +5,13 @@ import type { DurableClient } from 'durable-functions';
 import { Caller } from '../../core/auth';
 import { DeployReason } from '../../core/deploy-model';
 import { DomainError } from '../../core/errors';
-import { parseCancelMode, parseDeployId, parseDeployRequest, parseRebuildRequest } from '../../core/requests';
+import {
+  parseCancelMode,
+  parseClusterStartRequest,
+  parseDeployId,
+  parseDeployRequest,
+  parseRebuildRequest,
+} from '../../core/requests';
 import { imageName } from '../../core/image';
 import { isInstanceNotFound, shapeStatus } from '../../core/status';
 import { initialTimeline } from '../../core/timeline';
@@ -14,6 +20,8 @@ import { probeCluster, probeExec } from '../../adapters/dependencies';
 import { AppConfig } from '../../core/config';
 import { dependencyProblem } from '../../core/summary';
 import { Target } from '../../core/targets';
+import { clusterStoppedError, isStopped } from '../../core/cluster-power';
+import { bounded, clusterPowerView } from './views';
 import { json, readBody } from './http';
 import { adapters, deployLeases } from '../../services/composition';
 import type { StartOutcome } from '../../services/deploy-leases';
@@ -24,11 +32,17 @@ export function statusPath(id: string): string {
 }
 
 /**
- * Refuses a deploy, before anything is recorded or leased, when the exec server or the target's cluster API does
- * not answer (each probe ≤ 2 s): 503 with the part's code, its reason and, locally, the command that starts it.
+ * Refuses a deploy, before anything is recorded or leased, when the target's AKS cluster is stopped (409
+ * `cluster_stopped`: Start cluster is what it needs), or when the exec server or the cluster API does not answer
+ * (each probe ≤ 2 s): 503 with the part's code, its reason and, locally, the command that starts it.
  */
 export async function preflight(config: AppConfig, target: Target): Promise<void> {
-  const [exec, cluster] = await Promise.all([probeExec(config.execUpstream), probeCluster(target)]);
+  const [exec, cluster, power] = await Promise.all([
+    probeExec(config.execUpstream),
+    probeCluster(target),
+    clusterPowerView(target),
+  ]);
+  if (isStopped(power)) throw clusterStoppedError(target);
   const problem = exec
     ? dependencyProblem(config, 'exec', exec)
     : cluster
@@ -131,6 +145,53 @@ export async function startRebuild(
     requester: caller.name,
   });
   return startAnswer(target, 'rebuild', outcome, ignored, routeTarget === null ? rebuildStatusPath : statusPath);
+}
+
+/**
+ * Start cluster (docs/deploy.md#start-cluster): starts the target's stopped AKS cluster, then deploys the target's
+ * desired image on it — one operation (reason `start_cluster`) under the target's lease. Only a stopped cluster is
+ * started: anything else is 409 `cluster_not_stopped`, before anything is recorded.
+ */
+export async function startCluster(
+  req: HttpRequest,
+  caller: Caller,
+  client: DurableClient,
+  routeTarget: string,
+): Promise<HttpResponseInit> {
+  parseClusterStartRequest(await readBody(req));
+  const { config, clusterPower } = adapters();
+  const target = selectSeedTarget(config.targets, routeTarget, null);
+  const power = clusterPower(target);
+  if (!power) {
+    throw new DomainError(
+      'cluster_not_azure',
+      `${target.name} declares no AKS cluster (an aks target, or seedCluster on a kubeconfig target): nothing to start`,
+      409,
+    );
+  }
+  const state = await bounded(power.state(), 'cluster_unavailable', 'Azure Resource Manager');
+  if (!isStopped(state)) {
+    throw new DomainError(
+      'cluster_not_stopped',
+      `the AKS cluster of ${target.name} is not stopped (power ${state.power_state}, provisioning ${state.provisioning_state})`,
+      409,
+      { power_state: state.power_state, provisioning_state: state.provisioning_state },
+    );
+  }
+  // The deploy that follows the start needs the exec server: refuse now rather than start half an operation.
+  const exec = await probeExec(config.execUpstream);
+  if (exec) {
+    const problem = dependencyProblem(config, 'exec', exec);
+    throw new DomainError(problem.code, `not started: ${problem.message}`, 503, { part: 'exec', hint: problem.hint });
+  }
+  const outcome = await deployLeases(client).start({
+    target,
+    reason: 'start_cluster',
+    tag: null,
+    digest: null,
+    requester: caller.name,
+  });
+  return startAnswer(target, 'start_cluster', outcome);
 }
 
 /** 202 with the new instance and where to follow it, or 409 naming the operation that holds the target. */

@@ -6,6 +6,7 @@ import { ACTIVE_RUNTIME, shapeStatus } from '../../core/status';
 import {
   ActiveDeployView,
   activityView,
+  ClusterPowerView,
   ActivityView,
   buildSummary,
   DependencyProblem,
@@ -18,6 +19,7 @@ import { addressRange, Scheme, serviceExposure } from '../../core/service-exposu
 import { desiredTag, TargetState } from '../../core/target-state';
 import { Target } from '../../core/targets';
 import { probeExec, withTimeout } from '../../adapters/dependencies';
+import { isStopped, stoppedProblem } from '../../core/cluster-power';
 import { KubeReader } from '../../adapters/kube';
 import { RegistryTags } from '../../adapters/registry';
 import { serviceBaseUrl } from '../../adapters/service-probe';
@@ -147,16 +149,32 @@ async function settle<T>(p: Promise<T>): Promise<T | DomainError> {
   }
 }
 
+/**
+ * The AKS cluster's power state for a summary, bounded; null for a target without an Azure cluster. A Resource
+ * Manager that does not answer reads `Unknown` with the reason: the cluster's own read decides whether it answers.
+ */
+export async function clusterPowerView(target: Target): Promise<ClusterPowerView | null> {
+  const power = adapters().clusterPower(target);
+  if (!power) return null;
+  const read = await settle(bounded(power.state(), 'cluster_unavailable', 'Azure Resource Manager'));
+  if (!(read instanceof DomainError)) return read;
+  return { power_state: 'Unknown', provisioning_state: 'Unknown', error: read.message.split('\n')[0]!.slice(0, 300) };
+}
+
 /** Which parts do not answer, from what the summary already read plus the exec server's health check. */
 export function dependencyProblems(
   config: AppConfig,
   execProblem: string | null,
   live: LiveService | DomainError,
   registry: RegistryTags | DomainError,
+  cluster: ClusterPowerView | null = null,
+  target?: Target,
 ): DependencyProblem[] {
   const out: DependencyProblem[] = [];
   if (execProblem) out.push(dependencyProblem(config, 'exec', execProblem));
-  if (live instanceof DomainError && live.code === 'cluster_unavailable')
+  // A stopped cluster refuses connections: that is the stop, said as such, not an outage.
+  if (target && isStopped(cluster)) out.push(stoppedProblem(config, target));
+  else if (live instanceof DomainError && live.code === 'cluster_unavailable')
     out.push(dependencyProblem(config, 'cluster', live.message));
   if (registry instanceof DomainError && registry.code === 'registry_unavailable')
     out.push(dependencyProblem(config, 'registry', registry.message));
@@ -172,11 +190,12 @@ export async function targetSummary(
 ): Promise<TargetSummary> {
   const { targets, deployments } = adapters();
   const [{ state }, [last]] = await Promise.all([targets.get(target.name), deployments.list(target.name, 1)]);
-  const [registryTagsOrError, live, active, exec] = await Promise.all([
+  const [registryTagsOrError, live, active, exec, cluster] = await Promise.all([
     tags ?? summaryRegistryTags(config),
     settle(liveService(target)),
     activeDeploy(state, client, config),
     execProblem ?? probeExec(config.execUpstream),
+    clusterPowerView(target),
   ]);
   return buildSummary(
     config,
@@ -186,7 +205,8 @@ export async function targetSummary(
     serviceView(target, state, live),
     active,
     last ?? null,
-    dependencyProblems(config, exec, live, registryTagsOrError),
+    dependencyProblems(config, exec, live, registryTagsOrError, cluster, target),
+    cluster,
   );
 }
 

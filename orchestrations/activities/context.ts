@@ -7,6 +7,7 @@ import { isDomainError } from '../../core/errors';
 import { selectTarget, Target } from '../../core/targets';
 import { AuditStore } from '../../adapters/audit-store';
 import { ClusterExec } from '../../adapters/cluster-exec';
+import { ClusterPower } from '../../adapters/cluster-power';
 import { KubeReader } from '../../adapters/kube';
 import { RegistryReader } from '../../adapters/registry';
 import { RegistryManagement } from '../../adapters/registry-management';
@@ -24,6 +25,8 @@ export interface ActivityDeps {
   clusterExec: ClusterExec;
   /** The registry through Azure Resource Manager (Rebuild & Deploy); null without a registry id. */
   registryManagement: RegistryManagement | null;
+  /** A target's AKS cluster through Resource Manager (Start cluster); null without an Azure cluster. */
+  clusterPower(target: Target): ClusterPower | null;
   /** The token's audit trail (a rotation records itself there). */
   audit: AuditStore;
   kube(target: Target): Promise<KubeReader>;
@@ -57,6 +60,7 @@ const deps: ActivityDeps = {
     return adapters().audit;
   },
   kube: (target) => adapters().kube(target),
+  clusterPower: (target) => adapters().clusterPower(target),
   get pollMs() {
     return adapters().checkPollMs;
   },

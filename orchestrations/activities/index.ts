@@ -19,6 +19,7 @@ import {
   verifyService,
   VerifyInput,
 } from './checks';
+import { checkClusterStart, ClusterStartCheckInput, ClusterStartInput, requestClusterStart } from './cluster-start';
 import { finishDeploy } from './finish';
 import { resolveImage, ResolveInput } from './resolve-image';
 import { applyToken, TokenApplyInput } from './rotate-token';
@@ -57,6 +58,8 @@ export const DEPLOY_ACTIVITIES = {
   buildSchedule: { run: (input: BuildScheduleInput) => scheduleBuild(input) },
   buildCheck: { run: (input: BuildCheckInput) => checkBuild(input) },
   buildCancel: { run: (input: BuildCancelInput) => cancelBuild(input) },
+  clusterStart: { run: (input: ClusterStartInput) => requestClusterStart(input) },
+  clusterStartCheck: { run: (input: ClusterStartCheckInput) => checkClusterStart(input) },
   rotateTokenApply: { run: (input: TokenApplyInput) => applyToken(input) },
   rotateTokenCheck: { run: (input: TokenCheckInput) => checkTokenSwap(input) },
   deployFinish: {

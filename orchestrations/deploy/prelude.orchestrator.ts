@@ -5,11 +5,14 @@ import type { Task } from 'durable-functions';
 import { Progress } from './phases.orchestrator';
 import { DeployRun } from './run.orchestrator';
 import { buildImage } from './build.orchestrator';
+import { startCluster } from './start-cluster.orchestrator';
 
 export function* prelude(run: DeployRun, progress: Progress): Generator<Task, void, unknown> {
   switch (run.input.reason) {
     case 'rebuild':
       return yield* buildImage(run, progress);
+    case 'start_cluster':
+      return yield* startCluster(run, progress);
     default:
       return;
   }

@@ -1,13 +1,26 @@
 // The deploy's waits: a bounded check activity, then a durable timer raced against cancel, until the check reports
 // done, fails, or the phase deadline passes. Each wait keeps the history small (a few events per check, not per poll).
 import type { Task } from 'durable-functions';
-import { AddressCheck, BuildCheck, DeployError, RolloutCheck, TokenCheck, VerifyCheck } from '../../core/deploy-model';
+import {
+  AddressCheck,
+  BuildCheck,
+  ClusterStartCheck,
+  DeployError,
+  RolloutCheck,
+  TokenCheck,
+  VerifyCheck,
+} from '../../core/deploy-model';
 import { PhaseName } from '../../core/timeline';
 import type { ActivityInput } from '../activities';
 import { Cancelled, DeployRun, PhaseFailed, StepValue } from './run.orchestrator';
 
 type CheckActivity =
-  'deployCheckRollout' | 'deployCheckExternalIp' | 'deployVerifyService' | 'rotateTokenCheck' | 'buildCheck';
+  | 'deployCheckRollout'
+  | 'deployCheckExternalIp'
+  | 'deployVerifyService'
+  | 'rotateTokenCheck'
+  | 'buildCheck'
+  | 'clusterStartCheck';
 
 interface Wait<N extends CheckActivity> {
   activity: N;
@@ -169,6 +182,34 @@ export function* waitForBuild(
       diagnostics: {
         likely_cause: 'The registry did not report the run as ended.',
         what_to_do: `Check the run in the registry (az acr task list-runs); it is cancelled from here.`,
+      },
+    }),
+  });
+}
+
+/** Until the started cluster runs (power Running, provisioning Succeeded) and its API answers. */
+export function* waitForClusterStart(
+  run: DeployRun,
+  name: PhaseName,
+  timeoutSeconds: number,
+): Generator<Task, ClusterStartCheck, unknown> {
+  const { target } = run.input;
+  return yield* waitFor(run, name, {
+    activity: 'clusterStartCheck',
+    input: (watchSeconds) => ({ target, watchSeconds }),
+    judge: (v) => ({
+      done: v.state === 'running',
+      detail: v.detail,
+      error: v.state === 'failed' ? v.error : undefined,
+    }),
+    timeoutSeconds,
+    timeoutError: (last) => ({
+      code: 'cluster_start_timeout',
+      message: `the cluster did not run and answer within ${timeoutSeconds}s (${last})`,
+      diagnostics: {
+        likely_cause: 'Azure is still starting the cluster, or its API server does not come up.',
+        what_to_do:
+          'Check the cluster in the portal (or az aks show); once it runs, deploy again. ELB_CLUSTER_START_TIMEOUT_SECONDS sets the wait.',
       },
     }),
   });

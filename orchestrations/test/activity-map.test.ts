@@ -25,6 +25,8 @@ describe('deploy activity table', () => {
       'buildCancel',
       'buildCheck',
       'buildSchedule',
+      'clusterStart',
+      'clusterStartCheck',
       'deployApplyManifests',
       'deployCheckExternalIp',
       'deployCheckRollout',

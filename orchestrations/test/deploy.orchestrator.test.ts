@@ -75,6 +75,8 @@ function scenario(overrides: Overrides = {}, opts: ScenarioOptions = {}) {
     buildSchedule: notInADeploy,
     buildCheck: notInADeploy,
     buildCancel: notInADeploy,
+    clusterStart: notInADeploy,
+    clusterStartCheck: notInADeploy,
   };
   return { ...base, ...overrides } as Record<ActivityName, ActivityHandler>;
 }

@@ -53,6 +53,8 @@ function scenario(overrides: Overrides = {}): Record<ActivityName, ActivityHandl
     buildSchedule: neverInARotation,
     buildCheck: neverInARotation,
     buildCancel: neverInARotation,
+    clusterStart: neverInARotation,
+    clusterStartCheck: neverInARotation,
     deployCheckRollout: () => ready,
     deployInspectCluster: () => ok({ deployment_image: IMAGE, pod_images: [IMAGE], ready_replicas: 1 }),
     rotateTokenApply: (i: { mode: string }) => applied(i.mode),

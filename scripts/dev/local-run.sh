@@ -191,8 +191,10 @@ with_app_env() {
   export ELB_BUILD_SOURCE_URL=${ELB_BUILD_SOURCE_URL:-https://github.com/dotnetpower/elastic-blast-azure.git}
   export ELB_BUILD_SOURCE_REF=${ELB_BUILD_SOURCE_REF:-local-sim}
   export ELB_BUILD_CONTEXT=${ELB_BUILD_CONTEXT:-docker-openapi}
+  # The local target reaches the sim's AKS API server with the cluster user's kubeconfig and declares that cluster
+  # (seedCluster), so `cluster stop` is real for it and Start cluster can start it (docs/deploy.md#start-cluster).
   if [ -z "${ELB_TARGETS:-}" ] && [ -z "${ELB_TARGETS_FILE:-}" ]; then
-    export ELB_TARGETS="[{\"name\":\"local\",\"kind\":\"kubeconfig\",\"kubeconfig\":\"$LOCAL_DIR/sim/kubeconfig\",\"context\":\"elb-sim\",\"namespace\":\"elb-openapi\",\"servicePort\":8080}]"
+    export ELB_TARGETS="[{\"name\":\"local\",\"kind\":\"kubeconfig\",\"kubeconfig\":\"$LOCAL_DIR/sim/aks-kubeconfig\",\"context\":\"aks-elb-sim\",\"namespace\":\"elb-openapi\",\"servicePort\":8080,\"seedCluster\":{\"subscriptionId\":\"00000000-0000-0000-0000-000000000000\",\"resourceGroup\":\"elb-sim\",\"clusterName\":\"aks-elb-sim\"}}]"
   fi
 }
 

@@ -81,6 +81,8 @@ export interface SummaryOptions {
   /** What Rebuild & Deploy builds; absent or null: not offered. */
   rebuild?: { image: string } | null;
   changeToken?: string;
+  /** The AKS cluster's power state (`cluster`); null (the default) for a target without one. */
+  cluster?: Wire<typeof contract.ClusterPowerView> | null;
 }
 
 export function summary(options: SummaryOptions = {}): Wire<typeof contract.TargetSummary> {
@@ -134,6 +136,7 @@ export function summary(options: SummaryOptions = {}): Wire<typeof contract.Targ
           scheme: null,
           ...(options.serviceError ?? {}),
         },
+    cluster: options.cluster ?? null,
     active_deploy: options.active ?? null,
     last_deploy: options.lastDeploy ?? null,
     failed_digests: failed,

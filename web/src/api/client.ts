@@ -115,6 +115,10 @@ export const api = {
   async rotateToken(target: string): Promise<StartDeployAnswer> {
     return parseStartDeploy(await post(path('targets', target, 'openapi', 'token', 'rotate'), {}));
   },
+  /** Start cluster: starts the stopped AKS cluster, then deploys again; followed like a deploy (docs/api.md). */
+  async startCluster(target: string): Promise<StartDeployAnswer> {
+    return parseStartDeploy(await post(path('targets', target, 'cluster', 'start'), {}));
+  },
   async spec(target: string, signal?: AbortSignal) {
     const document = await get(path('targets', target, 'openapi', 'spec'), signal);
     // The document itself too: an endpoint row opens to its parameters, body schema and responses.

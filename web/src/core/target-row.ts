@@ -1,6 +1,7 @@
 // What the Overview says about one target: its state in a word (with a badge tone) and any detail that explains
 // it. Pure, so the precedence (a running deploy, an unreachable cluster, a digest that failed…) is unit-tested.
 import type { TargetSummary } from '../api/types.js';
+import { clusterStopped, powerText } from './cluster.js';
 import { failedDigestText, partName, type Tone } from './deploy-text.js';
 import { updateAdvice } from './page-state.js';
 import { phaseLabel } from './phases.js';
@@ -20,9 +21,18 @@ export function targetState(summary: TargetSummary, now: number): TargetState {
           ? 'Updating automatically'
           : active.reason === 'rotate_token'
             ? 'Rotating the API token'
-            : 'Deploying',
+            : active.reason === 'start_cluster'
+              ? 'Starting the cluster'
+              : 'Deploying',
       tone: 'accent',
       detail: phaseLabel(active.phase),
+    };
+  }
+  if (clusterStopped(summary)) {
+    return {
+      label: 'Cluster stopped',
+      tone: 'warn',
+      detail: `The AKS cluster is ${powerText(summary).toLowerCase()}; Start cluster on the API page starts it and deploys the service again.`,
     };
   }
   const down = summary.dependencies.map((d) => partName(d.part));

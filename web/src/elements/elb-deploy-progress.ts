@@ -117,11 +117,13 @@ export class ElbDeployProgress extends LitElement {
         ? 'Rotating the API token'
         : deploy.reason === 'rebuild'
           ? 'Rebuilding and deploying elb-openapi'
-          : deploy.reason === 'auto'
-            ? 'Updating elb-openapi automatically'
-            : this.installed
-              ? 'Updating elb-openapi'
-              : 'Installing elb-openapi';
+          : deploy.reason === 'start_cluster'
+            ? 'Starting the cluster, then deploying elb-openapi'
+            : deploy.reason === 'auto'
+              ? 'Updating elb-openapi automatically'
+              : this.installed
+                ? 'Updating elb-openapi'
+                : 'Installing elb-openapi';
     // A token rotation runs under the deploy lease and is followed the same way; only its words differ.
     const rotation = deploy.reason === 'rotate_token';
     const noun = rotation ? 'rotation' : 'deploy';
@@ -189,6 +191,14 @@ export class ElbDeployProgress extends LitElement {
             The server stops the ${noun} at its next step boundary and records it as cancelled; the result, including
             what was already applied to the cluster, is reported here.
           </p>
+          ${
+            deploy.reason === 'start_cluster'
+              ? html`<p>
+                  A cluster start that was already requested cannot be undone: the cluster keeps starting, and only the
+                  deploy that follows is skipped.
+                </p>`
+              : nothing
+          }
         </elb-confirm-button>
         ${deploy.outcome === 'rolling_back' ? html`<span class="muted">A rollback cannot be cancelled.</span>` : nothing}
       </div>

@@ -3,7 +3,9 @@ import { Task, TaskStatus, initialState } from '@lit/task';
 import { ApiError, api, describeError } from '../api/client.js';
 import { parseDependencyProblem } from '../api/parse.js';
 import type { DependencyProblem, DeployBrief, StartDeployAnswer, TargetActivity, TargetSummary } from '../api/types.js';
+import { clusterStopped, powerText } from '../core/cluster.js';
 import { parseTime } from '../core/format.js';
+import { blockedReason } from '../core/deploy-text.js';
 import { isTerminal, outcomeOf } from '../core/outcome.js';
 import {
   deriveDocsState,
@@ -24,6 +26,7 @@ import { TargetSelection } from '../controllers/target-selection.js';
 import type { ElbCancelRequestEvent, ElbDeployRequestEvent } from './events.js';
 import { pageStyles, sharedStyles } from './shared-styles.js';
 import { unknownTargetView } from './read-view.js';
+import './elb-cluster-card.js';
 import './elb-dependency-banners.js';
 import './elb-deploy-card.js';
 import './elb-deploy-progress.js';
@@ -300,9 +303,13 @@ export class ElbDocsPage extends LitElement {
     await this.startOperation('rotate_token', (target) => api.rotateToken(target));
   }
 
-  /** Starts a deploy or a token rotation (they share one lease per target) and follows it with the stepper. */
+  private async onStartClusterRequest(): Promise<void> {
+    await this.startOperation('start_cluster', (target) => api.startCluster(target));
+  }
+
+  /** Starts a deploy, a rebuild, a token rotation or a cluster start (one lease per target); follows it with the stepper. */
   private async startOperation(
-    reason: 'install' | 'update' | 'rebuild' | 'rotate_token',
+    reason: 'install' | 'update' | 'rebuild' | 'rotate_token' | 'start_cluster',
     start: (target: string) => Promise<StartDeployAnswer>,
   ): Promise<void> {
     const target = this.targets.current;
@@ -326,6 +333,8 @@ export class ElbDocsPage extends LitElement {
         this.startDependency = parseDependencyProblem(error.body);
       } else if (reason === 'rotate_token') {
         this.rotateError = describeError(error);
+      } else if (reason === 'start_cluster' && error instanceof ApiError && error.code === 'forbidden') {
+        this.startError = { code: error.code, message: 'Starting the cluster needs the deployer role.' };
       } else {
         this.startError = describeError(error);
       }
@@ -347,7 +356,7 @@ export class ElbDocsPage extends LitElement {
       root.querySelector<FocusRegion>('elb-deploy-progress') ??
       root.querySelector<FocusRegion>('elb-deploy-result') ??
       (this.startDependency ? root.querySelector<FocusRegion>('elb-dependency-banners') : null) ??
-      root.querySelector<FocusRegion>('elb-update-card, elb-deploy-card');
+      root.querySelector<FocusRegion>('elb-update-card, elb-deploy-card, elb-cluster-card');
     region?.focusRegion();
     // The action's story ends with its result: a later deploy (say, a push) does not take focus from the user.
     if (region?.localName === 'elb-deploy-result') this.focusFollow = false;
@@ -398,7 +407,7 @@ export class ElbDocsPage extends LitElement {
       this.tracked = null;
       this.focusFollow = false;
       await this.updateComplete;
-      this.renderRoot.querySelector<FocusRegion>('elb-update-card, elb-deploy-card')?.focusRegion();
+      this.renderRoot.querySelector<FocusRegion>('elb-update-card, elb-deploy-card, elb-cluster-card')?.focusRegion();
     }
   }
 
@@ -462,10 +471,10 @@ export class ElbDocsPage extends LitElement {
     const stale = state.staleWarning
       ? html`<div class="notice warn" role="status">${state.staleWarning}</div>`
       : nothing;
+    // A stopped cluster is said by its own card, not as a part that does not answer.
+    const down = state.dependencies.filter((d) => d.code !== 'cluster_stopped');
     const banners =
-      state.dependencies.length > 0
-        ? html`<elb-dependency-banners .dependencies=${state.dependencies}></elb-dependency-banners>`
-        : nothing;
+      down.length > 0 ? html`<elb-dependency-banners .dependencies=${down}></elb-dependency-banners>` : nothing;
     const top = html`${hero}${banners}${stale}`;
     const rotation: RotationOffer = {
       blocked:
@@ -483,6 +492,20 @@ export class ElbDocsPage extends LitElement {
     const namespace = state.summary.namespace;
     const result = (deploy: DeployView | null) =>
       deploy ? html`<elb-deploy-result .deploy=${deploy} .namespace=${namespace}></elb-deploy-result>` : nothing;
+    const idle = state.kind === 'not_installed' || state.kind === 'service_unknown' || state.kind === 'installed';
+    if (idle && clusterStopped(state.summary)) {
+      // Nothing else can run on a stopped cluster: the card offers the one thing that can (docs/dashboard.md).
+      return html`${top} ${result(state.lastDeploy)}
+        <elb-cluster-card
+          .target=${state.summary.target}
+          .power=${powerText(state.summary)}
+          .desiredTag=${state.summary.desired_tag}
+          ?installed=${state.summary.deployed !== null}
+          .blocked=${blockedReason(down)}
+          ?starting=${state.starting}
+          .startError=${state.startError}
+        ></elb-cluster-card>`;
+    }
     switch (state.kind) {
       case 'not_installed':
         return html`${top} ${result(state.lastDeploy)}
@@ -539,6 +562,7 @@ export class ElbDocsPage extends LitElement {
     return html`<div
       @elb-deploy-request=${this.onDeployRequest}
       @elb-rotate-token-request=${this.onRotateTokenRequest}
+      @elb-start-cluster-request=${this.onStartClusterRequest}
       @elb-cancel-request=${this.onCancelRequest}
       @elb-dismiss-result=${this.onDismiss}
       @elb-retry-discovery=${this.onRetryDiscovery}

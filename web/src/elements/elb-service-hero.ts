@@ -1,4 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
+import { clusterStopped } from '../core/cluster.js';
 import type { TargetSummary } from '../api/types.js';
 import { shortDigest } from '../core/format.js';
 import { exposureLabel, swaggerAccess, versionPill, type SwaggerAccess } from '../core/reachability.js';
@@ -153,6 +154,7 @@ export class ElbServiceHero extends LitElement {
   /** What the hero says when there is no address. An unreachable cluster is never "no external address yet". */
   private serviceLine(): string {
     const service = this.summary!.service;
+    if (clusterStopped(this.summary!)) return 'The cluster is stopped, so the service does not answer until it runs.';
     if (service.error_code === 'cluster_unavailable') {
       return 'Cannot reach the cluster, so the service state is unknown.';
     }

@@ -25,6 +25,11 @@ export class ElbRotateTokenRequestEvent extends ElbEvent {
   static readonly type = 'elb-rotate-token-request';
 }
 
+/** The user confirmed Start cluster: start the stopped AKS cluster, then deploy the service again. */
+export class ElbStartClusterRequestEvent extends ElbEvent {
+  static readonly type = 'elb-start-cluster-request';
+}
+
 /** The user confirmed that the running deploy should be cancelled. */
 export class ElbCancelRequestEvent extends ElbEvent {
   static readonly type = 'elb-cancel-request';
@@ -65,6 +70,7 @@ declare global {
   interface HTMLElementEventMap {
     'elb-deploy-request': ElbDeployRequestEvent;
     'elb-rotate-token-request': ElbRotateTokenRequestEvent;
+    'elb-start-cluster-request': ElbStartClusterRequestEvent;
     'elb-cancel-request': ElbCancelRequestEvent;
     'elb-retry-discovery': ElbRetryDiscoveryEvent;
     'elb-dismiss-result': ElbDismissResultEvent;
