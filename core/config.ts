@@ -3,6 +3,7 @@
 import type * as z from 'zod/mini';
 import type { BuildSource } from './build';
 import { DomainError } from './errors';
+import { WaveGroup, WaveList } from './contract/policy';
 import { AppSettings } from './contract/settings';
 import { ImageRepository, parseImageRepository, registryEndpoint } from './image';
 import { parseTargets, Target } from './targets';
@@ -52,6 +53,8 @@ export interface AppConfig {
   build: BuildSource | null;
   /** How long Start cluster waits for the cluster to run and its API to answer (ELB_CLUSTER_START_TIMEOUT_SECONDS). */
   clusterStartTimeoutSeconds: number;
+  /** Wave groups in update order (ELB_WAVES); empty → every target updates on its own. */
+  waves: WaveGroup[];
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -141,8 +144,9 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     fail('ELB_REGISTRY_RESOURCE_ID is required with ELB_AUTH_MODE=platform: Event Grid pushes are checked against it');
   }
 
+  const targets = parseTargets(targetsJson);
   return {
-    targets: parseTargets(targetsJson),
+    targets,
     image,
     pinnedTag,
     registryEndpoint: registryEp,
@@ -165,5 +169,33 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     taskHub: settings.ELB_TASK_HUB,
     build: buildSource(settings),
     clusterStartTimeoutSeconds: settings.ELB_CLUSTER_START_TIMEOUT_SECONDS,
+    waves: parseWaves(settings.ELB_WAVES, targets),
   };
+}
+
+/** ELB_WAVES: groups of configured targets, each target in one group at most, group names unique. */
+export function parseWaves(json: string | undefined, targets: readonly Target[]): WaveGroup[] {
+  if (json === undefined) return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    fail('ELB_WAVES: not valid JSON');
+  }
+  const groups = validate(WaveList, raw, () => 'invalid_settings', { status: 500, prefix: 'ELB_WAVES' });
+  const names = new Set(targets.map((t) => t.name));
+  const placed = new Map<string, string>();
+  const groupNames = new Set<string>();
+  for (const group of groups) {
+    if (groupNames.has(group.name)) fail(`ELB_WAVES: group "${group.name}" is named twice`);
+    groupNames.add(group.name);
+    for (const target of group.targets) {
+      if (!names.has(target))
+        fail(`ELB_WAVES: group "${group.name}" names "${target}", which is not a configured target`);
+      const other = placed.get(target);
+      if (other !== undefined) fail(`ELB_WAVES: target "${target}" is in groups "${other}" and "${group.name}"`);
+      placed.set(target, group.name);
+    }
+  }
+  return groups;
 }

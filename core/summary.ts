@@ -8,7 +8,8 @@ import type * as contract from './contract/summary';
 import { DeployReason } from './deploy-model';
 import { DeploymentRecord } from './deployment-record';
 import { digestRef } from './image';
-import { desiredTag, failedDigest, failedDigestsOf, TargetState } from './target-state';
+import { failedDigest, failedDigestsOf, TargetState } from './target-state';
+import { desiredTag } from './update-policy';
 import { Target } from './targets';
 
 // The shapes are declared in core/contract/summary.ts; the server builds their wire form (`z.input`: fields the
@@ -128,7 +129,7 @@ export function buildSummary(
     // Rebuild & Deploy is offered when there is a build source and a registry ARM can address.
     rebuild:
       config.build && config.registryResourceId ? { image: `${config.image.repository}:${config.pinnedTag}` } : null,
-    desired_tag: desiredTag(state, config.pinnedTag),
+    desired_tag: desiredTag(target, state, config.pinnedTag),
     deployed,
     registry,
     update_available: registry.digest !== null && (deployed === null ? false : registry.digest !== deployed.digest),

@@ -32,6 +32,8 @@ export interface TargetState {
   pendingPushDigest: string | null;
   /** JSON of FailedDigest[] (newest first, at most MAX_FAILED_DIGESTS): digests auto-updates must not retry. */
   failedDigests: string | null;
+  /** JSON of the UpdatePolicy a deployer set through the API; null → the configured one (core/update-policy.ts). */
+  policyOverride: string | null;
 }
 
 export function emptyTargetState(name: string): TargetState {
@@ -56,12 +58,10 @@ export function emptyTargetState(name: string): TargetState {
     pendingPushTag: null,
     pendingPushDigest: null,
     failedDigests: null,
+    policyOverride: null,
   };
 }
 
-export function desiredTag(state: TargetState, pinnedTag: string): string {
-  return state.desiredTagOverride ?? pinnedTag;
-}
 
 /** How long a freshly taken lease counts as active even before its orchestration is visible. */
 export const LEASE_START_GRACE_MS = 60_000;
@@ -91,8 +91,9 @@ export type PushDecision =
   | { action: 'start' }
   | { action: 'queue' };
 
-export function decidePush(state: TargetState, pinnedTag: string, push: PushEvent, leaseHeld: boolean): PushDecision {
-  if (desiredTag(state, pinnedTag) !== push.tag) return { action: 'ignore', reason: 'tag_not_desired' };
+/** `desired` is the target's desired tag, `follows` whether its policy follows the pushed tag (core/update-policy.ts). */
+export function decidePush(state: TargetState, follows: boolean, push: PushEvent, leaseHeld: boolean): PushDecision {
+  if (!follows) return { action: 'ignore', reason: 'tag_not_desired' };
   if (state.deployedDigest === push.digest) return { action: 'ignore', reason: 'already_deployed' };
   if (state.lastAutoDigest === push.digest) return { action: 'ignore', reason: 'duplicate' };
   if (failedDigest(state, push.digest)) return { action: 'ignore', reason: 'failed_before' };

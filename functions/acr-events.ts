@@ -5,11 +5,10 @@
 // what the registry already says (docs/api.md#registry-push-events).
 import * as df from 'durable-functions';
 import { readImagePushed } from '../core/acr-event';
-import { isStopped } from '../core/cluster-power';
 import { isDomainError } from '../core/errors';
 import { PushEvent } from '../core/target-state';
-import { adapters, deployLeases } from '../services/composition';
-import { clusterPowerView } from './lib/views';
+import { adapters } from '../services/composition';
+import { offerUpdate } from '../services/updates';
 
 /** The tag's digest in the registry now, or null when the tag is not there. Registry outages throw (redelivery). */
 async function currentDigest(push: PushEvent): Promise<string | null> {
@@ -44,24 +43,16 @@ df.app.client.eventGrid('acrImagePushed', {
       );
       return;
     }
-    const leases = deployLeases(client);
     for (const target of config.targets) {
-      // A stopped cluster cannot take a deploy (it would fail and mark the digest failed); Start cluster converges
-      // the target to its desired tag afterwards (docs/deploy.md#start-cluster).
-      if (isStopped(await clusterPowerView(target))) {
-        context.log(
-          `acrImagePushed: ${push.repository}:${push.tag} → ${target.name}: skipped (the cluster is stopped)`,
-        );
-        continue;
-      }
-      // Storage or Durable failures throw, and Event Grid redelivers; the once-per-digest rule makes that safe.
-      const outcome = await leases.push(target, push);
+      const outcome = await offerUpdate(client, target, push, 'push');
       const what =
         outcome.action === 'ignore'
           ? `ignored (${outcome.reason})`
           : outcome.action === 'start'
             ? `started ${outcome.instanceId}`
-            : 'queued behind the running deploy';
+            : outcome.action === 'queue'
+              ? 'queued behind the running deploy'
+              : 'announced (manual policy)';
       context.log(
         `acrImagePushed: ${push.repository}:${push.tag}@${push.digest.slice(0, 19)} → ${target.name}: ${what}`,
       );

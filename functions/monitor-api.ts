@@ -4,7 +4,7 @@ import { AcrQuery } from '../core/contract/seed';
 import { ServiceIpQuery } from '../core/contract/requests';
 import { parseQuery, parseServiceName } from '../core/requests';
 import { checkRegistry, clusterRef, configuredRegistry, selectSeedTarget } from '../core/seed-compat';
-import { desiredTag } from '../core/target-state';
+import { desiredTag } from '../core/update-policy';
 import { imageName } from '../core/image';
 import { httpRoute, json } from './lib/http';
 import type { AppConfig } from '../core/config';
@@ -50,7 +50,7 @@ httpRoute('monitorAcr', {
     const expected =
       target === null
         ? config.pinnedTag
-        : desiredTag((await adapters().targets.get(target.name)).state, config.pinnedTag);
+        : desiredTag(target, (await adapters().targets.get(target.name)).state, config.pinnedTag);
     const repo = config.image.repository;
     const [tags, management] = await Promise.all([
       bounded(registryTags(config), 'registry_unavailable', 'the registry'),

@@ -29,6 +29,7 @@ import {
   withoutFailedDigest,
 } from '../core/target-state';
 import { Target } from '../core/targets';
+import { baseTag, desiredTagOf, followsTag, policyOf } from '../core/update-policy';
 import { interruptedTimeline, phaseDurations, TimelineEntry, timelineOf } from '../core/timeline';
 import { DeploymentStore, TargetStore } from '../adapters/state-store';
 
@@ -177,15 +178,19 @@ export class DeployLeases {
         held = leaseIsHeld(s, holder.status, Date.now());
         if (!held) takeOver = { id: s.activeInstanceId, holder };
       }
-      const d = decidePush(s, this.config.pinnedTag, push, held);
+      const policy = policyOf(target, s);
+      const follows = followsTag(policy, desiredTagOf(policy, s, this.config.pinnedTag), push.tag);
+      const d = decidePush(s, follows, push, held);
       if (d.action === 'ignore') return { next: null, result: d };
+      // Tracking a range, the pushed tag becomes the one the target wants (docs/policies.md).
+      const wanted = 'range' in policy.track ? { ...s, desiredTagOverride: push.tag } : s;
       if (d.action === 'queue') {
         return {
-          next: { ...s, lastAutoDigest: push.digest, pendingPushTag: push.tag, pendingPushDigest: push.digest },
+          next: { ...wanted, lastAutoDigest: push.digest, pendingPushTag: push.tag, pendingPushDigest: push.digest },
           result: d,
         };
       }
-      const next = { ...leaseFor(s, id, 'auto', now.toISOString()), lastAutoDigest: push.digest };
+      const next = { ...leaseFor(wanted, id, 'auto', now.toISOString()), lastAutoDigest: push.digest };
       return { next: this.takenFrom(next, takeOver), result: d };
     });
     if (decision.action !== 'start') return decision;
@@ -236,10 +241,11 @@ export class DeployLeases {
       }
       const changed = s.deployedDigest !== output.openapi_deploy.digest;
       const tag = output.openapi_deploy.tag;
-      // A manual deploy that succeeded records its tag as the target's choice (the pin needs no override); an
-      // automatic one only follows the choice.
+      // A manual deploy that succeeded records its tag as the target's choice (the policy's own tag needs no
+      // override); an automatic one only follows the choice.
+      const base = baseTag(policyOf(target, s), this.config.pinnedTag);
       const desiredTagOverride =
-        output.reason === 'auto' || tag === null ? s.desiredTagOverride : tag === this.config.pinnedTag ? null : tag;
+        output.reason === 'auto' || tag === null ? s.desiredTagOverride : tag === base ? null : tag;
       return {
         next: {
           // A later success of a digest that failed clears its mark.

@@ -1,5 +1,6 @@
 // The deploy targets an operator configures (ELB_TARGETS / ELB_TARGETS_FILE): never taken from a request.
 import * as z from 'zod/mini';
+import { DEFAULT_POLICY, UpdatePolicy } from './policy';
 import { TAG, TARGET_NAME } from './primitives';
 import { CLUSTER_NAME, RESOURCE_GROUP, SeedCluster, SUBSCRIPTION_ID } from './seed';
 
@@ -68,6 +69,8 @@ const common = {
     z.transform((v) => (v === false ? null : v)),
   ),
   replicas: z._default(z.int().check(z.minimum(1), z.maximum(10)), 1),
+  /** How newer images reach the target (docs/policies.md); absent → follow the pin, deploy pushes at once. */
+  policy: z._default(UpdatePolicy, () => structuredClone(DEFAULT_POLICY)),
   /** Extra environment for the elb-openapi container (plain, non-secret values). */
   env: z._default(
     z.record(
@@ -197,6 +200,8 @@ export const AppSettings = z.object({
     'Dockerfile',
   ),
   ELB_BUILD_TIMEOUT_SECONDS: intSetting(3600, 300, 28800),
+  /** Waves across targets (docs/policies.md "Waves"): a JSON array of groups; core/config.ts checks the names. */
+  ELB_WAVES: z.optional(z.string().check(z.maxLength(20_000, 'must be at most 20000 characters'))),
   // Start cluster (docs/deploy.md#start-cluster): how long the start may take before the operation fails.
   ELB_CLUSTER_START_TIMEOUT_SECONDS: intSetting(900, 1, 7200),
 });

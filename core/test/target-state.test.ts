@@ -33,18 +33,15 @@ describe('decidePush', () => {
   const base = { ...emptyTargetState('local'), deployedDigest: D1 };
   const push = { repository: 'elb-openapi', tag: '3.4', digest: D2 };
   it('starts an auto deploy for a new digest of the desired tag', () => {
-    expect(decidePush(base, '3.4', push, false)).toEqual({ action: 'start' });
+    expect(decidePush(base, true, push, false)).toEqual({ action: 'start' });
   });
   it('queues behind a running deploy', () => {
-    expect(decidePush(base, '3.4', push, true)).toEqual({ action: 'queue' });
+    expect(decidePush(base, true, push, true)).toEqual({ action: 'queue' });
   });
   it('ignores other tags, the deployed digest, and a digest already handled (redelivery)', () => {
-    expect(decidePush(base, '3.4', { ...push, tag: '3.3' }, false)).toMatchObject({ reason: 'tag_not_desired' });
-    expect(decidePush({ ...base, desiredTagOverride: '3.3' }, '3.4', push, false)).toMatchObject({
-      reason: 'tag_not_desired',
-    });
-    expect(decidePush(base, '3.4', { ...push, digest: D1 }, false)).toMatchObject({ reason: 'already_deployed' });
-    expect(decidePush({ ...base, lastAutoDigest: D2 }, '3.4', push, false)).toMatchObject({ reason: 'duplicate' });
+    expect(decidePush(base, false, { ...push, tag: '3.3' }, false)).toMatchObject({ reason: 'tag_not_desired' });
+    expect(decidePush(base, true, { ...push, digest: D1 }, false)).toMatchObject({ reason: 'already_deployed' });
+    expect(decidePush({ ...base, lastAutoDigest: D2 }, true, push, false)).toMatchObject({ reason: 'duplicate' });
   });
   it('follows up only when the queued digest is not what got deployed', () => {
     expect(needsFollowUp({ ...base, pendingPushDigest: D2 })).toBe(true);
@@ -77,9 +74,9 @@ describe('failed digests', () => {
   it('an auto push of a digest that failed is ignored, a new digest for the tag starts', () => {
     const s = withFailedDigest({ ...emptyTargetState('local'), deployedDigest: D1 }, entry(D2));
     const push = { repository: 'elb-openapi', tag: '3.4', digest: D2 };
-    expect(decidePush(s, '3.4', push, false)).toEqual({ action: 'ignore', reason: 'failed_before' });
+    expect(decidePush(s, true, push, false)).toEqual({ action: 'ignore', reason: 'failed_before' });
     const D3 = 'sha256:' + '3'.repeat(64);
-    expect(decidePush(s, '3.4', { ...push, digest: D3 }, false)).toEqual({ action: 'start' });
+    expect(decidePush(s, true, { ...push, digest: D3 }, false)).toEqual({ action: 'start' });
   });
   it('a queued push of a failed digest gets no follow-up deploy', () => {
     const s = withFailedDigest({ ...emptyTargetState('local'), deployedDigest: D1, pendingPushDigest: D2 }, entry(D2));

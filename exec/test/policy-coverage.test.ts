@@ -23,6 +23,7 @@ import { setupWorkloadIdentity } from '../../orchestrations/activities/workload-
 import { compilePolicy, evaluate, type Policy } from '../policy';
 import localDoc from '../policy/local.json';
 import productionDoc from '../policy/production.json';
+import { DEFAULT_POLICY } from '../../core/contract/policy';
 import type { ExecRequest, ExecResult } from '../protocol';
 
 const local = compilePolicy(localDoc);
@@ -43,6 +44,7 @@ function aks(overrides: Partial<AksTarget>): AksTarget {
     rbac: { clusterRole: 'edit', scope: 'namespace' },
     replicas: 1,
     env: {},
+    policy: DEFAULT_POLICY,
     subscriptionId: SUB,
     resourceGroup: 'rg-elb',
     clusterName: 'aks-elb',
@@ -73,6 +75,7 @@ const KUBECONFIG_TARGET: KubeconfigTarget = {
   servicePort: 8080,
   publicLoadBalancer: false,
   rbac: null,
+  policy: DEFAULT_POLICY,
   replicas: 1,
   env: {},
   kubeconfig: __filename, // any readable file: the recorded request carries it, nothing parses it here

@@ -16,7 +16,8 @@ import {
   TargetSummary,
 } from '../../core/summary';
 import { addressRange, Scheme, serviceExposure } from '../../core/service-exposure';
-import { desiredTag, TargetState } from '../../core/target-state';
+import { TargetState } from '../../core/target-state';
+import { desiredTag } from '../../core/update-policy';
 import { Target } from '../../core/targets';
 import { probeExec, withTimeout } from '../../adapters/dependencies';
 import { isStopped, stoppedProblem } from '../../core/cluster-power';
@@ -30,8 +31,13 @@ export async function registryTags(config: AppConfig): Promise<RegistryTags> {
   return adapters().requestRegistry.listTags(config.image.repository);
 }
 
-export function registryView(config: AppConfig, state: TargetState, tags: RegistryTags | DomainError): RegistryView {
-  const tag = desiredTag(state, config.pinnedTag);
+export function registryView(
+  config: AppConfig,
+  target: Target,
+  state: TargetState,
+  tags: RegistryTags | DomainError,
+): RegistryView {
+  const tag = desiredTag(target, state, config.pinnedTag);
   if (tags instanceof DomainError) return { tag, digest: null, tags: [], error: tags.code };
   return { tag, digest: tags.digests[tag] ?? null, tags: tags.tags };
 }
@@ -201,7 +207,7 @@ export async function targetSummary(
     config,
     target,
     state,
-    registryView(config, state, registryTagsOrError),
+    registryView(config, target, state, registryTagsOrError),
     serviceView(target, state, live),
     active,
     last ?? null,

@@ -2,7 +2,8 @@
 import { ActivityResult, DeployReason, ResolvedImage } from '../../core/deploy-model';
 import { DomainError } from '../../core/errors';
 import { digestOf, digestRef } from '../../core/image';
-import { desiredTag, failedDigest } from '../../core/target-state';
+import { failedDigest } from '../../core/target-state';
+import { desiredTag } from '../../core/update-policy';
 import { ActivityDeps, activityDeps, asResult, targetNamed } from './context';
 
 export interface ResolveInput {
@@ -22,7 +23,7 @@ export async function resolveImage(
     const target = targetNamed(d, input.target);
     const { state } = await d.targets.get(target.name);
     const repo = d.config.image.repository;
-    let tag = input.tag ?? desiredTag(state, d.config.pinnedTag);
+    let tag = input.tag ?? desiredTag(target, state, d.config.pinnedTag);
     let digest: string;
     if (input.digest) {
       if (!(await d.registry.hasDigest(repo, input.digest))) {

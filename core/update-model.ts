@@ -1,0 +1,64 @@
+// The update pipeline's shapes (docs/policies.md): what starts an update of one target (a push, the reconcile, a
+// wave), the orchestration that carries it through its policy — approval, maintenance window — into a deploy, and
+// what it ends with. Waves call the same orchestration once per target.
+import type { UpdatePolicy } from './contract/policy';
+
+/** One target's update through its policy (orchestrations/update-target.orchestrator.ts). */
+export const UPDATE_TARGET_ORCHESTRATOR = 'updateTarget';
+/** A wave across target groups (orchestrations/wave.orchestrator.ts). */
+export const WAVE_ORCHESTRATOR = 'updateWave';
+/** A deployer's approve/reject, raised on a waiting updateTarget instance. */
+export const DECISION_EVENT = 'decision';
+/** A newer image for the same target: the waiting update ends `superseded`. */
+export const SUPERSEDE_EVENT = 'superseded';
+
+/** Who noticed the newer image. */
+export type UpdateTrigger = 'push' | 'reconcile' | 'wave';
+
+/** A tag and the digest it pointed to when the update was offered: the update deploys exactly that digest. */
+export interface OfferedImage {
+  tag: string;
+  digest: string;
+}
+
+export interface UpdateTargetInput {
+  target: string;
+  image: OfferedImage;
+  trigger: UpdateTrigger;
+  /** The policy in force when the update was offered; later policy changes apply to later updates. */
+  policy: UpdatePolicy;
+  /** ISO time the update was offered (orchestration input, so replay stays deterministic). */
+  offeredAt: string;
+  /** The wave instance this update belongs to, or null. */
+  waveId: string | null;
+}
+
+export interface UpdateDecision {
+  decision: 'approve' | 'reject';
+  /** The deployer's principal name. */
+  by: string;
+  at: string;
+  comment: string | null;
+}
+
+export const UPDATE_OUTCOMES = [
+  'succeeded',
+  'failed',
+  'rolled_back',
+  'cancelled',
+  'rejected',
+  'expired',
+  'superseded',
+  'skipped',
+] as const;
+export type UpdateOutcome = (typeof UPDATE_OUTCOMES)[number];
+
+export interface UpdateTargetOutput {
+  target: string;
+  image: OfferedImage;
+  outcome: UpdateOutcome;
+  /** The deploy it ran (its history record), or null when none ran. */
+  deployId: string | null;
+  error: { code: string; message: string } | null;
+  decision: UpdateDecision | null;
+}
