@@ -3,8 +3,9 @@
 import type * as z from 'zod/mini';
 import type { BuildSource } from './build';
 import { DomainError } from './errors';
-import { AppSettings } from './contract/settings';
+import { AppSettings, NotifyDestinationList } from './contract/settings';
 import { ImageRepository, parseImageRepository, registryEndpoint } from './image';
+import type { NotifyRoute } from './notifications';
 import { parseTargets, Target } from './targets';
 import { validate } from './validate';
 
@@ -52,6 +53,8 @@ export interface AppConfig {
   build: BuildSource | null;
   /** How long Start cluster waits for the cluster to run and its API to answer (ELB_CLUSTER_START_TIMEOUT_SECONDS). */
   clusterStartTimeoutSeconds: number;
+  /** Where notifications go (ELB_NOTIFY_WEBHOOKS), without the URLs: those are secrets, read on use. */
+  notifications: NotifyRoute[];
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -107,6 +110,34 @@ function buildSource(settings: z.output<typeof AppSettings>): BuildSource | null
     dockerfile: settings.ELB_BUILD_DOCKERFILE,
     timeoutSeconds: settings.ELB_BUILD_TIMEOUT_SECONDS,
   };
+}
+
+/** A notification destination with its URL (a secret: kept out of AppConfig, see notifyRoutes). */
+export type NotifyDestination = z.output<typeof NotifyDestinationList>[number];
+
+/**
+ * ELB_NOTIFY_WEBHOOKS (JSON) → its destinations; absent or blank → none. Errors name the field, never the value:
+ * the URLs are secrets, and JSON.parse's own message would quote the text.
+ */
+export function parseNotifyWebhooks(json: string | undefined): NotifyDestination[] {
+  if (json === undefined || json.trim() === '') return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    fail('ELB_NOTIFY_WEBHOOKS: not valid JSON');
+  }
+  return validate(NotifyDestinationList, raw, () => 'invalid_settings', { status: 500, prefix: 'ELB_NOTIFY_WEBHOOKS' });
+}
+
+/** The destinations as the app keeps them: names, formats and filters, no URL. */
+export function notifyRoutes(destinations: readonly NotifyDestination[]): NotifyRoute[] {
+  return destinations.map((d) => ({
+    name: d.name,
+    format: d.format,
+    kinds: d.kinds ?? null,
+    targets: d.targets ?? null,
+  }));
 }
 
 /**
@@ -165,5 +196,6 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     taskHub: settings.ELB_TASK_HUB,
     build: buildSource(settings),
     clusterStartTimeoutSeconds: settings.ELB_CLUSTER_START_TIMEOUT_SECONDS,
+    notifications: notifyRoutes(parseNotifyWebhooks(settings.ELB_NOTIFY_WEBHOOKS)),
   };
 }
