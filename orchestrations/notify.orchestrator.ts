@@ -40,5 +40,6 @@ function lastFailure(err: unknown): string {
   return text
     .replace(/^Activity function '[^']*' failed:\s*/, '')
     .split('\n')[0]!
+    .trim()
     .slice(0, 300);
 }
