@@ -1,7 +1,9 @@
 // The update pipeline's shapes (docs/policies.md): what starts an update of one target (a push, the reconcile, a
 // wave), the orchestration that carries it through its policy — approval, maintenance window — into a deploy, and
 // what it ends with. Waves call the same orchestration once per target.
+import type * as z from 'zod/mini';
 import type { UpdatePolicy } from './contract/policy';
+import type * as contract from './contract/update';
 
 /** One target's update through its policy (orchestrations/update-target.orchestrator.ts). */
 export const UPDATE_TARGET_ORCHESTRATOR = 'updateTarget';
@@ -33,13 +35,8 @@ export interface UpdateTargetInput {
   waveId: string | null;
 }
 
-export interface UpdateDecision {
-  decision: 'approve' | 'reject';
-  /** The deployer's principal name. */
-  by: string;
-  at: string;
-  comment: string | null;
-}
+/** A deployer's approve/reject (core/contract/update.ts): who, when, and an optional comment. */
+export type UpdateDecision = z.output<typeof contract.UpdateDecision>;
 
 export const UPDATE_OUTCOMES = [
   'succeeded',
