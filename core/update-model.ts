@@ -14,6 +14,9 @@ export const DECISION_EVENT = 'decision';
 /** A newer image for the same target: the waiting update ends `superseded`. */
 export const SUPERSEDE_EVENT = 'superseded';
 
+/** How long an update keeps trying to take a lease another operation holds before it gives up (`lease_busy`). */
+export const LEASE_WAIT_LIMIT_SECONDS = 3600;
+
 /** Who noticed the newer image. */
 export type UpdateTrigger = 'push' | 'reconcile' | 'wave';
 
@@ -58,4 +61,26 @@ export interface UpdateTargetOutput {
   deployId: string | null;
   error: { code: string; message: string } | null;
   decision: UpdateDecision | null;
+}
+
+/** Where an update stands, published as its orchestration's customStatus (the summary's `pending_update`). */
+export type UpdateState = 'waiting_for_approval' | 'waiting_for_window' | 'deploying' | 'done';
+
+export interface UpdateProgress {
+  state: UpdateState;
+  target: string;
+  image: OfferedImage;
+  trigger: UpdateTrigger;
+  offered_at: string;
+  /** When an unanswered approval expires; null without one. */
+  expires_at: string | null;
+  /** The maintenance window ("Sat 02:00–05:00 Europe/Stockholm"), or null. */
+  window: string | null;
+  /** When the window opens next, while waiting for it. */
+  window_opens_at: string | null;
+  deploy_id: string | null;
+  decision: UpdateDecision | null;
+  outcome: UpdateOutcome | null;
+  /** One line on the current step ("the target is busy with …"). */
+  detail: string;
 }

@@ -254,6 +254,21 @@ export const AppSettings = z.object({
   ELB_BUILD_TIMEOUT_SECONDS: intSetting(3600, 300, 28800),
   /** Waves across targets (docs/policies.md "Waves"): a JSON array of groups; core/config.ts checks the names. */
   ELB_WAVES: z.optional(z.string().check(z.maxLength(20_000, 'must be at most 20000 characters'))),
+  /**
+   * Tests only: how many seconds one hour of a policy's approvalTimeoutHours lasts, so an end-to-end test can watch
+   * an approval expire (docs/policies.md "Approvals"). Unset: 3600. Refused in the platform mode.
+   */
+  ELB_TEST_HOUR_SECONDS: z.optional(
+    z.pipe(
+      z.pipe(z.string().check(z.regex(/^\s*\d+\s*$/, 'must be an integer between 1 and 3600')), z.transform(Number)),
+      z
+        .int()
+        .check(
+          z.minimum(1, 'must be an integer between 1 and 3600'),
+          z.maximum(3600, 'must be an integer between 1 and 3600'),
+        ),
+    ),
+  ),
   // Start cluster (docs/deploy.md#start-cluster): how long the start may take before the operation fails.
   ELB_CLUSTER_START_TIMEOUT_SECONDS: intSetting(900, 1, 7200),
   // Notification destinations, JSON (NotifyDestinationList); parsed in core/config.ts. The URLs in it are secrets.
