@@ -4,8 +4,9 @@ import type * as z from 'zod/mini';
 import type { BuildSource } from './build';
 import { DomainError } from './errors';
 import { WaveGroup, WaveList } from './contract/policy';
-import { AppSettings } from './contract/settings';
+import { AppSettings, NotifyDestinationList } from './contract/settings';
 import { ImageRepository, parseImageRepository, registryEndpoint } from './image';
+import type { NotifyRoute } from './notifications';
 import { parseTargets, Target } from './targets';
 import { validate } from './validate';
 
@@ -55,6 +56,10 @@ export interface AppConfig {
   clusterStartTimeoutSeconds: number;
   /** Wave groups in update order (ELB_WAVES); empty → every target updates on its own. */
   waves: WaveGroup[];
+  /** Where notifications go (ELB_NOTIFY_WEBHOOKS), without the URLs: those are secrets, read on use. */
+  notifications: NotifyRoute[];
+  /** Why notifications are off although configured (an unresolved Key Vault reference); null when they are not. */
+  notificationsProblem: string | null;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -110,6 +115,43 @@ function buildSource(settings: z.output<typeof AppSettings>): BuildSource | null
     dockerfile: settings.ELB_BUILD_DOCKERFILE,
     timeoutSeconds: settings.ELB_BUILD_TIMEOUT_SECONDS,
   };
+}
+
+/** A notification destination with its URL (a secret: kept out of AppConfig, see notifyRoutes). */
+export type NotifyDestination = z.output<typeof NotifyDestinationList>[number];
+
+/**
+ * ELB_NOTIFY_WEBHOOKS (JSON) → its destinations; absent or blank → none. Errors name the field, never the value:
+ * the URLs are secrets, and JSON.parse's own message would quote the text.
+ */
+export function parseNotifyWebhooks(json: string | undefined): NotifyDestination[] {
+  if (json === undefined || json.trim() === '' || isUnresolvedKeyVaultReference(json)) return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    fail('ELB_NOTIFY_WEBHOOKS: not valid JSON');
+  }
+  return validate(NotifyDestinationList, raw, () => 'invalid_settings', { status: 500, prefix: 'ELB_NOTIFY_WEBHOOKS' });
+}
+
+/**
+ * App Service leaves a Key Vault reference it cannot resolve (no access yet — a new role assignment takes minutes to
+ * apply — or no such secret) as the literal `@Microsoft.KeyVault(…)`. For notifications that means "none for now",
+ * not a broken app: deploys must not depend on them (docs/policies.md#in-azure).
+ */
+export function isUnresolvedKeyVaultReference(value: string): boolean {
+  return /^\s*@Microsoft\.KeyVault\(/i.test(value);
+}
+
+/** The destinations as the app keeps them: names, formats and filters, no URL. */
+export function notifyRoutes(destinations: readonly NotifyDestination[]): NotifyRoute[] {
+  return destinations.map((d) => ({
+    name: d.name,
+    format: d.format,
+    kinds: d.kinds ?? null,
+    targets: d.targets ?? null,
+  }));
 }
 
 /**
@@ -170,6 +212,11 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     build: buildSource(settings),
     clusterStartTimeoutSeconds: settings.ELB_CLUSTER_START_TIMEOUT_SECONDS,
     waves: parseWaves(settings.ELB_WAVES, targets),
+    notifications: notifyRoutes(parseNotifyWebhooks(settings.ELB_NOTIFY_WEBHOOKS)),
+    notificationsProblem:
+      settings.ELB_NOTIFY_WEBHOOKS !== undefined && isUnresolvedKeyVaultReference(settings.ELB_NOTIFY_WEBHOOKS)
+        ? 'ELB_NOTIFY_WEBHOOKS is a Key Vault reference the platform has not resolved (access or secret missing); no notifications are sent'
+        : null,
   };
 }
 
