@@ -242,10 +242,10 @@ export class DeployLeases {
       const changed = s.deployedDigest !== output.openapi_deploy.digest;
       const tag = output.openapi_deploy.tag;
       // A manual deploy that succeeded records its tag as the target's choice (the policy's own tag needs no
-      // override); an automatic one only follows the choice.
+      // override); an automatic one, or a drift correction (it puts back what was deployed), only follows the choice.
       const base = baseTag(policyOf(target, s), this.config.pinnedTag);
-      const desiredTagOverride =
-        output.reason === 'auto' || tag === null ? s.desiredTagOverride : tag === base ? null : tag;
+      const follows = output.reason === 'auto' || output.reason === 'drift';
+      const desiredTagOverride = follows || tag === null ? s.desiredTagOverride : tag === base ? null : tag;
       return {
         next: {
           // A later success of a digest that failed clears its mark.
