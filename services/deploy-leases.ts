@@ -165,8 +165,15 @@ export class DeployLeases {
     return outcome;
   }
 
-  /** Applies one registry push to one target: start an `auto` deploy, queue it behind the running one, or ignore. */
-  async push(target: Target, push: PushEvent): Promise<PushDecision & { instanceId?: string }> {
+  /**
+   * Applies one registry push to one target: start an `auto` deploy, queue it behind the running one, or ignore.
+   * `requester` names who saw the push: `event-grid`, or `reconcile` for an image the reconcile found.
+   */
+  async push(
+    target: Target,
+    push: PushEvent,
+    requester = 'event-grid',
+  ): Promise<PushDecision & { instanceId?: string }> {
     const id = newDeployId(target.name);
     const now = new Date();
     let takeOver: TakeOver | null = null;
@@ -195,7 +202,7 @@ export class DeployLeases {
     });
     if (decision.action !== 'start') return decision;
     await this.closeTakenOver(target.name, takeOver);
-    await this.launch(id, { target, reason: 'auto', tag: push.tag, digest: null, requester: 'event-grid' }, now);
+    await this.launch(id, { target, reason: 'auto', tag: push.tag, digest: null, requester }, now);
     return { ...decision, instanceId: id };
   }
 
