@@ -58,8 +58,26 @@ beforeAll(async () => {
     sim: { readyDelayMs: 300, lbDelayMs: 100 },
     env: { ...FAST_DEPLOY_ENV, ELB_RECONCILE_SCHEDULE: '*/2 * * * * *' },
   });
-  const install = await post('/targets/local/openapi/deployments', contract.DeployAccepted);
-  expect(install.status, JSON.stringify(install.body)).toBe(202);
+  // On a busy machine the preflight's 2 s probe of the exec server may miss once: try again (nothing is recorded).
+  await eventually(
+    async () => {
+      const install = await api(
+        '/targets/local/openapi/deployments',
+        z.union([contract.DeployAccepted, contract.ErrorBody]),
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        },
+      );
+      if (install.status === 202) return true;
+      expect(install.status, JSON.stringify(install.body)).toBe(503);
+      return undefined;
+    },
+    'the install to start',
+    30_000,
+    1000,
+  );
   await settled();
 }, 90_000);
 
@@ -113,7 +131,7 @@ describe('reconcile on a schedule', () => {
       reconcileNow(),
       deliverEvents(`http://127.0.0.1:${stack.ports.api}`, stack.hostKeys().system, [event]),
     ]);
-    expect([delivered, again]).toEqual([200, 200]);
+    expect([delivered, again]).toEqual([202, 202]);
     expect(manual.status).toBe(200);
     const s = await settled();
     expect(s.deployed?.digest).toBe(digest);
