@@ -15,6 +15,7 @@ import { policyOf } from '../core/update-policy';
 import { RegistryTags } from '../adapters/registry';
 import { clusterPowerView, clusterRead, summaryRegistryTags } from '../functions/lib/views';
 import { adapters, deployLeases } from './composition';
+import { notify } from './notifications';
 import { OfferOutcome, offerUpdate } from './updates';
 
 /** Targets reconciled at once: each pass reads a cluster and Resource Manager, and may start a deploy. */
@@ -113,8 +114,10 @@ async function pass(
     if (!claimed) {
       // Another pass (the timer and a manual run at once) recorded this drift first: it reports and corrects it.
       if (drift.action !== 'none') drift.action = 'known';
-    } else if (decision.correct && state.deployedDigest) {
-      drift.deploy_id = await correctDrift(client, target, state, decision.record!.image);
+    } else if (decision.record) {
+      if (decision.correct && state.deployedDigest)
+        drift.deploy_id = await correctDrift(client, target, state, decision.record.image);
+      await notifyDrift(client, config, target, state, drift, at);
     }
   }
   const found: Omit<ReconcileFinding, 'message'> = {
@@ -178,6 +181,39 @@ async function correctDrift(
       .catch(() => undefined);
     throw err;
   }
+}
+
+/** drift_detected, once per drifted image (the caller won the record): never throws, never waits for delivery. */
+async function notifyDrift(
+  client: DurableClient,
+  config: AppConfig,
+  target: Target,
+  state: TargetState,
+  drift: ReconcileFinding['drift'],
+  since: string,
+): Promise<void> {
+  const what = `Drift: the cluster runs ${drift.live_image}, elb-control deployed ${drift.deployed_image}`;
+  const outcome = drift.deploy_id
+    ? 'a drift deploy puts the deployed image back'
+    : drift.action === 'corrected'
+      ? 'not corrected: a deploy holds the target'
+      : 'reported only (policy notify)';
+  await notify(
+    client,
+    {
+      kind: 'drift_detected',
+      target: target.name,
+      tag: state.deployedTag,
+      digest: state.deployedDigest,
+      deploy_id: drift.deploy_id,
+      reason: drift.deploy_id ? 'drift' : null,
+      requester: 'reconcile',
+      summary: `${what}; ${outcome}.`,
+      // One happening per drifted image and episode.
+      key: `drift|${target.name}|${drift.live_image}|${since}`,
+    },
+    config,
+  );
 }
 
 async function recordFinding(name: string, finding: ReconcileFinding): Promise<void> {

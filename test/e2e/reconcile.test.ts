@@ -49,6 +49,19 @@ async function kubectl(...args: string[]): Promise<string> {
   return stdout;
 }
 
+/** What the sim's webhook sink received about drift, per destination (the stack's three default sinks). */
+async function driftNotifications(): Promise<Record<string, string[]>> {
+  const res = await fetch(`http://127.0.0.1:${stack.ports.simHooks}/_sim/notifications`);
+  const { notifications } = (await res.json()) as { notifications: { name: string; body: unknown }[] };
+  const out: Record<string, string[]> = {};
+  for (const n of notifications) {
+    const text = JSON.stringify(n.body);
+    if (!text.includes('Drift detected') && !text.includes('"drift_detected"')) continue;
+    (out[n.name] ??= []).push(text);
+  }
+  return out;
+}
+
 async function setLiveImage(image: string): Promise<void> {
   await kubectl('set', 'image', 'deployment/elb-openapi', `openapi=${image}`);
 }
@@ -221,6 +234,15 @@ describe('reconcile on a schedule', () => {
     expect(
       await kubectl('get', 'deployment/elb-openapi', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'),
     ).toBe(other);
+    // Notified once, to each destination, in its format, with what runs and what was deployed.
+    const sent = await driftNotifications();
+    expect(Object.keys(sent).sort()).toEqual(['sink-json', 'sink-slack', 'sink-teams']);
+    for (const list of Object.values(sent)) expect(list).toHaveLength(1);
+    const event = JSON.parse(sent['sink-json']![0]!) as Record<string, unknown>;
+    expect(event).toMatchObject({ kind: 'drift_detected', target: 'local', requester: 'reconcile', deploy_id: null });
+    expect(event.summary).toBe(
+      `Drift: the cluster runs ${other}, elb-control deployed ${deployed}; reported only (policy notify).`,
+    );
   }, 40_000);
 
   it('drift with policy correct: a drift deploy puts the deployed image back, and History says why', async () => {
@@ -251,6 +273,19 @@ describe('reconcile on a schedule', () => {
       await kubectl('get', 'deployment/elb-openapi', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'),
     ).toBe(deployed);
     expect((await history()).length).toBe(before + 1);
+    const event = await eventually(
+      async () => {
+        const json = (await driftNotifications())['sink-json'] ?? [];
+        return json.length === 2 ? (JSON.parse(json[1]!) as Record<string, unknown>) : undefined;
+      },
+      'the second drift notification',
+      10_000,
+      300,
+    );
+    expect(event).toMatchObject({ kind: 'drift_detected', deploy_id: record.deploy_id, reason: 'drift' });
+    expect(event.summary).toBe(
+      `Drift: the cluster runs ${other}, elb-control deployed ${deployed}; a drift deploy puts the deployed image back.`,
+    );
   }, 60_000);
 
   it('POST /api/reconcile: one target or all, clear errors', async () => {
