@@ -124,7 +124,8 @@ describe('reconcile on a schedule', () => {
     const later = await eventually(
       async () => {
         const r = (await summary()).last_reconcile;
-        return r && Date.parse(r.at) > Date.parse(records[0]!.finished_at!) ? r : undefined;
+        // A pass may still see the lease for a moment after the record says finished (the finish step releases it).
+        return r && Date.parse(r.at) > Date.parse(records[0]!.finished_at!) && r.skipped === null ? r : undefined;
       },
       'a tick after the deploy',
       6000,
@@ -211,7 +212,8 @@ describe('reconcile on a schedule', () => {
     const s = await eventually(
       async () => {
         const x = await summary();
-        return x.drift.since ? x : undefined;
+        // The drift is recorded first, the pass's finding last: wait for both.
+        return x.drift.since && x.last_reconcile?.drift.state === 'detected' ? x : undefined;
       },
       'the drift to be recorded',
       8000,
