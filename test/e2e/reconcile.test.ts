@@ -6,6 +6,8 @@
 // `notify`, and put back by a `drift` deploy with policy `correct`.
 // Runs the compiled app (dist/, the bundle in dist/app), like `npm start`; build first (`npm run build`).
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
@@ -304,5 +306,18 @@ describe('reconcile on a schedule', () => {
     expect(unknown.body.code).toBe('unknown_target');
     const extra = await post('/reconcile', contract.ErrorBody, { targets: ['local'] });
     expect([extra.status, extra.body.code]).toEqual([400, 'unknown_field']);
+    // One log line per target per pass, naming images and digests only: no token, no key.
+    const log = readFileSync(join(stack.localDir, 'run', 'api.log'), 'utf8');
+    const lines = log.split('\n').filter((l) => /reconcile \((timer|by local)\): local: /.test(l));
+    expect(lines.some((l) => l.includes('reconcile (timer): local: '))).toBe(true);
+    expect(lines.some((l) => l.includes('reconcile (by local): local: '))).toBe(true);
+    const secrets = [
+      readFileSync(join(stack.localDir, 'run', 'exec-token'), 'utf8').trim(),
+      ...Object.values(stack.hostKeys()),
+    ];
+    for (const secret of secrets) {
+      expect(secret.length).toBeGreaterThan(20);
+      expect(log).not.toContain(secret);
+    }
   }, 30_000);
 });
