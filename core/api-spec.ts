@@ -5,6 +5,7 @@
 import * as z from 'zod/mini';
 import * as contract from './contract';
 import { ProxyAnswer, ProxyRequestBody } from './contract/proxy';
+import { ReconcileAnswer, ReconcileFinding, ReconcileRequestBody } from './contract/reconcile';
 import { ROUTES, type Answer, type Method, type Operation } from './contract/routes';
 
 /** Named schemas, referenced as `#/components/schemas/<name>`. Every answer's schema must be one of them. */
@@ -41,6 +42,9 @@ const COMPONENTS: Record<string, z.core.$ZodType> = {
   ClusterStartRequest: contract.ClusterStartBody,
   ProxyRequest: ProxyRequestBody,
   ProxyAnswer,
+  ReconcileRequest: ReconcileRequestBody,
+  ReconcileFinding,
+  ReconcileAnswer,
 };
 
 type JsonSchema = Record<string, unknown>;

@@ -34,6 +34,11 @@ export interface TargetState {
   failedDigests: string | null;
   /** JSON of the UpdatePolicy a deployer set through the API; null → the configured one (core/update-policy.ts). */
   policyOverride: string | null;
+  /** The image the cluster was last found running instead of the deployed one (reported once), and since when. */
+  driftImage: string | null;
+  driftSince: string | null;
+  /** JSON of the last reconcile pass's ReconcileFinding for this target (core/contract/reconcile.ts). */
+  lastReconcile: string | null;
 }
 
 export function emptyTargetState(name: string): TargetState {
@@ -59,9 +64,11 @@ export function emptyTargetState(name: string): TargetState {
     pendingPushDigest: null,
     failedDigests: null,
     policyOverride: null,
+    driftImage: null,
+    driftSince: null,
+    lastReconcile: null,
   };
 }
-
 
 /** How long a freshly taken lease counts as active even before its orchestration is visible. */
 export const LEASE_START_GRACE_MS = 60_000;

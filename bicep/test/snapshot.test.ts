@@ -117,6 +117,7 @@ const tuningSettings = [
   'ELB_PENDING_WARN_SECONDS',
   'ELB_HISTORY_LIMIT',
   'ELB_DEPENDENCY_RETRY_SECONDS',
+  'ELB_RECONCILE_SCHEDULE',
 ];
 
 /** main.bicep's parameters for the three targets (grantRegistryBuild left at its default). */
@@ -125,7 +126,7 @@ const threeTargets: Record<string, Json> = {
   execImage: 'elbacr01.azurecr.io/elb-control-exec:0.1.0',
   execTokenAction: 'keep',
   targets: targets as unknown as Json,
-  deployTuning: { ELB_ROLLOUT_TIMEOUT_SECONDS: 900, ELB_HISTORY_LIMIT: 20 },
+  deployTuning: { ELB_ROLLOUT_TIMEOUT_SECONDS: 900, ELB_HISTORY_LIMIT: 20, ELB_RECONCILE_SCHEDULE: '0 */5 * * * *' },
 };
 
 const identityId = (name: string) =>
@@ -278,8 +279,9 @@ describe('main.bicep evaluated for three targets (bicep snapshot)', () => {
   it('passes exactly the deployTuning values given, as strings, and no other tuning setting', () => {
     const settings = appSettings(snapshot);
     const present = tuningSettings.filter((name) => settings.has(name));
-    expect(present.sort()).toEqual(['ELB_HISTORY_LIMIT', 'ELB_ROLLOUT_TIMEOUT_SECONDS']);
+    expect(present.sort()).toEqual(['ELB_HISTORY_LIMIT', 'ELB_RECONCILE_SCHEDULE', 'ELB_ROLLOUT_TIMEOUT_SECONDS']);
     expect(settings.get('ELB_ROLLOUT_TIMEOUT_SECONDS')).toBe('900');
+    expect(settings.get('ELB_RECONCILE_SCHEDULE')).toBe('0 */5 * * * *');
     expect(settings.get('ELB_HISTORY_LIMIT')).toBe('20');
   });
 

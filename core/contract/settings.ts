@@ -1,6 +1,7 @@
 // The deploy targets an operator configures (ELB_TARGETS / ELB_TARGETS_FILE): never taken from a request.
 import * as z from 'zod/mini';
 import { DEFAULT_POLICY, UpdatePolicy } from './policy';
+import { RECONCILE_SCHEDULE_FORMAT } from './reconcile';
 import { isLoopbackHttpUrl } from '../loopback';
 import { TAG, TARGET_NAME } from './primitives';
 import { CLUSTER_NAME, RESOURCE_GROUP, SeedCluster, SUBSCRIPTION_ID } from './seed';
@@ -254,6 +255,17 @@ export const AppSettings = z.object({
   ELB_BUILD_TIMEOUT_SECONDS: intSetting(3600, 300, 28800),
   /** Waves across targets (docs/policies.md "Waves"): a JSON array of groups; core/config.ts checks the names. */
   ELB_WAVES: z.optional(z.string().check(z.maxLength(20_000, 'must be at most 20000 characters'))),
+  /** When the reconcile timer runs (docs/policies.md "Reconcile and drift"); functions/reconcile.ts reads it. */
+  ELB_RECONCILE_SCHEDULE: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          RECONCILE_SCHEDULE_FORMAT,
+          'must be six NCRONTAB fields ({second} {minute} {hour} {day} {month} {day-of-week}) or hh:mm:ss',
+        ),
+      ),
+  ),
   // Start cluster (docs/deploy.md#start-cluster): how long the start may take before the operation fails.
   ELB_CLUSTER_START_TIMEOUT_SECONDS: intSetting(900, 1, 7200),
   // Notification destinations, JSON (NotifyDestinationList); parsed in core/config.ts. The URLs in it are secrets.
