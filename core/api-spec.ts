@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import * as contract from './contract';
 import { UpdatePolicy } from './contract/policy';
 import { ProxyAnswer, ProxyRequestBody } from './contract/proxy';
+import { ReconcileAnswer, ReconcileFinding, ReconcileRequestBody } from './contract/reconcile';
 import { ROUTES, type Answer, type Method, type Operation } from './contract/routes';
 
 /** Named schemas, referenced as `#/components/schemas/<name>`. Every answer's schema must be one of them. */
@@ -53,6 +54,9 @@ const COMPONENTS: Record<string, z.core.$ZodType> = {
   WindowOverrideRequest: contract.WindowOverrideBody,
   ProxyRequest: ProxyRequestBody,
   ProxyAnswer,
+  ReconcileRequest: ReconcileRequestBody,
+  ReconcileFinding,
+  ReconcileAnswer,
 };
 
 type JsonSchema = Record<string, unknown>;

@@ -2,9 +2,10 @@
 // has, whether an update is available, the live service, the active and the most recent deploy, the digests that
 // failed, the dependencies that do not answer — and the cheap activity view the page polls (tables only).
 import { createHash } from 'node:crypto';
-import type * as z from 'zod/mini';
+import * as z from 'zod/mini';
 import { AppConfig } from './config';
 import type * as contract from './contract/summary';
+import { ReconcileFinding } from './contract/reconcile';
 import { DeployReason } from './deploy-model';
 import { DeploymentRecord } from './deployment-record';
 import { digestRef } from './image';
@@ -102,6 +103,17 @@ export function activityView(state: TargetState, last: DeploymentRecord | null):
   };
 }
 
+/** The last reconcile pass's finding kept on the target row, or null (none yet, or a row an older version wrote). */
+export function lastReconcileOf(state: TargetState): z.output<typeof ReconcileFinding> | null {
+  if (!state.lastReconcile) return null;
+  try {
+    const parsed = z.safeParse(ReconcileFinding, JSON.parse(state.lastReconcile));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 export function buildSummary(
   config: AppConfig,
   target: Target,
@@ -125,6 +137,7 @@ export function buildSummary(
       : null;
   const liveImage = service.live_image ?? null;
   const expectedLive = deployed ? digestRef(config.image, deployed.digest) : null;
+  const drifted = Boolean(expectedLive && liveImage && liveImage !== expectedLive);
   return {
     target: target.name,
     kind: target.kind,
@@ -137,7 +150,13 @@ export function buildSummary(
     deployed,
     registry,
     update_available: registry.digest !== null && (deployed === null ? false : registry.digest !== deployed.digest),
-    drift: { detected: Boolean(expectedLive && liveImage && liveImage !== expectedLive), live_image: liveImage },
+    drift: {
+      detected: drifted,
+      live_image: liveImage,
+      // The reconcile's record of when it first saw this image, if it is the one running now.
+      since: drifted && state.driftImage === liveImage ? state.driftSince : null,
+    },
+    last_reconcile: lastReconcileOf(state),
     service,
     cluster,
     active_deploy: active,

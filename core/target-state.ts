@@ -36,6 +36,11 @@ export interface TargetState {
   policyOverride: string | null;
   /** The updateTarget instance waiting (for approval or the window) or deploying for this target; null when none. */
   pendingUpdateId: string | null;
+  /** The image the cluster was last found running instead of the deployed one (reported once), and since when. */
+  driftImage: string | null;
+  driftSince: string | null;
+  /** JSON of the last reconcile pass's ReconcileFinding for this target (core/contract/reconcile.ts). */
+  lastReconcile: string | null;
 }
 
 export function emptyTargetState(name: string): TargetState {
@@ -62,9 +67,11 @@ export function emptyTargetState(name: string): TargetState {
     failedDigests: null,
     policyOverride: null,
     pendingUpdateId: null,
+    driftImage: null,
+    driftSince: null,
+    lastReconcile: null,
   };
 }
-
 
 /** How long a freshly taken lease counts as active even before its orchestration is visible. */
 export const LEASE_START_GRACE_MS = 60_000;

@@ -171,8 +171,15 @@ export class DeployLeases {
     return outcome;
   }
 
-  /** Applies one registry push to one target: start an `auto` deploy, queue it behind the running one, or ignore. */
-  async push(target: Target, push: PushEvent): Promise<PushDecision & { instanceId?: string }> {
+  /**
+   * Applies one registry push to one target: start an `auto` deploy, queue it behind the running one, or ignore.
+   * `requester` names who saw the push: `event-grid`, or `reconcile` for an image the reconcile found.
+   */
+  async push(
+    target: Target,
+    push: PushEvent,
+    requester = 'event-grid',
+  ): Promise<PushDecision & { instanceId?: string }> {
     const id = newDeployId(target.name);
     const now = new Date();
     let takeOver: TakeOver | null = null;
@@ -201,7 +208,7 @@ export class DeployLeases {
     });
     if (decision.action !== 'start') return decision;
     await this.closeTakenOver(target.name, takeOver);
-    await this.launch(id, { target, reason: 'auto', tag: push.tag, digest: null, requester: 'event-grid' }, now);
+    await this.launch(id, { target, reason: 'auto', tag: push.tag, digest: null, requester }, now);
     return { ...decision, instanceId: id };
   }
 
@@ -260,10 +267,10 @@ export class DeployLeases {
       const changed = s.deployedDigest !== output.openapi_deploy.digest;
       const tag = output.openapi_deploy.tag;
       // A manual deploy that succeeded records its tag as the target's choice (the policy's own tag needs no
-      // override); an automatic one only follows the choice.
+      // override); an automatic one, or a drift correction (it puts back what was deployed), only follows the choice.
       const base = baseTag(policyOf(target, s), this.config.pinnedTag);
-      const desiredTagOverride =
-        output.reason === 'auto' || tag === null ? s.desiredTagOverride : tag === base ? null : tag;
+      const follows = output.reason === 'auto' || output.reason === 'drift';
+      const desiredTagOverride = follows || tag === null ? s.desiredTagOverride : tag === base ? null : tag;
       return {
         next: {
           // A later success of a digest that failed clears its mark.

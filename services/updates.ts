@@ -44,7 +44,8 @@ export async function offerUpdate(
   const route = updateRoute(policy, inWave);
   switch (route) {
     case 'deploy': {
-      const outcome: PushDecision & { instanceId?: string } = await deployLeases(client).push(target, push);
+      const requester = trigger === 'push' ? 'event-grid' : trigger;
+      const outcome: PushDecision & { instanceId?: string } = await deployLeases(client).push(target, push, requester);
       if (outcome.action === 'ignore') return { route, action: 'ignore', reason: outcome.reason };
       if (outcome.action === 'queue') return { route, action: 'queue' };
       return { route, action: 'start', instanceId: outcome.instanceId! };

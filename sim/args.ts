@@ -40,7 +40,8 @@ export const USAGE = `elb-sim: a simulated Kubernetes cluster and container regi
   elb-sim fault add TYPE [--image REF] [--namespace NS] [--mode slow|never] [--delay-ms N]
                          [--ms N] [--rate R] [--status 500|503] [--message TEXT] [--k8s-url URL]
         TYPE: image-pull, crash-loop, unschedulable, lb-ip, api-latency, api-errors,
-              build-fail (the next ACR Tasks run fails), build-slow --delay-ms N (the next run takes N ms)
+              build-fail (the next ACR Tasks run fails), build-slow --delay-ms N (the next run takes N ms),
+              arm-errors (Resource Manager answers 503 until cleared)
   elb-sim fault list [--k8s-url URL]
   elb-sim fault clear [ID] [--k8s-url URL]
   elb-sim cluster stop|start|status [--k8s-url URL]

@@ -1,7 +1,15 @@
 // Faults on demand: what a test or a person can make the simulated cluster do wrong, and how each is matched.
 
 export type FaultType =
-  'image_pull' | 'crash_loop' | 'unschedulable' | 'lb_ip' | 'api_latency' | 'api_errors' | 'build_fail' | 'build_slow';
+  | 'image_pull'
+  | 'crash_loop'
+  | 'unschedulable'
+  | 'lb_ip'
+  | 'api_latency'
+  | 'api_errors'
+  | 'build_fail'
+  | 'build_slow'
+  | 'arm_errors';
 
 interface Base {
   id: string;
@@ -52,6 +60,11 @@ export interface BuildSlowFault extends Base {
   delay_ms: number;
 }
 
+/** Resource Manager answers every management request 503 while armed (tokens are still issued); until cleared. */
+export interface ArmErrorsFault extends Base {
+  type: 'arm_errors';
+}
+
 export type Fault =
   | ImagePullFault
   | CrashLoopFault
@@ -60,7 +73,8 @@ export type Fault =
   | ApiLatencyFault
   | ApiErrorsFault
   | BuildFailFault
-  | BuildSlowFault;
+  | BuildSlowFault
+  | ArmErrorsFault;
 
 export class FaultInputError extends Error {
   constructor(
@@ -146,10 +160,13 @@ export function parseFault(input: unknown, id: string, now: string): Fault {
     }
     case 'build_slow':
       return { ...base, type: 'build_slow', delay_ms: reqNumber(o, 'delay_ms', 0, 3_600_000) };
+    case 'arm_errors':
+      return { ...base, type: 'arm_errors' };
     default:
       throw new FaultInputError(
         'unknown_fault_type',
-        'type must be one of image_pull, crash_loop, unschedulable, lb_ip, api_latency, api_errors, build_fail, build_slow',
+        'type must be one of image_pull, crash_loop, unschedulable, lb_ip, api_latency, api_errors, build_fail, ' +
+          'build_slow, arm_errors',
       );
   }
 }

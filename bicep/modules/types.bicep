@@ -96,6 +96,11 @@ type deployTuningType = {
   @minValue(0)
   @maxValue(600)
   ELB_DEPENDENCY_RETRY_SECONDS: int?
+
+  @description('Optional. When the reconcile timer runs: six NCRONTAB fields with seconds (UTC), or hh:mm:ss (app default 0 */10 * * * *, every 10 minutes; docs/policies.md "Reconcile and drift").')
+  @minLength(8)
+  @maxLength(100)
+  ELB_RECONCILE_SCHEDULE: string?
 }
 
 @export()

@@ -117,6 +117,7 @@ const tuningSettings = [
   'ELB_PENDING_WARN_SECONDS',
   'ELB_HISTORY_LIMIT',
   'ELB_DEPENDENCY_RETRY_SECONDS',
+  'ELB_RECONCILE_SCHEDULE',
 ];
 
 /** main.bicep's parameters for the three targets (grantRegistryBuild left at its default). */
@@ -125,7 +126,7 @@ const threeTargets: Record<string, Json> = {
   execImage: 'elbacr01.azurecr.io/elb-control-exec:0.1.0',
   execTokenAction: 'keep',
   targets: targets as unknown as Json,
-  deployTuning: { ELB_ROLLOUT_TIMEOUT_SECONDS: 900, ELB_HISTORY_LIMIT: 20 },
+  deployTuning: { ELB_ROLLOUT_TIMEOUT_SECONDS: 900, ELB_HISTORY_LIMIT: 20, ELB_RECONCILE_SCHEDULE: '0 */5 * * * *' },
 };
 
 const identityId = (name: string) =>
@@ -278,8 +279,9 @@ describe('main.bicep evaluated for three targets (bicep snapshot)', () => {
   it('passes exactly the deployTuning values given, as strings, and no other tuning setting', () => {
     const settings = appSettings(snapshot);
     const present = tuningSettings.filter((name) => settings.has(name));
-    expect(present.sort()).toEqual(['ELB_HISTORY_LIMIT', 'ELB_ROLLOUT_TIMEOUT_SECONDS']);
+    expect(present.sort()).toEqual(['ELB_HISTORY_LIMIT', 'ELB_RECONCILE_SCHEDULE', 'ELB_ROLLOUT_TIMEOUT_SECONDS']);
     expect(settings.get('ELB_ROLLOUT_TIMEOUT_SECONDS')).toBe('900');
+    expect(settings.get('ELB_RECONCILE_SCHEDULE')).toBe('0 */5 * * * *');
     expect(settings.get('ELB_HISTORY_LIMIT')).toBe('20');
   });
 
@@ -456,6 +458,42 @@ describe('main.bicep evaluated for three targets (bicep snapshot)', () => {
       for (const g of grantsOf(off, functionIdentity)) removed.splice(removed.indexOf(g), 1);
       expect(removed).toEqual([grant(`custom:${registryGroup.toLowerCase()}`, registryId)]);
       expect(grantsOf(off, execIdentity)).toEqual(grantsOf(on, execIdentity));
+    },
+    cliTimeout,
+  );
+
+  it(
+    'with notifyWebhooksAction = set stores the webhooks in Key Vault only, referenced by ELB_NOTIFY_WEBHOOKS, readable by the Function App alone (keep: bicep.test.ts)',
+    () => {
+      const webhooks = JSON.stringify([
+        {
+          name: 'ops',
+          url: 'https://example.webhook.office.com/webhookb2/x@y/IncomingWebhook/s3cr3t',
+          format: 'teams',
+        },
+      ]);
+      const on = snapshotMain({ ...threeTargets, notifyWebhooksAction: 'set', notifyWebhooks: webhooks }, scope);
+      const notifySecret = `${single(on, 'Microsoft.KeyVault/vaults').id}/secrets/notify-webhooks`;
+      // The value goes into the one secret, from the secure parameter (which even the snapshot does not resolve).
+      const secrets = ofType(on, 'Microsoft.KeyVault/vaults/secrets');
+      expect(secrets.map((r) => r.id)).toEqual([notifySecret]);
+      expect(secrets[0]!.properties!.value).toBe("[parameters('notifyWebhooks')]");
+      const elsewhere = on.predictedResources.filter((r) => r.id !== notifySecret);
+      expect(JSON.stringify(elsewhere)).not.toContain('s3cr3t');
+      // The app reads it through a Key Vault reference to the secret's version.
+      const setting = appSettings(on).get('ELB_NOTIFY_WEBHOOKS') ?? '';
+      expect(setting).toMatch(
+        /^\[format\('@Microsoft\.KeyVault\(SecretUri=\{0\}\)', reference\(.*notify-webhooks.*secretUriWithVersion\)\]$/,
+      );
+      // Exactly one grant more, Key Vault Secrets User on that secret, for the Function App; none for the exec server.
+      const added = [...grantsOf(on, functionIdentity)];
+      for (const g of grantsOf(snapshot, functionIdentity)) added.splice(added.indexOf(g), 1);
+      expect(added).toEqual([grant(role.keyVaultSecretsUser, notifySecret)]);
+      expect(grantsOf(on, execIdentity)).toEqual(grantsOf(snapshot, execIdentity));
+
+      // none (the default): no setting, no grant.
+      expect(appSettings(snapshot).has('ELB_NOTIFY_WEBHOOKS')).toBe(false);
+      expect(grantsOf(snapshot, functionIdentity)).not.toContain(grant(role.keyVaultSecretsUser, notifySecret));
     },
     cliTimeout,
   );

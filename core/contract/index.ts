@@ -10,4 +10,5 @@ export * from './monitor';
 export * from './requests';
 export * from './token';
 export * from './update';
+export * from './reconcile';
 export { describeIssue, issueText, pathText } from './issues';

@@ -22,7 +22,8 @@ export function omittable<T extends z.core.SomeType>(schema: T) {
 /**
  * Why an operation on a target's service runs: a deploy's reasons, `rotate_token` (docs/security.md#rotation), and the
  * deploys that start with a step of their own: `rebuild` (an ACR Tasks build first) and `start_cluster` (the stopped
- * cluster started first) — docs/deploy.md#operations.
+ * cluster started first) — docs/deploy.md#operations; `drift`: the reconcile puts the deployed digest back on a cluster
+ * changed outside elb-control (docs/policies.md "Reconcile and drift").
  */
 export const DEPLOY_REASONS = [
   'install',
@@ -32,6 +33,7 @@ export const DEPLOY_REASONS = [
   'rotate_token',
   'rebuild',
   'start_cluster',
+  'drift',
 ] as const;
 export const DeployReason = z.enum(DEPLOY_REASONS);
 /** What a caller may ask for; `auto` is the registry's. */

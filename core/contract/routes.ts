@@ -9,6 +9,7 @@ import { DeploymentList } from './history';
 import { AcrView, Health, ServiceIp } from './monitor';
 import { AcrQuery } from './seed';
 import { ProxyAnswer, ProxyRequestBody } from './proxy';
+import { ReconcileAnswer, ReconcileRequestBody } from './reconcile';
 import {
   CancelQuery,
   ClusterStartBody,
@@ -389,6 +390,23 @@ export const ROUTES = {
         summary: 'Return the target to its configured update policy (recorded like a change)',
         params: TargetParams,
         responses: { 200: policyAnswer, 400: 'invalid_target', 404: 'unknown_target', 503: 'storage_unavailable' },
+      },
+    },
+  },
+  reconcileNow: {
+    route: 'reconcile',
+    operations: {
+      POST: {
+        role: 'deployer',
+        summary:
+          'Run the reconcile pass now (what the timer runs): per target, a missed newer image offered, drift reported or corrected (docs/policies.md "Reconcile and drift")',
+        body: ReconcileRequestBody,
+        responses: {
+          200: { description: 'What the pass found, per target', schema: ReconcileAnswer },
+          400: 'invalid_json, invalid_body, unknown_field, invalid_target',
+          404: 'unknown_target, with configured_targets',
+          413: 'body_too_large (16 KiB)',
+        },
       },
     },
   },

@@ -2,6 +2,7 @@
 import * as z from 'zod/mini';
 import { isLoopbackHttpUrl } from '../loopback';
 import { DEFAULT_POLICY, UpdatePolicy } from './policy';
+import { RECONCILE_SCHEDULE_FORMAT } from './reconcile';
 import { TAG, TARGET_NAME } from './primitives';
 import { CLUSTER_NAME, RESOURCE_GROUP, SeedCluster, SUBSCRIPTION_ID } from './seed';
 
@@ -268,6 +269,17 @@ export const AppSettings = z.object({
           z.maximum(3600, 'must be an integer between 1 and 3600'),
         ),
     ),
+  ),
+  /** When the reconcile timer runs (docs/policies.md "Reconcile and drift"); functions/reconcile.ts reads it. */
+  ELB_RECONCILE_SCHEDULE: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          RECONCILE_SCHEDULE_FORMAT,
+          'must be six NCRONTAB fields ({second} {minute} {hour} {day} {month} {day-of-week}) or hh:mm:ss',
+        ),
+      ),
   ),
   // Start cluster (docs/deploy.md#start-cluster): how long the start may take before the operation fails.
   ELB_CLUSTER_START_TIMEOUT_SECONDS: intSetting(900, 1, 7200),

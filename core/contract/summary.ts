@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import { RecordStatus, ShortError } from './history';
 import { DeployReason, omittable } from './primitives';
 import { PendingUpdate, PolicyView } from './update';
+import { ReconcileFinding } from './reconcile';
 
 export const RegistryView = z.object({
   tag: z.string(),
@@ -124,7 +125,14 @@ export const TargetSummary = z.object({
   registry: RegistryView,
   update_available: z.boolean(),
   /** The cluster runs an image other than the one elb-control deployed. */
-  drift: z.object({ detected: z.boolean(), live_image: z.nullable(z.string()) }),
+  drift: z.object({
+    detected: z.boolean(),
+    live_image: z.nullable(z.string()),
+    /** When the reconcile first found the cluster running `live_image` (docs/policies.md "Reconcile and drift"). */
+    since: omittable(z.string()),
+  }),
+  /** What the last reconcile pass found on this target; null before the first one. */
+  last_reconcile: omittable(ReconcileFinding),
   service: ServiceView,
   /** The AKS cluster's power state; null for a target without an Azure cluster (a kubeconfig without seedCluster). */
   cluster: omittable(ClusterPowerView),

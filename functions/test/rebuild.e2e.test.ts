@@ -3,7 +3,7 @@
 // shape with the SKU and the builds; a build that succeeds is deployed by its exact digest and its own push event
 // starts no second deploy; a build that fails, or is cancelled mid-run, leaves the cluster as it was and says why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addSimFault, startFastStack } from '../../test/support/local-target';
+import { addSimFault, clearSimFaults, startFastStack } from '../../test/support/local-target';
 import { eventually, type Stack } from '../../test/support/stack';
 
 let stack: Stack;
@@ -69,7 +69,8 @@ async function tagDigest(): Promise<string> {
 }
 
 beforeAll(async () => {
-  stack = await startFastStack();
+  // Resource Manager outages are given 3 s before a phase fails (the last test).
+  stack = await startFastStack({ ELB_DEPENDENCY_RETRY_SECONDS: '3' });
 }, 180_000);
 
 afterAll(async () => {
@@ -198,5 +199,37 @@ describe('Rebuild & Deploy', () => {
       status: 400,
       body: { code: 'unknown_field' },
     });
+  }, 120_000);
+  // Last in the file: the run it leaves behind (its cancel cannot reach Resource Manager) pushes after the stack stops.
+  it('Resource Manager down mid-build: fails in seconds with registry_unavailable, not at the build deadline', async () => {
+    const deployed = (await summary()).deployed!.digest;
+    await addSimFault(stack, { type: 'build_slow', delay_ms: 120_000 });
+    const started = await call('POST', '/targets/local/openapi/rebuild', {});
+    expect(started.status).toBe(202);
+    const id = started.body.instance_id as string;
+    await eventually(
+      async () => ((await summary()).active_deploy?.phase === 'building_image' ? true : undefined),
+      'the build to run',
+      20_000,
+      100,
+    );
+    await addSimFault(stack, { type: 'arm_errors' });
+    const began = Date.now();
+    try {
+      const out = await ended(id, 30_000);
+      // 3 s of retries plus a check and a timer: far below the hour the build may take.
+      expect(Date.now() - began).toBeLessThan(25_000);
+      expect(out).toMatchObject({ status: 'failed', error: { code: 'registry_unavailable' }, rollback: null });
+      expect(out.error!.message).toContain(`run ${out.build!.run_id} could not be read`);
+      expect(out.cluster_state).toMatch(/^unchanged/);
+      const phase = out.timeline.find((p) => p.name === 'building_image')!;
+      expect(phase).toMatchObject({ status: 'failed' });
+      expect(phase.detail).toContain('registry_unavailable');
+      const record = (await history()).find((r) => r.deploy_id === id);
+      expect(record).toMatchObject({ reason: 'rebuild', status: 'failed' });
+      expect((await summary()).deployed!.digest).toBe(deployed);
+    } finally {
+      await clearSimFaults(stack);
+    }
   }, 120_000);
 });

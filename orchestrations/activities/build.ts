@@ -22,6 +22,8 @@ export interface BuildCheckInput {
   target: string;
   runId: string;
   watchSeconds: number;
+  /** How long reads of the run may fail without a break before the check fails (ELB_DEPENDENCY_RETRY_SECONDS). */
+  retrySeconds?: number;
 }
 export interface BuildCancelInput {
   target: string;
@@ -70,7 +72,12 @@ function runError(runId: string, status: string, message: string | null): Deploy
   };
 }
 
-/** Looks at the run until it ends or `watchSeconds` pass; a failing read is retried, then reported as a note. */
+/**
+ * Looks at the run until it ends or `watchSeconds` pass. A read that fails is a note — a passing Resource Manager
+ * hiccup is no failure — but reads failing without a break for `retrySeconds` fail the check with the adapter's code
+ * (registry_unavailable), and a refusal that retrying cannot change (forbidden, not found) fails it at once: the
+ * phase then says the registry could not be read instead of waiting for the build's deadline.
+ */
 export async function checkBuild(
   input: BuildCheckInput,
   d: ActivityDeps = activityDeps(),
@@ -79,10 +86,13 @@ export async function checkBuild(
     const arm = management(d);
     const { repository } = d.config.image;
     const deadline = Date.now() + Math.max(1, Math.min(input.watchSeconds, 600)) * 1000;
+    const retryMs = Math.max(0, input.retrySeconds ?? 30) * 1000;
+    let failingSince: number | null = null;
     let detail = `run ${input.runId}`;
     for (;;) {
       try {
         const run = await arm.run(input.runId);
+        failingSince = null;
         detail = `run ${input.runId} ${run.status}`;
         if (run.state === 'succeeded') {
           const digest = builtDigest(run.output, repository, d.config.pinnedTag);
@@ -91,11 +101,27 @@ export async function checkBuild(
         if (run.state === 'failed')
           return { state: 'failed', status: run.status, detail, error: runError(input.runId, run.status, run.error) };
       } catch (err) {
-        if (err instanceof DomainError && err.code === 'build_output_missing') throw err;
-        detail = `run ${input.runId}: ${err instanceof Error ? err.message.split('\n')[0] : 'read failed'}`;
+        if (err instanceof DomainError && err.code !== 'registry_unavailable') throw err;
+        failingSince ??= Date.now();
+        const reason = err instanceof Error ? err.message.split('\n')[0]! : 'read failed';
+        detail = `run ${input.runId}: ${reason}`;
+        if (Date.now() - failingSince >= retryMs) {
+          throw new DomainError(
+            'registry_unavailable',
+            `the registry's run ${input.runId} could not be read for ${Math.round((Date.now() - failingSince) / 1000)}s: ${reason}`,
+            503,
+            {
+              diagnostics: {
+                likely_cause: 'Azure Resource Manager did not answer for the registry.',
+                what_to_do: `Check the run in the registry (az acr task list-runs); it was cancelled from here if that was possible. Try again when Resource Manager answers.`,
+              },
+            },
+          );
+        }
       }
-      if (Date.now() + d.pollMs > deadline) return { state: 'running', status: 'Running', detail };
-      await sleep(d.pollMs);
+      const now = Date.now();
+      if (now + d.pollMs > deadline && failingSince === null) return { state: 'running', status: 'Running', detail };
+      await sleep(failingSince === null ? d.pollMs : Math.min(d.pollMs, failingSince + retryMs - now + 1));
     }
   });
 }

@@ -6,6 +6,9 @@ import { Progress } from './phases.orchestrator';
 import { callActivity, Cancelled, DeployRun, PhaseFailed } from './run.orchestrator';
 import { waitForBuild } from './waits.orchestrator';
 
+/** Codes of a run the registry itself ended: nothing is left to cancel. */
+const RUN_ENDED: ReadonlySet<string> = new Set(['build_failed', 'build_cancelled', 'build_output_missing']);
+
 export function* buildImage(run: DeployRun, progress: Progress): Generator<Task, void, unknown> {
   const { target } = run.input;
   run.begin('building_image', 'queueing an ACR Tasks build');
@@ -18,10 +21,19 @@ export function* buildImage(run: DeployRun, progress: Progress): Generator<Task,
     if (run.cancelRequested) throw new Cancelled('building_image');
     built = yield* waitForBuild(run, 'building_image', scheduled.run_id, scheduled.timeout_seconds);
   } catch (thrown) {
-    const ended = thrown instanceof PhaseFailed && thrown.error.code !== 'build_timeout';
-    // The run itself is stopped unless the registry already ended it.
+    const code = thrown instanceof PhaseFailed ? thrown.error.code : null;
+    // The run itself is stopped unless the registry already ended it (a registry that cannot be read may still be
+    // building: the cancel is tried, and its failure noted).
+    const ended = code !== null && RUN_ENDED.has(code);
     if (!ended) yield* cancelRun(run, scheduled.run_id);
-    progress.build.status = thrown instanceof Cancelled ? 'Canceled' : ended ? 'Failed' : 'Timeout';
+    progress.build.status =
+      thrown instanceof Cancelled
+        ? 'Canceled'
+        : ended
+          ? 'Failed'
+          : code === 'build_timeout'
+            ? 'Timeout'
+            : progress.build.status;
     throw thrown;
   }
   progress.build = { run_id: scheduled.run_id, status: built.status, digest: built.digest! };

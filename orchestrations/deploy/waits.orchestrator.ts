@@ -167,9 +167,10 @@ export function* waitForBuild(
 ): Generator<Task, BuildCheck, unknown> {
   const { target } = run.input;
   const timeoutSeconds = runTimeoutSeconds + 60;
+  const retrySeconds = run.timings.dependencyRetrySeconds;
   return yield* waitFor(run, name, {
     activity: 'buildCheck',
-    input: (watchSeconds) => ({ target, runId, watchSeconds }),
+    input: (watchSeconds) => ({ target, runId, watchSeconds, retrySeconds }),
     judge: (v) => ({
       done: v.state === 'succeeded',
       detail: v.detail,

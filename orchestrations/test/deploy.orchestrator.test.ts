@@ -564,6 +564,20 @@ describe('Rebuild & Deploy: the building_image prelude (replayed)', () => {
     expect(out.build).toMatchObject({ status: 'Failed', digest: null });
   });
 
+  it('a registry that cannot be read fails the phase with registry_unavailable and still tries to cancel the run', async () => {
+    const unreadable = () => ({
+      ok: false,
+      error: { code: 'registry_unavailable', message: "the registry's run ca7 could not be read for 30s" },
+    });
+    const { r, out } = await run(builds({ buildCheck: unreadable }), { input: rebuild });
+    expect(out).toMatchObject({ status: 'failed', error: { code: 'registry_unavailable' }, rollback: null });
+    expect(out.cluster_state).toMatch(/^unchanged/);
+    // Whether the run still builds is unknown: its last known status stays, and a cancel is tried.
+    expect(out.build).toMatchObject({ status: 'Queued', digest: null });
+    expect(r.calls.map((c) => c.name)).toEqual(['buildSchedule', 'buildCheck', 'buildCancel', 'deployFinish']);
+    expect(r.calls.find((c) => c.name === 'buildCheck')!.input).toMatchObject({ retrySeconds: expect.any(Number) });
+  });
+
   it('a run the registry never ends times out as build_timeout and is cancelled in the registry', async () => {
     const running = (i: { watchSeconds: number }, ctx: { advance(s: number): void }) => {
       ctx.advance(i.watchSeconds);

@@ -9,6 +9,7 @@ import { Operations } from './operations';
 import { runResource, type BuildRuns } from './builds';
 import type { ManagedCluster } from './cluster';
 import type { TokenIssuer } from './tokens';
+import type { FaultRegistry } from '../faults';
 
 export const IDENTITY_PATH = '/msi/token';
 const MAX_BODY_BYTES = 64 * 1024;
@@ -24,6 +25,7 @@ export interface ArmDeps {
   registry: { id: string; loginServer: () => string; sku: string };
   builds: BuildRuns;
   cluster: { id: string; mc: ManagedCluster; kubeconfig: () => string; kubernetesVersion: string };
+  faults: FaultRegistry;
   log?: ((line: string) => void) | undefined;
 }
 
@@ -36,6 +38,9 @@ export function createArmHandler(
     res.on('finish', () => deps.log?.(`${req.method} ${url.pathname} ${res.statusCode} ${Date.now() - started}ms`));
     if (url.pathname === IDENTITY_PATH) return deps.tokens.serve(req, res, url);
     try {
+      if (deps.faults.of('arm_errors').length > 0) {
+        throw new ArmError(503, 'ServiceUnavailable', 'The service is temporarily unavailable (injected fault).');
+      }
       await route(deps, req, res, url);
     } catch (err) {
       if (err instanceof ArmError) return sendArmError(res, err);

@@ -120,6 +120,7 @@ export async function startManagementPlane(o: ManagementPlaneOptions): Promise<M
       registry: { id: o.registryResourceId, loginServer: o.loginServer, sku: o.registrySku },
       builds,
       cluster: { id: o.clusterResourceId, mc: cluster, kubeconfig, kubernetesVersion: o.kubernetesVersion },
+      faults: o.faults,
       log: (l) => o.log(`arm ${l}`),
     }),
     { maxBodyBytes: ARM_MAX_BODY_BYTES, log: (line) => o.log(`arm port: ${line}`) },

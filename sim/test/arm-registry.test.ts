@@ -197,6 +197,20 @@ describe('ACR Tasks builds (scheduleRun → runs)', () => {
     expect((await sdk.ok('runs.list')).length).toBe(count);
   });
 
+  it('an arm_errors fault makes Resource Manager answer 503 until cleared; tokens are still issued', async () => {
+    const fault = sim.faults.add({ type: 'arm_errors' });
+    try {
+      const r = await sdk.call('registries.get');
+      expect(r.ok).toBe(false);
+      expect(r.error).toMatchObject({ status: 503, code: 'ServiceUnavailable' });
+      // Lasting, unlike the build faults: a second read fails too.
+      expect((await sdk.call('runs.list')).error).toMatchObject({ status: 503 });
+    } finally {
+      sim.faults.remove(fault.id);
+    }
+    expect((await sdk.ok('registries.get')).name).toBe('elbsim');
+  });
+
   it('an unknown run is 404 ResourceNotFound', async () => {
     const r = await sdk.call('runs.get', { runId: 'ca999999' });
     expect(r.error).toMatchObject({ status: 404, code: 'ResourceNotFound' });

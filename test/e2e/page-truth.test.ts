@@ -221,6 +221,73 @@ describe('a part that stops answering is named before anyone clicks (real stack,
   }, 90_000);
 });
 
+describe('Rebuild & Deploy seen from two tabs, with a push arriving during it (real stack, Chromium)', () => {
+  it('both tabs follow the build and its deploy, then the queued push, each within 2 s', async () => {
+    await waitForIdle(stack);
+    // The build takes 4 s, so both tabs have time to show it and the push lands while the rebuild holds the lease.
+    await addSimFault(stack, { type: 'build_slow', delay_ms: 4000 });
+    const phone = await browser.context.newPage();
+    try {
+      await phone.setViewportSize({ width: 390, height: 844 });
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.goto(`${stack.webUrl}/docs`);
+      await phone.goto(`${stack.webUrl}/docs`);
+      const rebuild = page.locator('elb-update-card').getByRole('button', { name: 'Rebuild & Deploy v3.4' });
+      await rebuild.waitFor(WAIT);
+      await rebuild.click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Rebuild & Deploy v3.4' }).click();
+      const shownOn = (tab: Page, text: string | RegExp) =>
+        tab
+          .getByText(text)
+          .first()
+          .waitFor({ timeout: 60_000 })
+          .then(() => Date.now());
+      const building = serverSees((a) => a.active_deploy?.reason === 'rebuild', 'the rebuild to start');
+      const [onDesktop, onPhone] = await Promise.all([
+        lag(building, shownOn(page, 'Building the image with ACR Tasks')),
+        lag(building, shownOn(phone, 'Building the image with ACR Tasks')),
+      ]);
+      expect(onDesktop).toBeLessThan(WITHIN_MS);
+      expect(onPhone).toBeLessThan(WITHIN_MS);
+      await screenshot(phone, 'truth-rebuild-building-390');
+
+      // A push once the build has pushed, while the rebuild deploys what it built: queued behind it, then deployed
+      // after it (or at once, should the rebuild have ended first). Either way the page says so within 2 s.
+      await eventually(
+        async () => {
+          const active = (await summary()).active_deploy;
+          return active?.reason !== 'rebuild' || active.phase !== 'building_image' ? true : undefined;
+        },
+        'the build to end',
+        60_000,
+        100,
+      );
+      const pushed = await pushImage(stack);
+      const updated = serverSees(
+        (a) =>
+          a.last_deploy?.reason === 'auto' && a.last_deploy.digest === pushed.digest && !!a.last_deploy.finished_at,
+        'the pushed image to be deployed',
+      );
+      const [desktopLag, phoneLag] = await Promise.all([
+        lag(updated, shownOn(page, /Updated automatically to 3\.4/)),
+        lag(updated, shownOn(phone, /Updated automatically to 3\.4/)),
+      ]);
+      expect(desktopLag).toBeLessThan(WITHIN_MS);
+      expect(phoneLag).toBeLessThan(WITHIN_MS);
+      const idle = await waitForIdle(stack);
+      expect(idle.deployed?.digest).toBe(pushed.digest);
+      const records = await api('/targets/local/openapi/deployments', contract.DeploymentList);
+      // The rebuild's record, then the push's: one each, in that order.
+      expect(records.slice(0, 2).map((r) => r.reason)).toEqual(['auto', 'rebuild']);
+      await screenshot(page, 'truth-rebuild-then-push');
+      await screenshot(phone, 'truth-rebuild-then-push-390');
+    } finally {
+      await phone.close();
+      await clearSimFaults(stack);
+    }
+  }, 120_000);
+});
+
 describe('every page fits a 390 px screen with real data', () => {
   it('has no horizontal scroll on /docs, Overview, History and an unknown route', async () => {
     await page.setViewportSize({ width: 390, height: 844 });

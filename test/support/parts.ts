@@ -132,9 +132,11 @@ export async function startParts(options: PartsOptions): Promise<PartsStack> {
   };
 
   try {
-    await startPart('azurite');
-    await startSim();
-    await startPart('terminal-exec');
+    // Azurite, the sim and the exec server need nothing of each other: started together (each still waits for its
+    // own ports), then the app, which reads tables at start-up. allSettled, so a failed start stops the others.
+    const first = await Promise.allSettled([startPart('azurite'), startSim(), startPart('terminal-exec')]);
+    const failed = first.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     await startPart('api');
   } catch (err) {
     await stack.stop();

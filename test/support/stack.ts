@@ -102,6 +102,10 @@ export async function prepareLocalStack(
   const lbIpStart = `127.${1 + Math.floor(Math.random() * 254)}.${Math.floor(Math.random() * 256)}.2`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    // The reconcile timer (every 10 min by default) would deploy a --no-event push by itself when a tick falls inside
+    // a test that checks that nothing happens without the button: once a year, unless a test sets its own schedule
+    // (test/e2e/reconcile.test.ts).
+    ELB_RECONCILE_SCHEDULE: '0 0 0 1 1 *',
     ...(typeof extraEnv === 'function' ? extraEnv(localDir) : extraEnv),
     ELB_LOCAL_DIR: localDir,
     ELB_SKIP_BUILD: '1',

@@ -1,6 +1,15 @@
 // Prints one plain closing line, "tests: N passed, N failed, N skipped", so CI logs state the outcome in a form
-// any tool can read, whatever the runner's own summary looks like.
+// any tool can read, whatever the runner's own summary looks like. Then the slowest test files, one line each
+// ("slow: 42.1s path"), so every CI log shows where the time goes.
 import type { Reporter, TestModule } from 'vitest/node';
+
+const SLOWEST_SHOWN = 15;
+
+/** Wall time a file spent in its worker: environment, harness, import and collection, then tests and hooks. */
+function fileSeconds(module: TestModule): number {
+  const d = module.diagnostic();
+  return (d.environmentSetupDuration + d.prepareDuration + d.collectDuration + d.setupDuration + d.duration) / 1000;
+}
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
@@ -17,5 +26,11 @@ export default class SummaryReporter implements Reporter {
       if (module.state() === 'failed' && [...module.children.allTests('failed')].length === 0) count.failed++;
     }
     console.log(`tests: ${count.passed} passed, ${count.failed} failed, ${count.skipped} skipped`);
+
+    const slowest = testModules
+      .map((module) => ({ path: module.relativeModuleId, seconds: fileSeconds(module) }))
+      .sort((a, b) => b.seconds - a.seconds || a.path.localeCompare(b.path))
+      .slice(0, SLOWEST_SHOWN);
+    for (const file of slowest) console.log(`slow: ${file.seconds.toFixed(1)}s ${file.path}`);
   }
 }

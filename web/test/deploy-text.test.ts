@@ -141,6 +141,23 @@ describe('Overview target state', () => {
       detail: 'the exec server does not answer',
     });
   });
+
+  it('says Drift (over an available update) with what runs and what was deployed, and Correcting drift', () => {
+    const s = (options: Parameters<typeof summary>[0]) => targetState(parseSummary(summary(options)), NOW);
+    const drift = { detected: true, live_image: '127.0.0.1:5001/elb-openapi:3.3', since: null };
+    expect(s({ drift, registryDigest: DIGEST_NEW })).toEqual({
+      label: 'Drift',
+      tone: 'warn',
+      detail:
+        'Drift: the cluster runs 127.0.0.1:5001/elb-openapi:3.3, elb-control deployed 127.0.0.1:5001/elb-openapi@sha256:111111111111',
+    });
+    expect(
+      s({
+        drift,
+        active: { instance_id: 'd', runtime_status: 'Running', phase: 'applying_manifests', reason: 'drift' },
+      }),
+    ).toEqual({ label: 'Correcting drift', tone: 'accent', detail: 'Applying manifests' });
+  });
 });
 
 describe('change feed and dismissals', () => {

@@ -87,6 +87,9 @@ export interface SummaryOptions {
   policy?: Wire<typeof contract.PolicyView> | null;
   /** The update waiting for approval or the window. */
   pendingUpdate?: Wire<typeof contract.PendingUpdate> | null;
+  /** The summary's drift (none by default) and the last reconcile's finding (none by default). */
+  drift?: Wire<typeof contract.TargetSummary>['drift'];
+  lastReconcile?: Wire<typeof contract.ReconcileFinding> | null;
 }
 
 export function summary(options: SummaryOptions = {}): Wire<typeof contract.TargetSummary> {
@@ -113,7 +116,8 @@ export function summary(options: SummaryOptions = {}): Wire<typeof contract.Targ
         ? { tag: '3.4', digest: null, tags: [], error: 'registry_unavailable: the registry does not answer' }
         : { tag: '3.4', digest: registryDigest, tags: options.tags ?? ['3.3', '3.4'] },
     update_available: installed && registryDigest !== null && registryDigest !== deployedDigest,
-    drift: { detected: false, live_image: null },
+    drift: options.drift ?? { detected: false, live_image: null },
+    last_reconcile: options.lastReconcile ?? null,
     service: installed
       ? options.serviceError
         ? // As the server answers when the cluster cannot be read: installed per its own record, no address.

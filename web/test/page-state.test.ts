@@ -248,14 +248,43 @@ describe('server-side signals', () => {
     expect(state.kind === 'installing' && state.deploy.pendingTooLong).toBe(true);
   });
 
-  it('reports drift (the cluster runs another image) and the registry error', () => {
+  it('reports drift (the cluster runs another image, since when), the last reconcile and the registry error', () => {
+    const base = summary({ registryDigest: null });
     const s = parseSummary({
-      ...summary({ registryDigest: null }),
-      drift: { detected: true, live_image: 'elsewhere/elb-openapi:dev' },
+      ...base,
+      drift: { detected: true, live_image: 'elsewhere/elb-openapi:dev', since: '2026-01-01T11:58:00.000Z' },
       registry: { tag: '3.4', digest: null, tags: [], error: 'registry unreachable' },
+      last_reconcile: {
+        target: 'local',
+        at: '2026-01-01T12:00:00.000Z',
+        skipped: null,
+        update: {
+          tag: null,
+          digest: null,
+          action: 'none',
+          reason: 'registry_unavailable',
+          outcome: null,
+          deploy_id: null,
+        },
+        drift: {
+          state: 'detected',
+          live_image: 'elsewhere/elb-openapi:dev',
+          deployed_image: base.deployed?.image ?? null,
+          action: 'known',
+          deploy_id: null,
+          error: null,
+        },
+        message: 'could not read the registry',
+        error: null,
+      },
     });
     const state = deriveDocsState(inputs(s));
-    expect(state.kind === 'installed' && state.update.driftImage).toBe('elsewhere/elb-openapi:dev');
+    expect(state.kind === 'installed' && state.update.drift).toMatch(
+      /^Drift: the cluster runs elsewhere\/elb-openapi:dev, elb-control deployed \S+@sha256:[0-9a-f]{12} \(since (2026-01-01 )?11:58 UTC\)$/,
+    );
+    expect(state.kind === 'installed' && state.update.reconcile).toMatch(
+      /^Last reconcile (2026-01-01 )?12:00 UTC: could not read the registry$/,
+    );
     expect(state.kind === 'installed' && state.update.registryError).toBe('registry unreachable');
     expect(state.kind === 'installed' && state.update.registryUnknown).toBe(true);
   });

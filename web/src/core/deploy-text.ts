@@ -84,6 +84,8 @@ export function reasonText(reason: string | null, requester: string | null): str
       return `rebuild and deploy${by}`;
     case 'start_cluster':
       return `cluster start${by}`;
+    case 'drift':
+      return `drift correction${by}`;
     case null:
       return requester ? `started by ${requester}` : '';
     default:

@@ -61,9 +61,21 @@ export function outcomeOf(status: DeployStatus): DeployOutcome {
   return outcomeOfRuntime(status.runtime_status, status.phase);
 }
 
-/** What an operation is called in headlines: a token rotation, a cluster start, or a deploy (every other reason). */
+/**
+ * What an operation is called in headlines: a token rotation, a cluster start, a Rebuild & Deploy, or a deploy (every
+ * other reason).
+ */
 export function operationNoun(reason: string | null): string {
-  return reason === 'rotate_token' ? 'Token rotation' : reason === 'start_cluster' ? 'Cluster start' : 'Deploy';
+  switch (reason) {
+    case 'rotate_token':
+      return 'Token rotation';
+    case 'start_cluster':
+      return 'Cluster start';
+    case 'rebuild':
+      return 'Rebuild & Deploy';
+    default:
+      return 'Deploy';
+  }
 }
 
 /** A one-line, user-facing headline for each outcome of a deploy, or of a token rotation. */

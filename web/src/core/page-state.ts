@@ -1,6 +1,7 @@
 // The /docs page's one explicit state, derived from what the server said and nothing else. Elements render
 // this value; they do not combine conditions of their own, so two contradictory cards can never stack
 // (docs/dashboard.md, "The /docs page") and every state is reachable from a unit test with a fixed clock.
+import { driftText, reconcileText } from './drift.js';
 import type { DependencyProblem, DeployBrief, DeployError, DeployStatus, TargetSummary } from '../api/types.js';
 import {
   autoUpdateHeadline,
@@ -123,8 +124,10 @@ export interface UpdateAdvice {
   registryUnknown: boolean;
   /** The server's reason the registry could not be read. */
   registryError: string | null;
-  /** The image the cluster runs when it is not the one elb-control deployed (changed outside elb-control). */
-  driftImage: string | null;
+  /** "Drift: the cluster runs X, elb-control deployed Y (since …)" when the cluster was changed outside elb-control. */
+  drift: string | null;
+  /** What the last reconcile pass found ("Last reconcile 22:01 UTC: …"), or null before the first. */
+  reconcile: string | null;
   newerTags: string[];
   /** What Rebuild & Deploy would build (`elb-openapi:3.4`); null when the server does not offer it. */
   rebuildImage: string | null;
@@ -315,7 +318,8 @@ export function updateAdvice(summary: TargetSummary, now: number): UpdateAdvice 
     failedDigest: failed ? failedDigestText(failed, now) : null,
     registryUnknown: summary.registry === null || registryDigest === null,
     registryError: summary.registry?.error ?? null,
-    driftImage: summary.drift?.detected ? (summary.drift.live_image ?? 'an unknown image') : null,
+    drift: driftText(summary, now),
+    reconcile: reconcileText(summary, now),
     newerTags: newerTags(summary.registry?.tags ?? [], summary.pinned_tag),
     rebuildImage: summary.rebuild?.image ?? null,
   };

@@ -23,7 +23,9 @@ export function targetState(summary: TargetSummary, now: number): TargetState {
             ? 'Rotating the API token'
             : active.reason === 'start_cluster'
               ? 'Starting the cluster'
-              : 'Deploying',
+              : active.reason === 'drift'
+                ? 'Correcting drift'
+                : 'Deploying',
       tone: 'accent',
       detail: phaseLabel(active.phase),
     };
@@ -43,6 +45,7 @@ export function targetState(summary: TargetSummary, now: number): TargetState {
   if (summary.service.error) return { label: 'State unknown', tone: 'warn', detail: summary.service.error };
   if (!summary.service.installed) return { label: 'Not installed', tone: '', detail: downText };
   const advice = updateAdvice(summary, now);
+  if (advice.drift) return { label: 'Drift', tone: 'warn', detail: advice.drift };
   if (advice.updateAvailable && summary.registry_digest_failed) {
     return {
       label: 'Update failed before',

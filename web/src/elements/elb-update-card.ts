@@ -101,13 +101,14 @@ export class ElbUpdateCard extends DeployOfferCard {
       </p>
       ${this.statusLine(advice)}
       ${
-        advice.driftImage
-          ? html`<div class="notice warn" role="status">
-              The cluster runs <code>${advice.driftImage}</code>, not the image elb-control deployed: it was changed
-              outside elb-control. Updating puts the pinned digest back.
+        advice.drift
+          ? html`<div class="notice warn" role="status" data-drift>
+              ${advice.drift}. It was changed outside elb-control; with drift policy <code>correct</code> the reconcile
+              puts the deployed image back, with <code>notify</code> it only reports it (Update deploys it again).
             </div>`
           : nothing
       }
+      ${advice.reconcile ? html`<p class="muted" data-reconcile>${advice.reconcile}</p>` : nothing}
       ${
         advice.newerTags.length > 0
           ? html`<div class="notice">

@@ -106,7 +106,7 @@ describe('Rebuild & Deploy (contract fixtures, Chromium)', () => {
       lastDeploy: deployBrief({ deploy_id: 'rb-1', reason: 'rebuild' }),
     };
     const result = page.locator('elb-deploy-result');
-    await result.getByText('Deploy succeeded').waitFor(WAIT);
+    await result.getByText('Rebuild & Deploy succeeded').waitFor(WAIT);
     expect(await shownText(page, 'elb-deploy-result')).toContain('rebuild and deploy by');
     await checkDesktopAndPhone(page, 'rebuild-done');
     await expectAxeClean(page);
