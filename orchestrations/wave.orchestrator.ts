@@ -6,7 +6,12 @@
 // the wave, through the lease service. Later groups stay untouched. A cancel (or a newer image superseding the wave)
 // stops it before its next group. Deterministic: time from the replay clock, every look at the world an activity.
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
-import { SUPERSEDE_EVENT, UPDATE_TARGET_ORCHESTRATOR, UpdateTargetInput, UpdateTargetOutput } from '../core/update-model';
+import {
+  SUPERSEDE_EVENT,
+  UPDATE_TARGET_ORCHESTRATOR,
+  UpdateTargetInput,
+  UpdateTargetOutput,
+} from '../core/update-model';
 import type { WaveView } from '../core/contract/waves';
 import {
   finished,
@@ -154,28 +159,33 @@ function* runGroup(run: WaveRun, index: number): Generator<Task, boolean, unknow
   });
   run.publish();
 
-  // Each update's end is shown as it comes; a stop arriving meanwhile is shown too, and honoured after the group.
-  let open = updates;
-  while (open.length > 0) {
-    const stopWasOpen = !run.stopped;
-    yield run.context.df.Task.any([...open.map((u) => u.task), ...run.stopEvents]);
-    for (const u of open.filter((u) => u.task.isCompleted || u.task.isFaulted)) {
-      if (u.task.isCompleted) {
-        const output = u.task.result as UpdateTargetOutput;
-        run.view = withTarget(run.view, index, u.target, {
-          state: targetStateOf(output),
-          outcome: output.outcome,
-          deploy_id: output.deployId,
-          detail: outcomeDetail(output),
-        });
-      } else {
-        const error = faultToError(u.task.result);
-        run.view = withTarget(run.view, index, u.target, { state: 'failed', outcome: 'failed', detail: error.message });
+  // The group's updates run at once and are waited for together (a task is never put in a second compound task:
+  // the library would emit its action again). A stop arriving meanwhile is shown at once, honoured after the group.
+  const all = run.context.df.Task.all(updates.map((u) => u.task));
+  const winner = yield run.context.df.Task.any([all, ...run.stopEvents]);
+  if (winner !== all) run.publish();
+  for (const u of updates) {
+    if (!u.task.isCompleted && !u.task.isFaulted) {
+      try {
+        yield u.task;
+      } catch {
+        // recorded below
       }
     }
-    open = open.filter((u) => !u.task.isCompleted && !u.task.isFaulted);
-    if (open.length > 0 || stopWasOpen !== !run.stopped) run.publish();
+    if (u.task.isCompleted) {
+      const output = u.task.result as UpdateTargetOutput;
+      run.view = withTarget(run.view, index, u.target, {
+        state: targetStateOf(output),
+        outcome: output.outcome,
+        deploy_id: output.deployId,
+        detail: outcomeDetail(output),
+      });
+    } else {
+      const error = faultToError(u.task.result);
+      run.view = withTarget(run.view, index, u.target, { state: 'failed', outcome: 'failed', detail: error.message });
+    }
   }
+  run.publish();
 
   const targets = run.view.groups[index]!.targets;
   if (!targets.every((t) => t.state === 'succeeded')) {
@@ -183,12 +193,18 @@ function* runGroup(run: WaveRun, index: number): Generator<Task, boolean, unknow
     return true;
   }
 
-  const soakEnds = new Date(run.context.df.currentUtcDateTime.getTime() + group.soakSeconds * 1000).toISOString();
+  const soakEnd = structuredClone(run.context.df.currentUtcDateTime);
+  soakEnd.setTime(soakEnd.getTime() + group.soakSeconds * 1000);
+  const soakEnds = soakEnd.toISOString();
   run.view = withGroup(run.view, index, { state: 'soaking', soak_ends_at: soakEnds });
   run.publish();
+  const stoppedBefore = run.stopped;
   if (yield* run.pause(group.soakSeconds)) {
     run.view = withGroup(run.view, index, { state: 'halted' });
-    run.stopHere(index + 1, `during the soak of group ${group.name}`);
+    run.stopHere(
+      index + 1,
+      stoppedBefore ? `while group ${group.name} updated (before its soak)` : `during the soak of group ${group.name}`,
+    );
     return true;
   }
 
@@ -219,7 +235,14 @@ function* checkHealth(run: WaveRun, index: number): Generator<Task, string[], un
   try {
     yield run.context.df.Task.all(tasks);
   } catch {
-    // One check broke: the others' answers are read below; a check without an answer counts as unhealthy.
+    // One check broke (it counts as unhealthy); the others' answers are still awaited, one by one.
+    for (const task of tasks.filter((t) => !t.isCompleted && !t.isFaulted)) {
+      try {
+        yield task;
+      } catch {
+        // read below
+      }
+    }
   }
   const unhealthy: string[] = [];
   targets.forEach((target, i) => {

@@ -10,7 +10,15 @@ export const WaveId = z.string().check(z.regex(WAVE_ID, 'must be wave-<20 hex di
 export const WAVE_TARGET_STATES = ['waiting', 'updating', 'succeeded', 'failed', 'rolled_back', 'skipped'] as const;
 export const WaveTargetState = z.enum(WAVE_TARGET_STATES);
 
-export const WAVE_GROUP_STATES = ['waiting', 'updating', 'soaking', 'checking', 'succeeded', 'halted', 'skipped'] as const;
+export const WAVE_GROUP_STATES = [
+  'waiting',
+  'updating',
+  'soaking',
+  'checking',
+  'succeeded',
+  'halted',
+  'skipped',
+] as const;
 export const WaveGroupState = z.enum(WAVE_GROUP_STATES);
 
 /** `queued`: waiting for the wave it superseded to stop; `halted`: a target failed; the rest end it by hand or by a newer image. */

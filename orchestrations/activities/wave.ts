@@ -90,7 +90,10 @@ export interface WaveDeployState {
 }
 
 /** Where a deploy the wave started stands, from its history record. */
-export async function readWaveDeploy(input: WaveDeployInput, d: ActivityDeps = activityDeps()): Promise<WaveDeployState> {
+export async function readWaveDeploy(
+  input: WaveDeployInput,
+  d: ActivityDeps = activityDeps(),
+): Promise<WaveDeployState> {
   const record = await d.deployments.get(input.target, input.deployId);
   if (!record) return { finished: false, status: null, detail: 'no history record yet' };
   return {
