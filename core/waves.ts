@@ -17,14 +17,12 @@ export interface WaveInput {
   policies: Record<string, UpdatePolicy>;
   offeredAt: string;
   trigger: UpdateTrigger;
-  /** The running wave this one replaces: it starts its first group only once that one has stopped. */
-  supersedes: string | null;
+  /** The running waves this one supersedes: it starts its first group only once every one of them has stopped. */
+  supersedes: string[];
   /** Durable timer between two looks at a wave being waited for, or at a rollback being followed. */
   pollIntervalSeconds: number;
   /** How long the health check after a soak may watch for a healthy service (a bounded activity). */
   healthWatchSeconds: number;
-  /** ELB_DEPENDENCY_RETRY_SECONDS: how long the health check retries a cluster that does not answer. */
-  retrySeconds: number;
 }
 
 /** One wave per image: the same digest offered twice (a redelivery, the reconcile) names the same instance. */
@@ -40,7 +38,7 @@ export function updateIdOf(waveId: string, target: string): string {
 export function initialWave(waveId: string, input: WaveInput, now: string): WaveView {
   return {
     wave_id: waveId,
-    state: input.supersedes ? 'queued' : 'running',
+    state: input.supersedes.length > 0 ? 'queued' : 'running',
     image: { tag: input.image.tag, digest: input.image.digest },
     trigger: input.trigger,
     offered_at: input.offeredAt,

@@ -108,8 +108,8 @@ class WaveRun {
 export const updateWaveOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const run = new WaveRun(context);
   run.publish();
-  if (run.input.supersedes) {
-    yield* awaitSuperseded(run, run.input.supersedes);
+  if (run.input.supersedes.length > 0) {
+    for (const previous of run.input.supersedes) if (!run.stopped) yield* awaitSuperseded(run, previous);
     if (!run.stopped) run.view = { ...run.view, state: 'running' };
   }
   let halted = false;

@@ -64,8 +64,8 @@ export const WaveView = z.object({
   /** Why the wave stopped short, in words: the target, its outcome and error; or who cancelled it. */
   halted_because: z.nullable(z.string()),
   cancel_requested: z.boolean(),
-  /** The wave this one waited for (a newer image supersedes the running wave: docs/policies.md "Waves"). */
-  supersedes: z.nullable(z.string()),
+  /** The waves this one superseded and waited for (docs/policies.md "Waves"). */
+  supersedes: z.array(z.string()),
 });
 
 /** GET /api/waves: the running and the most recent waves, newest first. */

@@ -24,10 +24,9 @@ const input: WaveInput = {
   policies: { canary: DEFAULT_POLICY, 'prod-a': approve, 'prod-b': DEFAULT_POLICY },
   offeredAt: '2026-01-01T00:00:00.000Z',
   trigger: 'push',
-  supersedes: null,
+  supersedes: [],
   pollIntervalSeconds: 5,
   healthWatchSeconds: 20,
-  retrySeconds: 30,
 };
 
 const output = (i: UpdateTargetInput, outcome: UpdateTargetOutput['outcome'], error: string | null = null) => ({
@@ -272,7 +271,7 @@ describe('updateWave orchestration (replayed by durable-functions)', () => {
 
     const newer = await run(
       { waveEnded: (_i, ctx: ScenarioContext) => ctx.callIndex >= 2 },
-      { ...input, supersedes: WAVE.replace(/b/g, 'a') },
+      { ...input, supersedes: [WAVE.replace(/b/g, 'a')] },
     );
     expect(calls(newer.r).slice(0, 4)).toEqual([
       'waveEnded @0',
@@ -283,7 +282,7 @@ describe('updateWave orchestration (replayed by durable-functions)', () => {
     expect((newer.r.calls[0]!.input as { waveId: string }).waveId).toBe('wave-aaaaaaaaaaaaaaaaaaaa');
     expect((newer.r.statuses as WaveView[])[0]).toMatchObject({
       state: 'queued',
-      supersedes: 'wave-aaaaaaaaaaaaaaaaaaaa',
+      supersedes: ['wave-aaaaaaaaaaaaaaaaaaaa'],
     });
     expect(newer.view.state).toBe('succeeded');
   });
