@@ -8,12 +8,14 @@ import { desiredTagOf, followsTag, policyOf, updateRoute, UpdateRoute } from '..
 import { UpdateTrigger } from '../core/update-model';
 import { clusterPowerView } from '../functions/lib/views';
 import { adapters, deployLeases } from './composition';
+import { offerWave } from './waves';
 
 /** What became of an offered image on one target, for the caller's log line. */
 export type OfferOutcome =
   | { route: UpdateRoute | null; action: 'ignore'; reason: string }
   | { route: 'deploy'; action: 'start'; instanceId: string }
   | { route: 'deploy'; action: 'queue' }
+  | { route: 'wave'; action: 'start'; instanceId: string }
   | { route: 'announce'; action: 'announce' };
 
 /**
@@ -46,9 +48,13 @@ export async function offerUpdate(
     }
     case 'announce':
       return announce(target, push, trigger);
+    case 'wave': {
+      // One wave per digest for all the wave's targets: the first of them to see the image starts it.
+      const wave = await offerWave(client, push, trigger);
+      return { route, ...wave };
+    }
     case 'gate':
-    case 'wave':
-      // Built with the approval gate and the waves (docs/policies.md); until then such a policy is refused at load.
+      // Built with the approval gate (docs/policies.md); until then such a policy is refused at load.
       return { route, action: 'ignore', reason: `${route}_not_available` };
   }
 }
