@@ -94,7 +94,12 @@ export function waveOf(s: DurableOrchestrationStatus): WaveView | null {
 /** The waves of the last LIST_DAYS days, running ones first, then the newest. */
 export async function listWaves(client: DurableClient, now = new Date()): Promise<WaveView[]> {
   const from = new Date(now.getTime() - LIST_DAYS * 86_400_000);
-  const all = (await client.getStatusBy({ createdTimeFrom: from })).filter(isWave);
+  let all: DurableOrchestrationStatus[];
+  try {
+    all = (await client.getStatusBy({ createdTimeFrom: from })).filter(isWave);
+  } catch {
+    throw new DomainError('durable_unavailable', 'the orchestration service is unavailable', 503);
+  }
   all.sort((a, b) => new Date(b.createdTime).getTime() - new Date(a.createdTime).getTime());
   return all
     .map(waveOf)
@@ -105,7 +110,12 @@ export async function listWaves(client: DurableClient, now = new Date()): Promis
 
 /** Asks a running wave to stop before its next group (a deployer's cancel). */
 export async function cancelWave(client: DurableClient, waveId: string, requester: string): Promise<void> {
-  const s = await known(client, waveId);
+  let s: DurableOrchestrationStatus | null;
+  try {
+    s = await known(client, waveId);
+  } catch {
+    throw new DomainError('durable_unavailable', 'the orchestration service is unavailable', 503);
+  }
   if (!s || !isWave(s)) throw new DomainError('unknown_wave', `there is no wave ${waveId}`, 404);
   if (TERMINAL_RUNTIME.has(s.runtimeStatus)) {
     throw new DomainError('wave_not_running', `wave ${waveId} has already ended (${s.runtimeStatus})`, 409);
