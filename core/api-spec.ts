@@ -5,6 +5,7 @@
 import * as z from 'zod/mini';
 import * as contract from './contract';
 import { ProxyAnswer, ProxyRequestBody } from './contract/proxy';
+import { WaveCancelAnswer, WavesAnswer, WaveView } from './contract/waves';
 import { ROUTES, type Answer, type Method, type Operation } from './contract/routes';
 
 /** Named schemas, referenced as `#/components/schemas/<name>`. Every answer's schema must be one of them. */
@@ -41,6 +42,9 @@ const COMPONENTS: Record<string, z.core.$ZodType> = {
   ClusterStartRequest: contract.ClusterStartBody,
   ProxyRequest: ProxyRequestBody,
   ProxyAnswer,
+  Wave: WaveView,
+  Waves: WavesAnswer,
+  WaveCancelAnswer,
 };
 
 type JsonSchema = Record<string, unknown>;
