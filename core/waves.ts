@@ -77,13 +77,20 @@ export function withTarget(view: WaveView, group: number, target: string, patch:
 }
 
 /**
- * The state a finished update leaves its target in (only `succeeded` lets its group go on): an update that deployed nothing (rejected, expired, cancelled,
- * superseded, skipped) leaves it `skipped`; its outcome says which.
+ * Whether a finished update lets its group go on: it succeeded, or found the digest already deployed (an earlier
+ * update or a manual deploy got there first). Anything else halts the wave.
+ */
+export function passed(output: UpdateTargetOutput): boolean {
+  return output.outcome === 'succeeded' || (output.outcome === 'skipped' && output.error?.code === 'already_deployed');
+}
+
+/**
+ * The state a finished update leaves its target in: an update that deployed nothing (rejected, expired, cancelled,
+ * superseded, skipped for another reason) leaves it `skipped`; its outcome says which.
  */
 export function targetStateOf(output: UpdateTargetOutput): WaveTarget['state'] {
+  if (passed(output)) return 'succeeded';
   switch (output.outcome) {
-    case 'succeeded':
-      return 'succeeded';
     case 'rolled_back':
       return 'rolled_back';
     case 'failed':
@@ -96,6 +103,7 @@ export function targetStateOf(output: UpdateTargetOutput): WaveTarget['state'] {
 /** One line on a finished update: its outcome, and the error or the decision behind it. */
 export function outcomeDetail(output: UpdateTargetOutput): string | null {
   if (output.outcome === 'succeeded') return null;
+  if (passed(output)) return 'already deployed';
   if (output.error) return `${output.error.code}: ${output.error.message}`.slice(0, 300);
   if (output.decision)
     return `${output.decision.decision === 'reject' ? 'rejected' : 'approved'} by ${output.decision.by}${

@@ -300,4 +300,19 @@ describe('updateWave orchestration (replayed by durable-functions)', () => {
     ]);
     expect(view.state).toBe('succeeded');
   });
+
+  it('a target that already runs the digest counts as updated (soaked and checked like the others)', async () => {
+    const { r, view } = await run({
+      updateTarget: (i: UpdateTargetInput) =>
+        i.target === 'canary' ? { ...output(i, 'skipped', 'already_deployed') } : output(i, 'succeeded'),
+    });
+    expect(view.state).toBe('succeeded');
+    expect(view.groups[0]!.targets[0]).toMatchObject({ state: 'succeeded', outcome: 'skipped' });
+    expect(calls(r)).toContain('waveCheckHealth canary @60');
+    const other = await run({
+      updateTarget: (i: UpdateTargetInput) => output(i, 'skipped', 'digest_failed_before'),
+    });
+    expect(other.view.state).toBe('halted');
+    expect(other.view.groups[0]!.targets[0]!.state).toBe('skipped');
+  });
 });
