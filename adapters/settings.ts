@@ -1,7 +1,7 @@
 // Reads the app's settings from the environment once per process (the Functions host sets them from app settings
 // or local.settings.json). The rules live in core/config.ts.
 import { readFileSync } from 'node:fs';
-import { AppConfig, loadConfig } from '../core/config';
+import { AppConfig, loadConfig, NotifyDestination, parseNotifyWebhooks } from '../core/config';
 import { DomainError } from '../core/errors';
 
 let cached: AppConfig | null = null;
@@ -27,4 +27,13 @@ export function execToken(): string {
   if (token.length < 32)
     throw new DomainError('exec_not_configured', 'EXEC_TOKEN is not set (or shorter than 32 characters)', 503);
   return token;
+}
+
+/**
+ * A notification destination's URL and format, read from ELB_NOTIFY_WEBHOOKS on use (like the exec token: the URL is a
+ * secret and is never copied into the config object); null when no destination has that name (any more).
+ */
+export function notifyDestination(name: string): { url: string; format: NotifyDestination['format'] } | null {
+  const found = parseNotifyWebhooks(process.env.ELB_NOTIFY_WEBHOOKS).find((d) => d.name === name);
+  return found ? { url: found.url, format: found.format } : null;
 }

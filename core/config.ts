@@ -4,8 +4,9 @@ import type * as z from 'zod/mini';
 import type { BuildSource } from './build';
 import { DomainError } from './errors';
 import { WaveGroup, WaveList } from './contract/policy';
-import { AppSettings } from './contract/settings';
+import { AppSettings, NotifyDestinationList } from './contract/settings';
 import { ImageRepository, parseImageRepository, registryEndpoint } from './image';
+import type { NotifyRoute } from './notifications';
 import { parseTargets, Target } from './targets';
 import { validate } from './validate';
 
@@ -55,6 +56,10 @@ export interface AppConfig {
   clusterStartTimeoutSeconds: number;
   /** Wave groups in update order (ELB_WAVES); empty → every target updates on its own. */
   waves: WaveGroup[];
+  /** Tests only (ELB_TEST_HOUR_SECONDS): seconds per hour of an approval deadline; null → 3600. */
+  testHourSeconds: number | null;
+  /** Where notifications go (ELB_NOTIFY_WEBHOOKS), without the URLs: those are secrets, read on use. */
+  notifications: NotifyRoute[];
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -112,6 +117,34 @@ function buildSource(settings: z.output<typeof AppSettings>): BuildSource | null
   };
 }
 
+/** A notification destination with its URL (a secret: kept out of AppConfig, see notifyRoutes). */
+export type NotifyDestination = z.output<typeof NotifyDestinationList>[number];
+
+/**
+ * ELB_NOTIFY_WEBHOOKS (JSON) → its destinations; absent or blank → none. Errors name the field, never the value:
+ * the URLs are secrets, and JSON.parse's own message would quote the text.
+ */
+export function parseNotifyWebhooks(json: string | undefined): NotifyDestination[] {
+  if (json === undefined || json.trim() === '') return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    fail('ELB_NOTIFY_WEBHOOKS: not valid JSON');
+  }
+  return validate(NotifyDestinationList, raw, () => 'invalid_settings', { status: 500, prefix: 'ELB_NOTIFY_WEBHOOKS' });
+}
+
+/** The destinations as the app keeps them: names, formats and filters, no URL. */
+export function notifyRoutes(destinations: readonly NotifyDestination[]): NotifyRoute[] {
+  return destinations.map((d) => ({
+    name: d.name,
+    format: d.format,
+    kinds: d.kinds ?? null,
+    targets: d.targets ?? null,
+  }));
+}
+
 /**
  * @param targetsFileContent content of ELB_TARGETS_FILE when that setting is used (read by the caller).
  */
@@ -144,6 +177,10 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     fail('ELB_REGISTRY_RESOURCE_ID is required with ELB_AUTH_MODE=platform: Event Grid pushes are checked against it');
   }
 
+  if (authMode === 'platform' && settings.ELB_TEST_HOUR_SECONDS !== undefined) {
+    fail('ELB_TEST_HOUR_SECONDS is for tests: it is refused with ELB_AUTH_MODE=platform');
+  }
+
   const targets = parseTargets(targetsJson);
   return {
     targets,
@@ -170,6 +207,8 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     build: buildSource(settings),
     clusterStartTimeoutSeconds: settings.ELB_CLUSTER_START_TIMEOUT_SECONDS,
     waves: parseWaves(settings.ELB_WAVES, targets),
+    testHourSeconds: settings.ELB_TEST_HOUR_SECONDS ?? null,
+    notifications: notifyRoutes(parseNotifyWebhooks(settings.ELB_NOTIFY_WEBHOOKS)),
   };
 }
 

@@ -34,6 +34,8 @@ export interface TargetState {
   failedDigests: string | null;
   /** JSON of the UpdatePolicy a deployer set through the API; null → the configured one (core/update-policy.ts). */
   policyOverride: string | null;
+  /** The updateTarget instance waiting (for approval or the window) or deploying for this target; null when none. */
+  pendingUpdateId: string | null;
 }
 
 export function emptyTargetState(name: string): TargetState {
@@ -59,6 +61,7 @@ export function emptyTargetState(name: string): TargetState {
     pendingPushDigest: null,
     failedDigests: null,
     policyOverride: null,
+    pendingUpdateId: null,
   };
 }
 

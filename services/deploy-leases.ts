@@ -32,6 +32,8 @@ import { Target } from '../core/targets';
 import { baseTag, desiredTagOf, followsTag, policyOf } from '../core/update-policy';
 import { interruptedTimeline, phaseDurations, TimelineEntry, timelineOf } from '../core/timeline';
 import { DeploymentStore, TargetStore } from '../adapters/state-store';
+import { NotificationInput } from '../core/notifications';
+import { notify } from './notifications';
 
 /** What the lease service works on: the settings and the two tables (services/composition.ts supplies them). */
 export interface LeaseParts {
@@ -46,6 +48,10 @@ export interface StartRequest {
   tag: string | null;
   digest: string | null;
   requester: string;
+  /** An update's approval, kept in the history record (docs/policies.md "Approvals"). */
+  approval?: DeploymentRecord['approval'];
+  /** A deploy outside the maintenance window: the reason given, and by whom. */
+  windowOverride?: DeploymentRecord['window_override'];
 }
 
 /** customStatus phases published once the outcome is decided (only the finish step is left). */
@@ -219,6 +225,18 @@ export class DeployLeases {
       rollback_status: output.rollback?.status ?? null,
       output,
     });
+    await this.announce({
+      kind: output.status === 'succeeded' ? 'deploy_succeeded' : 'deploy_failed',
+      target: target.name,
+      deploy_id: deployId,
+      reason: output.reason,
+      tag: output.openapi_deploy.tag,
+      digest: output.openapi_deploy.digest,
+      outcome: output.status,
+      error: output.error ? { code: output.error.code, message: output.error.message } : null,
+      requester: output.requester,
+      time: output.finished_at,
+    });
     if (output.reason === 'rotate_token') {
       // A rotation changes no image: on success the manifest it applied (the token's fingerprint on the pod
       // template) becomes the deployed one, so a later rollback keeps the pods on the token in use.
@@ -373,6 +391,18 @@ export class DeployLeases {
         message: `terminated by ${requester}; the cluster was left as it was at that moment`,
       },
     });
+    await this.announce({
+      kind: 'deploy_failed',
+      target,
+      deploy_id: id,
+      reason: record?.reason ?? null,
+      tag: record?.tag ?? null,
+      digest: record?.digest ?? null,
+      outcome: 'terminated',
+      error: { code: 'terminated', message: `terminated by ${requester}` },
+      requester,
+      time: finishedAt,
+    });
     // The orchestration never reaches its finish step, so this is where a push queued during it gets its
     // follow-up deploy (or the lease is released).
     const configured = this.config.targets.find((t) => t.name === target);
@@ -400,6 +430,8 @@ export class DeployLeases {
         requestedAt: input.requestedAt,
         tag: req.tag,
         digest: req.digest,
+        approval: req.approval ?? null,
+        windowOverride: req.windowOverride ?? null,
       }),
     );
     try {
@@ -418,6 +450,21 @@ export class DeployLeases {
         503,
       );
     }
+    await this.announce({
+      kind: 'deploy_started',
+      target: req.target.name,
+      deploy_id: id,
+      reason: req.reason,
+      tag: req.tag,
+      digest: req.digest,
+      requester: req.requester,
+      time: input.requestedAt,
+    });
+  }
+
+  /** Every deploy, rotation, rebuild and cluster start passes here, so this is where they are announced. Never throws. */
+  private async announce(event: NotificationInput): Promise<void> {
+    await notify(this.client, event, this.config);
   }
 
   /** Drops the lease if `id` still holds it. */

@@ -19,6 +19,13 @@ export type Command =
   | { kind: 'fault-list'; k8sUrl: string }
   | { kind: 'fault-clear'; k8sUrl: string; id?: string }
   | { kind: 'cluster'; k8sUrl: string; action: 'stop' | 'start' | 'status' }
+  | {
+      kind: 'notifications';
+      hooksUrl: string;
+      action: 'list' | 'clear' | 'fail';
+      json: boolean;
+      failure?: { status: number | 'reset'; count: number; retry_after_seconds?: number };
+    }
   | { kind: 'help' };
 
 export const USAGE = `elb-sim: a simulated Kubernetes cluster and container registry
@@ -27,7 +34,8 @@ export const USAGE = `elb-sim: a simulated Kubernetes cluster and container regi
                   [--webhook-key-file FILE]
                   [--ready-delay-ms N] [--lb-delay-ms N] [--registry-host NAME] [--lb-ip-start IP]
                   [--registry-resource-id ID] [--arm-port N] [--aks-port N] [--cluster-resource-id ID]
-                  [--build-delay-ms N] [--power-delay-ms N] [--token-ttl-ms N] [--fresh] [--log-requests]
+                  [--build-delay-ms N] [--power-delay-ms N] [--token-ttl-ms N] [--hooks-port N] [--fresh]
+                  [--log-requests]
   elb-sim push REPO:TAG [--broken crash-loop|image-pull] [--no-event] [--registry-url URL]
   elb-sim fault add TYPE [--image REF] [--namespace NS] [--mode slow|never] [--delay-ms N]
                          [--ms N] [--rate R] [--status 500|503] [--message TEXT] [--k8s-url URL]
@@ -36,6 +44,10 @@ export const USAGE = `elb-sim: a simulated Kubernetes cluster and container regi
   elb-sim fault list [--k8s-url URL]
   elb-sim fault clear [ID] [--k8s-url URL]
   elb-sim cluster stop|start|status [--k8s-url URL]
+  elb-sim notifications [list] [--json] [--hooks-url URL]    what the webhook sink received
+  elb-sim notifications clear [--hooks-url URL]
+  elb-sim notifications fail --status 400-599|reset [--count N] [--retry-after N] [--hooks-url URL]
+        the next N webhook requests get that status (or a dropped connection)
 `;
 
 const VALUE_FLAGS = new Set([
@@ -66,8 +78,12 @@ const VALUE_FLAGS = new Set([
   'rate',
   'status',
   'broken',
+  'hooks-port',
+  'hooks-url',
+  'count',
+  'retry-after',
 ]);
-const BOOL_FLAGS = new Set(['no-webhook', 'no-event', 'fresh', 'log-requests', 'help']);
+const BOOL_FLAGS = new Set(['no-webhook', 'no-event', 'fresh', 'log-requests', 'help', 'json']);
 
 function split(argv: string[]): { positional: string[]; flags: Map<string, string> } {
   const positional: string[] = [];
@@ -157,6 +173,7 @@ export function parseArgs(argv: string[]): Command {
       buildDelayMs: int(flags, 'build-delay-ms', DEFAULTS.buildDelayMs, 3_600_000),
       powerDelayMs: int(flags, 'power-delay-ms', DEFAULTS.powerDelayMs, 3_600_000),
       tokenTtlMs: int(flags, 'token-ttl-ms', DEFAULTS.tokenTtlMs, 86_400_000),
+      hooksPort: int(flags, 'hooks-port', DEFAULTS.hooksPort),
       fresh: flags.has('fresh'),
     };
     return { kind: 'serve', options, logRequests: flags.has('log-requests') };
@@ -207,6 +224,25 @@ export function parseArgs(argv: string[]): Command {
     if (action !== 'stop' && action !== 'start' && action !== 'status')
       throw new UsageError('cluster needs stop, start or status');
     return { kind: 'cluster', k8sUrl: url(flags, 'k8s-url', `http://127.0.0.1:${DEFAULTS.k8sPort}`), action };
+  }
+  if (verb === 'notifications') {
+    const hooksUrl = url(flags, 'hooks-url', 'http://127.0.0.1:8002');
+    const action = positional[1] ?? 'list';
+    if (action === 'list') return { kind: 'notifications', hooksUrl, action, json: flags.has('json') };
+    if (action === 'clear') return { kind: 'notifications', hooksUrl, action, json: false };
+    if (action === 'fail') {
+      const raw = flags.get('status');
+      if (raw === undefined) throw new UsageError('notifications fail needs --status 400-599 or --status reset');
+      const status = raw === 'reset' ? ('reset' as const) : int(flags, 'status', 500, 599);
+      if (status !== 'reset' && status < 400) throw new UsageError('--status must be from 400 to 599, or reset');
+      const failure = {
+        status,
+        count: int(flags, 'count', 1, 1000),
+        ...(flags.has('retry-after') ? { retry_after_seconds: int(flags, 'retry-after', 0, 3600) } : {}),
+      };
+      return { kind: 'notifications', hooksUrl, action, json: false, failure };
+    }
+    throw new UsageError('notifications needs list, clear or fail');
   }
   throw new UsageError(`unknown command "${verb}"`);
 }

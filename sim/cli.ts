@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // elb-sim: serve the simulated cluster + registry, or talk to a running one (push an image, manage faults).
 import { parseArgs, USAGE, UsageError, type Command } from './args';
+import { describeRecord, type SinkRecord } from './hooks/sink';
 import { startSim } from './sim';
 
 async function main(argv: string[]): Promise<number> {
@@ -33,6 +34,10 @@ async function main(argv: string[]): Promise<number> {
       return request('GET', `${cmd.k8sUrl}/_sim/faults`);
     case 'fault-clear':
       return request('DELETE', `${cmd.k8sUrl}/_sim/faults${cmd.id ? `/${encodeURIComponent(cmd.id)}` : ''}`);
+    case 'notifications':
+      if (cmd.action === 'clear') return request('DELETE', `${cmd.hooksUrl}/_sim/notifications`);
+      if (cmd.action === 'fail') return request('POST', `${cmd.hooksUrl}/_sim/notifications/failures`, cmd.failure);
+      return listNotifications(cmd.hooksUrl, cmd.json);
     case 'cluster':
       return cmd.action === 'status'
         ? request('GET', `${cmd.k8sUrl}/_sim/cluster`)
@@ -52,6 +57,7 @@ async function serve(cmd: Extract<Command, { kind: 'serve' }>): Promise<number> 
   process.stdout.write(`READY sim-registry ${sim.registryUrl}\n`);
   process.stdout.write(`READY sim-arm ${sim.arm.url}\n`);
   process.stdout.write(`READY sim-aks ${sim.arm.aksApiUrl}\n`);
+  process.stdout.write(`READY sim-hooks ${sim.hooksUrl}\n`);
   log(`kubeconfig ${sim.kubeconfigPath}`);
   log(`aks kubeconfig ${sim.arm.aksKubeconfigPath}`);
   // Paths only: the identity header is a secret and stays in its file.
@@ -67,6 +73,29 @@ async function serve(cmd: Extract<Command, { kind: 'serve' }>): Promise<number> 
     process.on('SIGTERM', stop);
   });
   await sim.close();
+  return 0;
+}
+
+/** What the webhook sink received, one readable line per request (or the raw JSON), oldest first. */
+async function listNotifications(hooksUrl: string, json: boolean): Promise<number> {
+  const url = `${hooksUrl}/_sim/notifications`;
+  if (json) return request('GET', url);
+  let list: SinkRecord[];
+  try {
+    const res = await fetch(url);
+    if (!res.ok) {
+      process.stderr.write(`${await res.text()}\n`);
+      return 1;
+    }
+    list = ((await res.json()) as { notifications: SinkRecord[] }).notifications;
+  } catch (err) {
+    process.stderr.write(
+      `elb-sim: cannot reach ${new URL(url).origin}: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    return 1;
+  }
+  if (list.length === 0) process.stdout.write('no notifications received yet\n');
+  for (const r of list) process.stdout.write(`${describeRecord(r)}\n`);
   return 0;
 }
 

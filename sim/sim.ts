@@ -29,6 +29,7 @@ import { apiVersionOf } from './k8s/resources';
 import { createGuardedServer } from '../devhost/http-guard';
 import { startManagementPlane, type ManagementPlane } from './arm/plane';
 import { pushImage } from './registry/http';
+import { WebhookSink } from './hooks/sink';
 
 export interface SimOptions {
   k8sPort: number;
@@ -56,6 +57,8 @@ export interface SimOptions {
   powerDelayMs?: number | undefined;
   /** Lifetime of managed-identity tokens. */
   tokenTtlMs?: number | undefined;
+  /** Port of the webhook sink (docs/sim.md "Webhook sink"; 0 or absent picks a free one). */
+  hooksPort?: number | undefined;
   /** Start from the preloaded state, ignoring what STATE_DIR holds. */
   fresh?: boolean;
   tickMs?: number;
@@ -74,6 +77,7 @@ export const DEFAULTS = {
     '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerRegistry/registries/elbsim',
   armPort: 0,
   aksPort: 0,
+  hooksPort: 0,
   clusterResourceId:
     '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerService/managedClusters/aks-elb-sim',
   buildDelayMs: 5000,
@@ -85,11 +89,16 @@ const HOST = '127.0.0.1';
 /** Largest request bodies: the Kubernetes API server's own limit is 3 MiB; the registry takes only small pushes. */
 const K8S_MAX_BODY_BYTES = 3 * 1024 * 1024;
 const REGISTRY_MAX_BODY_BYTES = 64 * 1024;
+/** A notification is a few KiB; the sink refuses what no Teams or Slack webhook would take either. */
+const HOOKS_MAX_BODY_BYTES = 256 * 1024;
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export interface RunningSim {
   k8sUrl: string;
   registryUrl: string;
+  /** The webhook sink: POST /hooks/<name>, GET|DELETE /_sim/notifications. */
+  hooksUrl: string;
+  hooks: WebhookSink;
   kubeconfigPath: string;
   /** The management plane: ARM URL, token endpoint, CA, the AKS cluster's API server (docs/sim.md). */
   arm: {
@@ -295,9 +304,17 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
     maxBodyBytes: REGISTRY_MAX_BODY_BYTES,
     log: (line) => log(`registry port: ${line}`),
   });
+  // In memory only: what was sent is for watching now, not for keeping across restarts.
+  const hooks = new WebhookSink();
+  const hooksServer = createGuardedServer(hooks.handler, {
+    maxBodyBytes: HOOKS_MAX_BODY_BYTES,
+    log: (line) => log(`hooks port: ${line}`),
+  });
+  let hooksPort = 0;
   try {
     k8sPort = await listen(k8sServer, opts.k8sPort);
     registryPort = await listen(registryServer, opts.registryPort);
+    hooksPort = await listen(hooksServer, opts.hooksPort ?? DEFAULTS.hooksPort);
     plane = await startManagementPlane({
       armPort: opts.armPort ?? 0,
       aksPort: opts.aksPort ?? 0,
@@ -327,6 +344,7 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
   } catch (err) {
     k8sServer.close();
     registryServer.close();
+    hooksServer.close();
     throw err;
   }
   const running = plane;
@@ -339,6 +357,8 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
   return {
     k8sUrl,
     registryUrl: `http://${HOST}:${registryPort}`,
+    hooksUrl: `http://${HOST}:${hooksPort}`,
+    hooks,
     kubeconfigPath,
     arm: {
       url: running.armUrl,
@@ -364,7 +384,12 @@ export async function startSim(opts: SimOptions): Promise<RunningSim> {
       await running.close();
       k8sServer.closeAllConnections();
       registryServer.closeAllConnections();
-      await Promise.all([new Promise((r) => k8sServer.close(r)), new Promise((r) => registryServer.close(r))]);
+      hooksServer.closeAllConnections();
+      await Promise.all([
+        new Promise((r) => k8sServer.close(r)),
+        new Promise((r) => registryServer.close(r)),
+        new Promise((r) => hooksServer.close(r)),
+      ]);
       saver.flush();
     },
   };

@@ -9,4 +9,5 @@ export * from './summary';
 export * from './monitor';
 export * from './requests';
 export * from './token';
+export * from './update';
 export { describeIssue, issueText, pathText } from './issues';

@@ -1,5 +1,6 @@
 // The deploy targets an operator configures (ELB_TARGETS / ELB_TARGETS_FILE): never taken from a request.
 import * as z from 'zod/mini';
+import { isLoopbackHttpUrl } from '../loopback';
 import { DEFAULT_POLICY, UpdatePolicy } from './policy';
 import { TAG, TARGET_NAME } from './primitives';
 import { CLUSTER_NAME, RESOURCE_GROUP, SeedCluster, SUBSCRIPTION_ID } from './seed';
@@ -111,6 +112,57 @@ export const Target = z.discriminatedUnion('kind', [KubeconfigTarget, AksTarget]
 });
 export const TargetList = z.array(Target).check(z.minLength(1, 'must be a non-empty JSON array'));
 
+/** What a notification can be about (docs/policies.md#notifications). */
+export const NOTIFICATION_KINDS = [
+  'update_available',
+  'approval_waiting',
+  'deploy_started',
+  'deploy_succeeded',
+  'deploy_failed',
+  'drift_detected',
+  'wave_halted',
+] as const;
+export const NotificationKind = z.enum(NOTIFICATION_KINDS);
+
+/** Longest webhook URL accepted (Teams Workflows URLs run to ~400 characters). */
+const MAX_WEBHOOK_URL = 2048;
+const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[^\s#]*)?$/;
+
+/**
+ * A webhook URL: https, or plain http on this machine (the sim's sink), as the other URL settings allow it. No user
+ * info (a credential would then sit in the URL's authority) and no fragment. The URL is a secret (it authorizes
+ * posting): the messages below never repeat it.
+ */
+const WebhookUrl = z.string().check(
+  z.maxLength(MAX_WEBHOOK_URL, `must be at most ${MAX_WEBHOOK_URL} characters`),
+  z.refine(
+    (u) => HTTPS_URL.test(u) || (isLoopbackHttpUrl(u) && !/[\s#]/.test(u)),
+    'must be an https URL (plain http only on 127.0.0.1/localhost), without user info or fragment',
+  ),
+);
+
+/** One destination of ELB_NOTIFY_WEBHOOKS. Unknown fields are refused, so a typo (`kind` for `kinds`) is named. */
+export const NotifyDestination = z.strictObject({
+  /** A short DNS-label-like id: what logs, the summary and the Durable history name instead of the URL. */
+  name: z
+    .string()
+    .check(z.regex(/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/, 'must be a lowercase DNS label of 1-32 characters')),
+  url: WebhookUrl,
+  format: z.enum(['json', 'teams', 'slack']),
+  /** The kinds sent there; absent → every kind. */
+  kinds: z.optional(z.array(NotificationKind).check(z.minLength(1), z.maxLength(NOTIFICATION_KINDS.length))),
+  /** The targets whose events are sent there; absent → every target. */
+  targets: z.optional(
+    z
+      .array(z.string().check(z.regex(TARGET_NAME, 'must be a lowercase DNS label')))
+      .check(z.minLength(1), z.maxLength(100)),
+  ),
+});
+export const NotifyDestinationList = z.array(NotifyDestination).check(
+  z.maxLength(20, 'must have at most 20 destinations'),
+  z.refine((list) => new Set(list.map((d) => d.name)).size === list.length, 'names each destination once'),
+);
+
 /** An integer app setting (`ELB_*_SECONDS`, …): absent or blank → `dflt`. */
 function intSetting(dflt: number, min: number, max: number) {
   const text = `must be an integer between ${min} and ${max}`;
@@ -202,6 +254,23 @@ export const AppSettings = z.object({
   ELB_BUILD_TIMEOUT_SECONDS: intSetting(3600, 300, 28800),
   /** Waves across targets (docs/policies.md "Waves"): a JSON array of groups; core/config.ts checks the names. */
   ELB_WAVES: z.optional(z.string().check(z.maxLength(20_000, 'must be at most 20000 characters'))),
+  /**
+   * Tests only: how many seconds one hour of a policy's approvalTimeoutHours lasts, so an end-to-end test can watch
+   * an approval expire (docs/policies.md "Approvals"). Unset: 3600. Refused in the platform mode.
+   */
+  ELB_TEST_HOUR_SECONDS: z.optional(
+    z.pipe(
+      z.pipe(z.string().check(z.regex(/^\s*\d+\s*$/, 'must be an integer between 1 and 3600')), z.transform(Number)),
+      z
+        .int()
+        .check(
+          z.minimum(1, 'must be an integer between 1 and 3600'),
+          z.maximum(3600, 'must be an integer between 1 and 3600'),
+        ),
+    ),
+  ),
   // Start cluster (docs/deploy.md#start-cluster): how long the start may take before the operation fails.
   ELB_CLUSTER_START_TIMEOUT_SECONDS: intSetting(900, 1, 7200),
+  // Notification destinations, JSON (NotifyDestinationList); parsed in core/config.ts. The URLs in it are secrets.
+  ELB_NOTIFY_WEBHOOKS: z.optional(z.string().check(z.maxLength(65536, 'must be at most 65536 characters'))),
 });

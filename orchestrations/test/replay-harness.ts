@@ -19,6 +19,7 @@ interface Action {
   /** A sub-orchestration's instance id (CallSubOrchestrator). */
   instanceId?: string;
   input?: unknown;
+  retryOptions?: RetryWire;
   fireAt?: string;
   isCanceled?: boolean;
   externalEventName?: string;
@@ -31,6 +32,31 @@ interface OrchestratorState {
   output?: unknown;
   customStatus?: unknown;
   error?: string;
+}
+
+/** RetryOptions as the library sends them with a CallActivityWithRetry action. */
+interface RetryWire {
+  firstRetryIntervalInMilliseconds: number;
+  maxNumberOfAttempts: number;
+  backoffCoefficient?: number;
+  maxRetryIntervalInMilliseconds?: number;
+}
+
+/**
+ * A callActivityWithRetry's attempts, as the host runs them: after each failed attempt a retry timer, then (while
+ * attempts remain) the next attempt — each a history event with the next sequence number, which the library's
+ * RetryableTask expects (it tracks one NoOp child per timer and per attempt). Sequential use only: a retried call
+ * whose retries interleave with other new tasks of the same orchestrator is not modelled.
+ */
+interface RetryState {
+  options: RetryWire;
+  /** Sequence numbers taken after the first attempt's (timers and later attempts). */
+  extraIds: number;
+  attemptId: number;
+  attempts: number;
+  /** Episode in which the failed attempt's retry timer is created / the next attempt is scheduled. */
+  timerDue: number | null;
+  attemptDue: number | null;
 }
 
 export interface ActivityCall {
@@ -81,6 +107,8 @@ function describeAction(a: Action): string {
       return `suborchestration ${a.functionName} ${a.instanceId ?? ''} ${typeof a.input === 'string' ? a.input : JSON.stringify(a.input ?? null)}`;
     case 0:
       return `activity ${a.functionName} ${typeof a.input === 'string' ? a.input : JSON.stringify(a.input ?? null)}`;
+    case 1:
+      return `activity with retry ${a.functionName} ${JSON.stringify(a.retryOptions ?? null)}`;
     case 5:
       return `timer +${(Date.parse(a.fireAt!) - START) / 1000}s`;
     case 6:
@@ -158,6 +186,8 @@ export async function replay(
   const pendingEvents: HistoryEvent[] = [];
   const scheduled = new Set<number>();
   const timers = new Map<number, { fireAt: number }>();
+  const retries = new Map<number, RetryState>();
+  const retryTimers = new Map<number, RetryState>();
   let lastCustomStatus: unknown = null;
 
   const stamp = () => new Date(clock).toISOString();
@@ -204,13 +234,45 @@ export async function replay(
     if (state.customStatus !== undefined) lastCustomStatus = state.customStatus;
     statuses.push(lastCustomStatus);
 
-    // Number the cumulative actions as DTFx does: one sequence number per activity and timer, none for event waits.
-    const flat: (Action & { id: number | null })[] = [];
+    // A retried call's host-side steps due now: its retry timer after a failure, its next attempt after the timer.
+    for (const r of retries.values()) {
+      if (r.timerDue === episode) {
+        r.timerDue = null;
+        const id = r.attemptId + 1;
+        r.extraIds += 1;
+        const delay = retryDelayMs(r.options, r.attempts - 1);
+        const fireAt = clock + delay;
+        history.push({
+          EventType: 10,
+          EventId: id,
+          IsPlayed: false,
+          Timestamp: stamp(),
+          FireAt: new Date(fireAt).toISOString(),
+        });
+        timers.set(id, { fireAt });
+        retryTimers.set(id, r);
+      }
+      if (r.attemptDue === episode) {
+        r.attemptDue = null;
+        r.extraIds += 1;
+        r.attemptId += 2;
+      }
+    }
+
+    // Number the cumulative actions as DTFx does: one sequence number per activity and timer, none for event waits;
+    // a retried call takes one more per retry timer and per later attempt, and is scheduled under its latest attempt's.
+    const flat: (Action & { id: number | null; retryKey?: number })[] = [];
     let seq = 0;
+    let retryIndex = 0;
     const walk = (a: Action) => {
       if (a.actionType === 11 || a.actionType === 12) a.compoundActions?.forEach(walk);
       else if (a.actionType === 6) flat.push({ ...a, id: null });
-      else flat.push({ ...a, id: seq++ });
+      else if (a.actionType === 1) {
+        const key = retryIndex++;
+        const r = retries.get(key);
+        flat.push({ ...a, id: r ? r.attemptId : seq, retryKey: key });
+        seq += 1 + (r?.extraIds ?? 0);
+      } else flat.push({ ...a, id: seq++ });
     };
     (state.actions[0] ?? []).forEach(walk);
 
@@ -232,7 +294,23 @@ export async function replay(
       scheduled.add(a.id);
       // A sub-orchestration (2) is answered like an activity: the scenario gives its output (or its failure).
       const sub = a.actionType === 2;
-      if (a.actionType === 0 || sub) {
+      if (a.actionType === 0 || a.actionType === 1 || sub) {
+        let retry: RetryState | null = null;
+        if (a.actionType === 1) {
+          retry = retries.get(a.retryKey!) ?? null;
+          if (!retry) {
+            retry = {
+              options: a.retryOptions!,
+              extraIds: 0,
+              attemptId: a.id,
+              attempts: 0,
+              timerDue: null,
+              attemptDue: null,
+            };
+            retries.set(a.retryKey!, retry);
+          }
+          retry.attempts += 1;
+        }
         history.push({
           EventType: sub ? 7 : 4,
           EventId: a.id,
@@ -287,6 +365,8 @@ export async function replay(
             Reason: sub ? e.message : `Activity function '${name}' failed: ${e.message}`,
             Details: e.stack ?? '',
           };
+          // The host's retry timer follows every failed attempt (the library expects it even after the last one).
+          if (retry) retry.timerDue = episode + 1;
         }
         clock += Math.max(advance, 0.05) * 1000;
         inbox.push(...during.map((e) => ({ ...e, Timestamp: stamp() })));
@@ -323,6 +403,8 @@ export async function replay(
     const next = [...timers.entries()].sort((x, y) => x[1].fireAt - y[1].fireAt)[0];
     if (!next) throw new Error(`orchestration is stuck after episode ${episode}: nothing scheduled`);
     timers.delete(next[0]);
+    const retried = retryTimers.get(next[0]);
+    if (retried && retried.attempts < retried.options.maxNumberOfAttempts) retried.attemptDue = episode + 1;
     clock = Math.max(clock, next[1].fireAt);
     inbox.push({
       EventType: 11,
@@ -334,6 +416,13 @@ export async function replay(
     });
   }
   throw new Error('orchestration did not finish within the episode limit');
+}
+
+/** The host's delay before the attempt after failed attempt `index` (0-based): first × backoff^index, capped. */
+function retryDelayMs(options: RetryWire, index: number): number {
+  const backoff = options.backoffCoefficient && options.backoffCoefficient > 0 ? options.backoffCoefficient : 1;
+  const delay = options.firstRetryIntervalInMilliseconds * Math.pow(backoff, index);
+  return options.maxRetryIntervalInMilliseconds ? Math.min(delay, options.maxRetryIntervalInMilliseconds) : delay;
 }
 
 /** Who asked, when, and the waits: the same in every replayed scenario (the pinned histories depend on them). */

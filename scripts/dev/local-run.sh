@@ -26,6 +26,8 @@ SIM_REGISTRY_PORT=${ELB_SIM_REGISTRY_PORT:-5001}
 # The sim's Azure Resource Manager (HTTPS) and its AKS cluster's API server (HTTPS; closed while the cluster is stopped).
 SIM_ARM_PORT=${ELB_SIM_ARM_PORT:-8443}
 SIM_AKS_PORT=${ELB_SIM_AKS_PORT:-6443}
+# The sim's webhook sink: where the local stack's notifications go (docs/sim.md "Webhook sink").
+SIM_HOOKS_PORT=${ELB_SIM_HOOKS_PORT:-8002}
 # The registry's Azure id: the sim answers ARM for it and sends it as the Event Grid topic; the app checks both.
 SIM_REGISTRY_ID=/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elb-sim/providers/Microsoft.ContainerRegistry/registries/elbsim
 AZURITE_TABLE_PORT=${ELB_AZURITE_TABLE_PORT:-10002}
@@ -57,10 +59,13 @@ usage: scripts/dev/local-run.sh [command]
   cluster stop|start|status
                      stop or start the simulated AKS cluster (stopped: its API server refuses connections and
                      ARM reports powerState Stopped), or show its power state
+  notifications [--json] | notifications clear | notifications fail --status N|reset [--count N] [--retry-after N]
+                     what the app's notifications sent to the sim's webhook sink, one line per message (--json:
+                     raw); clear the list; make the sink fail the next requests, to watch the retries
 
 Ports (environment): ELB_API_PORT=$API_PORT ELB_WEB_PORT=$WEB_PORT ELB_EXEC_PORT=$EXEC_PORT_LOCAL
 ELB_SIM_K8S_PORT=$SIM_K8S_PORT ELB_SIM_REGISTRY_PORT=$SIM_REGISTRY_PORT ELB_SIM_ARM_PORT=$SIM_ARM_PORT
-ELB_SIM_AKS_PORT=$SIM_AKS_PORT ELB_AZURITE_TABLE_PORT=$AZURITE_TABLE_PORT
+ELB_SIM_AKS_PORT=$SIM_AKS_PORT ELB_SIM_HOOKS_PORT=$SIM_HOOKS_PORT ELB_AZURITE_TABLE_PORT=$AZURITE_TABLE_PORT
 First LoadBalancer address the sim hands out: ELB_SIM_LB_IP_START=${ELB_SIM_LB_IP_START:-127.0.0.2}
 State: ELB_LOCAL_DIR=$LOCAL_DIR
 EOF
@@ -191,6 +196,10 @@ with_app_env() {
   export ELB_BUILD_SOURCE_URL=${ELB_BUILD_SOURCE_URL:-https://github.com/dotnetpower/elastic-blast-azure.git}
   export ELB_BUILD_SOURCE_REF=${ELB_BUILD_SOURCE_REF:-local-sim}
   export ELB_BUILD_CONTEXT=${ELB_BUILD_CONTEXT:-docker-openapi}
+  # Notifications go to the sim's webhook sink, one destination per format (see them with `local-run.sh notifications`).
+  # Set ELB_NOTIFY_WEBHOOKS to your own list, or to '' for none.
+  local hooks=http://127.0.0.1:$SIM_HOOKS_PORT/hooks
+  export ELB_NOTIFY_WEBHOOKS=${ELB_NOTIFY_WEBHOOKS-"[{\"name\":\"sink-json\",\"url\":\"$hooks/sink-json\",\"format\":\"json\"},{\"name\":\"sink-teams\",\"url\":\"$hooks/sink-teams\",\"format\":\"teams\"},{\"name\":\"sink-slack\",\"url\":\"$hooks/sink-slack\",\"format\":\"slack\"}]"}
   # The local target reaches the sim's AKS API server with the cluster user's kubeconfig and declares that cluster
   # (seedCluster), so `cluster stop` is real for it and Start cluster can start it (docs/deploy.md#start-cluster).
   if [ -z "${ELB_TARGETS:-}" ] && [ -z "${ELB_TARGETS_FILE:-}" ]; then
@@ -230,15 +239,17 @@ start_sim() {
   ensure_port_free sim "$SIM_REGISTRY_PORT"
   ensure_port_free sim "$SIM_ARM_PORT"
   ensure_port_free sim "$SIM_AKS_PORT"
+  ensure_port_free sim "$SIM_HOOKS_PORT"
   start_detached sim node dist/sim/cli.js --k8s-port "$SIM_K8S_PORT" --registry-port "$SIM_REGISTRY_PORT" \
-    --arm-port "$SIM_ARM_PORT" --aks-port "$SIM_AKS_PORT" --registry-resource-id "${ELB_REGISTRY_RESOURCE_ID:-$SIM_REGISTRY_ID}" \
+    --arm-port "$SIM_ARM_PORT" --aks-port "$SIM_AKS_PORT" --hooks-port "$SIM_HOOKS_PORT" --registry-resource-id "${ELB_REGISTRY_RESOURCE_ID:-$SIM_REGISTRY_ID}" \
     --state-dir "$LOCAL_DIR/sim" --lb-ip-start "${ELB_SIM_LB_IP_START:-127.0.0.2}" \
     --webhook "http://127.0.0.1:$API_PORT/runtime/webhooks/EventGrid?functionName=acrImagePushed" \
     --webhook-key-file "$(system_key_file)"
   wait_ready sim "$SIM_K8S_PORT"
   wait_ready sim "$SIM_REGISTRY_PORT"
   wait_ready sim "$SIM_ARM_PORT"
-  log "sim: Kubernetes API http://127.0.0.1:$SIM_K8S_PORT, registry http://127.0.0.1:$SIM_REGISTRY_PORT, ARM https://127.0.0.1:$SIM_ARM_PORT"
+  wait_ready sim "$SIM_HOOKS_PORT"
+  log "sim: Kubernetes API http://127.0.0.1:$SIM_K8S_PORT, registry http://127.0.0.1:$SIM_REGISTRY_PORT, ARM https://127.0.0.1:$SIM_ARM_PORT, webhook sink http://127.0.0.1:$SIM_HOOKS_PORT"
 }
 
 start_terminal_exec() {
@@ -396,6 +407,7 @@ case "$cmd" in
       *) die "cluster needs stop, start or status" ;;
     esac
     ;;
+  notifications) node dist/sim/cli.js notifications "$@" --hooks-url "http://127.0.0.1:$SIM_HOOKS_PORT" ;;
   -h | --help | help) usage ;;
   *) usage >&2 && exit 2 ;;
 esac

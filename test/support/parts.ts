@@ -75,6 +75,7 @@ export async function startParts(options: PartsOptions): Promise<PartsStack> {
         'dist/sim/cli.js',
         ...['--k8s-port', String(ports.simK8s), '--registry-port', String(ports.simRegistry)],
         ...['--arm-port', String(ports.simArm), '--aks-port', String(ports.simAks)],
+        ...['--hooks-port', String(ports.simHooks)],
         ...['--state-dir', join(localDir, 'sim'), '--lb-ip-start', lbIpStart],
         ...['--ready-delay-ms', String(options.sim.readyDelayMs), '--lb-delay-ms', String(options.sim.lbDelayMs)],
         ...['--webhook', `http://127.0.0.1:${ports.api}/runtime/webhooks/EventGrid?functionName=acrImagePushed`],

@@ -18,6 +18,8 @@ export interface StackPorts {
   /** The sim's Azure Resource Manager and its AKS API server (both HTTPS). */
   simArm: number;
   simAks: number;
+  /** The sim's webhook sink, where the stack's notifications go. */
+  simHooks: number;
 }
 
 export interface Stack {
@@ -84,7 +86,8 @@ export async function prepareLocalStack(
   dirPrefix: string,
   extraEnv: Record<string, string> | ((localDir: string) => Record<string, string>) = {},
 ): Promise<LocalStackBase> {
-  const [api, web, exec, simK8s, simRegistry, azuriteTable, simArm, simAks] = (await freePorts(8)) as [
+  const [api, web, exec, simK8s, simRegistry, azuriteTable, simArm, simAks, simHooks] = (await freePorts(9)) as [
+    number,
     number,
     number,
     number,
@@ -94,7 +97,7 @@ export async function prepareLocalStack(
     number,
     number,
   ];
-  const ports: StackPorts = { api, web, exec, simK8s, simRegistry, azuriteTable, simArm, simAks };
+  const ports: StackPorts = { api, web, exec, simK8s, simRegistry, azuriteTable, simArm, simAks, simHooks };
   const localDir = mkdtempSync(join(tmpdir(), dirPrefix));
   const lbIpStart = `127.${1 + Math.floor(Math.random() * 254)}.${Math.floor(Math.random() * 256)}.2`;
   const env: NodeJS.ProcessEnv = {
@@ -110,6 +113,7 @@ export async function prepareLocalStack(
     ELB_AZURITE_TABLE_PORT: String(azuriteTable),
     ELB_SIM_ARM_PORT: String(simArm),
     ELB_SIM_AKS_PORT: String(simAks),
+    ELB_SIM_HOOKS_PORT: String(simHooks),
     ELB_SIM_LB_IP_START: lbIpStart,
   };
   // local-run.sh keeps a caller's EXEC_TOKEN and upstream, and ARM's: a test stack uses its own token, exec server
@@ -146,6 +150,7 @@ export function partUrls(ports: StackPorts) {
     registryUrl: `http://127.0.0.1:${ports.simRegistry}`,
     k8sUrl: `http://127.0.0.1:${ports.simK8s}`,
     execUrl: `http://127.0.0.1:${ports.exec}`,
+    hooksUrl: `http://127.0.0.1:${ports.simHooks}`,
   };
 }
 
