@@ -189,7 +189,7 @@ function* runGroup(run: WaveRun, index: number): Generator<Task, boolean, unknow
 
   const targets = run.view.groups[index]!.targets;
   if (!targets.every((t) => t.state === 'succeeded')) {
-    halt(run, index);
+    yield* halt(run, index);
     return true;
   }
 
@@ -213,7 +213,7 @@ function* runGroup(run: WaveRun, index: number): Generator<Task, boolean, unknow
   const unhealthy = yield* checkHealth(run, index);
   if (unhealthy.length > 0) {
     for (const target of unhealthy) yield* rollBack(run, index, target);
-    halt(run, index);
+    yield* halt(run, index);
     return true;
   }
   run.view = withGroup(run.view, index, { state: 'succeeded' });
@@ -221,9 +221,25 @@ function* runGroup(run: WaveRun, index: number): Generator<Task, boolean, unknow
   return false;
 }
 
-function halt(run: WaveRun, index: number): void {
+/** Ends the wave at group `index`: later groups skipped, the reason recorded, `wave_halted` sent. */
+function* halt(run: WaveRun, index: number): Generator<Task, void, unknown> {
   run.view = withGroup(run.view, index, { state: 'halted' });
   run.view = finished(skipRest(run.view, index + 1), 'halted', run.now(), haltText(run.view.groups[index]!));
+  run.publish();
+  const first = run.view.groups[index]!.targets.find((t) => t.state !== 'succeeded')!;
+  try {
+    yield run.call('waveNotifyHalted', {
+      waveId: run.waveId,
+      target: first.target,
+      tag: run.input.image.tag,
+      digest: run.input.image.digest,
+      deployId: first.rollback_deploy_id ?? first.deploy_id,
+      outcome: first.state === 'rolled_back' ? 'rolled_back' : 'failed',
+      error: { code: 'wave_halted', message: run.view.halted_because! },
+    });
+  } catch {
+    // A notification never fails the wave (notify() itself does not throw; this is the host failing the call).
+  }
 }
 
 /** Each target of the group, checked at once; returns the targets found unhealthy (their detail recorded). */

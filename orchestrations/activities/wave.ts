@@ -7,6 +7,7 @@ import { digestRef } from '../../core/image';
 import { evaluateRollout } from '../../core/rollout';
 import { isInstanceNotFound, TERMINAL_RUNTIME } from '../../core/status';
 import { probeService, serviceBaseUrl } from '../../adapters/service-probe';
+import { notify } from '../../services/notifications';
 import { ActivityDeps, activityDeps, asResult, sleep, targetNamed } from './context';
 import type { ActivityEntry, ActivityEnv } from './index';
 
@@ -114,6 +115,35 @@ export async function waveEnded(input: { waveId: string }, client: DurableClient
   }
 }
 
+export interface WaveHaltedInput {
+  waveId: string;
+  /** The first target that did not pass: the notification is about it. */
+  target: string;
+  tag: string;
+  digest: string;
+  deployId: string | null;
+  /** rolled_back when the target is back on its previous image, else failed (the detail is in `error`). */
+  outcome: 'failed' | 'rolled_back';
+  error: { code: string; message: string };
+}
+
+/** Tells the configured destinations that a wave halted (`wave_halted`, once per wave); never fails the wave. */
+export async function notifyWaveHalted(input: WaveHaltedInput, client: DurableClient): Promise<number> {
+  const sent = await notify(client, {
+    kind: 'wave_halted',
+    target: input.target,
+    tag: input.tag,
+    digest: input.digest,
+    deploy_id: input.deployId,
+    outcome: input.outcome,
+    error: input.error,
+    requester: input.waveId,
+    link: '/',
+    key: input.waveId,
+  });
+  return sent.length;
+}
+
 /** The wave's activities: name (as the host and the history know it), input and output, like DEPLOY_ACTIVITIES. */
 export const WAVE_ACTIVITIES = {
   waveCheckHealth: { run: (input: WaveHealthInput) => checkWaveHealth(input) },
@@ -124,6 +154,10 @@ export const WAVE_ACTIVITIES = {
   waveReadDeploy: { run: (input: WaveDeployInput) => readWaveDeploy(input) },
   waveEnded: {
     run: (input: { waveId: string }, env: ActivityEnv) => waveEnded(input, env.durableClient()),
+    durableClient: true,
+  },
+  waveNotifyHalted: {
+    run: (input: WaveHaltedInput, env: ActivityEnv) => notifyWaveHalted(input, env.durableClient()),
     durableClient: true,
   },
 } as const satisfies Record<string, ActivityEntry<never, unknown>>;

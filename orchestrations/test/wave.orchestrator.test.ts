@@ -50,6 +50,7 @@ function scenario(overrides: Record<string, ActivityHandler> = {}): Record<strin
     waveRollback: never('waveRollback'),
     waveReadDeploy: never('waveReadDeploy'),
     waveEnded: never('waveEnded'),
+    waveNotifyHalted: () => 1,
     ...overrides,
   };
 }
@@ -127,7 +128,7 @@ describe('updateWave orchestration (replayed by durable-functions)', () => {
       updateTarget: (i: UpdateTargetInput) =>
         i.target === 'canary' ? output(i, 'rolled_back', 'crash_loop') : never('prod update')(),
     });
-    expect(calls(r)).toEqual(['updateTarget canary @0']);
+    expect(calls(r)).toEqual(['updateTarget canary @0', 'waveNotifyHalted canary @0']);
     expect(view.state).toBe('halted');
     expect(states(view)).toEqual({
       'group canary': 'halted',
@@ -144,6 +145,18 @@ describe('updateWave orchestration (replayed by durable-functions)', () => {
       detail: 'crash_loop: crash_loop on canary',
     });
     expect(view.halted_because).toBe('group canary: canary rolled_back (crash_loop: crash_loop on canary)');
+    // wave_halted, once, about the target that stopped it.
+    expect(r.calls.filter((c) => c.name === 'waveNotifyHalted').map((c) => c.input)).toEqual([
+      {
+        waveId: WAVE,
+        target: 'canary',
+        tag: '3.5',
+        digest: DIGEST,
+        deployId: 'canary-d1',
+        outcome: 'rolled_back',
+        error: { code: 'wave_halted', message: view.halted_because },
+      },
+    ]);
     expect(view.finished_at).not.toBeNull();
     // No soak was started for a group that failed.
     expect(r.trace.flat().some((a) => a.includes('timer'))).toBe(false);
@@ -190,6 +203,7 @@ describe('updateWave orchestration (replayed by durable-functions)', () => {
       'waveRollback canary @60',
       'waveReadDeploy canary @65',
       'waveReadDeploy canary @70',
+      'waveNotifyHalted canary @70',
     ]);
     expect(view.state).toBe('halted');
     expect(view.groups[0]!.targets[0]).toMatchObject({
