@@ -3,6 +3,7 @@
 import type { UpdatePolicy, WaveGroup } from './contract/policy';
 import type { WaveGroupView, WaveState, WaveTarget, WaveView } from './contract/waves';
 import type { OfferedImage, UpdateTargetOutput, UpdateTrigger } from './update-model';
+import { type DurableStatusLike, TERMINAL_RUNTIME } from './status';
 
 /** Raised on a wave by POST /api/waves/{id}/cancel: it stops before its next group starts. */
 export const WAVE_CANCEL_EVENT = 'cancel';
@@ -142,4 +143,23 @@ export function finished(view: WaveView, state: WaveState, now: string, because:
 /** Whether a listed wave is still running (a newer image supersedes it; the page counts its soak down). */
 export function waveIsActive(view: Pick<WaveView, 'finished_at'>): boolean {
   return view.finished_at === null;
+}
+
+/** A listed wave's picture: its output once it ended by itself, else its last published status. */
+export function waveOf(
+  s: Pick<DurableStatusLike, 'runtimeStatus' | 'customStatus' | 'output' | 'lastUpdatedTime'>,
+): WaveView | null {
+  const ended = TERMINAL_RUNTIME.has(s.runtimeStatus);
+  const view = ((ended && s.runtimeStatus === 'Completed' ? s.output : s.customStatus) ?? null) as WaveView | null;
+  if (!view || typeof view !== 'object' || !Array.isArray(view.groups)) return null;
+  if (!ended || view.finished_at !== null) return view;
+  // Terminated or failed in the host: it did not write its own end.
+  const at = new Date(s.lastUpdatedTime).toISOString();
+  return {
+    ...view,
+    state: 'halted',
+    finished_at: at,
+    current_group: null,
+    halted_because: `the wave orchestration ended as ${s.runtimeStatus}`,
+  };
 }

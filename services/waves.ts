@@ -3,13 +3,13 @@
 // starts nothing more; a wave still running for an older image is superseded: it stops before its next group, and
 // the new wave starts its first group once it has stopped.
 import { OrchestrationRuntimeStatus, type DurableClient, type DurableOrchestrationStatus } from 'durable-functions';
-import { WaveView } from '../core/contract/waves';
+import type { WaveView } from '../core/contract/waves';
 import { DomainError } from '../core/errors';
 import { isInstanceNotFound, TERMINAL_RUNTIME } from '../core/status';
 import { PushEvent } from '../core/target-state';
 import { policyOf } from '../core/update-policy';
 import { SUPERSEDE_EVENT, UpdateTrigger, WAVE_ORCHESTRATOR } from '../core/update-model';
-import { WAVE_CANCEL_EVENT, WAVE_ID_PREFIX, waveIdOf, WaveInput } from '../core/waves';
+import { WAVE_CANCEL_EVENT, WAVE_ID_PREFIX, waveIdOf, WaveInput, waveOf } from '../core/waves';
 import { adapters } from './composition';
 
 export type WaveOffer = { action: 'start'; instanceId: string } | { action: 'ignore'; reason: string };
@@ -72,23 +72,6 @@ export async function offerWave(client: DurableClient, push: PushEvent, trigger:
     await client.raiseEvent(s.instanceId, SUPERSEDE_EVENT, { by: waveId }).catch(() => undefined);
   }
   return { action: 'start', instanceId: waveId };
-}
-
-/** A listed wave's picture: its output once it ended by itself, else its last published status. */
-export function waveOf(s: DurableOrchestrationStatus): WaveView | null {
-  const ended = TERMINAL_RUNTIME.has(s.runtimeStatus);
-  const view = ((ended && s.runtimeStatus === 'Completed' ? s.output : s.customStatus) ?? null) as WaveView | null;
-  if (!view || typeof view !== 'object' || !Array.isArray(view.groups)) return null;
-  if (!ended || view.finished_at !== null) return view;
-  // Terminated or failed in the host: it did not write its own end.
-  const at = new Date(s.lastUpdatedTime).toISOString();
-  return {
-    ...view,
-    state: 'halted',
-    finished_at: at,
-    current_group: null,
-    halted_because: `the wave orchestration ended as ${s.runtimeStatus}`,
-  };
 }
 
 /** The waves of the last LIST_DAYS days, running ones first, then the newest. */
