@@ -47,6 +47,18 @@ param execTokenAction string
 @secure()
 param execTokenEntropy string = '${newGuid()}${newGuid()}'
 
+@description('Optional. Notifications (ELB_NOTIFY_WEBHOOKS, docs/policies.md#notifications): \'set\' stores notifyWebhooks in Key Vault (secret notify-webhooks); \'keep\' uses the secret already there; \'none\' sends none.')
+@allowed([
+  'none'
+  'set'
+  'keep'
+])
+param notifyWebhooksAction string = 'none'
+
+@description('Conditional. The notification destinations as JSON, with their webhook URLs (secrets); used only when notifyWebhooksAction is \'set\'. Never stored outside Key Vault.')
+@secure()
+param notifyWebhooks string = ''
+
 @description('Optional. Grant each cluster\'s kubelet identity AcrPull on the registry.')
 param grantClusterAcrPull bool = false
 
@@ -218,6 +230,18 @@ module execToken 'modules/exec-token.bicep' = {
   dependsOn: [keyVault]
 }
 
+module notifyWebhooksSecret 'modules/notify-webhooks.bicep' = {
+  name: 'elb-notify-webhooks'
+  params: {
+    keyVaultName: keyVaultName
+    action: notifyWebhooksAction
+    webhooksJson: notifyWebhooks
+    readerIdentityResourceId: functionIdentityResourceId
+    readerPrincipalId: identities.outputs.function.principalId
+  }
+  dependsOn: [keyVault]
+}
+
 module registryAccess 'modules/registry-access.bicep' = {
   name: 'elb-registry-access'
   scope: resourceGroup(registrySubscriptionId, registryResourceGroupName)
@@ -291,6 +315,8 @@ module functionApp 'modules/function-app.bicep' = {
     buildSource: buildSource
     taskHubName: taskHubName
     planSku: functionPlanSku
+    notifyWebhooksEnabled: notifyWebhooksAction != 'none'
+    notifyWebhooksSetting: notifyWebhooksSecret.outputs.appSettingValue
   }
   dependsOn: [
     execToken

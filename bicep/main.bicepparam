@@ -22,6 +22,14 @@ param execImage = readEnvironmentVariable('ELB_EXEC_IMAGE')
 // 'generate' until the first provision succeeded; scripts/azd/postprovision.sh then sets 'keep'.
 param execTokenAction = readEnvironmentVariable('ELB_EXEC_TOKEN_ACTION', 'generate')
 
+// Notifications: ELB_NOTIFY_WEBHOOKS (JSON, its URLs are secrets) is written to Key Vault on each provision; without
+// it, ELB_NOTIFY_WEBHOOKS_ACTION=keep uses the secret already in the vault, and the default sends none.
+param notifyWebhooks = readEnvironmentVariable('ELB_NOTIFY_WEBHOOKS', '')
+param notifyWebhooksAction = readEnvironmentVariable(
+  'ELB_NOTIFY_WEBHOOKS_ACTION',
+  empty(readEnvironmentVariable('ELB_NOTIFY_WEBHOOKS', '')) ? 'none' : 'set'
+)
+
 param grantClusterAcrPull = bool(readEnvironmentVariable('ELB_GRANT_CLUSTER_ACR_PULL', 'false'))
 
 param grantRegistryBuild = bool(readEnvironmentVariable('ELB_GRANT_REGISTRY_BUILD', 'true'))

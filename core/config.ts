@@ -60,6 +60,8 @@ export interface AppConfig {
   testHourSeconds: number | null;
   /** Where notifications go (ELB_NOTIFY_WEBHOOKS), without the URLs: those are secrets, read on use. */
   notifications: NotifyRoute[];
+  /** Why notifications are off although configured (an unresolved Key Vault reference); null when they are not. */
+  notificationsProblem: string | null;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -125,7 +127,7 @@ export type NotifyDestination = z.output<typeof NotifyDestinationList>[number];
  * the URLs are secrets, and JSON.parse's own message would quote the text.
  */
 export function parseNotifyWebhooks(json: string | undefined): NotifyDestination[] {
-  if (json === undefined || json.trim() === '') return [];
+  if (json === undefined || json.trim() === '' || isUnresolvedKeyVaultReference(json)) return [];
   let raw: unknown;
   try {
     raw = JSON.parse(json);
@@ -133,6 +135,15 @@ export function parseNotifyWebhooks(json: string | undefined): NotifyDestination
     fail('ELB_NOTIFY_WEBHOOKS: not valid JSON');
   }
   return validate(NotifyDestinationList, raw, () => 'invalid_settings', { status: 500, prefix: 'ELB_NOTIFY_WEBHOOKS' });
+}
+
+/**
+ * App Service leaves a Key Vault reference it cannot resolve (no access yet — a new role assignment takes minutes to
+ * apply — or no such secret) as the literal `@Microsoft.KeyVault(…)`. For notifications that means "none for now",
+ * not a broken app: deploys must not depend on them (docs/policies.md#in-azure).
+ */
+export function isUnresolvedKeyVaultReference(value: string): boolean {
+  return /^\s*@Microsoft\.KeyVault\(/i.test(value);
 }
 
 /** The destinations as the app keeps them: names, formats and filters, no URL. */
@@ -209,6 +220,10 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     waves: parseWaves(settings.ELB_WAVES, targets),
     testHourSeconds: settings.ELB_TEST_HOUR_SECONDS ?? null,
     notifications: notifyRoutes(parseNotifyWebhooks(settings.ELB_NOTIFY_WEBHOOKS)),
+    notificationsProblem:
+      settings.ELB_NOTIFY_WEBHOOKS !== undefined && isUnresolvedKeyVaultReference(settings.ELB_NOTIFY_WEBHOOKS)
+        ? 'ELB_NOTIFY_WEBHOOKS is a Key Vault reference the platform has not resolved (access or secret missing); no notifications are sent'
+        : null,
   };
 }
 

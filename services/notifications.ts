@@ -17,6 +17,9 @@ import { isInstanceNotFound } from '../core/status';
 import { appConfig } from '../adapters/settings';
 import type { SendNotificationInput } from '../orchestrations/activities/notify';
 
+/** An unresolved setting is told once per process, not on every event. */
+let problemTold = false;
+
 /** How long notify() may take in all (the Durable client answering slowly must not hold up a deploy step). */
 const NOTIFY_BUDGET_MS = 5000;
 
@@ -28,11 +31,16 @@ const NOTIFY_BUDGET_MS = 5000;
 export async function notify(
   client: Pick<DurableClient, 'getStatus' | 'startNew'>,
   input: NotificationInput,
-  config?: Pick<AppConfig, 'notifications'>,
+  config?: Pick<AppConfig, 'notifications'> & Partial<Pick<AppConfig, 'notificationsProblem'>>,
 ): Promise<string[]> {
   let event: NotificationEvent | null = null;
   try {
-    const routes = (config ?? appConfig()).notifications ?? [];
+    const settings = config ?? appConfig();
+    const routes = settings.notifications ?? [];
+    if (settings.notificationsProblem && !problemTold) {
+      problemTold = true;
+      console.warn(`notify: ${settings.notificationsProblem}`);
+    }
     const built = notificationEvent(input, new Date());
     event = built;
     const chosen = routes.filter((r) => routeAccepts(r, built));

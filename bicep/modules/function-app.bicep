@@ -57,6 +57,12 @@ param deployTuning deployTuningType = {}
 @description('Optional. Rebuild & Deploy\'s source (ELB_BUILD_SOURCE_URL/REF, ELB_BUILD_CONTEXT, ELB_BUILD_DOCKERFILE); an empty url leaves it off.')
 param buildSource buildSourceType = { url: '', ref: '', context: 'docker-openapi', dockerfile: 'Dockerfile' }
 
+@description('Optional. Whether ELB_NOTIFY_WEBHOOKS is set (known at deployment time, so the settings list is too).')
+param notifyWebhooksEnabled bool = false
+
+@description('Conditional. ELB_NOTIFY_WEBHOOKS as a Key Vault reference (@Microsoft.KeyVault(SecretUri=…)); used when notifyWebhooksEnabled.')
+param notifyWebhooksSetting string = ''
+
 @description('Optional. Durable task hub name (ELB_TASK_HUB).')
 param taskHubName string = 'elbcontrol'
 
@@ -178,6 +184,8 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
           { name: 'AZURE_CLIENT_ID', value: identity.clientId }
         ],
         tuningSettings,
+        // The webhook URLs are secrets: the setting is a Key Vault reference the platform resolves, like EXEC_TOKEN.
+        notifyWebhooksEnabled ? [{ name: 'ELB_NOTIFY_WEBHOOKS', value: notifyWebhooksSetting }] : [],
         empty(buildSource.url)
           ? []
           : [

@@ -345,7 +345,10 @@ describe('security properties of the compiled main.bicep', () => {
     expect(props(vault).enablePurgeProtection).toBe(true);
     expect(props(vault)).not.toHaveProperty('accessPolicies');
 
-    const secret = only('Microsoft.KeyVault/vaults/secrets');
+    const secrets = resourcesOfType(nodes, 'Microsoft.KeyVault/vaults/secrets');
+    // The exec token's, and the notification webhooks' (written only from its own secure parameter).
+    expect(secrets.map((r) => r.node.path).sort()).toEqual(['main/execToken', 'main/notifyWebhooksSecret']);
+    const secret = secrets.find((r) => r.node.path === 'main/execToken')!;
     expect(secret.resource.condition).toBe("[equals(parameters('action'), 'generate')]");
     expect(props(secret).value).toBe("[parameters('newToken')]");
     expect(secret.node.template.parameters?.newToken?.type).toBe('securestring');
@@ -505,6 +508,25 @@ describe('security properties of the compiled main.bicep', () => {
     expect([...reachableGuids(node, String(props(reader).roleDefinitionId))]).toEqual([role.keyVaultSecretsUser]);
     expect(String(reader.resource.scope)).toContain("'Microsoft.KeyVault/vaults/secrets'");
     expect(parameterValue(node, 'readers')).toHaveLength(2);
+  });
+
+  it('reads the notification webhooks with Key Vault Secrets User on their one secret, for the Function App alone', () => {
+    const node = nodeAt(nodes, 'main/notifyWebhooksSecret');
+    const readers = resourcesOfType([node], 'Microsoft.Authorization/roleAssignments');
+    expect(readers).toHaveLength(1);
+    const reader = readers[0]!;
+    expect([...reachableGuids(node, String(props(reader).roleDefinitionId))]).toEqual([role.keyVaultSecretsUser]);
+    expect(String(reader.resource.scope)).toContain("'Microsoft.KeyVault/vaults/secrets'");
+    expect(String(parameterValue(node, 'readerPrincipalId'))).toContain('outputs.function.value.principalId');
+    // Written only with `set`; granted and referenced with `set` and `keep` (the secret already in the vault).
+    const written = resourcesOfType([node], 'Microsoft.KeyVault/vaults/secrets')[0]!;
+    expect(written.resource.condition).toBe("[equals(parameters('action'), 'set')]");
+    expect(String(reader.resource.condition)).toBe("[variables('enabled')]");
+    expect(node.template.variables?.enabled).toBe("[not(equals(parameters('action'), 'none'))]");
+    expect(props(written).value).toBe("[parameters('webhooksJson')]");
+    expect(node.template.parameters?.webhooksJson?.type).toBe('securestring');
+    expect(template.parameters?.notifyWebhooks?.type).toBe('securestring');
+    expect(template.parameters?.notifyWebhooksAction?.defaultValue).toBe('none');
   });
 
   it('hosts the app on a Dedicated plan, a kind Static Web Apps accepts as a linked backend', () => {

@@ -460,6 +460,42 @@ describe('main.bicep evaluated for three targets (bicep snapshot)', () => {
     cliTimeout,
   );
 
+  it(
+    'with notifyWebhooksAction = set stores the webhooks in Key Vault only, referenced by ELB_NOTIFY_WEBHOOKS, readable by the Function App alone (keep: bicep.test.ts)',
+    () => {
+      const webhooks = JSON.stringify([
+        {
+          name: 'ops',
+          url: 'https://example.webhook.office.com/webhookb2/x@y/IncomingWebhook/s3cr3t',
+          format: 'teams',
+        },
+      ]);
+      const on = snapshotMain({ ...threeTargets, notifyWebhooksAction: 'set', notifyWebhooks: webhooks }, scope);
+      const notifySecret = `${single(on, 'Microsoft.KeyVault/vaults').id}/secrets/notify-webhooks`;
+      // The value goes into the one secret, from the secure parameter (which even the snapshot does not resolve).
+      const secrets = ofType(on, 'Microsoft.KeyVault/vaults/secrets');
+      expect(secrets.map((r) => r.id)).toEqual([notifySecret]);
+      expect(secrets[0]!.properties!.value).toBe("[parameters('notifyWebhooks')]");
+      const elsewhere = on.predictedResources.filter((r) => r.id !== notifySecret);
+      expect(JSON.stringify(elsewhere)).not.toContain('s3cr3t');
+      // The app reads it through a Key Vault reference to the secret's version.
+      const setting = appSettings(on).get('ELB_NOTIFY_WEBHOOKS') ?? '';
+      expect(setting).toMatch(
+        /^\[format\('@Microsoft\.KeyVault\(SecretUri=\{0\}\)', reference\(.*notify-webhooks.*secretUriWithVersion\)\]$/,
+      );
+      // Exactly one grant more, Key Vault Secrets User on that secret, for the Function App; none for the exec server.
+      const added = [...grantsOf(on, functionIdentity)];
+      for (const g of grantsOf(snapshot, functionIdentity)) added.splice(added.indexOf(g), 1);
+      expect(added).toEqual([grant(role.keyVaultSecretsUser, notifySecret)]);
+      expect(grantsOf(on, execIdentity)).toEqual(grantsOf(snapshot, execIdentity));
+
+      // none (the default): no setting, no grant.
+      expect(appSettings(snapshot).has('ELB_NOTIFY_WEBHOOKS')).toBe(false);
+      expect(grantsOf(snapshot, functionIdentity)).not.toContain(grant(role.keyVaultSecretsUser, notifySecret));
+    },
+    cliTimeout,
+  );
+
   it('names a repeated grant the same way, so targets sharing a resource group do not collide', () => {
     // ARM refuses a second assignment of one role to one principal at one scope under another name.
     const names = new Map<string, Set<string>>();

@@ -255,6 +255,16 @@ describe('ELB_NOTIFY_WEBHOOKS', () => {
     expect(settingError('[{"url": "https://hooks.slack.com/s3cr3t" ')).toBe('ELB_NOTIFY_WEBHOOKS: not valid JSON');
   });
 
+  it('an unresolved Key Vault reference turns notifications off instead of breaking the app', () => {
+    const reference = '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/notify-webhooks/0123)';
+    expect(parseNotifyWebhooks(reference)).toEqual([]);
+    const config = loadConfig({ ELB_AUTH_MODE: 'none', ELB_NOTIFY_WEBHOOKS: reference });
+    expect(config.notifications).toEqual([]);
+    expect(config.notificationsProblem).toMatch(/Key Vault reference the platform has not resolved/);
+    expect(config.notificationsProblem).not.toContain('vault.azure.net');
+    expect(loadConfig({ ELB_AUTH_MODE: 'none' }).notificationsProblem).toBeNull();
+  });
+
   it('loadConfig keeps names, formats and filters — never the URLs', () => {
     const config = loadConfig({
       ELB_AUTH_MODE: 'none',

@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { TableClient } from '@azure/data-tables';
 import type { DurableClient } from 'durable-functions';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppConfig, loadConfig } from '../../core/config';
 import { DeployOutput } from '../../core/deploy-model';
 import { DeploymentRecord, queuedDeploymentRecord } from '../../core/deployment-record';
@@ -352,5 +352,95 @@ describe('history (the read) and its one repair', () => {
       status: 'succeeded',
     });
     expect(await deployments.get('local', 'd1')).toMatchObject({ status: 'succeeded' });
+  });
+});
+
+describe('notifications (docs/policies.md#notifications)', () => {
+  /** The deliveries the service started through notify(): one Durable instance per event and destination. */
+  const deliveries = () =>
+    [...durable.instances.entries()]
+      .filter(([id]) => id.startsWith('notify-'))
+      .map(([, i]) => i.input as { destination: string; event: Record<string, unknown> });
+
+  beforeEach(() => {
+    const notifying = {
+      ...config,
+      notifications: [{ name: 'chat', format: 'slack' as const, kinds: null, targets: null }],
+    };
+    leases = new DeployLeases(durable.client(), { config: notifying, targets, deployments });
+  });
+
+  it('announces a start with its reason, and a finish with its outcome and error, once each', async () => {
+    const started = await leases.start({ ...req(), reason: 'rotate_token', tag: null });
+    expect(started.started).toBe(true);
+    const id = (started as { instanceId: string }).instanceId;
+    expect(deliveries()).toEqual([
+      {
+        destination: 'chat',
+        event: expect.objectContaining({
+          kind: 'deploy_started',
+          target: 'local',
+          deploy_id: id,
+          reason: 'rotate_token',
+          requester: 'ann',
+        }),
+      },
+    ]);
+
+    const failed = output(id, {
+      status: 'rolled_back',
+      reason: 'rotate_token',
+      error: { code: 'token_check_failed', message: 'the service refused the new token' },
+    });
+    await leases.finish(local(), id, failed);
+    // A finish step that runs again (a redelivered activity) sends nothing more.
+    await leases.finish(local(), id, failed);
+    const events = deliveries().map((d) => d.event);
+    expect(events).toHaveLength(2);
+    expect(events[1]).toMatchObject({
+      kind: 'deploy_failed',
+      outcome: 'rolled_back',
+      reason: 'rotate_token',
+      error: { code: 'token_check_failed', message: 'the service refused the new token' },
+    });
+    expect(JSON.stringify(deliveries())).not.toMatch(/https?:\/\//);
+  });
+
+  it('announces a deploy terminated through the API as failed, outcome terminated', async () => {
+    await running('d1');
+    durable.set('d1', 'Running');
+    await leases.cancel('d1', 'terminate', 'ann', 'local');
+    expect(deliveries().map((d) => d.event)).toEqual([
+      expect.objectContaining({
+        kind: 'deploy_failed',
+        deploy_id: 'd1',
+        outcome: 'terminated',
+        error: expect.objectContaining({ code: 'terminated' }),
+      }),
+    ]);
+  });
+
+  it('never lets a notification fail the operation: a start with Durable refusing deliveries still starts', async () => {
+    const client = durable.client();
+    const refusing = {
+      ...client,
+      getStatus: client.getStatus,
+      startNew: async (name: string, o: { instanceId: string; input: unknown }) => {
+        if (o.instanceId.startsWith('notify-')) throw new Error('Durable is down for notifications');
+        return client.startNew(name, o);
+      },
+    } as unknown as DurableClient;
+    const notifying = {
+      ...config,
+      notifications: [{ name: 'chat', format: 'json' as const, kinds: null, targets: null }],
+    };
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const outcome = await new DeployLeases(refusing, { config: notifying, targets, deployments }).start(req());
+      expect(outcome.started).toBe(true);
+      expect(warn).toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -94,6 +94,18 @@ describe('notify', () => {
     expect(warn).toHaveBeenCalledTimes(1);
   });
 
+  it('tells an unresolved setting once per process, and sends nothing', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { client, started } = recordingClient();
+    const off = { notifications: [], notificationsProblem: 'ELB_NOTIFY_WEBHOOKS is a Key Vault reference …' };
+    await notify(client, { kind: 'deploy_started', target: 'prod' }, off);
+    await notify(client, { kind: 'deploy_succeeded', target: 'prod' }, off);
+    expect(started.size).toBe(0);
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+      'notify: ELB_NOTIFY_WEBHOOKS is a Key Vault reference …',
+    ]);
+  });
+
   it('returns within its budget when the Durable client hangs', async () => {
     vi.useFakeTimers();
     try {
