@@ -163,7 +163,19 @@ function* runGroup(run: WaveRun, index: number): Generator<Task, boolean, unknow
   // the library would emit its action again). A stop arriving meanwhile is shown at once, honoured after the group.
   const all = run.context.df.Task.all(updates.map((u) => u.task));
   const winner = yield run.context.df.Task.any([all, ...run.stopEvents]);
-  if (winner !== all) run.publish();
+  if (winner !== all) {
+    run.publish();
+    // Updates still waiting (an approval, a window) end now; a deploy already started finishes.
+    const open = updates.filter((u) => !u.task.isCompleted && !u.task.isFaulted);
+    try {
+      yield run.call('waveStopWaiting', {
+        waveId: run.waveId,
+        updateIds: open.map((u) => updateIdOf(run.waveId, u.target)),
+      });
+    } catch {
+      // The updates then end by themselves (decision, deadline, window).
+    }
+  }
   for (const u of updates) {
     if (!u.task.isCompleted && !u.task.isFaulted) {
       try {
@@ -187,6 +199,11 @@ function* runGroup(run: WaveRun, index: number): Generator<Task, boolean, unknow
   }
   run.publish();
 
+  if (run.stopped) {
+    run.view = withGroup(run.view, index, { state: 'halted' });
+    run.stopHere(index + 1, `while group ${group.name} updated`);
+    return true;
+  }
   const targets = run.view.groups[index]!.targets;
   if (!targets.every((t) => t.state === 'succeeded')) {
     yield* halt(run, index);
@@ -198,13 +215,9 @@ function* runGroup(run: WaveRun, index: number): Generator<Task, boolean, unknow
   const soakEnds = soakEnd.toISOString();
   run.view = withGroup(run.view, index, { state: 'soaking', soak_ends_at: soakEnds });
   run.publish();
-  const stoppedBefore = run.stopped;
   if (yield* run.pause(group.soakSeconds)) {
     run.view = withGroup(run.view, index, { state: 'halted' });
-    run.stopHere(
-      index + 1,
-      stoppedBefore ? `while group ${group.name} updated (before its soak)` : `during the soak of group ${group.name}`,
-    );
+    run.stopHere(index + 1, `during the soak of group ${group.name}`);
     return true;
   }
 

@@ -6,6 +6,7 @@ import { ActivityResult } from '../../core/deploy-model';
 import { digestRef } from '../../core/image';
 import { evaluateRollout } from '../../core/rollout';
 import { isInstanceNotFound, TERMINAL_RUNTIME } from '../../core/status';
+import { SUPERSEDE_EVENT } from '../../core/update-model';
 import { probeService, serviceBaseUrl } from '../../adapters/service-probe';
 import { notify } from '../../services/notifications';
 import { ActivityDeps, activityDeps, asResult, sleep, targetNamed } from './context';
@@ -115,6 +116,27 @@ export async function waveEnded(input: { waveId: string }, client: DurableClient
   }
 }
 
+/**
+ * A stopped wave ends its targets' waits: each update still waiting for an approval or a window gets the supersede
+ * event and ends `superseded`; one that already started its deploy ignores it and finishes (docs/policies.md "Waves").
+ * Returns how many were told; an update that has ended (or never existed) is skipped.
+ */
+export async function stopWaitingUpdates(
+  input: { updateIds: string[]; waveId: string },
+  client: DurableClient,
+): Promise<number> {
+  let told = 0;
+  for (const id of input.updateIds) {
+    try {
+      await client.raiseEvent(id, SUPERSEDE_EVENT, { by: input.waveId });
+      told++;
+    } catch {
+      // ended meanwhile: nothing to stop
+    }
+  }
+  return told;
+}
+
 export interface WaveHaltedInput {
   waveId: string;
   /** The first target that did not pass: the notification is about it. */
@@ -154,6 +176,11 @@ export const WAVE_ACTIVITIES = {
   waveReadDeploy: { run: (input: WaveDeployInput) => readWaveDeploy(input) },
   waveEnded: {
     run: (input: { waveId: string }, env: ActivityEnv) => waveEnded(input, env.durableClient()),
+    durableClient: true,
+  },
+  waveStopWaiting: {
+    run: (input: { updateIds: string[]; waveId: string }, env: ActivityEnv) =>
+      stopWaitingUpdates(input, env.durableClient()),
     durableClient: true,
   },
   waveNotifyHalted: {

@@ -51,6 +51,7 @@ function scenario(overrides: Record<string, ActivityHandler> = {}): Record<strin
     waveReadDeploy: never('waveReadDeploy'),
     waveEnded: never('waveEnded'),
     waveNotifyHalted: () => 1,
+    waveStopWaiting: never('waveStopWaiting'),
     ...overrides,
   };
 }
@@ -257,18 +258,27 @@ describe('updateWave orchestration (replayed by durable-functions)', () => {
     expect(r.trace.flat()).toContain('cancel timer 1');
   });
 
-  it('a cancel while a group updates lets its updates end, then stops before the soak and the next group', async () => {
+  it('a cancel while a group updates ends its waiting updates, lets started deploys finish, and stops there', async () => {
+    const stopped: unknown[] = [];
     const { r, view } = await run({
       updateTarget: (i: UpdateTargetInput, ctx: ScenarioContext) => {
         if (i.target === 'canary') ctx.raise('cancel', { requester: 'bob' }, 'during');
         return output(i, 'succeeded');
       },
+      waveStopWaiting: (i: { updateIds: string[]; waveId: string }) => {
+        stopped.push(i);
+        return 1;
+      },
     });
-    expect(calls(r)).toEqual(['updateTarget canary @0']);
+    expect(calls(r)).toEqual(['updateTarget canary @0', 'waveStopWaiting @0']);
+    expect(stopped).toEqual([{ waveId: WAVE, updateIds: [`${WAVE}-canary`] }]);
     expect(view).toMatchObject({ state: 'cancelled', cancel_requested: true });
-    expect(view.halted_because).toBe('cancelled by bob while group canary updated (before its soak)');
-    // The group's update ran to its end: a cancel never interrupts a target's update (docs/policies.md "Waves").
+    expect(view.halted_because).toBe('cancelled by bob while group canary updated');
+    // The update ran to its end (its deploy had started): the cancel never cuts a deploy off.
     expect(view.groups[0]!.targets[0]).toMatchObject({ state: 'succeeded', deploy_id: 'canary-d1' });
+    expect(states(view)).toMatchObject({ 'group canary': 'halted', 'group prod': 'skipped', 'prod-a': 'skipped' });
+    // No soak, no health check, no notification for a cancel.
+    expect(r.trace.flat().some((a) => a.includes('timer'))).toBe(false);
   });
 
   it('a newer image supersedes a running wave between groups; the newer wave starts once this one stopped', async () => {
