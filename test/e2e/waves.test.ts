@@ -129,7 +129,8 @@ describe('waves across clusters (local stack, two sim targets)', () => {
     ]);
     expect((await waves()).filter((w) => w.image.digest === pushed.digest)).toHaveLength(1);
 
-    // Each target's deploy is in its own history; prod's was asked for only after canary's soak ended.
+    // Each target's deploy is in its own history, tagged with the wave; prod's was asked for only after canary's
+    // soak ended.
     const [canary] = await history('canary');
     const [prod] = await history('prod');
     expect(canary).toMatchObject({
@@ -142,6 +143,7 @@ describe('waves across clusters (local stack, two sim targets)', () => {
       digest: pushed.digest,
       deploy_id: wave.groups[1]!.targets[0]!.deploy_id,
     });
+    for (const r of [canary, prod]) expect(r!.requester).toBe(`wave ${wave.wave_id}`);
     expect(Date.parse(prod!.requested_at)).toBeGreaterThanOrEqual(Date.parse(wave.groups[0]!.soak_ends_at!));
     expect(Date.parse(wave.groups[0]!.soak_ends_at!) - Date.parse(canary!.finished_at!)).toBeGreaterThanOrEqual(2_900);
     for (const ns of ['elb-canary', 'elb-prod']) expect(clusterImage(ns)).toContain(pushed.digest);
