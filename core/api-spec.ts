@@ -4,6 +4,7 @@
 // this is not @asteasolutions/zod-to-openapi.
 import * as z from 'zod/mini';
 import * as contract from './contract';
+import { UpdatePolicy } from './contract/policy';
 import { ProxyAnswer, ProxyRequestBody } from './contract/proxy';
 import { WaveCancelAnswer, WavesAnswer, WaveView } from './contract/waves';
 import { ROUTES, type Answer, type Method, type Operation } from './contract/routes';
@@ -40,6 +41,17 @@ const COMPONENTS: Record<string, z.core.$ZodType> = {
   RebuildRequest: contract.RebuildRequestBody,
   RebuildPreview: contract.RebuildPreview,
   ClusterStartRequest: contract.ClusterStartBody,
+  UpdatePolicy: UpdatePolicy,
+  PolicyAnswer: contract.PolicyAnswer,
+  PolicyView: contract.PolicyView,
+  PolicyChange: contract.PolicyChange,
+  WindowView: contract.WindowView,
+  PendingUpdate: contract.PendingUpdate,
+  UpdateDecision: contract.UpdateDecision,
+  DecisionRequest: contract.DecisionBody,
+  DecisionAccepted: contract.DecisionAccepted,
+  WindowOverride: contract.WindowOverride,
+  WindowOverrideRequest: contract.WindowOverrideBody,
   ProxyRequest: ProxyRequestBody,
   ProxyAnswer,
   Wave: WaveView,

@@ -188,8 +188,8 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     fail('ELB_REGISTRY_RESOURCE_ID is required with ELB_AUTH_MODE=platform: Event Grid pushes are checked against it');
   }
 
-  if (authMode === 'platform' && settings.ELB_TEST_HOUR_SECONDS !== undefined) {
-    fail('ELB_TEST_HOUR_SECONDS is for tests: it is refused with ELB_AUTH_MODE=platform');
+  if (settings.ELB_TEST_HOUR_SECONDS !== undefined && (env.WEBSITE_INSTANCE_ID || env.CONTAINER_APP_NAME)) {
+    fail('ELB_TEST_HOUR_SECONDS is for tests: it is refused when running in Azure');
   }
 
   const targets = parseTargets(targetsJson);

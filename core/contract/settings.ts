@@ -256,7 +256,7 @@ export const AppSettings = z.object({
   ELB_WAVES: z.optional(z.string().check(z.maxLength(20_000, 'must be at most 20000 characters'))),
   /**
    * Tests only: how many seconds one hour of a policy's approvalTimeoutHours lasts, so an end-to-end test can watch
-   * an approval expire (docs/policies.md "Approvals"). Unset: 3600. Refused in the platform mode.
+   * an approval expire (docs/policies.md "Approvals"). Unset: 3600. Refused when running in Azure.
    */
   ELB_TEST_HOUR_SECONDS: z.optional(
     z.pipe(

@@ -125,6 +125,10 @@ export const api = {
     return parseStartDeploy(await post(path('targets', target, 'openapi', 'token', 'rotate'), {}));
   },
   /** Start cluster: starts the stopped AKS cluster, then deploys again; followed like a deploy (docs/api.md). */
+  /** Approve or reject the update waiting for approval on `target` (docs/policies.md "Approvals"). */
+  async decideUpdate(target: string, verb: 'approve' | 'reject', comment: string | null): Promise<void> {
+    await post(path('targets', target, 'update', verb), comment ? { comment } : {});
+  },
   async startCluster(target: string): Promise<StartDeployAnswer> {
     return parseStartDeploy(await post(path('targets', target, 'cluster', 'start'), {}));
   },

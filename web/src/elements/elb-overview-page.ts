@@ -1,3 +1,4 @@
+import { pendingHeadline, policyText } from '../core/update-text.js';
 import { LitElement, css, html, nothing } from 'lit';
 import { api, describeError } from '../api/client.js';
 import type { WaveView } from '../../../core/contract/waves.js';
@@ -112,6 +113,17 @@ export class ElbOverviewPage extends LitElement {
     return html`<span class="last ${tone}">${text}</span>`;
   }
 
+  /** The update policy, and an update waiting for approval or the window (docs/policies.md). */
+  private updateLines(t: TargetSummary, now: number) {
+    if (!t.policy) return nothing;
+    const pending = t.pending_update;
+    return html`${
+        pending
+          ? html`<br /><a class="pending" href=${routeHref('docs', t.target)}>${pendingHeadline(pending, now)}</a>`
+          : nothing
+      }<br /><span class="muted">Policy: ${policyText(t.policy, t.pinned_tag)}</span>`;
+  }
+
   private renderTable(targets: TargetSummary[]) {
     if (targets.length === 0) return html`<p>The server has no targets configured (<code>ELB_TARGETS</code>).</p>`;
     const now = Date.now();
@@ -137,7 +149,7 @@ export class ElbOverviewPage extends LitElement {
               html`<tr>
                 <th scope="row"><a href=${routeHref('docs', t.target)}>${t.target}</a></th>
                 <td data-label="Kind">${t.kind}${t.namespace ? html` · <code>${t.namespace}</code>` : nothing}</td>
-                <td data-label="State">${this.stateCell(t, now)}</td>
+                <td data-label="State">${this.stateCell(t, now)}${this.updateLines(t, now)}</td>
                 <td data-label="Last deploy">${this.lastDeployCell(t, now)}</td>
                 <td data-label="Deployed">
                   ${t.deployed ? html`<code>${t.deployed.tag ?? '?'}</code> <code>${shortDigest(t.deployed.digest) ?? ''}</code>` : '—'}
