@@ -1,7 +1,7 @@
 // How the wave view words a group's soak and a duration (web/src/core/wave-text.ts).
 import { describe, expect, it } from 'vitest';
 import type { WaveGroupView } from '../../core/contract/waves.js';
-import { countsDown, duration, soakText } from '../src/core/wave-text.js';
+import { countsDown, duration, soakText, stateBadge } from '../src/core/wave-text.js';
 
 const group = (patch: Partial<WaveGroupView>): WaveGroupView => ({
   name: 'canary',
@@ -32,6 +32,14 @@ describe('wave text', () => {
     expect(soakText(group({}), now)).toBe('soak 5 m 00 s');
     expect(soakText(group({ state: 'succeeded', soak_ends_at: '2026-01-01T00:01:30Z' }), now)).toBe('soaked 5 m 00 s');
     expect(soakText(group({ state: 'halted', soak_ends_at: '2026-01-01T00:01:30Z' }), now)).toBe('soak 5 m 00 s');
+  });
+
+  it('words states, with a tone each', () => {
+    expect(stateBadge('rolled_back')).toEqual({ label: 'rolled back', tone: 'danger' });
+    expect(stateBadge('skipped')).toEqual({ label: 'skipped', tone: 'warn' });
+    expect(stateBadge('skipped', true)).toEqual({ label: 'not started', tone: 'warn' });
+    expect(stateBadge('waiting')).toEqual({ label: 'waiting', tone: '' });
+    expect(stateBadge('queued').label).toBe('waiting for the previous wave');
   });
 
   it('ticks only while a running wave soaks', () => {

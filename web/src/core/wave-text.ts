@@ -1,49 +1,34 @@
-// How the wave view words a wave (docs/policies.md "Waves"): state labels and tones, the soak countdown, the headline.
-// Pure, so it is unit-tested without a browser.
-import type { WaveGroupView, WaveTarget, WaveView } from '../../../core/contract/waves.js';
+// How the wave view words a wave (docs/policies.md "Waves"): state labels and tones, the soak countdown. Pure, so it
+// is unit-tested without a browser.
+import type { WaveGroupView, WaveView } from '../../../core/contract/waves.js';
 
-export type Tone = '' | 'accent' | 'ok' | 'warn' | 'danger';
-
-const TARGET: Record<WaveTarget['state'], [string, Tone]> = {
-  waiting: ['waiting', ''],
-  updating: ['updating', 'accent'],
-  succeeded: ['succeeded', 'ok'],
-  failed: ['failed', 'danger'],
-  rolled_back: ['rolled back', 'danger'],
-  skipped: ['skipped', 'warn'],
+/** The words for a state, where they differ from its name. */
+const LABELS: Record<string, string> = {
+  rolled_back: 'rolled back',
+  checking: 'checking health',
+  queued: 'waiting for the previous wave',
 };
 
-const GROUP: Record<WaveGroupView['state'], [string, Tone]> = {
-  waiting: ['waiting', ''],
-  updating: ['updating', 'accent'],
-  soaking: ['soaking', 'accent'],
-  checking: ['checking health', 'accent'],
-  succeeded: ['succeeded', 'ok'],
-  halted: ['halted', 'danger'],
-  skipped: ['not started', 'warn'],
+const TONES: Record<string, string> = {
+  updating: 'accent',
+  soaking: 'accent',
+  checking: 'accent',
+  queued: 'accent',
+  running: 'accent',
+  succeeded: 'ok',
+  failed: 'danger',
+  rolled_back: 'danger',
+  halted: 'danger',
+  skipped: 'warn',
+  cancelled: 'warn',
+  superseded: 'warn',
 };
 
-const WAVE: Record<WaveView['state'], [string, Tone]> = {
-  queued: ['waiting for the previous wave', 'accent'],
-  running: ['running', 'accent'],
-  succeeded: ['succeeded', 'ok'],
-  halted: ['halted', 'danger'],
-  cancelled: ['cancelled', 'warn'],
-  superseded: ['superseded', 'warn'],
-};
-
-export const targetLabel = (t: WaveTarget) => {
-  const [label, tone] = TARGET[t.state];
-  return { label, tone };
-};
-export const groupLabel = (g: WaveGroupView) => {
-  const [label, tone] = GROUP[g.state];
-  return { label, tone };
-};
-export const waveLabel = (w: WaveView) => {
-  const [label, tone] = WAVE[w.state];
-  return { label, tone };
-};
+/** A state's badge: its words and tone. A group that never started reads "not started". */
+export function stateBadge(state: string, group = false): { label: string; tone: string } {
+  const label = group && state === 'skipped' ? 'not started' : (LABELS[state] ?? state);
+  return { label, tone: TONES[state] ?? '' };
+}
 
 /** `1 m 05 s`, `42 s`. */
 export function duration(seconds: number): string {
@@ -64,12 +49,7 @@ export function soakText(group: WaveGroupView, now: number): string {
   return `soak ${duration(group.soak_seconds)}`;
 }
 
-/** "Wave 3.5 (sha256:abcd1234…)". */
-export function waveTitle(w: WaveView): string {
-  return `Wave ${w.image.tag} (${w.image.digest.slice(0, 19)}…)`;
-}
-
 /** Whether the page must tick every second: a group soaks. */
-export function countsDown(w: WaveView | null): boolean {
-  return w !== null && w.finished_at === null && w.groups.some((g) => g.state === 'soaking');
+export function countsDown(w: WaveView | null | undefined): boolean {
+  return !!w && w.finished_at === null && w.groups.some((g) => g.state === 'soaking');
 }
