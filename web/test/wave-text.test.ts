@@ -1,7 +1,7 @@
 // How the wave view words a group's soak and a duration (web/src/core/wave-text.ts).
 import { describe, expect, it } from 'vitest';
 import type { WaveGroupView } from '../../core/contract/waves.js';
-import { countsDown, duration, soakText, stateBadge } from '../src/core/wave-text.js';
+import { countsDown, soakText, stateBadge } from '../src/core/wave-text.js';
 
 const group = (patch: Partial<WaveGroupView>): WaveGroupView => ({
   name: 'canary',
@@ -13,25 +13,17 @@ const group = (patch: Partial<WaveGroupView>): WaveGroupView => ({
 });
 
 describe('wave text', () => {
-  it('words durations in s, m and h', () => {
-    expect([duration(0), duration(42.4), duration(65), duration(3599), duration(7260), duration(-3)]).toEqual([
-      '0 s',
-      '42 s',
-      '1 m 05 s',
-      '59 m 59 s',
-      '2 h 01 m',
-      '0 s',
-    ]);
-  });
-
   it('counts a soak down, then says it ended; a group not soaked yet shows its length', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     const soaking = group({ state: 'soaking', soak_ends_at: '2026-01-01T00:01:30Z' });
-    expect(soakText(soaking, now)).toBe('soaking: 1 m 30 s left');
+    expect(soakText(soaking, now)).toBe('soaking: 1 min 30 s left');
     expect(soakText(soaking, now + 90_000)).toBe('soak ending…');
-    expect(soakText(group({}), now)).toBe('soak 5 m 00 s');
-    expect(soakText(group({ state: 'succeeded', soak_ends_at: '2026-01-01T00:01:30Z' }), now)).toBe('soaked 5 m 00 s');
-    expect(soakText(group({ state: 'halted', soak_ends_at: '2026-01-01T00:01:30Z' }), now)).toBe('soak 5 m 00 s');
+    expect(soakText(group({}), now)).toBe('soak 5 min 00 s');
+    expect(soakText(group({ soak_seconds: 0 }), now)).toBe('no soak');
+    expect(soakText(group({ state: 'succeeded', soak_ends_at: '2026-01-01T00:01:30Z' }), now)).toBe(
+      'soaked 5 min 00 s',
+    );
+    expect(soakText(group({ state: 'halted', soak_ends_at: '2026-01-01T00:01:30Z' }), now)).toBe('soak 5 min 00 s');
   });
 
   it('words states, with a tone each', () => {

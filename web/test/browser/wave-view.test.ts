@@ -107,7 +107,7 @@ describe('wave view on Overview (contract fixtures, Chromium)', () => {
     // The soak counts down (the page ticks every second while a group soaks).
     const soak = groups.nth(0).locator('.soak');
     const first = await soak.innerText();
-    expect(first).toMatch(/^soaking: (9|10) m \d\d s left$/);
+    expect(first).toMatch(/^soaking: (9|10) min \d\d s left$/);
     await expect.poll(() => soak.innerText(), { timeout: 5000 }).not.toBe(first);
 
     await checkDesktopAndPhone(page, 'wave-running');
