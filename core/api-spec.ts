@@ -7,6 +7,7 @@ import * as contract from './contract';
 import { UpdatePolicy } from './contract/policy';
 import { ProxyAnswer, ProxyRequestBody } from './contract/proxy';
 import { ReconcileAnswer, ReconcileFinding, ReconcileRequestBody } from './contract/reconcile';
+import { WaveCancelAnswer, WavesAnswer, WaveView } from './contract/waves';
 import { ROUTES, type Answer, type Method, type Operation } from './contract/routes';
 
 /** Named schemas, referenced as `#/components/schemas/<name>`. Every answer's schema must be one of them. */
@@ -57,6 +58,9 @@ const COMPONENTS: Record<string, z.core.$ZodType> = {
   ReconcileRequest: ReconcileRequestBody,
   ReconcileFinding,
   ReconcileAnswer,
+  Wave: WaveView,
+  Waves: WavesAnswer,
+  WaveCancelAnswer,
 };
 
 type JsonSchema = Record<string, unknown>;

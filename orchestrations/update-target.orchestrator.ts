@@ -202,6 +202,8 @@ function* startDeploy(
 
 /** Who noticed the image, as a deploy's requester reads. */
 function triggerName(input: UpdateTargetInput): string {
+  // A wave's deploy names its wave, so the target's history ties the record to it (docs/policies.md "Waves").
+  if (input.trigger === 'wave' && input.waveId) return `wave ${input.waveId}`;
   return input.trigger === 'push' ? 'event-grid' : input.trigger;
 }
 

@@ -12,6 +12,7 @@ import { newDeployId } from './deploy-leases';
 import { notify } from './notifications';
 import { clusterPowerView } from '../functions/lib/views';
 import { adapters, deployLeases } from './composition';
+import { offerWave } from './waves';
 
 /** What became of an offered image on one target, for the caller's log line. */
 export type OfferOutcome =
@@ -19,6 +20,7 @@ export type OfferOutcome =
   | { route: 'deploy'; action: 'start'; instanceId: string }
   | { route: 'deploy'; action: 'queue' }
   | { route: 'gate'; action: 'start'; instanceId: string; superseded: string | null }
+  | { route: 'wave'; action: 'start'; instanceId: string }
   | { route: 'announce'; action: 'announce' };
 
 /**
@@ -54,9 +56,11 @@ export async function offerUpdate(
       return announce(client, target, push, trigger);
     case 'gate':
       return gate(client, target, push, trigger);
-    case 'wave':
-      // Built with the waves (docs/policies.md); until then such a policy is refused at load.
-      return { route, action: 'ignore', reason: `${route}_not_available` };
+    case 'wave': {
+      // One wave per digest for all the wave's targets: the first of them to see the image starts it.
+      const wave = await offerWave(client, push, trigger);
+      return { route, ...wave };
+    }
   }
 }
 

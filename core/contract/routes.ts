@@ -23,6 +23,7 @@ import {
 } from './requests';
 import { ActivityList, TargetActivity, TargetSummary, TargetSummaryList } from './summary';
 import { TokenAuditList, TokenReveal, TokenRotateBody } from './token';
+import { WaveCancelAnswer, WaveParams, WavesAnswer } from './waves';
 import { UpdatePolicy } from './policy';
 import { DecisionAccepted, DecisionBody, PolicyAnswer } from './update';
 
@@ -357,6 +358,37 @@ export const ROUTES = {
           413: 'body_too_large (64 KiB)',
           502: 'response_too_large (1 MiB), service_unreachable, cluster_unavailable',
           504: 'upstream_timeout (10 s)',
+        },
+      },
+    },
+  },
+  waves: {
+    route: 'waves',
+    operations: {
+      GET: {
+        role: 'reader',
+        summary:
+          'The running and the most recent waves (ELB_WAVES), each with its groups and targets (docs/policies.md#waves)',
+        responses: {
+          200: { description: 'Running waves first, then the newest (at most 10)', schema: WavesAnswer },
+          503: 'durable_unavailable',
+        },
+      },
+    },
+  },
+  waveCancel: {
+    route: 'waves/{id}/cancel',
+    operations: {
+      POST: {
+        role: 'deployer',
+        summary: 'Cancel a wave: it stops before its next group; updates already running finish',
+        params: WaveParams,
+        responses: {
+          202: { description: 'Requested', schema: WaveCancelAnswer },
+          400: 'invalid_wave_id',
+          404: 'unknown_wave',
+          409: 'wave_not_running',
+          503: 'durable_unavailable',
         },
       },
     },

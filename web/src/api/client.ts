@@ -11,7 +11,9 @@ import {
   parseSummary,
   parseSummaryList,
   parseTokenReveal,
+  parseWaves,
 } from './parse.js';
+import type { WaveView } from '../../../core/contract/waves.js';
 import type { TryRequest } from '../core/try-it.js';
 import type {
   DeploymentRecord,
@@ -77,6 +79,13 @@ const post = (url: string, payload: unknown, signal?: AbortSignal) =>
   });
 
 export const api = {
+  /** The running waves first, then the most recent (docs/policies.md "Waves"). */
+  async waves(signal?: AbortSignal): Promise<WaveView[]> {
+    return parseWaves(await get(path('waves'), signal));
+  },
+  async cancelWave(waveId: string): Promise<void> {
+    await post(path('waves', waveId, 'cancel'), {});
+  },
   async targets(signal?: AbortSignal): Promise<TargetSummary[]> {
     return parseSummaryList(await get(path('targets'), signal));
   },
