@@ -267,10 +267,25 @@ export class DeployLeases {
       const changed = s.deployedDigest !== output.openapi_deploy.digest;
       const tag = output.openapi_deploy.tag;
       // A manual deploy that succeeded records its tag as the target's choice (the policy's own tag needs no
-      // override); an automatic one, or a drift correction (it puts back what was deployed), only follows the choice.
-      const base = baseTag(policyOf(target, s), this.config.pinnedTag);
+      // override); an automatic one, or a drift correction (it puts back what was deployed), only follows the choice
+      // — tracking a range, that choice is the newest tag in it the target has run (docs/policies.md).
+      const policy = policyOf(target, s);
+      const base = baseTag(policy, this.config.pinnedTag);
       const follows = output.reason === 'auto' || output.reason === 'drift';
-      const desiredTagOverride = follows || tag === null ? s.desiredTagOverride : tag === base ? null : tag;
+      const newerInRange =
+        tag !== null &&
+        'range' in policy.track &&
+        followsTag(policy, desiredTagOf(policy, s, this.config.pinnedTag), tag);
+      const desiredTagOverride =
+        tag === null
+          ? s.desiredTagOverride
+          : follows
+            ? newerInRange
+              ? tag
+              : s.desiredTagOverride
+            : tag === base
+              ? null
+              : tag;
       return {
         next: {
           // A later success of a digest that failed clears its mark.

@@ -8,7 +8,7 @@ import { DomainError } from '../core/errors';
 import { isInstanceNotFound, TERMINAL_RUNTIME } from '../core/status';
 import { PushEvent } from '../core/target-state';
 import { policyOf } from '../core/update-policy';
-import { SUPERSEDE_EVENT, UpdateTrigger, WAVE_ORCHESTRATOR } from '../core/update-model';
+import { SUPERSEDE_EVENT, UpdateProgress, UpdateTrigger, WAVE_ORCHESTRATOR } from '../core/update-model';
 import { WAVE_CANCEL_EVENT, WAVE_ID_PREFIX, waveIdOf, WaveInput, waveOf } from '../core/waves';
 import { adapters } from './composition';
 
@@ -84,11 +84,29 @@ export async function listWaves(client: DurableClient, now = new Date()): Promis
     throw new DomainError('durable_unavailable', 'the orchestration service is unavailable', 503);
   }
   all.sort((a, b) => new Date(b.createdTime).getTime() - new Date(a.createdTime).getTime());
-  return all
+  const waves = all
     .map(waveOf)
     .filter((v): v is WaveView => v !== null)
     .sort((a, b) => Number(a.finished_at !== null) - Number(b.finished_at !== null))
     .slice(0, WAVES_LISTED);
+  await Promise.all(waves.filter((w) => w.finished_at === null).map((w) => withWaits(client, w)));
+  return waves;
+}
+
+/**
+ * A target the wave is updating may be waiting for an approval or its window: the wave only knows "updating", its
+ * updateTarget instance knows which, so its status says it ("waiting for approval") in the target's detail.
+ */
+async function withWaits(client: DurableClient, wave: WaveView): Promise<void> {
+  const updating = wave.groups.flatMap((g) => g.targets).filter((t) => t.state === 'updating' && t.update_id);
+  await Promise.all(
+    updating.map(async (t) => {
+      const progress = (await known(client, t.update_id!))?.customStatus as Partial<UpdateProgress> | undefined;
+      if (progress?.state === 'waiting_for_approval') t.detail = 'waiting for approval';
+      else if (progress?.state === 'waiting_for_window')
+        t.detail = `waiting for the window ${progress.window ?? ''}`.trim();
+    }),
+  );
 }
 
 /** Asks a running wave to stop before its next group (a deployer's cancel). */

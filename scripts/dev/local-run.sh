@@ -68,6 +68,7 @@ ELB_SIM_K8S_PORT=$SIM_K8S_PORT ELB_SIM_REGISTRY_PORT=$SIM_REGISTRY_PORT ELB_SIM_
 ELB_SIM_AKS_PORT=$SIM_AKS_PORT ELB_SIM_HOOKS_PORT=$SIM_HOOKS_PORT ELB_AZURITE_TABLE_PORT=$AZURITE_TABLE_PORT
 First LoadBalancer address the sim hands out: ELB_SIM_LB_IP_START=${ELB_SIM_LB_IP_START:-127.0.0.2}
 State: ELB_LOCAL_DIR=$LOCAL_DIR
+ELB_DEMO=waves: three targets in a wave (canary, then prod-eu and prod-us with approvals); npm run start:waves
 EOF
 }
 
@@ -202,9 +203,23 @@ with_app_env() {
   export ELB_NOTIFY_WEBHOOKS=${ELB_NOTIFY_WEBHOOKS-"[{\"name\":\"sink-json\",\"url\":\"$hooks/sink-json\",\"format\":\"json\"},{\"name\":\"sink-teams\",\"url\":\"$hooks/sink-teams\",\"format\":\"teams\"},{\"name\":\"sink-slack\",\"url\":\"$hooks/sink-slack\",\"format\":\"slack\"}]"}
   # The local target reaches the sim's AKS API server with the cluster user's kubeconfig and declares that cluster
   # (seedCluster), so `cluster stop` is real for it and Start cluster can start it (docs/deploy.md#start-cluster).
+  if [ "${ELB_DEMO:-}" = waves ] && [ -z "${ELB_TARGETS:-}" ] && [ -z "${ELB_TARGETS_FILE:-}" ]; then
+    demo_waves_settings
+  fi
   if [ -z "${ELB_TARGETS:-}" ] && [ -z "${ELB_TARGETS_FILE:-}" ]; then
     export ELB_TARGETS="[{\"name\":\"local\",\"kind\":\"kubeconfig\",\"kubeconfig\":\"$LOCAL_DIR/sim/aks-kubeconfig\",\"context\":\"aks-elb-sim\",\"namespace\":\"elb-openapi\",\"servicePort\":8080,\"seedCluster\":{\"subscriptionId\":\"00000000-0000-0000-0000-000000000000\",\"resourceGroup\":\"elb-sim\",\"clusterName\":\"aks-elb-sim\"}}]"
   fi
+}
+
+# ELB_DEMO=waves (npm run start:waves): three targets on the sim's cluster, one namespace each, that follow the 3.x
+# tags — `canary` updates by itself, then `prod-eu` and `prod-us` wait for a deployer's approval inside a window open
+# every day but the last minute (docs/policies.md "Try it: three clusters").
+demo_waves_settings() {
+  local sim="\"kind\":\"kubeconfig\",\"kubeconfig\":\"$LOCAL_DIR/sim/aks-kubeconfig\",\"context\":\"aks-elb-sim\",\"servicePort\":8080"
+  local range='"track":{"range":">=3.4 <4"}'
+  local window='"window":{"days":["mon","tue","wed","thu","fri","sat","sun"],"start":"00:00","end":"23:59","timeZone":"Europe/Stockholm"}'
+  export ELB_TARGETS="[{\"name\":\"canary\",\"namespace\":\"elb-canary\",$sim,\"policy\":{$range}},{\"name\":\"prod-eu\",\"namespace\":\"elb-prod-eu\",$sim,\"policy\":{\"mode\":\"approve\",$range,$window}},{\"name\":\"prod-us\",\"namespace\":\"elb-prod-us\",$sim,\"policy\":{\"mode\":\"approve\",$range,$window}}]"
+  export ELB_WAVES='[{"name":"canary","targets":["canary"],"soakSeconds":20},{"name":"prod","targets":["prod-eu","prod-us"],"soakSeconds":20}]'
 }
 
 ensure_built() {

@@ -110,7 +110,10 @@ export interface DeployView {
 }
 
 export interface UpdateAdvice {
+  /** ELB_OPENAPI_TAG: what Rebuild & Deploy builds. */
   pinnedTag: string;
+  /** The tag Update deploys: the target's choice, its policy's tag or the newest in its range, else the pin. */
+  desiredTag: string;
   deployedTag: string | null;
   deployedDigest: string | null;
   registryDigest: string | null;
@@ -305,11 +308,12 @@ export function updateAdvice(summary: TargetSummary, now: number): UpdateAdvice 
   const registryDigest = summary.registry?.digest ?? null;
   const deployedTag = summary.deployed?.tag ?? null;
   const digestsDiffer = deployedDigest !== null && registryDigest !== null && deployedDigest !== registryDigest;
-  const tagDiffers = deployedTag !== null && deployedTag !== summary.pinned_tag;
+  const tagDiffers = deployedTag !== null && deployedTag !== summary.desired_tag;
   const updateAvailable = summary.update_available || digestsDiffer || tagDiffers;
   const failed = summary.registry_digest_failed;
   return {
     pinnedTag: summary.pinned_tag,
+    desiredTag: summary.desired_tag,
     deployedTag,
     deployedDigest: shortDigest(deployedDigest),
     registryDigest: shortDigest(registryDigest),
@@ -320,7 +324,7 @@ export function updateAdvice(summary: TargetSummary, now: number): UpdateAdvice 
     registryError: summary.registry?.error ?? null,
     drift: driftText(summary, now),
     reconcile: reconcileText(summary, now),
-    newerTags: newerTags(summary.registry?.tags ?? [], summary.pinned_tag),
+    newerTags: newerTags(summary.registry?.tags ?? [], summary.desired_tag),
     rebuildImage: summary.rebuild?.image ?? null,
   };
 }

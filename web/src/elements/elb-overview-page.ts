@@ -139,7 +139,7 @@ export class ElbOverviewPage extends LitElement {
             <th scope="col">State</th>
             <th scope="col">Last deploy</th>
             <th scope="col">Deployed</th>
-            <th scope="col">Registry (pinned tag)</th>
+            <th scope="col">Registry (desired tag)</th>
             <th scope="col">Address</th>
           </tr>
         </thead>

@@ -39,7 +39,7 @@ export class ElbUpdateCard extends DeployOfferCard {
   private statusLine(advice: UpdateAdvice) {
     if (advice.registryUnknown) {
       return html`<p class="muted" role="status">
-        The registry's digest for <code>${advice.pinnedTag}</code> is unknown right
+        The registry's digest for <code>${advice.desiredTag}</code> is unknown right
         now${advice.registryError ? html` (${advice.registryError})` : nothing}, so the dashboard cannot tell whether an
         update exists.
       </p>`;
@@ -47,20 +47,21 @@ export class ElbUpdateCard extends DeployOfferCard {
     if (advice.updateAvailable && advice.failedDigest) {
       return html`<p role="status">
         <span class="badge danger">Failed before</span>
-        The registry's <code>${advice.pinnedTag}</code> is still the digest that failed: ${advice.failedDigest}.
+        The registry's <code>${advice.desiredTag}</code> is still the digest that failed: ${advice.failedDigest}.
         Automatic updates skip it until a new digest is pushed for the tag.
       </p>`;
     }
     if (advice.updateAvailable) {
       return html`<p role="status">
         <span class="badge warn">Update available</span>
-        The registry has <code>${advice.pinnedTag}</code> at <code>${advice.registryDigest}</code>; the service runs
+        The registry has <code>${advice.desiredTag}</code> at <code>${advice.registryDigest}</code>; the service runs
         <code>${advice.deployedTag ?? '?'}</code> at <code>${advice.deployedDigest ?? 'unknown digest'}</code>.
       </p>`;
     }
     return html`<p role="status">
       <span class="badge ok">Up to date</span>
-      The deployed digest <code>${advice.deployedDigest}</code> matches the registry's <code>${advice.pinnedTag}</code>.
+      The deployed digest <code>${advice.deployedDigest}</code> matches the registry's
+      <code>${advice.desiredTag}</code>.
     </p>`;
   }
 
@@ -88,15 +89,15 @@ export class ElbUpdateCard extends DeployOfferCard {
   override render() {
     const advice = this.advice;
     if (!advice) return nothing;
-    const label = `Update to v${advice.pinnedTag}`;
+    const label = `Update to v${advice.desiredTag}`;
     const failed = advice.failedDigest;
     return html`<section class="card" aria-labelledby="update-title" tabindex="-1">
       <header>
         <h2 id="update-title">Update OpenAPI service</h2>
-        <span class="badge accent" title="Pinned tag (ELB_OPENAPI_TAG)">v${advice.pinnedTag}</span>
+        <span class="badge accent" title="Desired tag">v${advice.desiredTag}</span>
       </header>
       <p>
-        elastic-blast-azure publishes new elb-openapi images to the registry. Updating resolves the pinned tag to its
+        elastic-blast-azure publishes new elb-openapi images to the registry. Updating resolves the desired tag to its
         current digest and rolls the service to it; if verification fails, the previous image is restored.
       </p>
       ${this.statusLine(advice)}
@@ -114,7 +115,8 @@ export class ElbUpdateCard extends DeployOfferCard {
           ? html`<div class="notice">
               Newer tags in the registry:
               ${advice.newerTags.map((tag, i) => html`${i > 0 ? ', ' : ''}<code>${tag}</code>`)}. The dashboard deploys
-              only the pinned tag; change <code>ELB_OPENAPI_TAG</code> to move to one of them.
+              the desired tag; change <code>ELB_OPENAPI_TAG</code>, or follow a version range (docs/policies.md), to
+              move to one of them.
             </div>`
           : nothing
       }
@@ -133,7 +135,7 @@ export class ElbUpdateCard extends DeployOfferCard {
           ${failed ? html`<p class="notice error">${failed}. Deploying it again will most likely fail the same way.</p>` : nothing}
           <p>
             The running service is rolled to
-            <code>${advice.pinnedTag}</code
+            <code>${advice.desiredTag}</code
             >${advice.registryDigest ? html` (<code>${advice.registryDigest}</code>)` : nothing}. Its pods are replaced,
             so requests in flight may be interrupted.
           </p>
