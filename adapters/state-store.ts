@@ -5,6 +5,7 @@ import type { TableClient } from '@azure/data-tables';
 import * as z from 'zod/mini';
 import { DeployOutput, TimelineEntry } from '../core/contract/deploy';
 import { RecordStatus, ShortError } from '../core/contract/history';
+import { UpdateDecision, WindowOverride } from '../core/contract/update';
 import { DeploymentRecord } from '../core/deployment-record';
 import { DomainError } from '../core/errors';
 import { emptyTargetState, TargetState } from '../core/target-state';
@@ -243,6 +244,8 @@ export class DeploymentStore {
       timeline: JSON.stringify(r.timeline),
       error: r.error ? JSON.stringify(r.error) : '',
       rollbackStatus: r.rollback_status ?? '',
+      approval: r.approval ? JSON.stringify(r.approval) : '',
+      windowOverride: r.window_override ? JSON.stringify(r.window_override) : '',
       // The output whole, split across columns (adapters/stored-output.ts); Replace drops a longer one's extra parts.
       ...(r.output ? outputColumns(fitOutputJson(r.output)) : { output: '' }),
     };
@@ -273,6 +276,8 @@ export class DeploymentStore {
       timeline: storedValue(Timeline, jsonColumn(row.timeline), null) ?? output?.timeline ?? [],
       error: storedValue(ShortError, jsonColumn(row.error), null),
       rollback_status: str(row.rollbackStatus),
+      approval: storedValue(UpdateDecision, jsonColumn(row.approval), null),
+      window_override: storedValue(WindowOverride, jsonColumn(row.windowOverride), null),
       output,
     };
   }

@@ -4,8 +4,10 @@
 // this is not @asteasolutions/zod-to-openapi.
 import * as z from 'zod/mini';
 import * as contract from './contract';
+import { UpdatePolicy } from './contract/policy';
 import { ProxyAnswer, ProxyRequestBody } from './contract/proxy';
 import { ReconcileAnswer, ReconcileFinding, ReconcileRequestBody } from './contract/reconcile';
+import { WaveCancelAnswer, WavesAnswer, WaveView } from './contract/waves';
 import { ROUTES, type Answer, type Method, type Operation } from './contract/routes';
 
 /** Named schemas, referenced as `#/components/schemas/<name>`. Every answer's schema must be one of them. */
@@ -40,11 +42,25 @@ const COMPONENTS: Record<string, z.core.$ZodType> = {
   RebuildRequest: contract.RebuildRequestBody,
   RebuildPreview: contract.RebuildPreview,
   ClusterStartRequest: contract.ClusterStartBody,
+  UpdatePolicy: UpdatePolicy,
+  PolicyAnswer: contract.PolicyAnswer,
+  PolicyView: contract.PolicyView,
+  PolicyChange: contract.PolicyChange,
+  WindowView: contract.WindowView,
+  PendingUpdate: contract.PendingUpdate,
+  UpdateDecision: contract.UpdateDecision,
+  DecisionRequest: contract.DecisionBody,
+  DecisionAccepted: contract.DecisionAccepted,
+  WindowOverride: contract.WindowOverride,
+  WindowOverrideRequest: contract.WindowOverrideBody,
   ProxyRequest: ProxyRequestBody,
   ProxyAnswer,
   ReconcileRequest: ReconcileRequestBody,
   ReconcileFinding,
   ReconcileAnswer,
+  Wave: WaveView,
+  Waves: WavesAnswer,
+  WaveCancelAnswer,
 };
 
 type JsonSchema = Record<string, unknown>;

@@ -56,6 +56,8 @@ export interface AppConfig {
   clusterStartTimeoutSeconds: number;
   /** Wave groups in update order (ELB_WAVES); empty → every target updates on its own. */
   waves: WaveGroup[];
+  /** Tests only (ELB_TEST_HOUR_SECONDS): seconds per hour of an approval deadline; null → 3600. */
+  testHourSeconds: number | null;
   /** Where notifications go (ELB_NOTIFY_WEBHOOKS), without the URLs: those are secrets, read on use. */
   notifications: NotifyRoute[];
   /** Why notifications are off although configured (an unresolved Key Vault reference); null when they are not. */
@@ -186,6 +188,10 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     fail('ELB_REGISTRY_RESOURCE_ID is required with ELB_AUTH_MODE=platform: Event Grid pushes are checked against it');
   }
 
+  if (settings.ELB_TEST_HOUR_SECONDS !== undefined && (env.WEBSITE_INSTANCE_ID || env.CONTAINER_APP_NAME)) {
+    fail('ELB_TEST_HOUR_SECONDS is for tests: it is refused when running in Azure');
+  }
+
   const targets = parseTargets(targetsJson);
   return {
     targets,
@@ -212,6 +218,7 @@ export function loadConfig(env: Env, targetsFileContent?: string): AppConfig {
     build: buildSource(settings),
     clusterStartTimeoutSeconds: settings.ELB_CLUSTER_START_TIMEOUT_SECONDS,
     waves: parseWaves(settings.ELB_WAVES, targets),
+    testHourSeconds: settings.ELB_TEST_HOUR_SECONDS ?? null,
     notifications: notifyRoutes(parseNotifyWebhooks(settings.ELB_NOTIFY_WEBHOOKS)),
     notificationsProblem:
       settings.ELB_NOTIFY_WEBHOOKS !== undefined && isUnresolvedKeyVaultReference(settings.ELB_NOTIFY_WEBHOOKS)

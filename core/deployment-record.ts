@@ -18,6 +18,10 @@ export interface QueuedDeployment {
   requestedAt: string;
   tag: string | null;
   digest: string | null;
+  /** An update's approval (docs/policies.md "Approvals"); absent for other deploys. */
+  approval?: DeploymentRecord['approval'];
+  /** A deploy outside the maintenance window: the reason given, and by whom. */
+  windowOverride?: DeploymentRecord['window_override'];
 }
 
 export function queuedDeploymentRecord(d: QueuedDeployment): DeploymentRecord {
@@ -38,6 +42,8 @@ export function queuedDeploymentRecord(d: QueuedDeployment): DeploymentRecord {
     timeline: [],
     error: null,
     rollback_status: null,
+    approval: d.approval ?? null,
+    window_override: d.windowOverride ?? null,
     output: null,
   };
 }

@@ -30,6 +30,8 @@ export interface DeployRequest {
   acrResourceGroup: string | null;
   /** Old fields accepted but without effect here, named in the answer (docs/api.md "Seed-compatible calls"). */
   ignoredFields: string[];
+  /** Why this deploy may run outside the target's maintenance window; null when none was given. */
+  overrideWindow: string | null;
 }
 
 /** Old deploy fields that have no effect here; docs/api.md says why for each. */
@@ -86,7 +88,7 @@ function bodyTarget(target: string | null | undefined, routeTarget: string | nul
   return routeTarget;
 }
 
-export interface RebuildRequest extends Omit<DeployRequest, 'tag' | 'digest' | 'reason'> {
+export interface RebuildRequest extends Omit<DeployRequest, 'tag' | 'digest' | 'reason' | 'overrideWindow'> {
   dryRun: boolean;
 }
 
@@ -115,6 +117,7 @@ export function parseDeployRequest(rawBody: string, routeTarget: string | null =
     acrName: o.acr_name ?? null,
     acrResourceGroup: o.acr_resource_group ?? null,
     ignoredFields: IGNORED_DEPLOY_FIELDS.filter((f) => o[f] !== undefined),
+    overrideWindow: o.override_window?.reason.trim() ?? null,
   };
 }
 

@@ -12,6 +12,7 @@ import { digestRef } from './image';
 import { failedDigest, failedDigestsOf, TargetState } from './target-state';
 import { desiredTag } from './update-policy';
 import { Target } from './targets';
+import type { PendingUpdate, PolicyView } from './update-views';
 
 // The shapes are declared in core/contract/summary.ts; the server builds their wire form (`z.input`: fields the
 // dashboard reads as null may be left out).
@@ -75,6 +76,8 @@ export function changeToken(state: TargetState, last: DeploymentRecord | null): 
     last?.finished_at,
     state.deployedDigest,
     failedDigestsOf(state)[0]?.deploy_id,
+    // An update starting to wait (or ending) changes what the page shows too.
+    state.pendingUpdateId,
   ];
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 20);
 }
@@ -121,6 +124,7 @@ export function buildSummary(
   last: DeploymentRecord | null = null,
   dependencies: DependencyProblem[] = [],
   cluster: ClusterPowerView | null = null,
+  updates: { policy: PolicyView; pending: PendingUpdate | null } | null = null,
 ): TargetSummary {
   const deployed =
     state.deployedDigest && state.deployedImage
@@ -162,6 +166,8 @@ export function buildSummary(
     failed_digests: failedDigestsOf(state),
     registry_digest_failed: failedDigest(state, registry.digest),
     dependencies,
+    policy: updates?.policy ?? null,
+    pending_update: updates?.pending ?? null,
     change_token: changeToken(state, last),
   };
 }

@@ -34,6 +34,8 @@ export interface TargetState {
   failedDigests: string | null;
   /** JSON of the UpdatePolicy a deployer set through the API; null → the configured one (core/update-policy.ts). */
   policyOverride: string | null;
+  /** The updateTarget instance waiting (for approval or the window) or deploying for this target; null when none. */
+  pendingUpdateId: string | null;
   /** The image the cluster was last found running instead of the deployed one (reported once), and since when. */
   driftImage: string | null;
   driftSince: string | null;
@@ -64,6 +66,7 @@ export function emptyTargetState(name: string): TargetState {
     pendingPushDigest: null,
     failedDigests: null,
     policyOverride: null,
+    pendingUpdateId: null,
     driftImage: null,
     driftSince: null,
     lastReconcile: null,

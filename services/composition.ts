@@ -14,6 +14,7 @@ import { RegistryManagement } from '../adapters/registry-management';
 import { appConfig } from '../adapters/settings';
 import { configuredRegistry } from '../core/seed-compat';
 import { AuditStore } from '../adapters/audit-store';
+import { PolicyChangeStore } from '../adapters/policy-changes';
 import { DeploymentStore, TargetStore } from '../adapters/state-store';
 import { DeployLeases } from './deploy-leases';
 
@@ -25,6 +26,8 @@ export interface Adapters {
   deployments: DeploymentStore;
   /** The `audit` table: who revealed or rotated a target's API token, and when. */
   audit: AuditStore;
+  /** The `policychanges` table: who changed a target's update policy through the API, when, before and after. */
+  policyChanges: PolicyChangeStore;
   /** The registry for deploy steps: the bounded default retries (adapters/request-timeout.ts). */
   deployRegistry: RegistryReader;
   /**
@@ -54,6 +57,7 @@ const build: Factories = {
   targets: () => new TargetStore(),
   deployments: () => new DeploymentStore(undefined, root.config.historyLimit),
   audit: () => new AuditStore(),
+  policyChanges: () => new PolicyChangeStore(),
   deployRegistry: () => new RegistryReader(createRegistryClient(root.config.registryEndpoint)),
   requestRegistry: () => new RegistryReader(createRegistryClient(root.config.registryEndpoint, 1)),
   registryManagement: () => {

@@ -48,6 +48,10 @@ export interface StartRequest {
   tag: string | null;
   digest: string | null;
   requester: string;
+  /** An update's approval, kept in the history record (docs/policies.md "Approvals"). */
+  approval?: DeploymentRecord['approval'];
+  /** A deploy outside the maintenance window: the reason given, and by whom. */
+  windowOverride?: DeploymentRecord['window_override'];
 }
 
 /** customStatus phases published once the outcome is decided (only the finish step is left). */
@@ -433,6 +437,8 @@ export class DeployLeases {
         requestedAt: input.requestedAt,
         tag: req.tag,
         digest: req.digest,
+        approval: req.approval ?? null,
+        windowOverride: req.windowOverride ?? null,
       }),
     );
     try {

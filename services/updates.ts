@@ -5,15 +5,22 @@ import { isStopped } from '../core/cluster-power';
 import { PushDecision, PushEvent } from '../core/target-state';
 import { Target } from '../core/targets';
 import { desiredTagOf, followsTag, policyOf, updateRoute, UpdateRoute } from '../core/update-policy';
-import { UpdateTrigger } from '../core/update-model';
+import { SUPERSEDE_EVENT, UPDATE_TARGET_ORCHESTRATOR, UpdateTargetInput, UpdateTrigger } from '../core/update-model';
+import { decidePush } from '../core/target-state';
+import { DomainError } from '../core/errors';
+import { newDeployId } from './deploy-leases';
+import { notify } from './notifications';
 import { clusterPowerView } from '../functions/lib/views';
 import { adapters, deployLeases } from './composition';
+import { offerWave } from './waves';
 
 /** What became of an offered image on one target, for the caller's log line. */
 export type OfferOutcome =
   | { route: UpdateRoute | null; action: 'ignore'; reason: string }
   | { route: 'deploy'; action: 'start'; instanceId: string }
   | { route: 'deploy'; action: 'queue' }
+  | { route: 'gate'; action: 'start'; instanceId: string; superseded: string | null }
+  | { route: 'wave'; action: 'start'; instanceId: string }
   | { route: 'announce'; action: 'announce' };
 
 /**
@@ -46,16 +53,24 @@ export async function offerUpdate(
       return { route, action: 'start', instanceId: outcome.instanceId! };
     }
     case 'announce':
-      return announce(target, push, trigger);
+      return announce(client, target, push, trigger);
     case 'gate':
-    case 'wave':
-      // Built with the approval gate and the waves (docs/policies.md); until then such a policy is refused at load.
-      return { route, action: 'ignore', reason: `${route}_not_available` };
+      return gate(client, target, push, trigger);
+    case 'wave': {
+      // One wave per digest for all the wave's targets: the first of them to see the image starts it.
+      const wave = await offerWave(client, push, trigger);
+      return { route, ...wave };
+    }
   }
 }
 
 /** Manual mode: the newer image is recorded as available once per digest, and nothing deploys. */
-async function announce(target: Target, push: PushEvent, _trigger: UpdateTrigger): Promise<OfferOutcome> {
+async function announce(
+  client: DurableClient,
+  target: Target,
+  push: PushEvent,
+  trigger: UpdateTrigger,
+): Promise<OfferOutcome> {
   const { targets } = adapters();
   const fresh = await targets.update<boolean>(target.name, async (s) => {
     if (s.lastAutoDigest === push.digest || s.deployedDigest === push.digest) return { next: null, result: false };
@@ -64,5 +79,85 @@ async function announce(target: Target, push: PushEvent, _trigger: UpdateTrigger
     return { next: { ...s, ...wanted, lastAutoDigest: push.digest }, result: true };
   });
   if (!fresh) return { route: 'announce', action: 'ignore', reason: 'duplicate' };
+  // Never throws, never waits on a delivery (services/notifications.ts).
+  await notify(client, {
+    kind: 'update_available',
+    target: target.name,
+    tag: push.tag,
+    digest: push.digest,
+    requester: trigger === 'push' ? 'event-grid' : trigger,
+    link: `/docs?target=${encodeURIComponent(target.name)}`,
+    summary: `Update to ${push.tag} available on ${target.name} (manual policy: deploy it from the dashboard)`,
+  });
   return { route: 'announce', action: 'announce' };
+}
+
+/** The claim a gated update takes on the target row: the digest, once, and the waiting-update slot. */
+type GateClaim =
+  { action: 'ignore'; reason: string } | { action: 'start'; previous: string | null; input: UpdateTargetInput };
+
+/**
+ * Approval and/or maintenance window (docs/policies.md): one waiting update per target, its instance id on the target
+ * row. A newer image supersedes the waiting one and starts its own; a digest starts at most one update, whether the
+ * push, its redelivery or the reconcile timer offers it (the claim is a conditional write of `lastAutoDigest`).
+ */
+async function gate(
+  client: DurableClient,
+  target: Target,
+  push: PushEvent,
+  trigger: UpdateTrigger,
+): Promise<OfferOutcome> {
+  const { config, targets } = adapters();
+  const now = new Date();
+  const id = newDeployId(target.name, now).replace(`${target.name}-`, `${target.name}-update-`);
+  const claim = await targets.update<GateClaim>(target.name, (s) => {
+    const policy = policyOf(target, s);
+    const follows = followsTag(policy, desiredTagOf(policy, s, config.pinnedTag), push.tag);
+    const d = decidePush(s, follows, push, false);
+    if (d.action === 'ignore') return { next: null, result: d };
+    // Tracking a range, the pushed tag becomes the one the target wants, as on the other routes.
+    const wanted = 'range' in policy.track ? { desiredTagOverride: push.tag } : {};
+    const input: UpdateTargetInput = {
+      target: target.name,
+      image: { tag: push.tag, digest: push.digest },
+      trigger,
+      policy,
+      offeredAt: now.toISOString(),
+      waveId: null,
+    };
+    return {
+      next: { ...s, ...wanted, lastAutoDigest: push.digest, pendingUpdateId: id },
+      result: { action: 'start', previous: s.pendingUpdateId, input },
+    };
+  });
+  if (claim.action === 'ignore') return { route: 'gate', action: 'ignore', reason: claim.reason };
+  if (claim.previous) await supersede(client, claim.previous, id);
+  try {
+    await client.startNew(UPDATE_TARGET_ORCHESTRATOR, { instanceId: id, input: claim.input });
+  } catch {
+    // Nothing started: give the digest and the slot back, so the redelivery (or the reconcile) tries again.
+    await targets.update(target.name, (s) =>
+      s.pendingUpdateId === id
+        ? {
+            next: {
+              ...s,
+              pendingUpdateId: null,
+              lastAutoDigest: s.lastAutoDigest === push.digest ? null : s.lastAutoDigest,
+            },
+            result: undefined,
+          }
+        : { next: null, result: undefined },
+    );
+    throw new DomainError('orchestration_start_failed', 'the update orchestration could not be started', 503);
+  }
+  return { route: 'gate', action: 'start', instanceId: id, superseded: claim.previous };
+}
+
+/** Tells a waiting update that a newer image took its place; one that has already ended has nothing to hear. */
+async function supersede(client: DurableClient, waitingId: string, newerId: string): Promise<void> {
+  try {
+    await client.raiseEvent(waitingId, SUPERSEDE_EVENT, { by: newerId });
+  } catch {
+    // Ended (or gone): its finish step frees the slot it no longer holds; the new update proceeds either way.
+  }
 }

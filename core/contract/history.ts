@@ -1,6 +1,8 @@
 // A deploy's history record, as the `deployments` table keeps it and the history route lists it.
 import * as z from 'zod/mini';
 import { DeployOutput, TimelineEntry } from './deploy';
+import { omittable } from './primitives';
+import { UpdateDecision, WindowOverride } from './update';
 
 export const RECORD_STATUSES = [
   'queued',
@@ -10,6 +12,11 @@ export const RECORD_STATUSES = [
   'rolled_back',
   'cancelled',
   'terminated',
+  // An update that never deployed (docs/policies.md "Approvals"): a deployer said no, nobody decided in time, or a
+  // newer image took its place.
+  'rejected',
+  'expired',
+  'superseded',
 ] as const;
 export const RecordStatus = z.enum(RECORD_STATUSES);
 
@@ -37,6 +44,10 @@ const recordFields = {
   timeline: z.array(TimelineEntry),
   error: z.nullable(ShortError),
   rollback_status: z.nullable(z.string()),
+  /** The deployer's decision an update waited for (approve or reject, who, when, comment); null for other deploys. */
+  approval: omittable(UpdateDecision),
+  /** A manual deploy outside the target's maintenance window: the reason given, and by whom. */
+  window_override: omittable(WindowOverride),
 };
 
 /** A row of the history table; `output` is the full orchestration output once finished. */

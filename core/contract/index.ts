@@ -9,5 +9,6 @@ export * from './summary';
 export * from './monitor';
 export * from './requests';
 export * from './token';
+export * from './update';
 export * from './reconcile';
 export { describeIssue, issueText, pathText } from './issues';

@@ -3,6 +3,7 @@
 import * as z from 'zod/mini';
 import { DeployId, Digest, ManualReason, Tag, TargetName } from './primitives';
 import { SEED_CLUSTER_FIELDS, SEED_DEPLOY_FIELDS } from './seed';
+import { WindowOverrideBody } from './update';
 
 const orEmpty = <T extends z.core.SomeType>(schema: T) => z.optional(z.nullable(schema));
 
@@ -16,6 +17,8 @@ export const DeployRequestBody = z.strictObject({
   digest: orEmpty(Digest),
   /** Default: `update` when something is deployed, else `install`. */
   reason: orEmpty(ManualReason),
+  /** Deploy outside the target's maintenance window; the reason is kept in the history record (docs/policies.md). */
+  override_window: z.optional(WindowOverrideBody),
   /** The older system's fields (core/contract/seed.ts, docs/api.md "Seed-compatible calls"). */
   ...SEED_DEPLOY_FIELDS,
 });

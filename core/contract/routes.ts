@@ -23,8 +23,11 @@ import {
 } from './requests';
 import { ActivityList, TargetActivity, TargetSummary, TargetSummaryList } from './summary';
 import { TokenAuditList, TokenReveal, TokenRotateBody } from './token';
+import { WaveCancelAnswer, WaveParams, WavesAnswer } from './waves';
+import { UpdatePolicy } from './policy';
+import { DecisionAccepted, DecisionBody, PolicyAnswer } from './update';
 
-export type Method = 'GET' | 'POST';
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** A success answer (with its schema when it is JSON this app shapes); an error answer is just its description. */
 export type Answer = { description: string; schema?: z.core.$ZodType } | string;
@@ -94,6 +97,30 @@ const cancelDeploy: Operation = {
     404: 'unknown_deploy, unknown_target',
     409: 'deploy_not_running',
   },
+};
+
+/** Approve or reject the update waiting on a target (docs/api.md "Update policy and approvals"). */
+const decideUpdate = (what: 'Approve' | 'Reject'): Operation => ({
+  role: 'deployer',
+  summary: `${what} the update waiting for approval on the target (the deployer's name and the comment are recorded)`,
+  params: TargetParams,
+  body: DecisionBody,
+  responses: {
+    202: {
+      description: 'Decision raised; the answer repeats it as the waiting update took it',
+      schema: DecisionAccepted,
+    },
+    400: 'invalid_target, invalid_json, invalid_body, unknown_field (only comment may be sent), invalid_comment',
+    404: 'unknown_target',
+    409: 'no_update_waiting (with state when an update waits for something else), already_decided (with decision)',
+    413: 'body_too_large (4 KiB)',
+    503: 'durable_unavailable, storage_unavailable',
+  },
+});
+
+const policyAnswer = {
+  description: 'The policy in force, the configured one, the latest changes',
+  schema: PolicyAnswer,
 };
 
 export const ROUTES = {
@@ -332,6 +359,69 @@ export const ROUTES = {
           502: 'response_too_large (1 MiB), service_unreachable, cluster_unavailable',
           504: 'upstream_timeout (10 s)',
         },
+      },
+    },
+  },
+  waves: {
+    route: 'waves',
+    operations: {
+      GET: {
+        role: 'reader',
+        summary:
+          'The running and the most recent waves (ELB_WAVES), each with its groups and targets (docs/policies.md#waves)',
+        responses: {
+          200: { description: 'Running waves first, then the newest (at most 10)', schema: WavesAnswer },
+          503: 'durable_unavailable',
+        },
+      },
+    },
+  },
+  waveCancel: {
+    route: 'waves/{id}/cancel',
+    operations: {
+      POST: {
+        role: 'deployer',
+        summary: 'Cancel a wave: it stops before its next group; updates already running finish',
+        params: WaveParams,
+        responses: {
+          202: { description: 'Requested', schema: WaveCancelAnswer },
+          400: 'invalid_wave_id',
+          404: 'unknown_wave',
+          409: 'wave_not_running',
+          503: 'durable_unavailable',
+        },
+      },
+    },
+  },
+  targetUpdateApprove: { route: 'targets/{target}/update/approve', operations: { POST: decideUpdate('Approve') } },
+  targetUpdateReject: { route: 'targets/{target}/update/reject', operations: { POST: decideUpdate('Reject') } },
+  targetPolicy: {
+    route: 'targets/{target}/policy',
+    operations: {
+      GET: {
+        role: 'reader',
+        summary: 'The update policy in force on the target, and whether it comes from configuration or the API',
+        params: TargetParams,
+        responses: { 200: policyAnswer, 400: 'invalid_target', 404: 'unknown_target', 503: 'storage_unavailable' },
+      },
+      PUT: {
+        role: 'deployer',
+        summary: "Set the target's update policy (a whole policy; recorded with who, when, before and after)",
+        params: TargetParams,
+        body: UpdatePolicy,
+        responses: {
+          200: policyAnswer,
+          400: 'invalid_target, invalid_json, invalid_body, unknown_field, invalid_mode, invalid_track, invalid_approvalTimeoutHours, invalid_window, invalid_drift',
+          404: 'unknown_target',
+          413: 'body_too_large (16 KiB)',
+          503: 'storage_unavailable (nothing changed without its record)',
+        },
+      },
+      DELETE: {
+        role: 'deployer',
+        summary: 'Return the target to its configured update policy (recorded like a change)',
+        params: TargetParams,
+        responses: { 200: policyAnswer, 400: 'invalid_target', 404: 'unknown_target', 503: 'storage_unavailable' },
       },
     },
   },

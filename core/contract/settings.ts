@@ -1,8 +1,8 @@
 // The deploy targets an operator configures (ELB_TARGETS / ELB_TARGETS_FILE): never taken from a request.
 import * as z from 'zod/mini';
+import { isLoopbackHttpUrl } from '../loopback';
 import { DEFAULT_POLICY, UpdatePolicy } from './policy';
 import { RECONCILE_SCHEDULE_FORMAT } from './reconcile';
-import { isLoopbackHttpUrl } from '../loopback';
 import { TAG, TARGET_NAME } from './primitives';
 import { CLUSTER_NAME, RESOURCE_GROUP, SeedCluster, SUBSCRIPTION_ID } from './seed';
 
@@ -255,6 +255,21 @@ export const AppSettings = z.object({
   ELB_BUILD_TIMEOUT_SECONDS: intSetting(3600, 300, 28800),
   /** Waves across targets (docs/policies.md "Waves"): a JSON array of groups; core/config.ts checks the names. */
   ELB_WAVES: z.optional(z.string().check(z.maxLength(20_000, 'must be at most 20000 characters'))),
+  /**
+   * Tests only: how many seconds one hour of a policy's approvalTimeoutHours lasts, so an end-to-end test can watch
+   * an approval expire (docs/policies.md "Approvals"). Unset: 3600. Refused when running in Azure.
+   */
+  ELB_TEST_HOUR_SECONDS: z.optional(
+    z.pipe(
+      z.pipe(z.string().check(z.regex(/^\s*\d+\s*$/, 'must be an integer between 1 and 3600')), z.transform(Number)),
+      z
+        .int()
+        .check(
+          z.minimum(1, 'must be an integer between 1 and 3600'),
+          z.maximum(3600, 'must be an integer between 1 and 3600'),
+        ),
+    ),
+  ),
   /** When the reconcile timer runs (docs/policies.md "Reconcile and drift"); functions/reconcile.ts reads it. */
   ELB_RECONCILE_SCHEDULE: z.optional(
     z

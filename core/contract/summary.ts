@@ -3,6 +3,7 @@
 import * as z from 'zod/mini';
 import { RecordStatus, ShortError } from './history';
 import { DeployReason, omittable } from './primitives';
+import { PendingUpdate, PolicyView } from './update';
 import { ReconcileFinding } from './reconcile';
 
 export const RegistryView = z.object({
@@ -143,6 +144,10 @@ export const TargetSummary = z.object({
   registry_digest_failed: z.nullable(FailedDigest),
   /** Parts that do not answer right now ([] when everything answers). */
   dependencies: z.array(DependencyProblem),
+  /** The update policy in force (docs/policies.md), where it comes from, and its maintenance window now. */
+  policy: omittable(PolicyView),
+  /** The update waiting for approval or for the window (or deploying), or null. */
+  pending_update: omittable(PendingUpdate),
   /** Opaque; changes whenever the active deploy, the last deploy's status or the deployed digest changes. */
   change_token: z.string(),
 });

@@ -20,7 +20,13 @@ const DIGEST = 'sha256:' + 'd'.repeat(64);
 
 describe('parseDeployRequest', () => {
   it('accepts an empty body and the documented fields', () => {
-    const noSeedFields = { cluster: null, acrName: null, acrResourceGroup: null, ignoredFields: [] };
+    const noSeedFields = {
+      cluster: null,
+      acrName: null,
+      acrResourceGroup: null,
+      ignoredFields: [],
+      overrideWindow: null,
+    };
     expect(parseDeployRequest('')).toEqual({ target: null, tag: null, digest: null, reason: null, ...noSeedFields });
     expect(parseDeployRequest(JSON.stringify({ target: 'local', tag: '3.4', reason: 'update' }))).toEqual({
       ...noSeedFields,
@@ -264,5 +270,25 @@ describe('parseTokenRotateRequest', () => {
     expect(code('[]')).toBe('invalid_body');
     expect(code('"x"')).toBe('invalid_body');
     expect(code('x'.repeat(20_000))).toBe('body_too_large');
+  });
+});
+
+describe('override_window on a deploy body', () => {
+  it('carries a reason, trimmed; anything else in it, or no reason, is refused with a code', () => {
+    expect(parseDeployRequest(JSON.stringify({ override_window: { reason: '  hotfix for CVE-1 ' } }))).toMatchObject({
+      overrideWindow: 'hotfix for CVE-1',
+    });
+    for (const [body, code] of [
+      [{ override_window: {} }, 'invalid_override_window'],
+      [{ override_window: { reason: 'x' } }, 'invalid_override_window'],
+      [{ override_window: { reason: 'a'.repeat(301) } }, 'invalid_override_window'],
+      [{ override_window: { reason: 'line\nbreak' } }, 'invalid_override_window'],
+      [{ override_window: { reason: 'ok reason', by: 'mallory' } }, 'unknown_field'],
+      [{ override_window: true }, 'invalid_override_window'],
+    ] as const) {
+      expect(() => parseDeployRequest(JSON.stringify(body)), JSON.stringify(body)).toThrow(
+        expect.objectContaining({ code }),
+      );
+    }
   });
 });

@@ -133,6 +133,7 @@ describe('the deploy body of the older clients', () => {
       cluster: cluster('aks-elb', 'rg-elb', SUB),
       acrName: 'elbacr01',
       acrResourceGroup: null,
+      overrideWindow: null,
       ignoredFields: [],
     });
   });

@@ -20,6 +20,9 @@ import { probeCluster, probeExec } from '../../adapters/dependencies';
 import { AppConfig } from '../../core/config';
 import { dependencyProblem } from '../../core/summary';
 import { Target } from '../../core/targets';
+import { TargetState } from '../../core/target-state';
+import { policyOf } from '../../core/update-policy';
+import { windowState } from '../../core/maintenance-window';
 import { clusterStoppedError, isStopped } from '../../core/cluster-power';
 import { bounded, clusterPowerView } from './views';
 import { json, readBody } from './http';
@@ -56,6 +59,31 @@ export async function preflight(config: AppConfig, target: Target): Promise<void
   }
 }
 
+/**
+ * A manual deploy outside the target's maintenance window is refused (409 `outside_window`, before anything is
+ * recorded) unless it says why (`override_window: {reason}`); the reason and who gave it go into its history record.
+ * Inside the window (or without one) an override changes nothing and is not recorded.
+ */
+export function windowCheck(
+  target: Target,
+  state: TargetState,
+  overrideReason: string | null,
+  caller: Caller,
+): { reason: string; by: string } | null {
+  const window = policyOf(target, state).window;
+  if (!window) return null;
+  const w = windowState(window, new Date());
+  if (w.open) return null;
+  if (overrideReason !== null) return { reason: overrideReason, by: caller.name };
+  throw new DomainError(
+    'outside_window',
+    `${target.name} changes only in its maintenance window (${w.text}), which opens next at ${w.next.toISOString()}; ` +
+      'to deploy now, send override_window: {"reason": "…"} (recorded in the history)',
+    409,
+    { window: w.text, opens_at: w.next.toISOString() },
+  );
+}
+
 export async function startDeploy(
   req: HttpRequest,
   caller: Caller,
@@ -70,18 +98,17 @@ export async function startDeploy(
     acr_resource_group: { value: body.acrResourceGroup, against: 'resourceGroup' },
   });
   const ignored = [...unchecked, ...body.ignoredFields];
+  const { state } = await targets.get(target.name);
+  const windowOverride = windowCheck(target, state, body.overrideWindow, caller);
   await preflight(config, target);
-  let reason: DeployReason | null = body.reason;
-  if (reason === null) {
-    const { state } = await targets.get(target.name);
-    reason = state.deployedDigest ? 'update' : 'install';
-  }
+  const reason: DeployReason = body.reason ?? (state.deployedDigest ? 'update' : 'install');
   const outcome = await deployLeases(client).start({
     target,
     reason,
     tag: body.tag,
     digest: body.digest,
     requester: caller.name,
+    windowOverride,
   });
   return startAnswer(target, reason, outcome, ignored);
 }

@@ -18,6 +18,7 @@ import {
 import { addressRange, Scheme, serviceExposure } from '../../core/service-exposure';
 import { TargetState } from '../../core/target-state';
 import { desiredTag } from '../../core/update-policy';
+import { PendingUpdate, pendingUpdateView, policyView } from '../../core/update-views';
 import { Target } from '../../core/targets';
 import { probeExec, withTimeout } from '../../adapters/dependencies';
 import { isStopped, stoppedProblem } from '../../core/cluster-power';
@@ -196,12 +197,13 @@ export async function targetSummary(
 ): Promise<TargetSummary> {
   const { targets, deployments } = adapters();
   const [{ state }, [last]] = await Promise.all([targets.get(target.name), deployments.list(target.name, 1)]);
-  const [registryTagsOrError, live, active, exec, cluster] = await Promise.all([
+  const [registryTagsOrError, live, active, exec, cluster, pending] = await Promise.all([
     tags ?? summaryRegistryTags(config),
     settle(liveService(target)),
     activeDeploy(state, client, config),
     execProblem ?? probeExec(config.execUpstream),
     clusterPowerView(target),
+    pendingUpdate(state, client),
   ]);
   return buildSummary(
     config,
@@ -213,7 +215,20 @@ export async function targetSummary(
     last ?? null,
     dependencyProblems(config, exec, live, registryTagsOrError, cluster, target),
     cluster,
+    { policy: policyView(target, state, new Date()), pending },
   );
+}
+
+/** The update waiting on the target (docs/policies.md "Approvals"), from its orchestration's status; null if none. */
+export async function pendingUpdate(state: TargetState, client: DurableClient): Promise<PendingUpdate | null> {
+  if (!state.pendingUpdateId) return null;
+  try {
+    const s = await client.getStatus(state.pendingUpdateId);
+    return pendingUpdateView(state.pendingUpdateId, s.runtimeStatus, s.customStatus);
+  } catch {
+    // Not visible yet (just started) or Durable unreachable: nothing to show rather than a guess.
+    return null;
+  }
 }
 
 /** The activity view of one target: two table reads, no registry, no cluster, no Durable. */

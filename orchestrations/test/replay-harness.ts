@@ -16,6 +16,8 @@ export type HistoryEvent = Record<string, unknown> & { EventType: number };
 interface Action {
   actionType: number;
   functionName?: string;
+  /** A sub-orchestration's instance id (CallSubOrchestrator). */
+  instanceId?: string;
   input?: unknown;
   retryOptions?: RetryWire;
   fireAt?: string;
@@ -101,6 +103,8 @@ export interface ReplayResult {
 /** One action as a readable line; compound tasks list their children. */
 function describeAction(a: Action): string {
   switch (a.actionType) {
+    case 2:
+      return `suborchestration ${a.functionName} ${a.instanceId ?? ''} ${typeof a.input === 'string' ? a.input : JSON.stringify(a.input ?? null)}`;
     case 0:
       return `activity ${a.functionName} ${typeof a.input === 'string' ? a.input : JSON.stringify(a.input ?? null)}`;
     case 1:
@@ -288,7 +292,9 @@ export async function replay(
       if (a.actionType === 5 && a.isCanceled) timers.delete(a.id);
       if (scheduled.has(a.id)) continue;
       scheduled.add(a.id);
-      if (a.actionType === 0 || a.actionType === 1) {
+      // A sub-orchestration (2) is answered like an activity: the scenario gives its output (or its failure).
+      const sub = a.actionType === 2;
+      if (a.actionType === 0 || a.actionType === 1 || sub) {
         let retry: RetryState | null = null;
         if (a.actionType === 1) {
           retry = retries.get(a.retryKey!) ?? null;
@@ -306,11 +312,12 @@ export async function replay(
           retry.attempts += 1;
         }
         history.push({
-          EventType: 4,
+          EventType: sub ? 7 : 4,
           EventId: a.id,
           IsPlayed: false,
           Timestamp: stamp(),
           Name: a.functionName,
+          ...(sub ? { InstanceId: a.instanceId } : {}),
           // As the host stores it; replay matches the completion by EventId, never by input.
           Input: typeof a.input === 'string' ? a.input : JSON.stringify(a.input ?? null),
         });
@@ -342,7 +349,7 @@ export async function replay(
         try {
           const result = await activity(activityInput, sctx);
           completion = {
-            EventType: 5,
+            EventType: sub ? 8 : 5,
             EventId: -1,
             IsPlayed: false,
             TaskScheduledId: a.id,
@@ -351,11 +358,11 @@ export async function replay(
         } catch (err) {
           const e = err instanceof Error ? err : new Error(String(err));
           completion = {
-            EventType: 6,
+            EventType: sub ? 9 : 6,
             EventId: -1,
             IsPlayed: false,
             TaskScheduledId: a.id,
-            Reason: `Activity function '${name}' failed: ${e.message}`,
+            Reason: sub ? e.message : `Activity function '${name}' failed: ${e.message}`,
             Details: e.stack ?? '',
           };
           // The host's retry timer follows every failed attempt (the library expects it even after the last one).

@@ -83,6 +83,10 @@ export interface SummaryOptions {
   changeToken?: string;
   /** The AKS cluster's power state (`cluster`); null (the default) for a target without one. */
   cluster?: Wire<typeof contract.ClusterPowerView> | null;
+  /** The update policy in force (`policy`); absent: an older server's summary without one. */
+  policy?: Wire<typeof contract.PolicyView> | null;
+  /** The update waiting for approval or the window. */
+  pendingUpdate?: Wire<typeof contract.PendingUpdate> | null;
   /** The summary's drift (none by default) and the last reconcile's finding (none by default). */
   drift?: Wire<typeof contract.TargetSummary>['drift'];
   lastReconcile?: Wire<typeof contract.ReconcileFinding> | null;
@@ -148,6 +152,8 @@ export function summary(options: SummaryOptions = {}): Wire<typeof contract.Targ
     dependencies: options.dependencies ?? [],
     change_token: options.changeToken ?? changeToken(options),
     rebuild: options.rebuild ?? null,
+    policy: options.policy ?? null,
+    pending_update: options.pendingUpdate ?? null,
   });
 }
 
@@ -158,6 +164,7 @@ function changeToken(options: SummaryOptions): string {
     options.active?.instance_id ?? '-',
     options.lastDeploy ? `${options.lastDeploy.deploy_id}:${options.lastDeploy.status}` : '-',
     installed ? (options.deployedDigest ?? DIGEST_OLD) : '-',
+    options.pendingUpdate ? `${options.pendingUpdate.update_id}:${options.pendingUpdate.state}` : '-',
   ].join('|');
 }
 

@@ -11,7 +11,9 @@ import {
   parseSummary,
   parseSummaryList,
   parseTokenReveal,
+  parseWaves,
 } from './parse.js';
+import type { WaveView } from '../../../core/contract/waves.js';
 import type { TryRequest } from '../core/try-it.js';
 import type {
   DeploymentRecord,
@@ -77,6 +79,13 @@ const post = (url: string, payload: unknown, signal?: AbortSignal) =>
   });
 
 export const api = {
+  /** The running waves first, then the most recent (docs/policies.md "Waves"). */
+  async waves(signal?: AbortSignal): Promise<WaveView[]> {
+    return parseWaves(await get(path('waves'), signal));
+  },
+  async cancelWave(waveId: string): Promise<void> {
+    await post(path('waves', waveId, 'cancel'), {});
+  },
   async targets(signal?: AbortSignal): Promise<TargetSummary[]> {
     return parseSummaryList(await get(path('targets'), signal));
   },
@@ -116,6 +125,10 @@ export const api = {
     return parseStartDeploy(await post(path('targets', target, 'openapi', 'token', 'rotate'), {}));
   },
   /** Start cluster: starts the stopped AKS cluster, then deploys again; followed like a deploy (docs/api.md). */
+  /** Approve or reject the update waiting for approval on `target` (docs/policies.md "Approvals"). */
+  async decideUpdate(target: string, verb: 'approve' | 'reject', comment: string | null): Promise<void> {
+    await post(path('targets', target, 'update', verb), comment ? { comment } : {});
+  },
   async startCluster(target: string): Promise<StartDeployAnswer> {
     return parseStartDeploy(await post(path('targets', target, 'cluster', 'start'), {}));
   },

@@ -6,6 +6,7 @@
 import * as z from 'zod/mini';
 import * as contract from '../../../core/contract/index.js';
 import { ProxyAnswer } from '../../../core/contract/proxy.js';
+import { WavesAnswer, type WaveView } from '../../../core/contract/waves.js';
 import type {
   DependencyProblem,
   DeployError,
@@ -43,6 +44,10 @@ export function parseSummary(value: unknown): TargetSummary {
 
 export function parseSummaryList(value: unknown): TargetSummary[] {
   return check(contract.TargetSummaryList, value, 'the target list');
+}
+
+export function parseWaves(value: unknown): WaveView[] {
+  return check(WavesAnswer, value, 'the wave list').waves;
 }
 
 export function parseActivity(value: unknown): TargetActivity {

@@ -26,6 +26,7 @@ import { TargetSelection } from '../controllers/target-selection.js';
 import type { ElbCancelRequestEvent, ElbDeployRequestEvent } from './events.js';
 import { pageStyles, sharedStyles } from './shared-styles.js';
 import { unknownTargetView } from './read-view.js';
+import './elb-approval-card.js';
 import './elb-cluster-card.js';
 import './elb-dependency-banners.js';
 import './elb-deploy-card.js';
@@ -475,7 +476,9 @@ export class ElbDocsPage extends LitElement {
     const down = state.dependencies.filter((d) => d.code !== 'cluster_stopped');
     const banners =
       down.length > 0 ? html`<elb-dependency-banners .dependencies=${down}></elb-dependency-banners>` : nothing;
-    const top = html`${hero}${banners}${stale}`;
+    // The update policy and an update waiting for approval or the window (docs/dashboard.md "Approvals").
+    const approval = html`<elb-approval-card .summary=${state.summary} .now=${Date.now()}></elb-approval-card>`;
+    const top = html`${hero}${banners}${stale}${approval}`;
     const rotation: RotationOffer = {
       blocked:
         state.kind === 'updating' || state.kind === 'installing'

@@ -17,7 +17,16 @@ import './elb-target-picker.js';
 type RecordStatus = DeploymentRecord['status'];
 
 /** Records that are over; `queued` and `running` ones are polled briskly. */
-const FINISHED: ReadonlySet<RecordStatus> = new Set(['succeeded', 'failed', 'rolled_back', 'cancelled', 'terminated']);
+const FINISHED: ReadonlySet<RecordStatus> = new Set([
+  'succeeded',
+  'failed',
+  'rolled_back',
+  'cancelled',
+  'terminated',
+  'rejected',
+  'expired',
+  'superseded',
+]);
 
 /** The badge of each status the contract allows (typed by it, so a new status cannot be forgotten here). */
 const RESULT_BADGE: Record<RecordStatus, string> = {
@@ -28,6 +37,9 @@ const RESULT_BADGE: Record<RecordStatus, string> = {
   rolled_back: 'danger',
   terminated: 'danger',
   cancelled: 'warn',
+  rejected: 'warn',
+  expired: 'warn',
+  superseded: '',
 };
 
 function durationOf(record: DeploymentRecord): number | null {

@@ -38,6 +38,14 @@ export class ElbCancelRequestEvent extends ElbEvent {
   }
 }
 
+/** The user confirmed that a running wave should stop before its next group. */
+export class ElbWaveCancelEvent extends ElbEvent {
+  static readonly type = 'elb-wave-cancel';
+  constructor(readonly waveId: string) {
+    super();
+  }
+}
+
 /** Re-read the service address, registry state and the live API spec now. */
 export class ElbRetryDiscoveryEvent extends ElbEvent {
   static readonly type = 'elb-retry-discovery';
@@ -76,5 +84,6 @@ declare global {
     'elb-dismiss-result': ElbDismissResultEvent;
     'elb-target-change': ElbTargetChangeEvent;
     'elb-confirm': ElbConfirmEvent;
+    'elb-wave-cancel': ElbWaveCancelEvent;
   }
 }
