@@ -81,7 +81,7 @@ async function pass(
   at: string,
 ): Promise<ReconcileFinding> {
   const { targets } = adapters();
-  const { state } = await targets.get(target.name);
+  const state = await releaseLostClaim(client, target.name, (await targets.get(target.name)).state);
   const [power, live, deployRunning] = await Promise.all([
     clusterPowerView(target),
     clusterRead(target, (kube) => kube.deployment()).then(
@@ -129,6 +129,38 @@ async function pass(
     error: null,
   };
   return { ...found, message: findingMessage(found) };
+}
+
+/** How long a claimed update may take to show in Durable before a pass judges its start lost. */
+const LOST_CLAIM_MS = 60_000;
+
+/** When an update id (`<target>-update-20260101t120000-1a2b3c4d`, services/deploy-leases.ts newDeployId) was made. */
+function claimTime(id: string): number | null {
+  const m = /-(\d{4})(\d{2})(\d{2})t(\d{2})(\d{2})(\d{2})-[0-9a-f]{8}$/.exec(id);
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : null;
+}
+
+/**
+ * A gated update claims its digest on the target row (lastAutoDigest, pendingUpdateId) and then starts its
+ * instance (services/updates.ts gate); a process killed in between leaves a claim Durable never heard of, and every
+ * later offer of that digest would be "offered before". Once such a claim is older than LOST_CLAIM_MS, the pass gives
+ * it back, so this pass offers the digest again. Returns the state to judge.
+ */
+async function releaseLostClaim(client: DurableClient, name: string, state: TargetState): Promise<TargetState> {
+  const id = state.pendingUpdateId;
+  const claimedAt = id ? claimTime(id) : null;
+  if (!id || claimedAt === null || Date.now() - claimedAt < LOST_CLAIM_MS) return state;
+  try {
+    await client.getStatus(id);
+    return state;
+  } catch (err) {
+    if (!isInstanceNotFound(err)) return state;
+  }
+  return adapters().targets.update<TargetState>(name, (s) => {
+    if (s.pendingUpdateId !== id) return { next: null, result: s };
+    const next = { ...s, pendingUpdateId: null, lastAutoDigest: null };
+    return { next, result: next };
+  });
 }
 
 /** Whether a deploy holds the target now (its orchestration alive, or just started). */
