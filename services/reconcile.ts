@@ -140,25 +140,38 @@ function claimTime(id: string): number | null {
   return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : null;
 }
 
-/**
- * A gated update claims its digest on the target row (lastAutoDigest, pendingUpdateId) and then starts its
- * instance (services/updates.ts gate); a process killed in between leaves a claim Durable never heard of, and every
- * later offer of that digest would be "offered before". Once such a claim is older than LOST_CLAIM_MS, the pass gives
- * it back, so this pass offers the digest again. Returns the state to judge.
- */
-async function releaseLostClaim(client: DurableClient, name: string, state: TargetState): Promise<TargetState> {
-  const id = state.pendingUpdateId;
-  const claimedAt = id ? claimTime(id) : null;
-  if (!id || claimedAt === null || Date.now() - claimedAt < LOST_CLAIM_MS) return state;
+/** Whether Durable has never heard of instance `id`, claimed at `claimedAt` (ms) more than LOST_CLAIM_MS ago. */
+async function lostInstance(client: DurableClient, id: string, claimedAt: number | null): Promise<boolean> {
+  if (claimedAt === null || Number.isNaN(claimedAt) || Date.now() - claimedAt < LOST_CLAIM_MS) return false;
   try {
     await client.getStatus(id);
-    return state;
+    return false;
   } catch (err) {
-    if (!isInstanceNotFound(err)) return state;
+    return isInstanceNotFound(err);
   }
+}
+
+/**
+ * An update claims its digest on the target row (lastAutoDigest, with pendingUpdateId for a gated one, with the lease
+ * for an automatic deploy) and then starts its instance (services/updates.ts, services/deploy-leases.ts); a process
+ * killed in between leaves a claim Durable never heard of, and every later offer of that digest would be "offered
+ * before". Once such a claim is older than LOST_CLAIM_MS, the pass gives the digest back (the lease itself is taken
+ * over by the next deploy, as ever), so this pass offers it again. Returns the state to judge.
+ */
+async function releaseLostClaim(client: DurableClient, name: string, state: TargetState): Promise<TargetState> {
+  if (state.lastAutoDigest === null) return state;
+  const update = state.pendingUpdateId;
+  const lease = state.activeReason === 'auto' ? state.activeInstanceId : null;
+  const lostUpdate = update !== null && (await lostInstance(client, update, claimTime(update)));
+  // A lost automatic deploy owns the digest only when no gated update claims it.
+  const lostLease =
+    update === null &&
+    lease !== null &&
+    (await lostInstance(client, lease, state.activeSince ? Date.parse(state.activeSince) : null));
+  if (!lostUpdate && !lostLease) return state;
   return adapters().targets.update<TargetState>(name, (s) => {
-    if (s.pendingUpdateId !== id) return { next: null, result: s };
-    const next = { ...s, pendingUpdateId: null, lastAutoDigest: null };
+    if (s.pendingUpdateId !== update || s.activeInstanceId !== state.activeInstanceId) return { next: null, result: s };
+    const next = { ...s, lastAutoDigest: null, pendingUpdateId: lostUpdate ? null : s.pendingUpdateId };
     return { next, result: next };
   });
 }

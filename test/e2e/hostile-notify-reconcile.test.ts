@@ -13,6 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import * as contract from '../../core/contract';
 import { deliveryInstanceId } from '../../core/notifications';
+import { TargetStore } from '../../adapters/state-store';
+import { tableClient } from '../../adapters/tables';
+import { azuriteTablesUrl } from '../support/node-process';
 import { deliverEvents, imagePushedEvent } from '../support/event-grid';
 import { jsonApi } from '../support/json-api';
 import { pushImage, startFastStack } from '../support/local-target';
@@ -296,4 +299,36 @@ describe('POST /api/reconcile, hostile', () => {
     expect(after.length - before, JSON.stringify(after.slice(0, 3))).toBe(1);
     expect(after[0]).toMatchObject({ reason: 'auto', status: 'succeeded', digest });
   }, 70_000);
+
+  it('a push whose deploy never started (kill -9 between the lease and the start) is deployed by the next pass', async () => {
+    const before = (await records()).length;
+    const { digest } = await pushImage(stack, '--no-event');
+    // What the push path's claim leaves when the process dies before the deploy starts (services/deploy-leases.ts):
+    // the lease on an instance Durable never heard of, and the digest marked offered.
+    const store = new TargetStore(tableClient('targets', azuriteTablesUrl(stack.ports.azuriteTable)));
+    await store.update('local', (s) => ({
+      next: {
+        ...s,
+        lastAutoDigest: digest,
+        activeInstanceId: 'local-20260101t000000-deadbeef',
+        activeReason: 'auto',
+        activeSince: '2026-01-01T00:00:00.000Z',
+      },
+      result: undefined,
+    }));
+    const pass = await api.post('/reconcile', contract.ReconcileAnswer, {});
+    expect(pass.status).toBe(200);
+    await eventually(
+      async () => {
+        const { body } = await api.request('/targets/local/openapi', contract.TargetSummary);
+        return body.deployed?.digest === digest && body.active_deploy === null ? true : undefined;
+      },
+      `the missed digest to be deployed (the pass said: ${pass.body.findings[0]!.message})`,
+      30_000,
+      250,
+    );
+    const after = await records();
+    expect(after.length - before).toBe(1);
+    expect(after[0]).toMatchObject({ status: 'succeeded', digest, requester: 'reconcile' });
+  }, 50_000);
 });
