@@ -2,6 +2,7 @@
 // configured one), the tag the target wants, whether a pushed tag is one it follows, and which way an update goes.
 import * as z from 'zod/mini';
 import { UpdatePolicy } from './contract/policy';
+import { CheckedUpdatePolicy } from './contract/settings';
 import type { TargetState } from './target-state';
 import type { Target } from './targets';
 import { compareTags, tagInRange, tagVersion } from './versions';
@@ -10,7 +11,7 @@ import { compareTags, tagInRange, tagVersion } from './versions';
 export function policyOf(target: Pick<Target, 'policy'>, state: Pick<TargetState, 'policyOverride'>): UpdatePolicy {
   if (state.policyOverride) {
     try {
-      const parsed = z.safeParse(UpdatePolicy, JSON.parse(state.policyOverride));
+      const parsed = z.safeParse(CheckedUpdatePolicy, JSON.parse(state.policyOverride));
       if (parsed.success) return parsed.data;
     } catch {
       // A row written by hand or by an older version: the configured policy holds.

@@ -3,6 +3,7 @@
 // from the route), a policy is a whole UpdatePolicy. Every failure is a 400 with a code naming the field.
 import type * as z from 'zod/mini';
 import { UpdatePolicy } from './contract/policy';
+import { CheckedUpdatePolicy } from './contract/settings';
 import { DecisionBody } from './contract/update';
 import { DomainError } from './errors';
 import { validate, type Issue } from './validate';
@@ -34,5 +35,5 @@ export function parseDecisionRequest(rawBody: string): { comment: string | null 
 export function parsePolicyRequest(rawBody: string): z.output<typeof UpdatePolicy> {
   const body = jsonBody(rawBody, undefined);
   if (body === undefined) throw new DomainError('invalid_body', 'the request body must be an update policy', 400);
-  return validate(UpdatePolicy, body, fieldCode);
+  return validate(CheckedUpdatePolicy, body, fieldCode);
 }

@@ -5,15 +5,13 @@ import compare from 'semver/functions/compare.js';
 import satisfies from 'semver/functions/satisfies.js';
 import validRange from 'semver/ranges/valid.js';
 import type SemVer from 'semver/classes/semver.js';
+import { MAX_RANGE_LENGTH } from './contract/policy';
 
 /**
  * Tags that read as versions: `3`, `3.4`, `3.4.1`, an optional `v`, an optional pre-release (`3.4.1-rc.1`).
  * Anything else (`latest`, `build-123`, `sha-1a2b`) is not a version, even where semver's coercion would find a number in it.
  */
 const VERSION_TAG = /^v?(0|[1-9]\d*)(\.(0|[1-9]\d*)){0,2}(-[0-9A-Za-z][0-9A-Za-z.-]*)?$/;
-
-/** The longest range text accepted; ranges are written by operators, not generated. */
-export const MAX_RANGE_LENGTH = 100;
 
 /** The tag as a semantic version (`3.4` → 3.4.0), or null when the tag is not a version. */
 export function tagVersion(tag: string): SemVer | null {

@@ -2,7 +2,6 @@
 // or only by hand; which tags it follows; when it may change; what drift does. Configured per target in ELB_TARGETS
 // (`policy`), changeable through the API; the defaults keep the behaviour of a target without a policy.
 import * as z from 'zod/mini';
-import { isVersionRange, MAX_RANGE_LENGTH } from '../versions';
 import { TAG, TARGET_NAME } from './primitives';
 
 /** `auto`: deploy at once (inside the window); `approve`: wait for a deployer's decision; `manual`: only tell. */
@@ -29,13 +28,22 @@ const CLOCK = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a t
 export const TrackTag = z.strictObject({
   tag: z.nullable(z.string().check(z.regex(TAG, 'must be a valid image tag'))),
 });
-/** Follow the newest tag inside a semver range (`~3.4`, `3.x`, `>=3.4 <4`): core/versions.ts orders the tags. */
+/** The longest range text accepted; ranges are written by operators, not generated. */
+export const MAX_RANGE_LENGTH = 100;
+/** What a semver range is written with. Whether it is one is checked on the server (CheckedUpdatePolicy). */
+const RANGE_TEXT = /^[0-9A-Za-z.*~^<>=| -]+$/;
+export const RANGE_MESSAGE = 'must be a semver range such as ~3.4, 3.x or >=3.4 <4';
+
+/**
+ * Follow the newest tag inside a semver range (`~3.4`, `3.x`, `>=3.4 <4`): core/versions.ts orders the tags. The
+ * page parses this shape too, so semver itself is not used here (it would be most of the page's script budget).
+ */
 export const TrackRange = z.strictObject({
   range: z
     .string()
     .check(
       z.maxLength(MAX_RANGE_LENGTH, `must be at most ${MAX_RANGE_LENGTH} characters`),
-      z.refine(isVersionRange, 'must be a semver range such as ~3.4, 3.x or >=3.4 <4'),
+      z.regex(RANGE_TEXT, RANGE_MESSAGE),
     ),
 });
 export const Track = z.union([TrackTag, TrackRange], { error: 'must be {"tag": …} or {"range": …}' });

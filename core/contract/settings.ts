@@ -1,13 +1,25 @@
 // The deploy targets an operator configures (ELB_TARGETS / ELB_TARGETS_FILE): never taken from a request.
 import * as z from 'zod/mini';
 import { isLoopbackHttpUrl } from '../loopback';
-import { DEFAULT_POLICY, UpdatePolicy } from './policy';
+import { isVersionRange } from '../versions';
+import { DEFAULT_POLICY, RANGE_MESSAGE, UpdatePolicy } from './policy';
 import { RECONCILE_SCHEDULE_FORMAT } from './reconcile';
 import { TAG, TARGET_NAME } from './primitives';
 import { CLUSTER_NAME, RESOURCE_GROUP, SeedCluster, SUBSCRIPTION_ID } from './seed';
 
 const nonEmpty = z.string().check(z.minLength(1, 'must be a non-empty string'));
 const matching = (re: RegExp) => nonEmpty.check(z.regex(re, 'has an invalid value'));
+
+/**
+ * An update policy as the server takes it (configuration, PUT policy, the stored override): the shape, and a range
+ * that semver reads. Server-only, so semver stays out of the page.
+ */
+export const CheckedUpdatePolicy = UpdatePolicy.check(
+  z.refine((p) => !('range' in p.track) || isVersionRange(p.track.range), {
+    error: RANGE_MESSAGE,
+    path: ['track', 'range'],
+  }),
+);
 
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 /** Set by elb-control itself; a target may not override them. */
@@ -72,7 +84,7 @@ const common = {
   ),
   replicas: z._default(z.int().check(z.minimum(1), z.maximum(10)), 1),
   /** How newer images reach the target (docs/policies.md); absent → follow the pin, deploy pushes at once. */
-  policy: z._default(UpdatePolicy, () => structuredClone(DEFAULT_POLICY)),
+  policy: z._default(CheckedUpdatePolicy, () => structuredClone(DEFAULT_POLICY)),
   /** Extra environment for the elb-openapi container (plain, non-secret values). */
   env: z._default(
     z.record(
