@@ -81,7 +81,7 @@ async function pass(
   at: string,
 ): Promise<ReconcileFinding> {
   const { targets } = adapters();
-  const { state } = await targets.get(target.name);
+  const state = await releaseLostClaim(client, target.name, (await targets.get(target.name)).state);
   const [power, live, deployRunning] = await Promise.all([
     clusterPowerView(target),
     clusterRead(target, (kube) => kube.deployment()).then(
@@ -129,6 +129,51 @@ async function pass(
     error: null,
   };
   return { ...found, message: findingMessage(found) };
+}
+
+/** How long a claimed update may take to show in Durable before a pass judges its start lost. */
+const LOST_CLAIM_MS = 60_000;
+
+/** When an update id (`<target>-update-20260101t120000-1a2b3c4d`, services/deploy-leases.ts newDeployId) was made. */
+function claimTime(id: string): number | null {
+  const m = /-(\d{4})(\d{2})(\d{2})t(\d{2})(\d{2})(\d{2})-[0-9a-f]{8}$/.exec(id);
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : null;
+}
+
+/** Whether Durable has never heard of instance `id`, claimed at `claimedAt` (ms) more than LOST_CLAIM_MS ago. */
+async function lostInstance(client: DurableClient, id: string, claimedAt: number | null): Promise<boolean> {
+  if (claimedAt === null || Number.isNaN(claimedAt) || Date.now() - claimedAt < LOST_CLAIM_MS) return false;
+  try {
+    await client.getStatus(id);
+    return false;
+  } catch (err) {
+    return isInstanceNotFound(err);
+  }
+}
+
+/**
+ * An update claims its digest on the target row (lastAutoDigest, with pendingUpdateId for a gated one, with the lease
+ * for an automatic deploy) and then starts its instance (services/updates.ts, services/deploy-leases.ts); a process
+ * killed in between leaves a claim Durable never heard of, and every later offer of that digest would be "offered
+ * before". Once such a claim is older than LOST_CLAIM_MS, the pass gives the digest back (the lease itself is taken
+ * over by the next deploy, as ever), so this pass offers it again. Returns the state to judge.
+ */
+async function releaseLostClaim(client: DurableClient, name: string, state: TargetState): Promise<TargetState> {
+  if (state.lastAutoDigest === null) return state;
+  const update = state.pendingUpdateId;
+  const lease = state.activeReason === 'auto' ? state.activeInstanceId : null;
+  const lostUpdate = update !== null && (await lostInstance(client, update, claimTime(update)));
+  // A lost automatic deploy owns the digest only when no gated update claims it.
+  const lostLease =
+    update === null &&
+    lease !== null &&
+    (await lostInstance(client, lease, state.activeSince ? Date.parse(state.activeSince) : null));
+  if (!lostUpdate && !lostLease) return state;
+  return adapters().targets.update<TargetState>(name, (s) => {
+    if (s.pendingUpdateId !== update || s.activeInstanceId !== state.activeInstanceId) return { next: null, result: s };
+    const next = { ...s, lastAutoDigest: null, pendingUpdateId: lostUpdate ? null : s.pendingUpdateId };
+    return { next, result: next };
+  });
 }
 
 /** Whether a deploy holds the target now (its orchestration alive, or just started). */

@@ -75,8 +75,9 @@ export async function sendNotification(
       redirect: 'manual',
       signal: AbortSignal.timeout(deps.timeoutMs),
     });
-    // The answer is read (so the connection is freed) but not kept: a destination's body may echo the request.
-    await res.arrayBuffer().catch(() => undefined);
+    // The answer's body is dropped unread: only the status counts, a destination's body may echo the request, and
+    // reading it would let an endless answer fill the worker's memory until the timeout.
+    await res.body?.cancel().catch(() => undefined);
   } catch (err) {
     throw new NotificationRetryable(`${name}: ${networkFailure(err, deps.timeoutMs)}`);
   }

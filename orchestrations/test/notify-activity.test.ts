@@ -149,6 +149,32 @@ describe('sendNotification', () => {
     expect(received).toHaveLength(1);
   });
 
+  it('does not read a gigantic answer: the body is dropped, not buffered', async () => {
+    // A destination (or something posing as one) answering 200 with an endless body must not fill the worker's memory.
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const limit = 64 * 1024 * 1024;
+    let written = 0;
+    let closed: (bytes: number) => void;
+    const gone = new Promise<number>((ok) => (closed = ok));
+    reply = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const more = () => {
+        while (written < limit) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      res.on('close', () => closed(written));
+      more();
+    };
+    const { d } = deps({ timeoutMs: 10_000 });
+    const r = await sendNotification({ destination: 'chat', event }, d);
+    expect(r).toMatchObject({ delivered: true, status: 200 });
+    // The connection was dropped long before the 64 MiB were sent (socket buffers hold a few MiB at most).
+    expect(await gone).toBeLessThan(limit / 4);
+  });
+
   it('answers a destination no longer configured as final', async () => {
     const { d } = deps();
     const r = await sendNotification({ destination: 'gone', event }, d);
