@@ -190,7 +190,11 @@ async function dirBytes(dir: string): Promise<number> {
   for (const e of entries) {
     const full = path.join(dir, e.name);
     if (e.isDirectory()) total += await dirBytes(full);
-    else if (e.isFile()) total += await fs.lstat(full).then((st) => st.size, () => 0);
+    else if (e.isFile())
+      total += await fs.lstat(full).then(
+        (st) => st.size,
+        () => 0,
+      );
   }
   return total;
 }
