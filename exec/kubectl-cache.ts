@@ -121,6 +121,7 @@ export class KubectlCaches {
       if (!st) {
         try {
           await fs.mkdir(dir, { mode: 0o700 });
+          await fs.chmod(dir, 0o700); // whatever the umask took away
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         }

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 
 import { renderManifests, toApplyDocument } from '../../core/manifests';
 import { parseTarget } from '../../core/targets';
-import { readyUrl, startZeroDelaySim, stopProcess } from '../../test/support/node-process';
+import { startZeroDelaySim, stopProcess } from '../../test/support/node-process';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -241,7 +241,6 @@ async function applyComparison(dir: string, token: string): Promise<void> {
   try {
     const sim = await startZeroDelaySim({ entry: ['--import', 'tsx', 'sim/cli.ts'], stateDir: path.join(dir, 'sim') });
     children.push(sim.child);
-    readyUrl(sim.output, 'sim-k8s');
     const kubeconfig = readFileSync(path.join(dir, 'sim', 'kubeconfig'), 'utf8');
     const home = path.join(dir, 'home');
     rmSync(home, { recursive: true, force: true });
