@@ -76,11 +76,16 @@ export function clusterIdentity(
   return { server, settings: { cluster, user, flags: overrides.map((f) => [f.flag, f.value]) }, files };
 }
 
-/** `JSON.stringify` with object keys sorted, so equal settings always give equal text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    isObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
+/**
+ * `JSON.stringify` with object keys sorted, so equal settings always give equal text. YAML aliases make a small file
+ * a huge tree ("billion laughs"), so past `maxValues` values this throws a RangeError instead of expanding it.
+ */
+export function canonicalJson(value: unknown, maxValues = 100_000): string {
+  let values = 0;
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (++values > maxValues) throw new RangeError('too many values to hash');
+    return isObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v;
+  });
 }
 
 /** The `field` of the one entry of list `list` whose name is `name`; undefined unless exactly one matches. */

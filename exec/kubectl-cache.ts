@@ -54,7 +54,12 @@ export class KubectlCaches {
       if (digest === undefined) return undefined;
       files.push(digest);
     }
-    const material = canonicalJson({ v: 1, server: identity.server, settings: identity.settings, files });
+    let material: string;
+    try {
+      material = canonicalJson({ v: 1, server: identity.server, settings: identity.settings, files });
+    } catch {
+      return undefined; // an alias bomb, not a credential
+    }
     return createHmac('sha256', this.key).update(material).digest('hex').slice(0, 32);
   }
 

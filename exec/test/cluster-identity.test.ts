@@ -140,6 +140,18 @@ describe('cache dir names', () => {
     expect(await new KubectlCaches(root, 1, log, key).nameFor(identity)).not.toBe(
       await new KubectlCaches(root, 1, log, key).nameFor(other),
     );
+    // YAML aliases that expand to a huge tree are not hashed (nor expanded): no name.
+    const lol = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++)
+      lol.push(
+        `${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${`*${'abcdefghij'[i - 1]}, `.repeat(9)}*${'abcdefghij'[i - 1]}]`,
+      );
+    const bomb = `${lol.join('\n')}\n${kubeconfig({ user: '{token: t1, extensions: [{name: x, extension: *i}]}' })}`;
+    const bombId = id(bomb);
+    expect(bombId).toBeDefined();
+    const started = Date.now();
+    expect(await one.nameFor(bombId!)).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(2000);
     // A file the identity names but that cannot be read: no name, so no shared dir.
     expect(await one.nameFor({ ...identity, files: ['/nonexistent/cert.pem'] })).toBeUndefined();
   });
