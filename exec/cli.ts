@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import * as path from 'node:path';
 
 import { auditTo } from './audit';
+import { CACHE_ROOT_NAME, KubectlCaches } from './kubectl-cache';
 import { loadPolicy } from './policy-file';
 import { ProcessGroups } from './process-groups';
 import { ExecServer } from './server';
@@ -39,6 +40,11 @@ async function main(): Promise<void> {
     log({ event: 'exec_work_root_swept', instances: claimed.swept.instances, process_groups: claimed.swept.groups });
   }
 
+  // In the instance dir: private to this server, and gone with it however it ends (docs/exec.md, The kubectl cache).
+  const kubectlCaches =
+    settings.kubectlCacheMaxBytes > 0
+      ? new KubectlCaches(path.join(claimed.dir, CACHE_ROOT_NAME), settings.kubectlCacheMaxBytes, log)
+      : undefined;
   const server = new ExecServer({
     settings,
     policy,
@@ -46,6 +52,7 @@ async function main(): Promise<void> {
     audit: auditTo(settings.auditFile),
     parentEnv: process.env,
     groups,
+    kubectlCaches,
   });
   const address = await server.listen();
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

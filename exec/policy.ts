@@ -42,6 +42,11 @@ export interface CompiledBinary {
   executable: string;
   globalFlags: CompiledFlags;
   commands: CompiledCommand[];
+  /**
+   * The flag the server itself adds, with a per-cluster cache dir, to commands that name a kubeconfig (`--cache-dir`
+   * for kubectl). No caller can give it: compilePolicy refuses a policy that also lets callers use it.
+   */
+  clusterCacheFlag: string | undefined;
 }
 
 export interface Policy {
@@ -112,7 +117,9 @@ export function compilePolicy(doc: unknown): Policy {
     if (!ENV_NAME_RE.test(name)) fail(`policy.env: "${name}" is not a variable name`);
     // The token and the server's own settings never reach a child, whatever a policy says.
     if (name.startsWith('EXEC_')) fail(`policy.env: "${name}" is reserved for the exec server`);
-    if (['HOME', 'TMPDIR', 'PATH'].includes(name)) fail(`policy.env: "${name}" is set by the exec server`);
+    if (['HOME', 'TMPDIR', 'PATH', 'KUBECACHEDIR'].includes(name)) {
+      fail(`policy.env: "${name}" is set by the exec server`);
+    }
   }
   for (const [name, value] of Object.entries(set)) {
     if (typeof value !== 'string') fail(`policy.env.set.${name} must be a string`);
@@ -154,7 +161,7 @@ function compileOperator(raw: unknown, binaries: Map<string, CompiledBinary>): M
 function compileBinary(name: string, raw: unknown): CompiledBinary {
   const where = `policy.binaries.${name}`;
   const b = asObject(raw, where);
-  allowKeys(b, ['executable', 'global_flags', 'commands'], where);
+  allowKeys(b, ['executable', 'global_flags', 'commands', 'cluster_cache'], where);
   const executable = b.executable ?? name;
   if (typeof executable !== 'string' || !executable) fail(`${where}.executable must be a string`);
   if (!path.isAbsolute(executable) && executable.includes('/')) {
@@ -211,12 +218,28 @@ function compileBinary(name: string, raw: unknown): CompiledBinary {
       if (a !== b2 && b2.key.startsWith(`${a.key} `)) fail(`${where}.commands: "${a.key}" is a prefix of "${b2.key}"`);
     }
   }
+  const globalFlags = compileFlags(b.global_flags ?? {}, `${where}.global_flags`);
   return {
     name,
     executable,
-    globalFlags: compileFlags(b.global_flags ?? {}, `${where}.global_flags`),
+    globalFlags,
     commands,
+    clusterCacheFlag: compileClusterCache(b.cluster_cache, where, [globalFlags, ...commands.map((c) => c.flags)]),
   };
+}
+
+/** `cluster_cache: {flag}`: a long flag no caller may use, since the server alone sets it (docs/exec.md). */
+function compileClusterCache(raw: unknown, where: string, callerFlags: CompiledFlags[]): string | undefined {
+  if (raw === undefined) return undefined;
+  const c = asObject(raw, `${where}.cluster_cache`);
+  allowKeys(c, ['flag'], `${where}.cluster_cache`);
+  if (typeof c.flag !== 'string' || !/^--[a-z0-9][a-z0-9-]*$/.test(c.flag)) {
+    fail(`${where}.cluster_cache.flag must be a long flag name`);
+  }
+  if (callerFlags.some((flags) => flags.has(c.flag as string))) {
+    fail(`${where}.cluster_cache.flag "${c.flag}" is set by the exec server; callers may not be allowed it too`);
+  }
+  return c.flag;
 }
 
 function compileFlags(raw: unknown, where: string): Map<string, { canonical: string; rule: CompiledValueRule }> {

@@ -13,6 +13,7 @@ import { readBody } from './body';
 import { Executables } from './executables';
 import { armStuckClientTimer, HttpError, sendError, sendJson, UNAUTHORIZED } from './http-answers';
 import { guardServer, missingHost, stallTimeoutMs } from './http-guard';
+import type { KubectlCaches } from './kubectl-cache';
 import { BusyError, ConcurrencyGate } from './limiter';
 import { endStream, startStream, streamSummary } from './ndjson';
 import { evaluate, type Policy } from './policy';
@@ -39,6 +40,8 @@ export interface ExecServerOptions {
   parentEnv: NodeJS.ProcessEnv;
   /** Records each command's process group so every exit of the server can kill it (process-groups.ts). */
   groups?: GroupHooks;
+  /** The per-cluster kubectl cache dirs (kubectl-cache.ts); none: every command starts with an empty cache. */
+  kubectlCaches?: KubectlCaches;
 }
 
 type FinishAudit = (patch: Partial<AuditRecord>) => void;
@@ -270,6 +273,7 @@ export class ExecServer {
         parentEnv: this.opts.parentEnv,
         executables: this.executables,
         groups: this.opts.groups,
+        kubectlCaches: this.opts.kubectlCaches,
       };
       const outcome = await runSteps(context, { res, streaming, input, decisions, workDir, signal: controller.signal });
       // Credentials and everything else the commands left go before the answer does.

@@ -28,6 +28,8 @@ export interface ExecSettings {
   maxSteps: number;
   maxFiles: number;
   workRoot: string;
+  /** Bytes the per-cluster kubectl caches may take together; 0 turns the shared cache off (docs/exec.md). */
+  kubectlCacheMaxBytes: number;
   auditFile: string | undefined;
 }
 
@@ -64,6 +66,7 @@ export const SETTINGS_HELP: Array<[string, string]> = [
   ['EXEC_MAX_STEPS', '16'],
   ['EXEC_MAX_FILES', '16'],
   ['EXEC_WORK_ROOT', '<os temp dir>/elb-exec-<uid>'],
+  ['EXEC_KUBECTL_CACHE_MAX_BYTES', `${256 * MiB} (0: no shared kubectl cache)`],
   ['EXEC_AUDIT_FILE', 'unset (audit lines go to stderr)'],
 ];
 
@@ -107,6 +110,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): ExecSettings {
     maxSteps: int(env, 'EXEC_MAX_STEPS', 16, 1, 256),
     maxFiles: int(env, 'EXEC_MAX_FILES', 16, 0, 1024),
     workRoot: env.EXEC_WORK_ROOT?.trim() || path.join(os.tmpdir(), `elb-exec-${process.getuid?.() ?? 'user'}`),
+    kubectlCacheMaxBytes: int(env, 'EXEC_KUBECTL_CACHE_MAX_BYTES', 256 * MiB, 0, 64 * 1024 * MiB),
     auditFile: env.EXEC_AUDIT_FILE?.trim() || undefined,
   };
 }

@@ -5,9 +5,11 @@ import { promises as fs } from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
 
+import { clusterIdentity } from './cluster-identity';
 import type { Executables } from './executables';
 import { HttpError } from './http-answers';
 import { checkKubeconfig } from './kubeconfig-check';
+import type { CacheLease, KubectlCaches } from './kubectl-cache';
 import { NdjsonSink, startStream } from './ndjson';
 import type { Decision, Policy } from './policy';
 import type { GroupHooks } from './process-groups';
@@ -26,6 +28,8 @@ export interface StepsContext {
   parentEnv: NodeJS.ProcessEnv;
   executables: Executables;
   groups: GroupHooks | undefined;
+  /** Per-cluster kubectl cache dirs; undefined when the shared cache is off (EXEC_KUBECTL_CACHE_MAX_BYTES=0). */
+  kubectlCaches: KubectlCaches | undefined;
 }
 
 export interface StepsRun {
@@ -48,7 +52,7 @@ export async function runSteps(
   const env = childEnv(ctx, workDir);
   for (const [i, step] of input.steps.entries()) {
     const decision = decisions[i] as Allowed;
-    const denial = await checkPaths(policy, decision, workDir, roots);
+    const { denial, kubeconfig } = await checkPaths(policy, decision, workDir, roots);
     if (denial) {
       // Before anything ran the request can still be refused as a whole; later, the step reports it.
       if (results.length === 0) {
@@ -73,9 +77,11 @@ export async function runSteps(
       const sink = streaming
         ? new NdjsonSink(res, s.maxLineBytes, s.clientTimeoutMs, input.multiStep ? i : undefined)
         : undefined;
+      const cache = await clusterCache(ctx, decision, kubeconfig, workDir);
       outcome = await runCommand({
         executable,
-        args: decision.args,
+        // The server's own flag goes first; the policy let no caller name it (docs/exec.md, The kubectl cache).
+        args: cache ? [`${cache.flag}=${cache.lease.dir}`, ...decision.args] : decision.args,
         cwd: workDir,
         env,
         stdin: step.stdin,
@@ -85,7 +91,7 @@ export async function runSteps(
         signal,
         sink,
         groups: ctx.groups,
-      });
+      }).finally(() => cache?.lease.release());
       sink?.flush();
       if (outcome.spawnError) {
         outcome = {
@@ -112,27 +118,54 @@ function childEnv(ctx: StepsContext, workDir: string): Record<string, string> {
   return env;
 }
 
-/** Path arguments must still resolve inside the allowed directories once symlinks are followed. */
+/**
+ * The cache dir of the cluster this step's kubeconfig names, when its binary has one (`cluster_cache`) and the
+ * kubeconfig tells for certain which server and credential it uses (a single `--kubeconfig`, read and checked).
+ */
+async function clusterCache(
+  ctx: StepsContext,
+  decision: Allowed,
+  kubeconfig: Array<{ text: string; resolved: string }>,
+  workDir: string,
+): Promise<{ flag: string; lease: CacheLease } | undefined> {
+  const flag = ctx.policy.binaries.get(decision.binary)?.clusterCacheFlag;
+  const only = kubeconfig.length === 1 ? kubeconfig[0] : undefined;
+  if (!flag || !ctx.kubectlCaches || !only) return undefined;
+  const identity = clusterIdentity(only.text, path.dirname(only.resolved), workDir, decision.flags);
+  const lease = identity && (await ctx.kubectlCaches.acquire(identity));
+  return lease ? { flag, lease } : undefined;
+}
+
+/**
+ * Path arguments must still resolve inside the allowed directories once symlinks are followed. Returns the
+ * kubeconfigs read on the way (for the cluster cache), or what refused the step.
+ */
 async function checkPaths(
   policy: Policy,
   decision: Allowed,
   workDir: string,
   roots: string[],
-): Promise<{ rule: string; message: string } | undefined> {
+): Promise<{ denial?: { rule: string; message: string }; kubeconfig: Array<{ text: string; resolved: string }> }> {
+  const kubeconfig: Array<{ text: string; resolved: string }> = [];
+  const deny = (denial: { rule: string; message: string }) => ({ denial, kubeconfig });
   for (const p of decision.paths) {
     const { ok, resolved } = await realPathInside(workDir, p.value, roots);
     if (!ok) {
-      return { rule: 'path_roots', message: `${decision.binary}: ${p.where} points outside the allowed directories` };
+      return deny({
+        rule: 'path_roots',
+        message: `${decision.binary}: ${p.where} points outside the allowed directories`,
+      });
     }
     if (p.kubeconfig) {
       const text = await readKubeconfig(resolved);
       if (text === undefined) continue; // kubectl reports a missing kubeconfig itself
-      if (text === TOO_BIG) return { rule: 'kubeconfig.format', message: 'kubeconfig is larger than 4 MiB' };
+      if (text === TOO_BIG) return deny({ rule: 'kubeconfig.format', message: 'kubeconfig is larger than 4 MiB' });
       const problem = checkKubeconfig(text, path.dirname(resolved), roots, policy.kubeconfigExecCommands);
-      if (problem) return problem;
+      if (problem) return deny(problem);
+      if (!kubeconfig.some((k) => k.resolved === resolved)) kubeconfig.push({ text, resolved });
     }
   }
-  return undefined;
+  return { kubeconfig };
 }
 
 const TOO_BIG = Symbol('too big');

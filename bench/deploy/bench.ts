@@ -4,8 +4,8 @@
 // Needs the compiled app: `npm run build`, then: node --import tsx bench/deploy/bench.ts [--runs N]
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   azuriteTablesUrl,
@@ -42,6 +42,22 @@ interface Status {
   } | null;
 }
 
+/** `duration_ms` of each kubectl apply the exec server audited, in order. */
+function execApplyMs(dir: string): number[] {
+  let text = '';
+  try {
+    text = readFileSync(join(dir, 'exec-audit.log'), 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { verb?: string; duration_ms?: number })
+    .filter((r) => r.verb === 'apply' && typeof r.duration_ms === 'number')
+    .map((r) => r.duration_ms as number);
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist', 'app', 'main.js')))
     throw new Error('build first: npm run build (the tsc output and the bundled app, dist/app)');
@@ -62,7 +78,12 @@ async function main(): Promise<void> {
       ),
       keep(
         startNodeProcess('exec', ['dist/exec/cli.js'], {
-          env: { EXEC_TOKEN: token, EXEC_PORT: String(exec), EXEC_HOST: '127.0.0.1' },
+          env: {
+            EXEC_TOKEN: token,
+            EXEC_PORT: String(exec),
+            EXEC_HOST: '127.0.0.1',
+            EXEC_AUDIT_FILE: join(dir, 'exec-audit.log'),
+          },
           ready: [/READY exec/],
         }),
       ),
@@ -125,6 +146,7 @@ async function main(): Promise<void> {
     };
 
     const install = await deploy('3.4');
+    const auditedBefore = execApplyMs(dir).length;
     const phases = new Map<string, number[]>();
     const totals: number[] = [];
     const accepts: number[] = [];
@@ -149,6 +171,15 @@ async function main(): Promise<void> {
     console.log(`  ${'POST /deploy answered'.padEnd(36)} ${stats(accepts)}`);
     console.log(`  ${'update, request to Completed'.padEnd(36)} ${stats(totals)}`);
     console.log(`  ${'repeat of the same tag (no change)'.padEnd(36)} ${stats(noops)}`);
+    // Of the apply phase, the part spent in the exec server (request in to answer out, kubectl included).
+    const execApply = execApplyMs(dir).slice(auditedBefore, auditedBefore + RUNS);
+    console.log(`  ${'  of which POST /exec kubectl apply'.padEnd(36)} ${stats(execApply.map((ms) => ms / 1000))}`);
+    const cache = process.env.EXEC_KUBECTL_CACHE_MAX_BYTES === '0' ? 'off' : 'on';
+    console.log(
+      `  (exec server's shared kubectl cache: ${cache}; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')})`,
+    );
   } finally {
     await Promise.all(children.map((c) => stopProcess(c)));
     rmSync(dir, { recursive: true, force: true });
