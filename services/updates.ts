@@ -57,28 +57,11 @@ export async function offerUpdate(
     case 'gate':
       return gate(client, target, push, trigger);
     case 'wave': {
-      await adoptRangeTag(target, push);
       // One wave per digest for all the wave's targets: the first of them to see the image starts it.
       const wave = await offerWave(client, push, trigger);
       return { route, ...wave };
     }
   }
-}
-
-/**
- * Tracking a range, a followed tag becomes the one the target wants, as the other routes record with their claim:
- * the summary and the Update card then speak of it while the wave works towards this target.
- */
-async function adoptRangeTag(target: Target, push: PushEvent): Promise<void> {
-  const { config, targets } = adapters();
-  await targets.update(target.name, (s) => {
-    const policy = policyOf(target, s);
-    const desired = desiredTagOf(policy, s, config.pinnedTag);
-    if (!('range' in policy.track) || desired === push.tag || !followsTag(policy, desired, push.tag)) {
-      return { next: null, result: undefined };
-    }
-    return { next: { ...s, desiredTagOverride: push.tag }, result: undefined };
-  });
 }
 
 /** Manual mode: the newer image is recorded as available once per digest, and nothing deploys. */

@@ -56,15 +56,15 @@ export class ElbDeployCard extends DeployOfferCard {
       <h2 id="deploy-title">Deploy elb-openapi</h2>
       <p>
         The elb-openapi service is not installed on <strong>${summary.target}</strong>. Deploying resolves tag
-        <span class="badge accent">v${summary.pinned_tag}</span> to its digest in the registry, applies the manifests,
+        <span class="badge accent">v${summary.desired_tag}</span> to its digest in the registry, applies the manifests,
         and waits until the pods run that digest and are Ready, the LoadBalancer has an address and the service answers
         <code>/healthz</code>.
       </p>
       ${
         registryDigest
-          ? html`<p class="muted">Registry: <code>${summary.pinned_tag}</code> → <code>${registryDigest}</code></p>`
+          ? html`<p class="muted">Registry: <code>${summary.desired_tag}</code> → <code>${registryDigest}</code></p>`
           : html`<div class="notice warn" role="status">
-              The registry has no digest for tag <code>${summary.pinned_tag}</code> right now (or could not be read).
+              The registry has no digest for tag <code>${summary.desired_tag}</code> right now (or could not be read).
               The deploy checks again and stops with <code>image_not_found</code> if the image is missing.
             </div>`
       }

@@ -296,7 +296,7 @@ export class ElbDocsPage extends LitElement {
     if (!summary) return;
     const { reason } = event;
     await this.startOperation(reason, (target) =>
-      reason === 'rebuild' ? api.rebuild(target) : api.startDeploy(target, { tag: summary.pinned_tag, reason }),
+      reason === 'rebuild' ? api.rebuild(target) : api.startDeploy(target, { tag: summary.desired_tag, reason }),
     );
   }
 

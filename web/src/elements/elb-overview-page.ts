@@ -155,7 +155,7 @@ export class ElbOverviewPage extends LitElement {
                   ${t.deployed ? html`<code>${t.deployed.tag ?? '?'}</code> <code>${shortDigest(t.deployed.digest) ?? ''}</code>` : '—'}
                 </td>
                 <td data-label="Registry">
-                  <code>${t.pinned_tag}</code>
+                  <code>${t.desired_tag}</code>
                   ${t.registry?.digest ? html`<code>${shortDigest(t.registry.digest)}</code>` : html`<span class="muted">unknown</span>`}
                 </td>
                 <td data-label="Address">${t.service.base_url ? html`<code>${t.service.base_url}</code>` : '—'}</td>
