@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import type { TokenAuditRecord } from '../core/contract/token';
+import { listNewest, newestFirstKey, partitionFilter, trimToNewest } from './newest-first';
 import { pendingClient, readyTable, storageError, tableClient } from './tables';
 
 type Row = { partitionKey: string; rowKey: string; auditId: string; action: string; actor: string; at: string };
@@ -32,13 +33,12 @@ export class AuditStore {
     try {
       const table = await readyTable(this.client);
       if (auditId !== undefined) {
-        const filter = `${partition(target)} and auditId eq '${auditId.replace(/'/g, "''")}'`;
+        const filter = `${partitionFilter(target)} and auditId eq '${auditId.replace(/'/g, "''")}'`;
         for await (const row of table.listEntities<Row>({ queryOptions: { filter } })) return fromRow(row);
       }
-      const inverted = String(253402300799999 - Date.parse(at)).padStart(15, '0');
       await table.createEntity<Row>({
         partitionKey: target,
-        rowKey: `${inverted}_${record.audit_id}`,
+        rowKey: newestFirstKey(at, record.audit_id),
         auditId: record.audit_id,
         action,
         actor,
@@ -53,32 +53,14 @@ export class AuditStore {
   }
 
   /** Newest first. */
-  async list(target: string, max = this.limit): Promise<TokenAuditRecord[]> {
-    const out: TokenAuditRecord[] = [];
-    try {
-      const table = await readyTable(this.client);
-      for await (const row of table.listEntities<Row>({ queryOptions: { filter: partition(target) } })) {
-        out.push(fromRow(row));
-        if (out.length >= max) break;
-      }
-    } catch (err) {
-      throw storageError(err);
-    }
-    return out;
+  list(target: string, max = this.limit): Promise<TokenAuditRecord[]> {
+    return listNewest<Row, TokenAuditRecord>(this.client, target, max, fromRow);
   }
 
-  private async trim(target: string): Promise<void> {
-    const table = await readyTable(this.client);
-    const keys: string[] = [];
-    for await (const row of table.listEntities<Row>({
-      queryOptions: { filter: partition(target), select: ['RowKey'] },
-    }))
-      keys.push(row.rowKey);
-    for (const rowKey of keys.slice(this.limit)) await table.deleteEntity(target, rowKey).catch(() => undefined);
+  private trim(target: string): Promise<void> {
+    return trimToNewest(this.client, target, this.limit);
   }
 }
-
-const partition = (target: string) => `PartitionKey eq '${target.replace(/'/g, "''")}'`;
 
 function fromRow(row: Row): TokenAuditRecord {
   return {

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import * as z from 'zod/mini';
 import { PolicyChange } from '../core/contract/update';
+import { listNewest, newestFirstKey, trimToNewest } from './newest-first';
 import { pendingClient, readyTable, storageError, tableClient } from './tables';
 
 export type PolicyChangeRecord = z.output<typeof PolicyChange>;
@@ -35,10 +36,9 @@ export class PolicyChangeStore {
   async record(change: PolicyChangeRecord): Promise<void> {
     try {
       const table = await readyTable(this.client);
-      const inverted = String(253402300799999 - Date.parse(change.at)).padStart(15, '0');
       await table.createEntity<Row>({
         partitionKey: change.target,
-        rowKey: `${inverted}_${randomUUID()}`,
+        rowKey: newestFirstKey(change.at, randomUUID()),
         actor: change.actor,
         at: change.at,
         action: change.action,
@@ -54,33 +54,14 @@ export class PolicyChangeStore {
   }
 
   /** Newest first; a row that no longer parses (written by hand, or by another version) is left out. */
-  async list(target: string, max = 20): Promise<PolicyChangeRecord[]> {
-    const out: PolicyChangeRecord[] = [];
-    try {
-      const table = await readyTable(this.client);
-      for await (const row of table.listEntities<Row>({ queryOptions: { filter: partition(target) } })) {
-        const parsed = fromRow(row);
-        if (parsed) out.push(parsed);
-        if (out.length >= max) break;
-      }
-    } catch (err) {
-      throw storageError(err);
-    }
-    return out;
+  list(target: string, max = 20): Promise<PolicyChangeRecord[]> {
+    return listNewest<Row, PolicyChangeRecord>(this.client, target, max, fromRow);
   }
 
-  private async trim(target: string): Promise<void> {
-    const table = await readyTable(this.client);
-    const keys: string[] = [];
-    for await (const row of table.listEntities<Row>({
-      queryOptions: { filter: partition(target), select: ['RowKey'] },
-    }))
-      keys.push(row.rowKey);
-    for (const rowKey of keys.slice(this.limit)) await table.deleteEntity(target, rowKey).catch(() => undefined);
+  private trim(target: string): Promise<void> {
+    return trimToNewest(this.client, target, this.limit);
   }
 }
-
-const partition = (target: string) => `PartitionKey eq '${target.replace(/'/g, "''")}'`;
 
 function fromRow(row: Row): PolicyChangeRecord | null {
   try {
