@@ -26,18 +26,42 @@ async function change(target: Target, caller: Caller, after: UpdatePolicy | null
   const { state } = await targets.get(target.name);
   const before = policyView(target, state, new Date());
   if (after === null && before.source === 'configuration' && state.policyOverride === null) return false;
-  await policyChanges.record({
-    target: target.name,
-    actor: caller.name,
-    at: new Date().toISOString(),
-    action: after === null ? 'reset' : 'set',
-    before: before.policy as UpdatePolicy,
-    before_source: before.source,
-    after: after ?? target.policy,
-    after_source: after === null ? 'configuration' : 'api',
-  });
   const stored = after === null ? null : JSON.stringify(after);
-  await targets.update(target.name, (s) => ({ next: { ...s, policyOverride: stored }, result: undefined }));
+  // Only over the policy this change was read against: two changes at once cannot both claim the same "before".
+  const changed = await targets.update<boolean>(target.name, (s) =>
+    s.policyOverride === state.policyOverride
+      ? { next: { ...s, policyOverride: stored }, result: true }
+      : { next: null, result: false },
+  );
+  if (!changed) {
+    throw new DomainError(
+      'policy_changed_concurrently',
+      'the policy was changed by someone else meanwhile: read it again, then repeat your change',
+      409,
+    );
+  }
+  try {
+    await policyChanges.record({
+      target: target.name,
+      actor: caller.name,
+      at: new Date().toISOString(),
+      action: after === null ? 'reset' : 'set',
+      before: before.policy as UpdatePolicy,
+      before_source: before.source,
+      after: after ?? target.policy,
+      after_source: after === null ? 'configuration' : 'api',
+    });
+  } catch (err) {
+    // No change without its record: put the policy back (unless someone changed it since), then report the failure.
+    await targets
+      .update(target.name, (s) =>
+        s.policyOverride === stored
+          ? { next: { ...s, policyOverride: state.policyOverride }, result: undefined }
+          : { next: null, result: undefined },
+      )
+      .catch(() => undefined);
+    throw err;
+  }
   return true;
 }
 
