@@ -3,7 +3,7 @@ metadata description = 'The production topology of elb-control: monitoring, iden
 
 targetScope = 'resourceGroup'
 
-import { aksTargetType, buildSourceType, deployTuningType, resourceTagsType } from 'modules/types.bicep'
+import { aksTargetType, buildSourceType, deployTuningType, resourceTagsType, waveGroupType } from 'modules/types.bicep'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Parameters
@@ -32,6 +32,9 @@ param openapiTag string = '3.4'
 @description('Required. The AKS clusters elb-openapi is deployed to.')
 @minLength(1)
 param targets aksTargetType[]
+
+@description('Optional. Waves across the targets, in update order (ELB_WAVES, docs/policies.md "Waves"). Empty: every target updates on its own.')
+param waves waveGroupType[] = []
 
 @description('Required. Exec server image in the registry, e.g. myregistry.azurecr.io/elb-control-exec:0.1.0.')
 param execImage string
@@ -135,14 +138,21 @@ var registrySubscriptionId = registrySegments[2]
 var registryResourceGroupName = registrySegments[4]
 var registryName = registrySegments[8]
 
-var normalizedTargets = map(targets, t => {
-  name: t.name
-  kind: 'aks'
-  subscriptionId: t.?subscriptionId ?? subscription().subscriptionId
-  resourceGroup: t.resourceGroup
-  clusterName: t.clusterName
-  namespace: t.?namespace ?? 'elb-openapi'
-})
+var normalizedTargets = map(
+  targets,
+  t =>
+    union(
+      {
+        name: t.name
+        kind: 'aks'
+        subscriptionId: t.?subscriptionId ?? subscription().subscriptionId
+        resourceGroup: t.resourceGroup
+        clusterName: t.clusterName
+        namespace: t.?namespace ?? 'elb-openapi'
+      },
+      t.?policy == null ? {} : { policy: t.?policy }
+    )
+)
 var clusterRefs = map(normalizedTargets, t => {
   resourceId: resourceId(t.subscriptionId, t.resourceGroup, 'Microsoft.ContainerService/managedClusters', t.clusterName)
 })
@@ -312,6 +322,7 @@ module functionApp 'modules/function-app.bicep' = {
     registryLoginServer: registryAccess.outputs.loginServer
     execIdentityClientId: identities.outputs.exec.clientId
     deployTuning: deployTuning
+    wavesJson: empty(waves) ? '' : string(waves)
     buildSource: buildSource
     taskHubName: taskHubName
     planSku: functionPlanSku

@@ -16,6 +16,10 @@ param openapiTag = readEnvironmentVariable('ELB_OPENAPI_TAG', '3.4')
 // A JSON array of AKS targets, e.g. [{"name":"prod","resourceGroup":"rg-aks","clusterName":"aks-elb"}].
 param targets = json(readEnvironmentVariable('ELB_TARGETS'))
 
+// Optional waves across the targets (docs/policies.md "Waves"), a JSON array of groups, e.g.
+// [{"name":"canary","targets":["stage"],"soakSeconds":600},{"name":"prod","targets":["prod"]}].
+param waves = json(readEnvironmentVariable('ELB_WAVES', '[]'))
+
 // Written by scripts/azd/preprovision.sh after it built the exec image in the registry (ACR Tasks).
 param execImage = readEnvironmentVariable('ELB_EXEC_IMAGE')
 

@@ -39,6 +39,9 @@ param execIdentityClientId string
 @description('Required. Targets as the app reads them from ELB_TARGETS (JSON text).')
 param targetsJson string
 
+@description('Optional. Waves as the app reads them from ELB_WAVES (JSON text); empty: no waves.')
+param wavesJson string = ''
+
 @description('Required. Image repository, host/repository (ELB_OPENAPI_IMAGE).')
 param openapiImage string
 
@@ -184,6 +187,7 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
           { name: 'AZURE_CLIENT_ID', value: identity.clientId }
         ],
         tuningSettings,
+        empty(wavesJson) ? [] : [{ name: 'ELB_WAVES', value: wavesJson }],
         // The webhook URLs are secrets: the setting is a Key Vault reference the platform resolves, like EXEC_TOKEN.
         notifyWebhooksEnabled ? [{ name: 'ELB_NOTIFY_WEBHOOKS', value: notifyWebhooksSetting }] : [],
         empty(buildSource.url)

@@ -42,6 +42,58 @@ type aksTargetType = {
 
   @description('Optional. Resource id of the storage account the elb-openapi workload uses for BLAST data; its workload identity may then be granted Storage Blob Data Contributor there, and nothing else.')
   workloadStorageAccountResourceId: string?
+
+  @description('Optional. Update policy of the target (docs/policies.md); the app checks it when it loads its settings. Absent: follow the pinned tag and deploy pushes at once.')
+  policy: updatePolicyType?
+}
+
+@export()
+@description('How newer images reach a target (docs/policies.md). Each field is optional; the app fills in its defaults.')
+type updatePolicyType = {
+  @description('Optional. auto: deploy at once (inside the window); approve: wait for a deployer; manual: only tell (app default auto).')
+  mode: ('auto' | 'approve' | 'manual')?
+
+  @description('Optional. Follow one tag ({"tag": "3.4"}) or the newest tag in a semver range ({"range": "~3.4"}); exactly one of the two.')
+  track: {
+    tag: string?
+    range: string?
+  }?
+
+  @description('Optional. Hours an update waits for a decision before it ends expired (app default 24).')
+  @minValue(1)
+  @maxValue(720)
+  approvalTimeoutHours: int?
+
+  @description('Optional. When automatic and approved updates may run.')
+  window: {
+    @description('Required. Days the window opens: mon, tue, wed, thu, fri, sat, sun.')
+    days: string[]
+    @description('Required. Opening time HH:MM.')
+    start: string
+    @description('Required. Closing time HH:MM (not after the start: the next day).')
+    end: string
+    @description('Required. IANA time zone, e.g. Europe/Stockholm.')
+    timeZone: string
+  }?
+
+  @description('Optional. correct: redeploy what elb-control deployed when the cluster runs something else; notify: only report it (app default notify).')
+  drift: ('correct' | 'notify')?
+}
+
+@export()
+@description('One group of a wave across targets (ELB_WAVES, docs/policies.md "Waves").')
+type waveGroupType = {
+  @description('Required. Group name (lowercase letters, digits and dashes).')
+  name: string
+
+  @description('Required. Names of the targets in this group.')
+  @minLength(1)
+  targets: string[]
+
+  @description('Optional. Seconds the group\'s services must stay healthy before the next group starts (app default 300).')
+  @minValue(0)
+  @maxValue(86400)
+  soakSeconds: int?
 }
 
 @export()

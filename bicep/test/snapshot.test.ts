@@ -31,8 +31,14 @@ const registryId =
   '/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg-registry/providers/Microsoft.ContainerRegistry/registries/elbacr01';
 const workloadStorageId = `/subscriptions/${otherSubscription}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/elbdata01`;
 
+/** One target carries an update policy: it reaches ELB_TARGETS as given, the others get none (the app's default). */
+const prodPolicy = {
+  mode: 'approve',
+  track: { range: '~3.4' },
+  window: { days: ['sat'], start: '02:00', end: '05:00', timeZone: 'Europe/Stockholm' },
+};
 const targets = [
-  { name: 'prod', resourceGroup: 'rg-aks', clusterName: 'aks-prod', namespace: 'elb-openapi' },
+  { name: 'prod', resourceGroup: 'rg-aks', clusterName: 'aks-prod', namespace: 'elb-openapi', policy: prodPolicy },
   { name: 'stage', resourceGroup: 'RG-AKS', clusterName: 'aks-stage', namespace: 'elb-stage' },
   {
     name: 'eu',
@@ -51,6 +57,7 @@ const expectedTargets = [
     resourceGroup: 'rg-aks',
     clusterName: 'aks-prod',
     namespace: 'elb-openapi',
+    policy: prodPolicy,
   },
   {
     name: 'stage',
@@ -127,6 +134,10 @@ const threeTargets: Record<string, Json> = {
   execTokenAction: 'keep',
   targets: targets as unknown as Json,
   deployTuning: { ELB_ROLLOUT_TIMEOUT_SECONDS: 900, ELB_HISTORY_LIMIT: 20, ELB_RECONCILE_SCHEDULE: '0 */5 * * * *' },
+  waves: [
+    { name: 'first', targets: ['stage'], soakSeconds: 600 },
+    { name: 'rest', targets: ['prod', 'eu'] },
+  ],
 };
 
 const identityId = (name: string) =>
@@ -247,6 +258,7 @@ describe('main.bicep evaluated for three targets (bicep snapshot)', () => {
     expect(referencedResource(settings.get('AZURE_CLIENT_ID') ?? '', 'clientId')).toBe(functionIdentity);
     expect(referencedResource(settings.get('AzureWebJobsStorage__clientId') ?? '', 'clientId')).toBe(functionIdentity);
     expect(JSON.parse(settings.get('ELB_TARGETS') ?? 'null')).toEqual(expectedTargets);
+    expect(JSON.parse(settings.get('ELB_WAVES') ?? 'null')).toEqual(threeTargets.waves);
     expect(settings.get('ELB_REGISTRY_RESOURCE_ID')).toBe(registryId);
     expect(settings.get('ELB_OPENAPI_IMAGE')).toBe(
       `[format('{0}/{1}', reference('${registryId}', '2025-11-01').loginServer, 'elb-openapi')]`,
@@ -535,6 +547,8 @@ describe('main.example.bicepparam evaluated (bicep snapshot)', () => {
       const snapshot = snapshotOf(withoutUsing(example), scope);
       const settings = appSettings(snapshot);
       expect(tuningSettings.filter((name) => settings.has(name))).toEqual([]);
+      // No waves given: no ELB_WAVES, so every target updates on its own.
+      expect(settings.has('ELB_WAVES')).toBe(false);
       expect(referencedResource(settings.get('ELB_EXEC_IDENTITY_CLIENT_ID') ?? '', 'clientId')).toBe(execIdentity);
       // One target: the namespace reader and the starter on its cluster, the registry reader and builder.
       expect(grantsOf(snapshot, functionIdentity).filter((g) => g.startsWith('custom:'))).toHaveLength(4);
