@@ -2,7 +2,8 @@
 // their own namespaces — `canary` (group 1, soak 3 s) then `prod` (group 2, soak 2 s) — and real pushes from the
 // sim's registry with real Event Grid deliveries. A good push updates canary, soaks, checks its health, then updates
 // prod; a redelivered event starts nothing more. A crash-looping push halts at canary: its deploy rolls it back, prod
-// is never touched (kubectl says so), the wave says why, and the webhook sink gets exactly one wave_halted.
+// is never touched (kubectl says so), the wave says why, and the webhook sink gets exactly one wave_halted. With prod
+// in approve mode the wave waits for its approval (and says so), and the approval finishes it.
 // Runs the compiled app (npm run build first), like `npm start`.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -197,6 +198,60 @@ describe('waves across clusters (local stack, two sim targets)', () => {
     expect(halted).toHaveLength(1);
     expect(halted[0]!.body).toMatchObject({ kind: 'wave_halted', target: 'canary', digest: pushed.digest });
   }, 90_000);
+
+  it("prod in approve mode: canary updates, the wave waits for prod's approval and says so; approve finishes it", async () => {
+    await eventually(
+      async () => ((await waves()).every((w) => w.finished_at !== null) ? true : undefined),
+      'no wave running',
+      60_000,
+      500,
+    );
+    const json = (method: string, body: unknown): RequestInit => ({
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const { raw } = jsonApi(() => stack.apiUrl);
+    expect((await raw('/targets/prod/policy', json('PUT', { mode: 'approve' }))).status).toBe(200);
+    try {
+      const pushed = await pushImage(stack);
+      // canary is updated and soaked; prod's update waits for a deployer, and the wave says which.
+      const waiting = await eventually(
+        async () => {
+          const w = (await waves()).find((v) => v.image.digest === pushed.digest);
+          return w?.groups[1]?.targets[0]?.detail === 'waiting for approval' ? w : undefined;
+        },
+        "prod's approval to be awaited",
+        60_000,
+        500,
+      );
+      expect(waiting.groups[0]).toMatchObject({ state: 'succeeded' });
+      expect(waiting.finished_at).toBeNull();
+      const asked = await eventually(
+        async () => {
+          const found = (await sink()).filter(
+            (n) => n.name === 'sink-json' && n.body.kind === 'approval_waiting' && n.body.digest === pushed.digest,
+          );
+          return found.length > 0 ? found : undefined;
+        },
+        'approval_waiting at the sink',
+        15_000,
+      );
+      expect(asked.map((n) => n.body.target)).toEqual(['prod']);
+      expect(clusterImage('elb-prod')).not.toContain(pushed.digest);
+
+      const approved = await raw('/targets/prod/update/approve', json('POST', { comment: 'canary is fine' }));
+      expect(approved.status, JSON.stringify(approved.body)).toBe(202);
+      const wave = await eventually(() => endedWave(pushed.digest), 'the wave to end', 60_000, 500);
+      expect(wave).toMatchObject({ state: 'succeeded', halted_because: null });
+      const [prod] = await history('prod');
+      expect(prod).toMatchObject({ status: 'succeeded', digest: pushed.digest });
+      expect(prod!.approval).toMatchObject({ decision: 'approve', comment: 'canary is fine' });
+      expect(clusterImage('elb-prod')).toContain(pushed.digest);
+    } finally {
+      await raw('/targets/prod/policy', { method: 'DELETE' });
+    }
+  }, 120_000);
 
   it('refuses a malformed or unknown wave id with a coded error', async () => {
     expect(await post('/waves/not-a-wave/cancel', contract.ErrorBody)).toMatchObject({
