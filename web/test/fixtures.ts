@@ -433,6 +433,8 @@ export interface HistoryRowOptions {
   timeline?: TimelineEntry[];
   /** Seconds per phase (records written before the timeline was stored carry only this). */
   phaseSeconds?: Record<string, number>;
+  /** The decision an approval-mode update waited for. */
+  approval?: { decision: 'approve' | 'reject'; by: string; at: string; comment: string | null };
 }
 
 /** A row of `GET /api/targets/{t}/openapi/deployments` as the server stores deploy records. */
@@ -458,6 +460,7 @@ export function historyRow(options: HistoryRowOptions): Wire<typeof contract.Dep
     timeline: options.timeline ?? [],
     error: failed ? { code: 'image_pull_failed', message: 'The pods cannot pull the image.' } : null,
     rollback_status: options.status === 'rolled_back' ? 'succeeded' : null,
+    approval: options.approval ?? null,
   });
 }
 

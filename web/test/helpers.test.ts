@@ -64,6 +64,8 @@ describe('phase chart', () => {
     instance_id: id,
     reason: 'update',
     requester: 'local-dev',
+    approval: null,
+    window_override: null,
     status: 'succeeded',
     tag: '3.4',
     digest: null,

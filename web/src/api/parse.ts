@@ -144,6 +144,8 @@ export function parseDeploymentList(value: unknown): DeploymentRecord[] {
     error: r.error ? { ...r.error, diagnostics: null } : null,
     rollback_status: r.rollback_status,
     requester: r.requester,
+    approval: r.approval,
+    window_override: r.window_override,
   }));
 }
 

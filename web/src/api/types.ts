@@ -88,6 +88,10 @@ export interface DeploymentRecord {
   rollback_status: string | null;
   /** Who asked for it (a user, `event-grid` for a registry push). */
   requester: string;
+  /** The decision an approval-mode update waited for: who, and their comment. */
+  approval: ListItem['approval'];
+  /** A manual deploy outside the target's maintenance window: the reason given, and by whom. */
+  window_override: ListItem['window_override'];
 }
 
 /** An operation of the live service's OpenAPI document (not this API's: that document is elb-openapi's own). */

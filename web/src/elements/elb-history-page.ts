@@ -49,6 +49,14 @@ function durationOf(record: DeploymentRecord): number | null {
   return start !== null && end !== null ? end - start : null;
 }
 
+/** "approved by dana@…: canary is fine" under the reason of an update that waited for a decision. */
+function decisionLine(r: DeploymentRecord) {
+  if (!r.approval) return nothing;
+  const verb = r.approval.decision === 'approve' ? 'approved' : 'rejected';
+  const comment = r.approval.comment ? `: ${r.approval.comment}` : '';
+  return html`<br /><span class="muted">${verb} by ${r.approval.by}${comment}</span>`;
+}
+
 /** A target's deploys, newest first, with the phase-timing chart. */
 export class ElbHistoryPage extends LitElement {
   static override styles = [
@@ -152,7 +160,15 @@ export class ElbHistoryPage extends LitElement {
                 <td class="when" data-label="Started">
                   ${formatTimestamp(r.started_at)}<br /><code class="muted">${r.instance_id}</code>
                 </td>
-                <td data-label="Reason">${reasonText(r.reason, r.requester) || '—'}</td>
+                <td data-label="Reason">
+                  ${reasonText(r.reason, r.requester) || '—'}${decisionLine(r)}${
+                    r.window_override
+                      ? html`<br /><span class="muted"
+                            >outside the window, by ${r.window_override.by}: ${r.window_override.reason}</span
+                          >`
+                      : nothing
+                  }
+                </td>
                 <td data-label="Result">
                   <span class="badge ${RESULT_BADGE[r.status]}">${r.status.replace(/_/g, ' ')}</span>
                   ${r.rollback_status ? html`<br /><span class="muted">rollback ${r.rollback_status}</span>` : nothing}

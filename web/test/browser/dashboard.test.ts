@@ -266,6 +266,12 @@ describe('dashboard in Chromium (contract fixtures)', () => {
           id: 'd2',
           status: 'succeeded',
           startMs: now - 3_600_000,
+          approval: {
+            decision: 'approve',
+            by: 'dana@example.com',
+            at: new Date(now - 3_600_000).toISOString(),
+            comment: 'canary is fine',
+          },
           phaseSeconds: {
             resolving_image: 0.3,
             applying_manifests: 1.9,
@@ -305,6 +311,8 @@ describe('dashboard in Chromium (contract fixtures)', () => {
     await page.getByText('Failed in: Waiting for pods to roll out').waitFor(WAIT);
     await page.getByText('Failed in: Resolving image digest').waitFor(WAIT);
     await page.locator('elb-phase-chart .legend').getByText('Failed phase').waitFor(WAIT);
+    // An update that waited for approval says who approved it, and why.
+    await page.getByText('approved by dana@example.com: canary is fine').waitFor(WAIT);
     await screenshot(page, 'history');
     await expectAxeClean(page);
     await page.close();
