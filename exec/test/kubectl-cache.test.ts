@@ -247,7 +247,12 @@ describe('kubectl cache through the exec server', () => {
       expect(b.discoveries()).toBeGreaterThanOrEqual(3);
       await waitFor(() => clusterDirs(bounded).length === 1, 10_000, 'the older dir to be evicted');
       expect(dirOf(bounded, b)).toHaveLength(1);
-      expect(bounded.stderr()).toContain('"event":"exec_kubectl_cache_evicted"');
+      // The log line follows the removal: wait for it rather than race it.
+      await waitFor(
+        () => bounded.stderr().includes('"event":"exec_kubectl_cache_evicted"'),
+        10_000,
+        'the eviction to be logged',
+      );
       await apply(bounded, a.kubeconfig);
       expect(a.discoveries()).toBeGreaterThanOrEqual(3); // evicted: discovery again
     } finally {
